@@ -1,0 +1,33 @@
+// Analyses of a binary endpoint between a treatment and a control arm.
+#pragma once
+
+#include "sepsim/scenario.hpp"
+
+namespace sepsim {
+
+struct TwoArmCounts {
+  int x_treatment = 0, n_treatment = 0;
+  int x_control = 0, n_control = 0;
+};
+
+struct TestResult {
+  double z = 0;                   // > 0 favours treatment
+  bool reject = false;            // rejected in favour of treatment
+  double difference = 0;          // treatment minus control response rate
+  double ci_low = 0, ci_high = 0; // 95% Wald interval of the difference
+};
+
+// Pooled two-proportion z (rpact's Farrington-Manning statistic at thetaH0 = 0).
+// When the pooled rate is 0 or 1 the arms are identical and z = 0.
+double pooled_z(const TwoArmCounts& c);
+// Unpooled (Wald) z. With zero standard error z is 0 when the rates agree and
+// +/- infinity otherwise.
+double unpooled_z(const TwoArmCounts& c);
+
+// The critical value of the design: one-sided alpha, or alpha/2 per side.
+double critical_z(const Analysis& analysis);
+
+// The test the analysis names, with the 95% Wald interval of the difference.
+TestResult analyse(const Analysis& analysis, double critical, const TwoArmCounts& c);
+
+} // namespace sepsim

@@ -1,0 +1,43 @@
+// The parallel engine: replicates in fixed-size chunks, each chunk run with
+// oneTBB into preallocated slots and folded in replicate order, so results
+// are bitwise identical for any number of threads.
+#pragma once
+
+#include "sepsim/oc.hpp"
+#include "sepsim/scenario.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+
+namespace sepsim {
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  std::uint64_t replicates = 10000;
+  int threads = 0; // 0: all cores
+  std::uint32_t grid_point = 0;
+};
+
+// Called after each chunk with (replicates done, replicates in total).
+using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
+
+class Interrupted : public std::runtime_error {
+public:
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
+// Replicates run in chunks of this many; the fold order depends on it, the
+// results do not depend on the thread count.
+inline constexpr std::uint64_t kChunkReplicates = 1024;
+
+PointSummary run_point(const Scenario& scenario, const RunOptions& options,
+                       const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
+
+RunSummary run(const Scenario& scenario, const RunOptions& options, const ProgressFn& progress = {},
+               const std::atomic<bool>* cancel = nullptr);
+
+Provenance make_provenance(const Scenario& scenario, const RunOptions& options);
+
+} // namespace sepsim

@@ -1,0 +1,156 @@
+// Operating characteristics: what a run reports, each estimate with its Monte
+// Carlo standard error, and the accumulators that fold replicates into them.
+#pragma once
+
+#include "sepsim/scenario.hpp"
+#include "sepsim/trial.hpp"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sepsim {
+
+struct Estimate {
+  double value = 0;
+  double mcse = 0; // Monte Carlo standard error
+};
+
+struct ArmSummary {
+  std::string name;
+  std::string policy; // e.g. "mals->anakinra, immunoparalysis->ifn_gamma"
+  Estimate patients;  // mean enrolled per replicate
+  Estimate response_rate;
+  Estimate mortality28;
+  Estimate early_death;
+  Estimate response_rate_sd; // replicate-to-replicate spread (a value, not tested)
+  std::array<Estimate, kPhenotypes> response_by_label{};
+  std::array<Estimate, kAdverseEvents> adverse_events{};
+};
+
+struct DesignSummary {
+  std::string name;
+  std::string treatment_arm, control_arm, test;
+  double alpha = 0;
+  int sided = 2;
+  int sample_size = 0;
+  Estimate power; // P(reject in favour of treatment); type I error under a null
+  Estimate expected_n;
+  std::vector<double> reject_per_look, futility_per_look;
+  // Estimated risk difference (treatment - control response rate).
+  Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
+  std::array<Estimate, kPhenotypes> enrolled_by_label{}, enrolled_by_phenotype{}, label_purity{};
+  Estimate screened, screened_per_enrolled;
+  std::vector<ArmSummary> arms;
+};
+
+struct PointSummary {
+  std::vector<std::pair<std::string, double>> params; // sweep values; empty for one run
+  std::vector<DesignSummary> designs;
+};
+
+struct Provenance {
+  std::string sepsim_version, git_commit, compiler, boost_version, tbb_version, hdf5_version;
+  std::string scenario_name, scenario_source, scenario_text;
+  std::uint64_t seed = 1;
+  std::uint64_t replicates = 0;
+};
+
+struct RunSummary {
+  Provenance provenance;
+  std::vector<PointSummary> points;
+};
+
+// Visits every estimate of a summary with a '/'-separated path; the HDF5
+// writer and reader and the JSON writer share this one layout.
+template <class F> void for_each_estimate(ArmSummary& a, F&& f) {
+  f("patients", a.patients);
+  f("response_rate", a.response_rate);
+  f("mortality28", a.mortality28);
+  f("early_death", a.early_death);
+  f("response_rate_sd", a.response_rate_sd);
+  for (int l = 0; l < kPhenotypes; ++l)
+    f("response_by_label/" + std::string(kPhenotypeNames[l]), a.response_by_label[l]);
+  for (int e = 0; e < kAdverseEvents; ++e)
+    f("adverse_events/" + std::string(kAdverseEventNames[e]), a.adverse_events[e]);
+}
+
+template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
+  f("power", d.power);
+  f("expected_n", d.expected_n);
+  f("estimate/mean", d.estimate_mean);
+  f("estimate/true_difference", d.true_difference);
+  f("estimate/bias", d.bias);
+  f("estimate/rmse", d.rmse);
+  f("estimate/ci_coverage", d.ci_coverage);
+  for (int l = 0; l < kPhenotypes; ++l) {
+    const std::string name(kPhenotypeNames[l]);
+    f("enrolled_by_label/" + name, d.enrolled_by_label[l]);
+    f("enrolled_by_phenotype/" + name, d.enrolled_by_phenotype[l]);
+    f("label_purity/" + name, d.label_purity[l]);
+  }
+  f("screened", d.screened);
+  f("screened_per_enrolled", d.screened_per_enrolled);
+}
+
+// Mean of a per-replicate quantity.
+class MeanAccumulator {
+public:
+  void add(double x) {
+    sum_ += x;
+    sum_sq_ += x * x;
+    ++m_;
+  }
+  Estimate estimate() const;
+  double sd() const;
+  std::uint64_t count() const { return m_; }
+
+private:
+  double sum_ = 0, sum_sq_ = 0;
+  std::uint64_t m_ = 0;
+};
+
+// Ratio of sums, sum(x) / sum(n) over replicates, with the delta-method MCSE:
+// pooled rates stay defined when some replicates have no patients in a cell.
+class RatioAccumulator {
+public:
+  void add(double x, double n) {
+    sx_ += x;
+    sn_ += n;
+    sxx_ += x * x;
+    snn_ += n * n;
+    sxn_ += x * n;
+    ++m_;
+  }
+  Estimate estimate() const;
+
+private:
+  double sx_ = 0, sn_ = 0, sxx_ = 0, snn_ = 0, sxn_ = 0;
+  std::uint64_t m_ = 0;
+};
+
+// Folds one design's replicate results, in replicate order.
+class DesignAccumulator {
+public:
+  explicit DesignAccumulator(const Design& design);
+  void add(const ReplicateResult& r);
+  DesignSummary summary(const Scenario& scenario) const;
+
+private:
+  struct Arm {
+    MeanAccumulator patients, response_rate;
+    RatioAccumulator response, mortality28, early_death;
+    std::array<RatioAccumulator, kPhenotypes> response_by_label;
+    std::array<RatioAccumulator, kAdverseEvents> adverse;
+  };
+  const Design& design_;
+  MeanAccumulator power_, enrolled_, estimate_, true_difference_, error_, squared_error_, coverage_,
+      screened_;
+  RatioAccumulator screened_per_enrolled_;
+  std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;
+  std::array<RatioAccumulator, kPhenotypes> purity_;
+  std::vector<Arm> arms_;
+};
+
+} // namespace sepsim

@@ -1,0 +1,158 @@
+// The scenario: a TOML file parsed, validated in full and frozen into plain
+// structs. Model code never sees toml++.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sepsim {
+
+// True immune phenotypes and the classifier's labels share one vocabulary.
+enum Phenotype : std::uint8_t { mals = 0, immunoparalysis = 1, unclassified = 2 };
+inline constexpr int kPhenotypes = 3;
+inline constexpr std::array<std::string_view, kPhenotypes> kPhenotypeNames = {
+    "mals", "immunoparalysis", "unclassified"};
+using PerPhenotype = std::array<double, kPhenotypes>;
+
+enum AdverseEvent : std::uint8_t { serious = 0, severe = 1, anaemia = 2, haemorrhage = 3 };
+inline constexpr int kAdverseEvents = 4;
+inline constexpr std::array<std::string_view, kAdverseEvents> kAdverseEventNames = {
+    "serious", "severe", "anaemia", "haemorrhage"};
+
+inline constexpr int kMaxArms = 8;
+
+// Log-normal per true phenotype, plus multiplicative assay error.
+struct Biomarker {
+  PerPhenotype median{};
+  PerPhenotype sd_log{};
+  double assay_cv = 0.0;
+};
+
+struct Population {
+  PerPhenotype prevalence{}; // among screened patients; sums to 1
+  Biomarker ferritin;        // ng/mL
+  Biomarker hla_dr;          // antibodies bound per monocyte
+  double age_mean_years = 70, age_sd_years = 13, age_min_years = 18, age_max_years = 100;
+  double female_share = 0.337;
+  double baseline_sofa_mean = 9.4, baseline_sofa_sd = 3.0;
+  int baseline_sofa_min = 2, baseline_sofa_max = 24;
+};
+
+// Ordered rules on measured values, first match wins.
+struct Classifier {
+  double mals_ferritin_above_ng_per_ml = 4420;
+  double immunoparalysis_hla_dr_below_per_monocyte = 5000;
+};
+
+struct Endpoint {
+  double response_threshold_sofa_points = 1.4; // responder: alive at day 9 and change > this
+  double sofa_change_sd = 2.5;
+};
+
+struct Treatment {
+  std::string name;
+  PerPhenotype response{};    // P(primary response) by true phenotype
+  PerPhenotype early_death{}; // P(death by day 9)
+  std::array<double, kAdverseEvents> adverse_events{};
+  // Derived when the scenario is frozen:
+  PerPhenotype sofa_change_mean{}; // mean day-9 SOFA change of survivors
+  PerPhenotype death28_if_alive_non_responder{};
+};
+
+struct Mortality28 {
+  PerPhenotype responder{};
+  PerPhenotype non_responder{}; // early deaths included
+};
+
+enum class RandomisationMethod { simple, permuted_blocks };
+enum class Stratification { none, label };
+
+struct Randomisation {
+  RandomisationMethod method = RandomisationMethod::permuted_blocks;
+  int block_size = 4;
+  Stratification stratify_by = Stratification::label;
+};
+
+enum class TestKind { pooled_z, unpooled_z };
+
+struct Analysis {
+  TestKind test = TestKind::pooled_z;
+  double alpha = 0.05;
+  int sided = 2;
+  int treatment_arm = 0; // index into Design::arms
+  int control_arm = 1;
+};
+
+struct Arm {
+  std::string name;
+  std::array<int, kPhenotypes> treatment_by_label{-1, -1, -1}; // index into treatments; -1: none
+  double allocation = 1;
+};
+
+struct Design {
+  std::string name;
+  std::array<bool, kPhenotypes> eligible_label{};
+  std::vector<Arm> arms;
+  int sample_size = 0;
+  Randomisation randomisation;
+  Analysis analysis;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string source; // file path, or "(bundled) scenarios/immunosep.toml"
+  std::string text;   // the full scenario after overrides, as TOML
+  Population population;
+  Classifier classifier;
+  Endpoint endpoint;
+  Mortality28 mortality28;
+  std::vector<Treatment> treatments;
+  std::vector<Design> designs;
+};
+
+// One problem in a scenario: where, which key, what value, which rule.
+struct Problem {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string key;
+  std::string value;
+  std::string rule;
+  std::string to_string() const;
+};
+
+// A user error in a scenario; carries every problem found, not just the first.
+class ScenarioError : public std::runtime_error {
+public:
+  explicit ScenarioError(std::vector<Problem> problems);
+  const std::vector<Problem>& problems() const { return problems_; }
+
+private:
+  std::vector<Problem> problems_;
+};
+
+// A file that cannot be read or written.
+class IoError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// "KEY=VALUE" with VALUE in TOML syntax, e.g. "designs.main.allocation=[2,1]".
+struct Override {
+  std::string text;
+};
+
+Scenario parse_scenario(std::string_view toml_text, const std::string& source,
+                        const std::vector<Override>& overrides = {});
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides = {});
+Scenario load_default_scenario(const std::vector<Override>& overrides = {});
+
+// The bundled default scenario (scenarios/immunosep.toml, compiled in).
+std::string_view default_scenario_text();
+
+} // namespace sepsim

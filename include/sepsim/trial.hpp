@@ -1,0 +1,54 @@
+// One replicate of one design: screen, enrol, randomise, observe, analyse.
+#pragma once
+
+#include "sepsim/scenario.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace sepsim {
+
+struct ArmCounts {
+  std::uint32_t n = 0;
+  std::uint32_t responders = 0;
+  std::uint32_t deaths28 = 0;
+  std::uint32_t early_deaths = 0;
+  std::array<std::uint32_t, kPhenotypes> n_by_label{};
+  std::array<std::uint32_t, kPhenotypes> responders_by_label{};
+  std::array<std::uint32_t, kAdverseEvents> adverse{};
+};
+
+// Fixed-size, one slot per replicate; folded in replicate order.
+struct ReplicateResult {
+  std::array<ArmCounts, kMaxArms> arms{};
+  std::uint32_t screened = 0;
+  std::uint32_t enrolled = 0;
+  std::array<std::array<std::uint32_t, kPhenotypes>, kPhenotypes> enrolled_label_phenotype{};
+  double z = 0;
+  bool reject = false;
+  double difference = 0; // estimated treatment - control response rate
+  double ci_low = 0, ci_high = 0;
+  // Expected treatment - control response probability over the enrolled
+  // patients, from their true phenotypes (the estimand of this replicate).
+  double true_difference = 0;
+};
+
+// Identity of a replicate; the only inputs besides the frozen scenario.
+struct ReplicateId {
+  std::uint64_t seed = 1;
+  std::uint32_t grid_point = 0;
+  std::uint32_t replicate = 0;
+};
+
+// Thrown when screening cannot fill the trial (eligible labels too rare).
+class EnrolmentError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr std::uint32_t kMaxScreenedPerEnrolled = 1000;
+
+ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
+                               const ReplicateId& id);
+
+} // namespace sepsim

@@ -1,0 +1,108 @@
+#include "sepsim/cohort.hpp"
+
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/uniform_01.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace sepsim {
+
+namespace {
+
+// log(measured) = log(median) + sd_log * z_true + log-normal assay error with
+// mean 1 on the natural scale: exp(N(-s^2/2, s^2)), s^2 = ln(1 + CV^2).
+struct LogDraw {
+  double log_true, log_measured;
+};
+
+LogDraw draw_biomarker(const Biomarker& b, Phenotype p, Stream& stream) {
+  boost::random::normal_distribution<double> normal;
+  const double log_true = std::log(b.median[p]) + b.sd_log[p] * normal(stream);
+  const double s2 = std::log1p(b.assay_cv * b.assay_cv);
+  const double log_measured = log_true - 0.5 * s2 + std::sqrt(s2) * normal(stream);
+  return {log_true, log_measured};
+}
+
+Phenotype draw_phenotype(const PerPhenotype& prevalence, double u) {
+  double cumulative = 0.0;
+  for (int p = 0; p < kPhenotypes - 1; ++p) {
+    cumulative += prevalence[p];
+    if (u < cumulative) return static_cast<Phenotype>(p);
+  }
+  return static_cast<Phenotype>(kPhenotypes - 1);
+}
+
+double truncated_normal(double mean, double sd, double lo, double hi, Stream& stream) {
+  // Rejection keeps the shape; the bounds in practice cut < 0.1% of the mass.
+  boost::random::normal_distribution<double> normal(mean, sd);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const double x = normal(stream);
+    if (x >= lo && x <= hi) return x;
+  }
+  return std::clamp(mean, lo, hi);
+}
+
+} // namespace
+
+ScreenedPatient screen_patient(const Population& population, const Classifier& classifier,
+                               std::uint64_t seed, std::uint32_t grid_point,
+                               std::uint32_t replicate, std::uint32_t patient) {
+  Stream stream({seed, Purpose::patient_screening, grid_point, replicate, patient});
+  boost::random::uniform_01<double> uniform;
+  ScreenedPatient out;
+  out.phenotype = draw_phenotype(population.prevalence, uniform(stream));
+  const LogDraw ferritin = draw_biomarker(population.ferritin, out.phenotype, stream);
+  const LogDraw hla_dr = draw_biomarker(population.hla_dr, out.phenotype, stream);
+  out.ferritin_true = std::exp(ferritin.log_true);
+  out.ferritin_measured = std::exp(ferritin.log_measured);
+  out.hla_dr_true = std::exp(hla_dr.log_true);
+  out.hla_dr_measured = std::exp(hla_dr.log_measured);
+  if (out.ferritin_measured > classifier.mals_ferritin_above_ng_per_ml)
+    out.label = mals;
+  else if (out.hla_dr_measured < classifier.immunoparalysis_hla_dr_below_per_monocyte)
+    out.label = immunoparalysis;
+  else
+    out.label = unclassified;
+  return out;
+}
+
+PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
+                                std::uint32_t grid_point, std::uint32_t replicate,
+                                std::uint32_t patient) {
+  Stream stream({seed, Purpose::patient_outcomes, grid_point, replicate, patient});
+  boost::random::uniform_01<double> uniform;
+  boost::random::normal_distribution<double> normal;
+  PatientNoise n;
+  n.sofa_change_z = normal(stream);
+  n.early_death_u = uniform(stream);
+  n.mortality_u = uniform(stream);
+  for (auto& u : n.adverse_u)
+    u = uniform(stream);
+  n.female = uniform(stream) < population.female_share;
+  n.age_years = truncated_normal(population.age_mean_years, population.age_sd_years,
+                                 population.age_min_years, population.age_max_years, stream);
+  const double sofa = std::round(truncated_normal(
+      population.baseline_sofa_mean, population.baseline_sofa_sd,
+      population.baseline_sofa_min - 0.5, population.baseline_sofa_max + 0.5, stream));
+  n.baseline_sofa = std::clamp(static_cast<int>(sofa), population.baseline_sofa_min,
+                               population.baseline_sofa_max);
+  return n;
+}
+
+Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+                      const PatientNoise& noise) {
+  Outcome o;
+  o.early_death = noise.early_death_u < treatment.early_death[phenotype];
+  o.sofa_change = treatment.sofa_change_mean[phenotype] +
+                  scenario.endpoint.sofa_change_sd * noise.sofa_change_z;
+  o.response = !o.early_death && o.sofa_change > scenario.endpoint.response_threshold_sofa_points;
+  const double death_risk = o.response ? scenario.mortality28.responder[phenotype]
+                                       : treatment.death28_if_alive_non_responder[phenotype];
+  o.death28 = o.early_death || noise.mortality_u < death_risk;
+  for (int a = 0; a < kAdverseEvents; ++a)
+    o.adverse[a] = noise.adverse_u[a] < treatment.adverse_events[a];
+  return o;
+}
+
+} // namespace sepsim

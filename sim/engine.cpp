@@ -1,0 +1,72 @@
+#include "sepsim/engine.hpp"
+
+#include "sepsim/build_info.hpp"
+
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+
+namespace sepsim {
+
+PointSummary run_point(const Scenario& scenario, const RunOptions& options,
+                       const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  const std::size_t n_designs = scenario.designs.size();
+  std::vector<DesignAccumulator> accumulators;
+  for (const auto& d : scenario.designs)
+    accumulators.emplace_back(d);
+
+  const int threads =
+      options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
+  oneapi::tbb::task_arena arena(threads);
+  std::vector<ReplicateResult> slots(kChunkReplicates * n_designs);
+
+  for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates) {
+    if (cancel != nullptr && cancel->load()) throw Interrupted();
+    const std::uint64_t count = std::min(kChunkReplicates, options.replicates - start);
+    arena.execute([&] {
+      oneapi::tbb::parallel_for(std::uint64_t{0}, count, [&](std::uint64_t i) {
+        const ReplicateId id{options.seed, options.grid_point,
+                             static_cast<std::uint32_t>(start + i)};
+        for (std::size_t d = 0; d < n_designs; ++d)
+          slots[i * n_designs + d] = simulate_trial(scenario, d, id);
+      });
+    });
+    for (std::uint64_t i = 0; i < count; ++i)
+      for (std::size_t d = 0; d < n_designs; ++d)
+        accumulators[d].add(slots[i * n_designs + d]);
+    if (progress) progress(start + count, options.replicates);
+  }
+
+  PointSummary point;
+  for (const auto& acc : accumulators)
+    point.designs.push_back(acc.summary(scenario));
+  return point;
+}
+
+Provenance make_provenance(const Scenario& scenario, const RunOptions& options) {
+  const BuildInfo& b = build_info();
+  Provenance p;
+  p.sepsim_version = b.version;
+  p.git_commit = b.git_commit;
+  p.compiler = b.compiler;
+  p.boost_version = b.boost_version;
+  p.tbb_version = b.tbb_version;
+  p.hdf5_version = b.hdf5_version;
+  p.scenario_name = scenario.name;
+  p.scenario_source = scenario.source;
+  p.scenario_text = scenario.text;
+  p.seed = options.seed;
+  p.replicates = options.replicates;
+  return p;
+}
+
+RunSummary run(const Scenario& scenario, const RunOptions& options, const ProgressFn& progress,
+               const std::atomic<bool>* cancel) {
+  RunSummary summary;
+  summary.provenance = make_provenance(scenario, options);
+  summary.points.push_back(run_point(scenario, options, progress, cancel));
+  return summary;
+}
+
+} // namespace sepsim

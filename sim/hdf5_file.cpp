@@ -1,0 +1,348 @@
+#include "sepsim/hdf5_file.hpp"
+
+#include "sepsim/scenario.hpp"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+namespace sepsim {
+
+namespace {
+
+const H5::StrType& string_type() {
+  static const H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  return type;
+}
+
+template <class Location>
+void attr(Location& loc, const std::string& name, const std::string& value) {
+  H5::Attribute a = loc.createAttribute(name, string_type(), H5::DataSpace(H5S_SCALAR));
+  a.write(string_type(), value);
+}
+
+template <class Location, class T>
+void attr(Location& loc, const std::string& name, const H5::PredType& type, const T& value) {
+  H5::Attribute a = loc.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+  a.write(type, &value);
+}
+
+template <class Location>
+std::string read_string_attr(const Location& loc, const std::string& name) {
+  if (!loc.attrExists(name)) return "";
+  std::string value;
+  H5::Attribute a = loc.openAttribute(name);
+  a.read(string_type(), value);
+  return value;
+}
+
+template <class Location, class T>
+T read_attr(const Location& loc, const std::string& name, const H5::PredType& type) {
+  T value{};
+  if (loc.attrExists(name)) loc.openAttribute(name).read(type, &value);
+  return value;
+}
+
+// Opens or creates the groups along a '/'-separated path below `base`.
+H5::Group group_at(H5::Group base, const std::string& path) {
+  std::size_t start = 0;
+  while (true) {
+    const auto slash = path.find('/', start);
+    if (slash == std::string::npos) return base;
+    const std::string part = path.substr(start, slash - start);
+    base = base.nameExists(part) ? base.openGroup(part) : base.createGroup(part);
+    start = slash + 1;
+  }
+}
+
+std::string leaf(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void write_vector(H5::Group& g, const std::string& name, const std::vector<double>& v) {
+  const hsize_t dims[1] = {v.size()};
+  H5::DataSet ds = g.createDataSet(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, dims));
+  ds.write(v.data(), H5::PredType::NATIVE_DOUBLE);
+}
+
+void write_matrix(H5::Group& g, const std::string& name,
+                  const std::vector<std::vector<double>>& rows) {
+  const hsize_t cols = rows.empty() ? 0 : rows.front().size();
+  const hsize_t dims[2] = {rows.size(), cols};
+  std::vector<double> flat;
+  for (const auto& r : rows)
+    flat.insert(flat.end(), r.begin(), r.end());
+  H5::DataSet ds = g.createDataSet(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(2, dims));
+  ds.write(flat.data(), H5::PredType::NATIVE_DOUBLE);
+}
+
+std::vector<double> read_vector(const H5::Group& g, const std::string& name) {
+  H5::DataSet ds = g.openDataSet(name);
+  const auto n = static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints());
+  std::vector<double> v(n);
+  ds.read(v.data(), H5::PredType::NATIVE_DOUBLE);
+  return v;
+}
+
+std::vector<std::vector<double>> read_matrix(const H5::Group& g, const std::string& name) {
+  H5::DataSet ds = g.openDataSet(name);
+  hsize_t dims[2] = {0, 0};
+  ds.getSpace().getSimpleExtentDims(dims);
+  std::vector<double> flat(dims[0] * dims[1]);
+  ds.read(flat.data(), H5::PredType::NATIVE_DOUBLE);
+  std::vector<std::vector<double>> rows(dims[0]);
+  for (hsize_t r = 0; r < dims[0]; ++r)
+    rows[r].assign(flat.begin() + r * dims[1], flat.begin() + (r + 1) * dims[1]);
+  return rows;
+}
+
+// Each estimate becomes two datasets shaped [points]: NAME and NAME_mcse.
+template <class Summary, class Get>
+void write_estimates(H5::Group& g, std::size_t n_points, Get get) {
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> columns;
+  std::vector<std::string> order;
+  for (std::size_t p = 0; p < n_points; ++p) {
+    Summary& s = get(p);
+    for_each_estimate(s, [&](const std::string& path, Estimate& e) {
+      if (!columns.count(path)) order.push_back(path);
+      columns[path].first.push_back(e.value);
+      columns[path].second.push_back(e.mcse);
+    });
+  }
+  for (const auto& path : order) {
+    H5::Group parent = group_at(g, path);
+    write_vector(parent, leaf(path), columns[path].first);
+    write_vector(parent, leaf(path) + "_mcse", columns[path].second);
+  }
+}
+
+template <class Summary, class Get>
+void read_estimates(const H5::Group& g, std::size_t n_points, Get get) {
+  std::vector<std::pair<std::vector<double>, std::vector<double>>> columns;
+  Summary probe;
+  for_each_estimate(probe, [&](const std::string& path, Estimate&) {
+    columns.emplace_back(read_vector(g, path), read_vector(g, path + "_mcse"));
+  });
+  for (std::size_t p = 0; p < n_points; ++p) {
+    std::size_t k = 0;
+    for_each_estimate(get(p), [&](const std::string&, Estimate& e) {
+      const auto& [value, mcse] = columns[k++];
+      if (p < value.size() && p < mcse.size()) e = {value[p], mcse[p]};
+    });
+  }
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+void write_file(const std::string& path, RunSummary summary) {
+  H5::H5File file(path, H5F_ACC_TRUNC);
+  H5::Group root = file.openGroup("/");
+  const Provenance& p = summary.provenance;
+  attr(root, "format", kResultsFormat);
+  {
+    const hsize_t two[1] = {2};
+    H5::Attribute a =
+        root.createAttribute("format_version", H5::PredType::NATIVE_INT, H5::DataSpace(1, two));
+    a.write(H5::PredType::NATIVE_INT, kResultsFormatVersion);
+  }
+  attr(root, "sepsim_version", p.sepsim_version);
+  attr(root, "git_commit", p.git_commit);
+  attr(root, "compiler", p.compiler);
+  attr(root, "boost_version", p.boost_version);
+  attr(root, "tbb_version", p.tbb_version);
+  attr(root, "hdf5_version", p.hdf5_version);
+  attr(root, "scenario_name", p.scenario_name);
+  attr(root, "scenario_source", p.scenario_source);
+  attr(root, "scenario_text", p.scenario_text);
+  attr(root, "seed", H5::PredType::NATIVE_UINT64, p.seed);
+  attr(root, "replicates", H5::PredType::NATIVE_UINT64, p.replicates);
+  attr(root, "created_utc", utc_now());
+
+  const std::size_t n_points = summary.points.size();
+  H5::Group grid = root.createGroup("grid");
+  attr(grid, "points", H5::PredType::NATIVE_UINT64, static_cast<std::uint64_t>(n_points));
+  if (n_points > 0) {
+    for (std::size_t k = 0; k < summary.points.front().params.size(); ++k) {
+      std::vector<double> values;
+      for (const auto& point : summary.points)
+        values.push_back(point.params[k].second);
+      write_vector(grid, summary.points.front().params[k].first, values);
+    }
+  }
+
+  H5::Group designs = root.createGroup("designs");
+  if (n_points == 0) return;
+  for (std::size_t d = 0; d < summary.points.front().designs.size(); ++d) {
+    const DesignSummary& first = summary.points.front().designs[d];
+    H5::Group g = designs.createGroup(first.name);
+    attr(g, "index", H5::PredType::NATIVE_INT, static_cast<int>(d));
+    attr(g, "treatment_arm", first.treatment_arm);
+    attr(g, "control_arm", first.control_arm);
+    attr(g, "test", first.test);
+    attr(g, "alpha", H5::PredType::NATIVE_DOUBLE, first.alpha);
+    attr(g, "sided", H5::PredType::NATIVE_INT, first.sided);
+    attr(g, "sample_size", H5::PredType::NATIVE_INT, first.sample_size);
+    write_estimates<DesignSummary>(g, n_points, [&](std::size_t pt) -> DesignSummary& {
+      return summary.points[pt].designs[d];
+    });
+    std::vector<std::vector<double>> reject, futility;
+    for (const auto& point : summary.points) {
+      reject.push_back(point.designs[d].reject_per_look);
+      futility.push_back(point.designs[d].futility_per_look);
+    }
+    write_matrix(g, "reject_per_look", reject);
+    write_matrix(g, "futility_per_look", futility);
+    H5::Group arms = g.createGroup("arms");
+    for (std::size_t a = 0; a < first.arms.size(); ++a) {
+      H5::Group ag = arms.createGroup(first.arms[a].name);
+      attr(ag, "index", H5::PredType::NATIVE_INT, static_cast<int>(a));
+      attr(ag, "policy", first.arms[a].policy);
+      write_estimates<ArmSummary>(ag, n_points, [&](std::size_t pt) -> ArmSummary& {
+        return summary.points[pt].designs[d].arms[a];
+      });
+    }
+  }
+}
+
+std::vector<std::string> children_by_index(const H5::Group& g) {
+  std::vector<std::pair<int, std::string>> items;
+  for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
+    const std::string name = g.getObjnameByIdx(i);
+    if (g.childObjType(name) != H5O_TYPE_GROUP) continue;
+    items.emplace_back(
+        read_attr<H5::Group, int>(g.openGroup(name), "index", H5::PredType::NATIVE_INT), name);
+  }
+  std::sort(items.begin(), items.end());
+  std::vector<std::string> names;
+  for (auto& it : items)
+    names.push_back(it.second);
+  return names;
+}
+
+} // namespace
+
+void check_writable(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw IoError("cannot write results to " + path + ": folder " + dir.string() +
+                  " does not exist (create it, or choose another --out)");
+  const std::string probe = path + ".tmp-check-" + std::to_string(::getpid());
+  std::ofstream out(probe);
+  if (!out) throw IoError("cannot write results to " + path + ": " + std::strerror(errno));
+  out.close();
+  std::filesystem::remove(probe, ec);
+}
+
+void write_results(const std::string& path, const RunSummary& summary) {
+  H5::Exception::dontPrint();
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    write_file(temp, summary);
+  } catch (const H5::Exception& e) {
+    std::error_code ec;
+    std::filesystem::remove(temp, ec);
+    throw IoError("cannot write results to " + path + ": HDF5 " + e.getFuncName() + ": " +
+                  e.getDetailMsg() + " (is the disk full or the folder read-only?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    std::filesystem::remove(temp, ec);
+    throw IoError("cannot move results into place at " + path + ": " + ec.message());
+  }
+}
+
+RunSummary read_results(const std::string& path) {
+  H5::Exception::dontPrint();
+  if (!std::filesystem::exists(path)) throw IoError("cannot read " + path + ": no such file");
+  try {
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    H5::Group root = file.openGroup("/");
+    if (read_string_attr(root, "format") != kResultsFormat)
+      throw IoError(path + " is not a sepsim results file (no format = \"sepsim-results\")");
+    RunSummary s;
+    Provenance& p = s.provenance;
+    p.sepsim_version = read_string_attr(root, "sepsim_version");
+    p.git_commit = read_string_attr(root, "git_commit");
+    p.compiler = read_string_attr(root, "compiler");
+    p.boost_version = read_string_attr(root, "boost_version");
+    p.tbb_version = read_string_attr(root, "tbb_version");
+    p.hdf5_version = read_string_attr(root, "hdf5_version");
+    p.scenario_name = read_string_attr(root, "scenario_name");
+    p.scenario_source = read_string_attr(root, "scenario_source");
+    p.scenario_text = read_string_attr(root, "scenario_text");
+    p.seed = read_attr<H5::Group, std::uint64_t>(root, "seed", H5::PredType::NATIVE_UINT64);
+    p.replicates =
+        read_attr<H5::Group, std::uint64_t>(root, "replicates", H5::PredType::NATIVE_UINT64);
+
+    H5::Group grid = root.openGroup("grid");
+    const auto n_points = static_cast<std::size_t>(
+        read_attr<H5::Group, std::uint64_t>(grid, "points", H5::PredType::NATIVE_UINT64));
+    s.points.resize(n_points);
+    for (hsize_t i = 0; i < grid.getNumObjs(); ++i) {
+      const std::string name = grid.getObjnameByIdx(i);
+      if (grid.childObjType(name) != H5O_TYPE_DATASET) continue;
+      const auto values = read_vector(grid, name);
+      for (std::size_t pt = 0; pt < n_points && pt < values.size(); ++pt)
+        s.points[pt].params.emplace_back(name, values[pt]);
+    }
+    H5::Group designs = root.openGroup("designs");
+    for (const auto& name : children_by_index(designs)) {
+      H5::Group g = designs.openGroup(name);
+      const auto reject = read_matrix(g, "reject_per_look");
+      const auto futility = read_matrix(g, "futility_per_look");
+      H5::Group arms = g.openGroup("arms");
+      const auto arm_names = children_by_index(arms);
+      for (std::size_t pt = 0; pt < n_points; ++pt) {
+        DesignSummary d;
+        d.name = name;
+        d.treatment_arm = read_string_attr(g, "treatment_arm");
+        d.control_arm = read_string_attr(g, "control_arm");
+        d.test = read_string_attr(g, "test");
+        d.alpha = read_attr<H5::Group, double>(g, "alpha", H5::PredType::NATIVE_DOUBLE);
+        d.sided = read_attr<H5::Group, int>(g, "sided", H5::PredType::NATIVE_INT);
+        d.sample_size = read_attr<H5::Group, int>(g, "sample_size", H5::PredType::NATIVE_INT);
+        if (pt < reject.size()) d.reject_per_look = reject[pt];
+        if (pt < futility.size()) d.futility_per_look = futility[pt];
+        for (const auto& arm_name : arm_names) {
+          ArmSummary a;
+          a.name = arm_name;
+          a.policy = read_string_attr(arms.openGroup(arm_name), "policy");
+          d.arms.push_back(std::move(a));
+        }
+        s.points[pt].designs.push_back(std::move(d));
+      }
+      const std::size_t d_index = s.points.empty() ? 0 : s.points[0].designs.size() - 1;
+      read_estimates<DesignSummary>(g, n_points, [&](std::size_t pt) -> DesignSummary& {
+        return s.points[pt].designs[d_index];
+      });
+      for (std::size_t a = 0; a < arm_names.size(); ++a) {
+        H5::Group ag = arms.openGroup(arm_names[a]);
+        read_estimates<ArmSummary>(ag, n_points, [&](std::size_t pt) -> ArmSummary& {
+          return s.points[pt].designs[d_index].arms[a];
+        });
+      }
+    }
+    return s;
+  } catch (const H5::Exception& e) {
+    throw IoError("cannot read " + path + ": HDF5 " + e.getFuncName() + ": " + e.getDetailMsg());
+  }
+}
+
+} // namespace sepsim

@@ -1,0 +1,261 @@
+// The sepsim command line: parses options with CLI11, calls the library and
+// maps failures to exit codes (0 ok, 2 usage/scenario, 3 I/O, 70 internal).
+#include "sepsim/cohort.hpp"
+#include "sepsim/engine.hpp"
+#include "sepsim/hdf5_file.hpp"
+#include "sepsim/report.hpp"
+#include "sepsim/scenario.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <unistd.h>
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitIo = 3;
+constexpr int kExitInterrupted = 130;
+constexpr int kExitInternal = 70;
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_signal(int) {
+  g_interrupted.store(true);
+}
+
+struct RunArgs {
+  std::string scenario;
+  std::uint64_t replicates = 10000;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  std::vector<std::string> sets;
+  std::string out;
+  bool json = false;
+  bool no_progress = false;
+};
+
+std::vector<sepsim::Override> overrides(const std::vector<std::string>& sets) {
+  std::vector<sepsim::Override> out;
+  for (const auto& s : sets)
+    out.push_back({s});
+  return out;
+}
+
+sepsim::Scenario load(const std::string& path, const std::vector<std::string>& sets) {
+  return path.empty() ? sepsim::load_default_scenario(overrides(sets))
+                      : sepsim::load_scenario(path, overrides(sets));
+}
+
+// A progress bar with ETA on stderr, shown only on a terminal and only once a
+// run has taken longer than a second.
+class ProgressBar {
+public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO)) {}
+  void operator()(std::uint64_t done, std::uint64_t total) {
+    if (!enabled_) return;
+    const double elapsed = seconds();
+    if (elapsed < 1.0 && done < total) return;
+    if (!shown_ && done == total) return; // finished within a second: stay quiet
+    shown_ = true;
+    const double fraction = static_cast<double>(done) / static_cast<double>(total);
+    const int width = 30;
+    const int filled = static_cast<int>(fraction * width);
+    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+    std::fprintf(stderr, "\r[%s%s] %3.0f%%  %llu/%llu replicates  elapsed %.0fs  ETA %.0fs ",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
+                 100.0 * fraction, static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total), elapsed, eta);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+private:
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+std::string default_out(const sepsim::Scenario& s) {
+  return "results/" + s.name + ".h5";
+}
+
+int command_run(const RunArgs& args) {
+  const sepsim::Scenario scenario = load(args.scenario, args.sets);
+  const std::string out = args.out.empty() ? default_out(scenario) : args.out;
+  if (args.out.empty()) std::filesystem::create_directories("results");
+  sepsim::check_writable(out);
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  sepsim::RunOptions options;
+  options.seed = args.seed;
+  options.replicates = args.replicates;
+  options.threads = args.threads;
+  ProgressBar bar(!args.no_progress);
+  const auto start = std::chrono::steady_clock::now();
+  const sepsim::RunSummary summary = sepsim::run(scenario, options, std::ref(bar), &g_interrupted);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (g_interrupted.load()) throw sepsim::Interrupted();
+  sepsim::write_results(out, summary);
+
+  if (args.json) {
+    std::cout << sepsim::to_json(summary);
+  } else {
+    sepsim::print_table(std::cout, summary);
+    std::cout << "\nResults written to " << out << " (" << std::fixed << std::setprecision(1)
+              << seconds << " s). Read them back with: sepsim show " << out << "\n";
+  }
+  return 0;
+}
+
+int command_check(const std::string& path, const std::vector<std::string>& sets) {
+  const sepsim::Scenario s = load(path, sets);
+  std::cout << (path.empty() ? s.source : path) << ": OK (scenario \"" << s.name << "\", "
+            << s.treatments.size() << " treatments, " << s.designs.size() << " design"
+            << (s.designs.size() == 1 ? "" : "s") << ")\n";
+  return 0;
+}
+
+int command_show(const std::string& path, bool json, bool scenario_text) {
+  const sepsim::RunSummary summary = sepsim::read_results(path);
+  if (json) {
+    std::cout << sepsim::to_json(summary);
+    return 0;
+  }
+  const auto& p = summary.provenance;
+  std::cout << path << ": sepsim " << p.sepsim_version << " (commit " << p.git_commit << ", "
+            << p.compiler << "; Boost " << p.boost_version << ", oneTBB " << p.tbb_version
+            << ", HDF5 " << p.hdf5_version << ")\nscenario source: " << p.scenario_source << "\n\n";
+  sepsim::print_table(std::cout, summary);
+  if (scenario_text) std::cout << "\nScenario (after overrides):\n" << p.scenario_text << "\n";
+  return 0;
+}
+
+// Virtual patients as CSV, for inspection and teaching.
+int command_cohort(const std::string& path, const std::vector<std::string>& sets, std::uint32_t n,
+                   std::uint64_t seed, const std::string& out_path) {
+  const sepsim::Scenario s = load(path, sets);
+  std::ofstream file;
+  if (!out_path.empty()) {
+    file.open(out_path);
+    if (!file) throw sepsim::IoError("cannot write " + out_path + ": " + std::strerror(errno));
+  }
+  std::ostream& out = out_path.empty() ? std::cout : file;
+  out << "patient,phenotype,label,ferritin_true_ng_per_ml,ferritin_measured_ng_per_ml,"
+         "hla_dr_true_per_monocyte,hla_dr_measured_per_monocyte,age_years,female,baseline_sofa";
+  for (const auto& t : s.treatments)
+    out << ",response_" << t.name << ",death28_" << t.name << ",sofa_change_" << t.name;
+  out << "\n";
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const auto p = sepsim::screen_patient(s.population, s.classifier, seed, 0, 0, i);
+    const auto noise = sepsim::draw_patient_noise(s.population, seed, 0, 0, i);
+    out << i << ',' << sepsim::kPhenotypeNames[p.phenotype] << ','
+        << sepsim::kPhenotypeNames[p.label] << ',' << p.ferritin_true << ',' << p.ferritin_measured
+        << ',' << p.hla_dr_true << ',' << p.hla_dr_measured << ',' << noise.age_years << ','
+        << noise.female << ',' << noise.baseline_sofa;
+    for (const auto& t : s.treatments) {
+      const auto o = sepsim::outcome_under(s, t, p.phenotype, noise);
+      out << ',' << o.response << ',' << o.death28 << ',';
+      if (o.early_death)
+        out << "NA";
+      else
+        out << o.sofa_change;
+    }
+    out << "\n";
+  }
+  if (!out_path.empty() && !file) throw sepsim::IoError("error while writing " + out_path);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sepsim: Monte Carlo simulator for precision immunotherapy trials in sepsis"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("sepsim ") + "0.1.0");
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run a scenario (default: the bundled ImmunoSep)");
+  run_cmd->add_option("scenario", run.scenario, "Scenario file (TOML)");
+  run_cmd->add_option("--reps,-r", run.replicates, "Replicates (virtual trials)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
+  run_cmd->add_option("--seed,-s", run.seed, "Master seed");
+  run_cmd->add_option("--threads,-t", run.threads, "Threads (0: all cores)")
+      ->check(CLI::Range(0, 1024));
+  run_cmd->add_option("--set", run.sets, "Override a scenario value: KEY=VALUE (TOML value)");
+  run_cmd->add_option("--out,-o", run.out, "Results file (default results/<scenario>.h5)");
+  run_cmd->add_flag("--json", run.json, "Print the JSON summary on stdout instead of the table");
+  run_cmd->add_flag("--no-progress", run.no_progress, "Never show the progress bar");
+
+  std::string check_path;
+  std::vector<std::string> check_sets;
+  auto* check_cmd = app.add_subcommand("check", "Validate a scenario; list every problem");
+  check_cmd->add_option("scenario", check_path, "Scenario file (TOML)")->required();
+  check_cmd->add_option("--set", check_sets, "Override a scenario value: KEY=VALUE");
+
+  std::string show_path;
+  bool show_json = false, show_scenario = false;
+  auto* show_cmd = app.add_subcommand("show", "Print a results file back");
+  show_cmd->add_option("file", show_path, "Results file (.h5)")->required();
+  show_cmd->add_flag("--json", show_json, "Print the JSON summary");
+  show_cmd->add_flag("--scenario", show_scenario, "Also print the scenario text it was run with");
+
+  std::string cohort_path, cohort_out;
+  std::vector<std::string> cohort_sets;
+  std::uint32_t cohort_n = 20;
+  std::uint64_t cohort_seed = 1;
+  auto* cohort_cmd = app.add_subcommand("cohort", "Write virtual patients as CSV");
+  cohort_cmd->add_option("scenario", cohort_path, "Scenario file (default: bundled ImmunoSep)");
+  cohort_cmd->add_option("-n", cohort_n, "Number of screened patients");
+  cohort_cmd->add_option("--seed,-s", cohort_seed, "Master seed");
+  cohort_cmd->add_option("--set", cohort_sets, "Override a scenario value: KEY=VALUE");
+  cohort_cmd->add_option("--out,-o", cohort_out, "CSV file (default: stdout)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  try {
+    if (*run_cmd) return command_run(run);
+    if (*check_cmd) return command_check(check_path, check_sets);
+    if (*show_cmd) return command_show(show_path, show_json, show_scenario);
+    if (*cohort_cmd)
+      return command_cohort(cohort_path, cohort_sets, cohort_n, cohort_seed, cohort_out);
+  } catch (const sepsim::ScenarioError& e) {
+    std::cerr << "sepsim: " << e.what() << "\nNothing was written.\n";
+    return kExitUsage;
+  } catch (const sepsim::EnrolmentError& e) {
+    std::cerr << "sepsim: " << e.what() << "\nNothing was written.\n";
+    return kExitUsage;
+  } catch (const sepsim::IoError& e) {
+    std::cerr << "sepsim: " << e.what() << "\n";
+    return kExitIo;
+  } catch (const sepsim::Interrupted&) {
+    std::cerr << "\nsepsim: interrupted; no results file was written.\n";
+    return kExitInterrupted;
+  } catch (const std::exception& e) {
+    std::cerr << "sepsim: internal error (a bug in sepsim, please report it): " << e.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitInternal;
+}

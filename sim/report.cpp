@@ -1,0 +1,117 @@
+#include "sepsim/report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace sepsim {
+
+namespace {
+
+std::string fmt(const char* format, double a, double b = 0.0) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, a, b);
+  return text;
+}
+
+// A rate in percent with its Monte Carlo SE, or "-" where no patient counted.
+std::string pct(const Estimate& e) {
+  if (!std::isfinite(e.value)) return "-";
+  return fmt("%5.1f%% ±%.2f", 100.0 * e.value, 100.0 * e.mcse);
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  // Count UTF-8 code points so that "±" lines up.
+  std::size_t shown = 0;
+  for (const char c : s)
+    shown += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return shown >= width ? s + " " : s + std::string(width - shown, ' ');
+}
+
+void print_design(std::ostream& out, const DesignSummary& d) {
+  out << "Design " << d.name << ": " << d.treatment_arm << " vs " << d.control_arm
+      << ", N = " << d.sample_size << ", " << d.test << " test, alpha " << d.alpha
+      << (d.sided == 2 ? " two-sided" : " one-sided") << "\n";
+  out << "  " << pad("Power (reject for " + d.treatment_arm + ")", 34)
+      << fmt("%.4f ± %.4f", d.power.value, d.power.mcse) << "\n";
+  out << "  " << pad("Risk difference, estimated", 34)
+      << fmt("%+.4f ± %.4f", d.estimate_mean.value, d.estimate_mean.mcse)
+      << fmt("   (true in enrolled %+.4f)", d.true_difference.value) << "\n";
+  out << "  " << pad("  bias / RMSE", 34) << fmt("%+.4f ± %.4f", d.bias.value, d.bias.mcse)
+      << fmt("   RMSE %.4f ± %.4f", d.rmse.value, d.rmse.mcse) << "\n";
+  out << "  " << pad("  95% CI coverage", 34)
+      << fmt("%.4f ± %.4f", d.ci_coverage.value, d.ci_coverage.mcse) << "\n";
+  out << "  " << pad("Screened per enrolled", 34)
+      << fmt("%.3f ± %.3f", d.screened_per_enrolled.value, d.screened_per_enrolled.mcse)
+      << fmt("   (%.1f screened per trial)", d.screened.value) << "\n";
+
+  out << "\n  " << pad("Enrolled (mean per trial)", 28);
+  for (auto name : kPhenotypeNames)
+    out << pad(std::string(name), 18);
+  out << "\n  " << pad("  by label", 28);
+  for (const auto& e : d.enrolled_by_label)
+    out << pad(fmt("%.1f", e.value), 18);
+  out << "\n  " << pad("  by true phenotype", 28);
+  for (const auto& e : d.enrolled_by_phenotype)
+    out << pad(fmt("%.1f", e.value), 18);
+  out << "\n  " << pad("  label purity", 28);
+  for (const auto& e : d.label_purity)
+    out << pad(pct(e), 18);
+  out << "\n\n";
+
+  out << "  " << pad("Arm", 12) << pad("n", 8) << pad("response", 16) << pad("28-day mortality", 18)
+      << pad("death by day 9", 16) << "policy\n";
+  for (const auto& a : d.arms)
+    out << "  " << pad(a.name, 12) << pad(fmt("%.1f", a.patients.value), 8)
+        << pad(pct(a.response_rate), 16) << pad(pct(a.mortality28), 18)
+        << pad(pct(a.early_death), 16) << a.policy << "\n";
+
+  out << "\n  " << pad("Response by label", 20);
+  for (auto name : kPhenotypeNames)
+    out << pad(std::string(name), 18);
+  out << "\n";
+  for (const auto& a : d.arms) {
+    out << "  " << pad(a.name, 20);
+    for (const auto& e : a.response_by_label)
+      out << pad(pct(e), 18);
+    out << "\n";
+  }
+
+  out << "\n  " << pad("Adverse events", 20);
+  for (auto name : kAdverseEventNames)
+    out << pad(std::string(name), 16);
+  out << "\n";
+  for (const auto& a : d.arms) {
+    out << "  " << pad(a.name, 20);
+    for (const auto& e : a.adverse_events)
+      out << pad(pct(e), 16);
+    out << "\n";
+  }
+  out << "\n  Replicate-to-replicate SD of the response rate:";
+  for (const auto& a : d.arms)
+    out << " " << a.name << fmt(" %.1f%%", 100.0 * a.response_rate_sd.value);
+  out << "\n";
+}
+
+} // namespace
+
+void print_table(std::ostream& out, const RunSummary& summary) {
+  const Provenance& p = summary.provenance;
+  out << "sepsim " << p.sepsim_version << " | scenario " << p.scenario_name << " | " << p.replicates
+      << " replicates | seed " << p.seed << "\n";
+  out << "Rates are per patient, in percent ± Monte Carlo SE.\n";
+  for (const auto& point : summary.points) {
+    if (!point.params.empty()) {
+      out << "\nGrid point:";
+      for (const auto& [key, value] : point.params)
+        out << " " << key << " = " << value;
+      out << "\n";
+    }
+    for (const auto& d : point.designs) {
+      out << "\n";
+      print_design(out, d);
+    }
+  }
+}
+
+} // namespace sepsim

@@ -1,0 +1,712 @@
+// Scenario parsing and validation: the only module that sees toml++.
+#include "sepsim/scenario.hpp"
+
+#include <boost/math/distributions/normal.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace sepsim {
+
+std::string Problem::to_string() const {
+  std::ostringstream os;
+  os << file << ':' << line << ':' << column << ": " << key;
+  if (!value.empty()) os << " = " << value;
+  os << ": " << rule;
+  return os.str();
+}
+
+namespace {
+std::string join_problems(const std::vector<Problem>& problems) {
+  std::string out = std::to_string(problems.size()) + " problem(s) in the scenario:";
+  for (const auto& p : problems)
+    out += "\n  " + p.to_string();
+  return out;
+}
+} // namespace
+
+ScenarioError::ScenarioError(std::vector<Problem> problems)
+    : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
+
+namespace {
+
+constexpr int kFormatVersion = 1;
+
+std::string show(const toml::node& node) {
+  std::ostringstream os;
+  node.visit([&](auto&& v) { os << v; });
+  std::string s = os.str();
+  if (node.is_string()) s = '"' + s + '"';
+  return s;
+}
+
+std::string join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+// Reads values out of the TOML tree, remembering every key it consumed and
+// every problem it met, so that all problems are reported at once.
+class Reader {
+public:
+  explicit Reader(std::string fallback_file) : fallback_file_(std::move(fallback_file)) {}
+
+  void problem(const toml::source_region& where, const std::string& key, const std::string& value,
+               const std::string& rule) {
+    Problem p;
+    p.file = where.path ? *where.path : fallback_file_;
+    p.line = static_cast<int>(where.begin.line);
+    p.column = static_cast<int>(where.begin.column);
+    p.key = key;
+    p.value = value;
+    p.rule = rule;
+    problems_.push_back(std::move(p));
+  }
+  void problem(const toml::node& node, const std::string& key, const std::string& rule) {
+    problem(node.source(), key, show(node), rule);
+  }
+
+  void use(const std::string& path) { used_.insert(path); }
+
+  const toml::node* find(const toml::table& parent, std::string_view key, const std::string& path,
+                         bool required) {
+    const toml::node* node = parent.get(key);
+    const std::string full = join(path, key);
+    if (node == nullptr) {
+      if (required) problem(parent.source(), full, "", "is required but missing");
+      return nullptr;
+    }
+    use(full);
+    return node;
+  }
+
+  const toml::table* table(const toml::table& parent, std::string_view key, const std::string& path,
+                           bool required = true) {
+    const toml::node* node = find(parent, key, path, required);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) {
+      problem(*node, join(path, key), "must be a table");
+      return nullptr;
+    }
+    return node->as_table();
+  }
+
+  using Rule = std::function<std::string(double)>; // returns "" when the value is fine
+
+  std::optional<double> number(const toml::table& parent, std::string_view key,
+                               const std::string& path, const Rule& rule, bool required = true) {
+    const toml::node* node = find(parent, key, path, required);
+    if (node == nullptr) return std::nullopt;
+    const auto value = node->value<double>();
+    if (!node->is_number() || !value) {
+      problem(*node, join(path, key), "must be a number");
+      return std::nullopt;
+    }
+    if (const std::string broken = rule(*value); !broken.empty()) {
+      problem(*node, join(path, key), broken);
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  void number_into(double& out, const toml::table& parent, std::string_view key,
+                   const std::string& path, const Rule& rule, bool required = true) {
+    if (auto v = number(parent, key, path, rule, required)) out = *v;
+  }
+
+  std::optional<std::int64_t> integer(const toml::table& parent, std::string_view key,
+                                      const std::string& path, const Rule& rule,
+                                      bool required = true) {
+    const toml::node* node = find(parent, key, path, required);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_integer()) {
+      problem(*node, join(path, key), "must be an integer");
+      return std::nullopt;
+    }
+    const std::int64_t value = node->as_integer()->get();
+    if (const std::string broken = rule(static_cast<double>(value)); !broken.empty()) {
+      problem(*node, join(path, key), broken);
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<std::string> string(const toml::table& parent, std::string_view key,
+                                    const std::string& path,
+                                    const std::vector<std::string>& choices, bool required = true) {
+    const toml::node* node = find(parent, key, path, required);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_string()) {
+      problem(*node, join(path, key), "must be a string");
+      return std::nullopt;
+    }
+    std::string value = node->as_string()->get();
+    if (!choices.empty() && std::find(choices.begin(), choices.end(), value) == choices.end()) {
+      std::string list;
+      for (const auto& c : choices)
+        list += (list.empty() ? "" : ", ") + c;
+      problem(*node, join(path, key), "must be one of: " + list);
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  // A value per phenotype: a table with keys mals/immunoparalysis/unclassified,
+  // or "all" for one value shared by every phenotype.
+  std::optional<PerPhenotype> per_phenotype(const toml::table& parent, std::string_view key,
+                                            const std::string& path, const Rule& rule) {
+    const toml::table* t = table(parent, key, path);
+    if (t == nullptr) return std::nullopt;
+    const std::string full = join(path, key);
+    PerPhenotype out{};
+    bool ok = true;
+    if (t->contains("all")) {
+      auto v = number(*t, "all", full, rule);
+      ok = v.has_value();
+      out.fill(v.value_or(0.0));
+      for (auto name : kPhenotypeNames)
+        if (t->contains(name))
+          problem(t->get(name)->source(), join(full, name), show(*t->get(name)),
+                  "cannot be combined with \"all\"");
+    } else {
+      for (int p = 0; p < kPhenotypes; ++p) {
+        auto v = number(*t, kPhenotypeNames[p], full, rule);
+        ok = ok && v.has_value();
+        out[p] = v.value_or(0.0);
+      }
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  // Every key that no reader consumed is unknown: report it with the known
+  // keys beside it, to catch misspellings.
+  void report_unknown(const toml::table& t, const std::string& path) {
+    for (auto&& [k, node] : t) {
+      const std::string full = join(path, k.str());
+      if (used_.count(full) == 0) {
+        std::string known;
+        for (const auto& u : used_) {
+          const auto dot = u.rfind('.');
+          const std::string parent = dot == std::string::npos ? "" : u.substr(0, dot);
+          if (parent == path) known += (known.empty() ? "" : ", ") + u.substr(dot + 1);
+        }
+        problem(k.source(), full, "",
+                "unknown key" + (known.empty() ? std::string() : " (known here: " + known + ")"));
+        continue;
+      }
+      if (const toml::table* child = node.as_table()) report_unknown(*child, full);
+    }
+  }
+
+  std::vector<Problem>& problems() { return problems_; }
+
+private:
+  std::string fallback_file_;
+  std::vector<Problem> problems_;
+  std::set<std::string> used_;
+};
+
+// Rules, each phrased as what the value must be.
+std::string probability(double v) {
+  return (v >= 0.0 && v <= 1.0) ? "" : "must be a probability in [0, 1]";
+}
+std::string positive(double v) {
+  return v > 0.0 ? "" : "must be > 0";
+}
+std::string non_negative(double v) {
+  return v >= 0.0 ? "" : "must be >= 0";
+}
+std::string any_value(double v) {
+  return std::isfinite(v) ? "" : "must be finite";
+}
+std::string positive_integer(double v) {
+  return v >= 1.0 ? "" : "must be a positive integer";
+}
+
+Reader::Rule in_range(double lo, double hi) {
+  return [lo, hi](double v) {
+    return (v >= lo && v <= hi)
+               ? std::string()
+               : "must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  };
+}
+
+void read_biomarker(Reader& r, const toml::table& population, std::string_view key,
+                    const std::string& path, Biomarker& out) {
+  const toml::table* t = r.table(population, key, path);
+  if (t == nullptr) return;
+  const std::string full = join(path, key);
+  if (auto v = r.per_phenotype(*t, "median", full, positive)) out.median = *v;
+  if (auto v = r.per_phenotype(*t, "sd_log", full, non_negative)) out.sd_log = *v;
+  r.number_into(out.assay_cv, *t, "assay_cv", full, non_negative);
+}
+
+void read_population(Reader& r, const toml::table& root, Population& pop) {
+  const toml::table* t = r.table(root, "population", "");
+  if (t == nullptr) return;
+  // Prevalence: one phenotype may be left out and takes the remainder.
+  if (const toml::table* prev = r.table(*t, "prevalence", "population")) {
+    double sum = 0.0;
+    int missing = -1, n_missing = 0;
+    for (int p = 0; p < kPhenotypes; ++p) {
+      auto v = r.number(*prev, kPhenotypeNames[p], "population.prevalence", probability, false);
+      if (!prev->contains(kPhenotypeNames[p])) {
+        missing = p;
+        ++n_missing;
+      }
+      pop.prevalence[p] = v.value_or(0.0);
+      sum += pop.prevalence[p];
+    }
+    std::ostringstream sum_text;
+    sum_text << sum;
+    if (sum > 1.0 + 1e-9) {
+      r.problem(prev->source(), "population.prevalence", "sum " + sum_text.str(),
+                "prevalences must not sum above 1");
+    } else if (n_missing == 1) {
+      pop.prevalence[missing] = std::max(0.0, 1.0 - sum);
+    } else if (std::abs(sum - 1.0) > 1e-9) {
+      r.problem(prev->source(), "population.prevalence", "sum " + sum_text.str(),
+                n_missing == 0 ? "prevalences must sum to 1 when all three are given (leave one "
+                                 "out to take the remainder)"
+                               : "prevalences must sum to 1; only one phenotype may be left out "
+                                 "to take the remainder");
+    }
+  }
+  read_biomarker(r, *t, "ferritin_ng_per_ml", "population", pop.ferritin);
+  read_biomarker(r, *t, "hla_dr_per_monocyte", "population", pop.hla_dr);
+
+  const toml::table* cov = r.table(*t, "covariates", "population", false);
+  if (cov == nullptr) return;
+  const std::string cp = "population.covariates";
+  r.number_into(pop.age_mean_years, *cov, "age_mean_years", cp, in_range(0, 120), false);
+  r.number_into(pop.age_sd_years, *cov, "age_sd_years", cp, non_negative, false);
+  r.number_into(pop.age_min_years, *cov, "age_min_years", cp, in_range(0, 120), false);
+  r.number_into(pop.age_max_years, *cov, "age_max_years", cp, in_range(0, 120), false);
+  r.number_into(pop.female_share, *cov, "female_share", cp, probability, false);
+  r.number_into(pop.baseline_sofa_mean, *cov, "baseline_sofa_mean", cp, in_range(0, 24), false);
+  r.number_into(pop.baseline_sofa_sd, *cov, "baseline_sofa_sd", cp, non_negative, false);
+  if (auto v = r.integer(*cov, "baseline_sofa_min", cp, in_range(0, 24), false))
+    pop.baseline_sofa_min = static_cast<int>(*v);
+  if (auto v = r.integer(*cov, "baseline_sofa_max", cp, in_range(0, 24), false))
+    pop.baseline_sofa_max = static_cast<int>(*v);
+  if (pop.age_min_years > pop.age_max_years)
+    r.problem(cov->source(), cp + ".age_min_years", "", "must not exceed age_max_years");
+  if (pop.baseline_sofa_min > pop.baseline_sofa_max)
+    r.problem(cov->source(), cp + ".baseline_sofa_min", "", "must not exceed baseline_sofa_max");
+}
+
+void read_treatments(Reader& r, const toml::table& root, Scenario& s) {
+  const toml::table* t = r.table(root, "treatments", "");
+  if (t == nullptr) return;
+  if (t->empty()) r.problem(t->source(), "treatments", "", "at least one treatment is required");
+  for (auto&& [key, node] : *t) {
+    const std::string path = join("treatments", key.str());
+    r.use(path);
+    const toml::table* tt = node.as_table();
+    if (tt == nullptr) {
+      r.problem(node, path, "must be a table");
+      continue;
+    }
+    Treatment tr;
+    tr.name = std::string(key.str());
+    if (auto v = r.per_phenotype(*tt, "response", path, probability)) tr.response = *v;
+    if (auto v = r.per_phenotype(*tt, "early_death", path, probability)) tr.early_death = *v;
+    if (const toml::table* ae = r.table(*tt, "adverse_events", path)) {
+      for (int a = 0; a < kAdverseEvents; ++a)
+        r.number_into(tr.adverse_events[a], *ae, kAdverseEventNames[a], path + ".adverse_events",
+                      probability);
+    }
+    for (int p = 0; p < kPhenotypes; ++p) {
+      if (tr.response[p] > 1.0 - tr.early_death[p] + 1e-12) {
+        std::ostringstream v;
+        v << tr.response[p] << " with early_death " << tr.early_death[p];
+        r.problem(tt->source(), path + ".response." + std::string(kPhenotypeNames[p]), v.str(),
+                  "response cannot exceed the chance of surviving to day 9 (1 - early_death)");
+      }
+    }
+    s.treatments.push_back(std::move(tr));
+  }
+}
+
+int find_index(const std::vector<std::string>& names, const std::string& name) {
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<std::string> treatment_names(const Scenario& s) {
+  std::vector<std::string> names;
+  for (const auto& t : s.treatments)
+    names.push_back(t.name);
+  return names;
+}
+
+std::vector<std::string> label_names_with_all() {
+  std::vector<std::string> names(kPhenotypeNames.begin(), kPhenotypeNames.end());
+  names.emplace_back("all");
+  return names;
+}
+
+// A policy maps each eligible label to a treatment; a string gives every label
+// the same treatment (one-size-fits-all or placebo).
+void read_policy(Reader& r, const toml::node& node, const std::string& path, const Scenario& s,
+                 const std::array<bool, kPhenotypes>& eligible, Arm& arm) {
+  const auto treatments = treatment_names(s);
+  auto resolve = [&](const toml::node& n, const std::string& p) -> int {
+    if (!n.is_string()) {
+      r.problem(n, p, "must be the name of a treatment");
+      return -1;
+    }
+    const int idx = find_index(treatments, n.as_string()->get());
+    if (idx < 0) {
+      std::string list;
+      for (const auto& t : treatments)
+        list += (list.empty() ? "" : ", ") + t;
+      r.problem(n, p, "unknown treatment (defined under [treatments]: " + list + ")");
+    }
+    return idx;
+  };
+  if (node.is_string()) {
+    const int idx = resolve(node, path);
+    for (int l = 0; l < kPhenotypes; ++l)
+      if (eligible[l]) arm.treatment_by_label[l] = idx;
+    return;
+  }
+  const toml::table* t = node.as_table();
+  if (t == nullptr) {
+    r.problem(node, path, "must be a treatment name or a table label -> treatment");
+    return;
+  }
+  for (int l = 0; l < kPhenotypes; ++l) {
+    const toml::node* n = t->get(kPhenotypeNames[l]);
+    if (n == nullptr) n = t->get("all");
+    if (n == nullptr) {
+      if (eligible[l])
+        r.problem(t->source(), path + "." + std::string(kPhenotypeNames[l]), "",
+                  "the policy must give a treatment for every eligible label");
+      continue;
+    }
+    r.use(path + "." + std::string(t->contains(kPhenotypeNames[l]) ? kPhenotypeNames[l] : "all"));
+    arm.treatment_by_label[l] = resolve(*n, path);
+  }
+}
+
+std::vector<std::string> string_array(Reader& r, const toml::table& parent, std::string_view key,
+                                      const std::string& path) {
+  std::vector<std::string> out;
+  const toml::node* node = r.find(parent, key, path, true);
+  if (node == nullptr) return out;
+  const toml::array* a = node->as_array();
+  if (a == nullptr || a->empty()) {
+    r.problem(*node, join(path, key), "must be a non-empty array of strings");
+    return out;
+  }
+  for (const auto& e : *a) {
+    if (!e.is_string()) {
+      r.problem(e, join(path, key), "must contain only strings");
+      continue;
+    }
+    out.push_back(e.as_string()->get());
+  }
+  return out;
+}
+
+void read_design(Reader& r, const toml::table& t, const std::string& path, const std::string& name,
+                 Scenario& s) {
+  Design d;
+  d.name = name;
+  const auto labels = label_names_with_all();
+  for (const auto& label : string_array(r, t, "eligible_labels", path)) {
+    const int idx = find_index(labels, label);
+    if (idx < 0) {
+      r.problem(t.get("eligible_labels")->source(), path + ".eligible_labels", '"' + label + '"',
+                "must be mals, immunoparalysis, unclassified or all");
+    } else if (idx == kPhenotypes) {
+      d.eligible_label.fill(true);
+    } else {
+      d.eligible_label[idx] = true;
+    }
+  }
+  const auto arm_names = string_array(r, t, "arms", path);
+  if (arm_names.size() == 1 || arm_names.size() > static_cast<std::size_t>(kMaxArms))
+    r.problem(t.get("arms")->source(), path + ".arms", std::to_string(arm_names.size()) + " arms",
+              "a design needs between 2 and " + std::to_string(kMaxArms) + " arms");
+  if (std::set<std::string>(arm_names.begin(), arm_names.end()).size() != arm_names.size())
+    r.problem(t.get("arms")->source(), path + ".arms", "", "arm names must be distinct");
+
+  if (const toml::node* alloc = r.find(t, "allocation", path, true)) {
+    const toml::array* a = alloc->as_array();
+    if (a == nullptr || a->size() != arm_names.size()) {
+      r.problem(*alloc, path + ".allocation",
+                "must be an array with one positive number per arm (" +
+                    std::to_string(arm_names.size()) + " arms)");
+    } else {
+      for (std::size_t i = 0; i < arm_names.size(); ++i) {
+        Arm arm;
+        arm.name = arm_names[i];
+        const auto v = (*a)[i].value<double>();
+        if (!v || !(*v > 0.0)) r.problem((*a)[i], path + ".allocation", "entries must be > 0");
+        arm.allocation = v.value_or(1.0);
+        d.arms.push_back(std::move(arm));
+      }
+    }
+  }
+  if (auto n = r.integer(t, "sample_size", path, positive_integer)) {
+    if (*n > 10'000'000)
+      r.problem(t.get("sample_size")->source(), path + ".sample_size", std::to_string(*n),
+                "must be at most 10,000,000");
+    else
+      d.sample_size = static_cast<int>(*n);
+  }
+
+  if (const toml::table* policy = r.table(t, "policy", path)) {
+    for (auto& arm : d.arms) {
+      const std::string p = path + ".policy." + arm.name;
+      if (const toml::node* n = r.find(*policy, arm.name, path + ".policy", true))
+        read_policy(r, *n, p, s, d.eligible_label, arm);
+    }
+  }
+
+  if (const toml::table* rt = r.table(t, "randomisation", path)) {
+    const std::string rp = path + ".randomisation";
+    if (auto m = r.string(*rt, "method", rp, {"simple", "permuted_blocks"}))
+      d.randomisation.method =
+          *m == "simple" ? RandomisationMethod::simple : RandomisationMethod::permuted_blocks;
+    if (auto st = r.string(*rt, "stratify_by", rp, {"none", "label"}, false))
+      d.randomisation.stratify_by = *st == "none" ? Stratification::none : Stratification::label;
+    if (d.randomisation.method == RandomisationMethod::permuted_blocks) {
+      if (auto b = r.integer(*rt, "block_size", rp, positive_integer)) {
+        d.randomisation.block_size = static_cast<int>(*b);
+        double total = 0.0;
+        bool integral = true;
+        for (const auto& arm : d.arms) {
+          total += arm.allocation;
+          integral = integral && arm.allocation == std::floor(arm.allocation);
+        }
+        const auto sum = static_cast<std::int64_t>(total);
+        if (!integral || sum == 0 || *b % sum != 0)
+          r.problem(rt->get("block_size")->source(), rp + ".block_size", std::to_string(*b),
+                    "permuted blocks need integer allocation ratios and a block size that is a "
+                    "multiple of their sum (" +
+                        std::to_string(sum) + ")");
+      }
+    }
+  }
+
+  if (const toml::table* at = r.table(t, "analysis", path)) {
+    const std::string ap = path + ".analysis";
+    if (auto test = r.string(*at, "test", ap, {"pooled_z", "unpooled_z"}))
+      d.analysis.test = *test == "pooled_z" ? TestKind::pooled_z : TestKind::unpooled_z;
+    r.number_into(d.analysis.alpha, *at, "alpha", ap, [](double v) {
+      return (v > 0.0 && v < 1.0) ? std::string() : "must lie strictly between 0 and 1";
+    });
+    if (auto sided = r.integer(*at, "sided", ap, [](double v) {
+          return (v == 1.0 || v == 2.0) ? std::string() : "must be 1 or 2";
+        }))
+      d.analysis.sided = static_cast<int>(*sided);
+    auto arm_index = [&](std::string_view key, int& out) {
+      if (auto arm_name = r.string(*at, key, ap, arm_names)) out = find_index(arm_names, *arm_name);
+    };
+    arm_index("treatment", d.analysis.treatment_arm);
+    arm_index("control", d.analysis.control_arm);
+    if (d.analysis.treatment_arm == d.analysis.control_arm)
+      r.problem(at->source(), ap + ".control", "", "treatment and control must be different arms");
+  }
+  s.designs.push_back(std::move(d));
+}
+
+// Derived model constants: the SOFA-change mean that makes P(response) what the
+// scenario says, and the death rate of day-9 survivors who did not respond.
+void derive(Reader& r, const toml::table& root, Scenario& s) {
+  const boost::math::normal standard_normal;
+  const double threshold = s.endpoint.response_threshold_sofa_points;
+  const double sd = s.endpoint.sofa_change_sd;
+  for (auto& tr : s.treatments) {
+    for (int p = 0; p < kPhenotypes; ++p) {
+      const double survive = 1.0 - tr.early_death[p];
+      const double respond_if_alive = survive > 0.0 ? std::min(1.0, tr.response[p] / survive) : 0.0;
+      if (respond_if_alive <= 0.0)
+        tr.sofa_change_mean[p] = -std::numeric_limits<double>::infinity();
+      else if (respond_if_alive >= 1.0)
+        tr.sofa_change_mean[p] = std::numeric_limits<double>::infinity();
+      else
+        tr.sofa_change_mean[p] =
+            threshold - sd * boost::math::quantile(standard_normal, 1.0 - respond_if_alive);
+      // P(death | non-responder) includes the early deaths, so the alive
+      // non-responders carry the rest.
+      const double non_responders = 1.0 - tr.response[p];
+      const double alive_non_responders = non_responders - tr.early_death[p];
+      double q = 0.0;
+      if (alive_non_responders > 1e-12) {
+        q = (s.mortality28.non_responder[p] * non_responders - tr.early_death[p]) /
+            alive_non_responders;
+        if (q < -1e-12) {
+          std::ostringstream v;
+          v << s.mortality28.non_responder[p];
+          const toml::node* n = root.at_path("mortality_28d.non_responder").node();
+          r.problem(n ? n->source() : root.source(),
+                    "mortality_28d.non_responder." + std::string(kPhenotypeNames[p]), v.str(),
+                    "too low to include the early deaths of treatment \"" + tr.name +
+                        "\" (needs >= early_death / (1 - response))");
+        }
+      }
+      tr.death28_if_alive_non_responder[p] = std::clamp(q, 0.0, 1.0);
+    }
+  }
+}
+
+void apply_override(toml::table& root, const Override& o, std::vector<Problem>& problems) {
+  auto fail = [&](const std::string& key, const std::string& value, const std::string& rule) {
+    problems.push_back(Problem{"--set", 1, 1, key, value, rule});
+  };
+  const auto eq = o.text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    fail(o.text, "", "--set needs KEY=VALUE, e.g. --set designs.immunosep.sample_size=400");
+    return;
+  }
+  const std::string key = o.text.substr(0, eq);
+  const std::string value_text = o.text.substr(eq + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("value = " + value_text, "--set " + key);
+  } catch (const toml::parse_error& e) {
+    fail(key, value_text,
+         "is not a TOML value (" + std::string(e.description()) +
+             "); strings need quotes, e.g. --set 'designs.main.analysis.test=\"pooled_z\"'");
+    return;
+  }
+  // Walk to the parent table; every step must exist.
+  toml::table* parent = &root;
+  std::string walked;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (dot == std::string::npos) {
+      toml::node* existing = parent->get(part);
+      if (existing == nullptr) {
+        fail(key, value_text,
+             "no such key in the scenario" +
+                 (walked.empty() ? std::string() : " (table " + walked + " exists)"));
+        return;
+      }
+      parent->insert_or_assign(part, std::move(*parsed.get("value")));
+      return;
+    }
+    toml::node* next = parent->get(part);
+    walked = join(walked, part);
+    if (next == nullptr || !next->is_table()) {
+      fail(key, value_text, "no such table in the scenario: " + walked);
+      return;
+    }
+    parent = next->as_table();
+    start = dot + 1;
+  }
+}
+
+} // namespace
+
+Scenario parse_scenario(std::string_view toml_text, const std::string& source,
+                        const std::vector<Override>& overrides) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& e) {
+    Problem p;
+    p.file = source;
+    p.line = static_cast<int>(e.source().begin.line);
+    p.column = static_cast<int>(e.source().begin.column);
+    p.key = "(syntax)";
+    p.rule = "not valid TOML: " + std::string(e.description());
+    throw ScenarioError({p});
+  }
+  std::vector<Problem> override_problems;
+  for (const auto& o : overrides)
+    apply_override(root, o, override_problems);
+  if (!override_problems.empty()) throw ScenarioError(override_problems);
+
+  Scenario s;
+  s.source = source;
+  std::ostringstream text;
+  text << root;
+  s.text = text.str();
+
+  Reader r(source);
+  if (auto v = r.integer(root, "format_version", "", [](double x) {
+        return x == kFormatVersion
+                   ? std::string()
+                   : "this sepsim reads format_version = " + std::to_string(kFormatVersion);
+      })) {
+    (void)v;
+  }
+  s.name = r.string(root, "name", "", {}, false).value_or("");
+  if (s.name.empty()) {
+    const auto slash = source.find_last_of('/');
+    s.name = source.substr(slash == std::string::npos ? 0 : slash + 1);
+    if (const auto dot = s.name.rfind('.'); dot != std::string::npos) s.name.resize(dot);
+  }
+  s.description = r.string(root, "description", "", {}, false).value_or("");
+
+  read_population(r, root, s.population);
+  if (const toml::table* c = r.table(root, "classifier", "")) {
+    r.number_into(s.classifier.mals_ferritin_above_ng_per_ml, *c, "mals_ferritin_above_ng_per_ml",
+                  "classifier", positive);
+    r.number_into(s.classifier.immunoparalysis_hla_dr_below_per_monocyte, *c,
+                  "immunoparalysis_hla_dr_below_per_monocyte", "classifier", positive);
+  }
+  if (const toml::table* e = r.table(root, "endpoint", "")) {
+    r.number_into(s.endpoint.response_threshold_sofa_points, *e, "response_threshold_sofa_points",
+                  "endpoint", any_value);
+    r.number_into(s.endpoint.sofa_change_sd, *e, "sofa_change_sd", "endpoint", positive);
+  }
+  if (const toml::table* m = r.table(root, "mortality_28d", "")) {
+    if (auto v = r.per_phenotype(*m, "responder", "mortality_28d", probability))
+      s.mortality28.responder = *v;
+    if (auto v = r.per_phenotype(*m, "non_responder", "mortality_28d", probability))
+      s.mortality28.non_responder = *v;
+  }
+  read_treatments(r, root, s);
+  if (const toml::table* designs = r.table(root, "designs", "")) {
+    if (designs->empty())
+      r.problem(designs->source(), "designs", "", "at least one design is required");
+    for (auto&& [key, node] : *designs) {
+      const std::string path = join("designs", key.str());
+      r.use(path);
+      if (const toml::table* t = node.as_table())
+        read_design(r, *t, path, std::string(key.str()), s);
+      else
+        r.problem(node, path, "must be a table");
+    }
+  }
+  if (r.problems().empty()) derive(r, root, s);
+  r.report_unknown(root, "");
+  if (!r.problems().empty()) {
+    auto problems = std::move(r.problems());
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+      return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+    });
+    throw ScenarioError(std::move(problems));
+  }
+  return s;
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("cannot read scenario file " + path + ": " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw IoError("error while reading scenario file " + path);
+  return parse_scenario(text.str(), path, overrides);
+}
+
+Scenario load_default_scenario(const std::vector<Override>& overrides) {
+  return parse_scenario(default_scenario_text(), "scenarios/immunosep.toml (bundled)", overrides);
+}
+
+} // namespace sepsim

@@ -2,10 +2,12 @@
 
 #include "sepsim/build_info.hpp"
 
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace sepsim {
 
@@ -18,6 +20,12 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
 
   const int threads =
       options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
+  // More threads than cores is allowed (for determinism tests); lift TBB's
+  // default worker limit for this run only.
+  std::optional<oneapi::tbb::global_control> allow_more;
+  if (threads > oneapi::tbb::info::default_concurrency())
+    allow_more.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
+                       static_cast<std::size_t>(threads));
   oneapi::tbb::task_arena arena(threads);
   std::vector<ReplicateResult> slots(kChunkReplicates * n_designs);
 

@@ -39,11 +39,10 @@ namespace {
 constexpr int kFormatVersion = 1;
 
 std::string show(const toml::node& node) {
+  if (const auto* s = node.as_string()) return '"' + s->get() + '"';
   std::ostringstream os;
   node.visit([&](auto&& v) { os << v; });
-  std::string s = os.str();
-  if (node.is_string()) s = '"' + s + '"';
-  return s;
+  return os.str();
 }
 
 std::string join(const std::string& path, std::string_view key) {

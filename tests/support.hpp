@@ -1,0 +1,25 @@
+// Shared helpers for the test suite.
+#pragma once
+
+#include "sepsim/engine.hpp"
+#include "sepsim/scenario.hpp"
+
+#include <string>
+
+namespace sepsim::test {
+
+inline std::string source_path(const std::string& relative) {
+  return std::string(SEPSIM_SOURCE_DIR) + "/" + relative;
+}
+
+inline const DesignSummary& only_design(const RunSummary& s) {
+  return s.points.at(0).designs.at(0);
+}
+
+inline const ArmSummary& arm(const DesignSummary& d, const std::string& name) {
+  for (const auto& a : d.arms)
+    if (a.name == name) return a;
+  throw std::runtime_error("no arm " + name);
+}
+
+} // namespace sepsim::test

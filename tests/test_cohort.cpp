@@ -1,0 +1,144 @@
+// The virtual cohort against closed-form answers and calibration.md.
+#include "sepsim/cohort.hpp"
+
+#include <boost/math/distributions/normal.hpp>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+using namespace sepsim;
+
+namespace {
+
+// P(measured > threshold) for a log-normal biomarker with assay error.
+double p_above(const Biomarker& b, Phenotype p, double threshold) {
+  const double s2 = std::log1p(b.assay_cv * b.assay_cv);
+  const double mean = std::log(b.median[p]) - 0.5 * s2;
+  const double sd = std::sqrt(b.sd_log[p] * b.sd_log[p] + s2);
+  return boost::math::cdf(
+      boost::math::complement(boost::math::normal(mean, sd), std::log(threshold)));
+}
+
+// 4 Monte Carlo SE of a proportion estimated from n draws.
+double tol4(double p, double n) {
+  return 4.0 * std::sqrt(p * (1 - p) / n);
+}
+
+const Treatment& treatment(const Scenario& s, const std::string& name) {
+  for (const auto& t : s.treatments)
+    if (t.name == name) return t;
+  throw std::runtime_error("no treatment " + name);
+}
+
+} // namespace
+
+TEST_CASE("Labels and label purity match the closed form of the classifier", "[cohort]") {
+  const Scenario s = load_default_scenario();
+  const Population& pop = s.population;
+  const Classifier& c = s.classifier;
+  // Exact P(label | phenotype): MALS first, then HLA-DR among the rest.
+  std::array<std::array<double, 3>, 3> p_label{};
+  for (int ph = 0; ph < kPhenotypes; ++ph) {
+    const auto phen = static_cast<Phenotype>(ph);
+    const double f = p_above(pop.ferritin, phen, c.mals_ferritin_above_ng_per_ml);
+    const double h = 1.0 - p_above(pop.hla_dr, phen, c.immunoparalysis_hla_dr_below_per_monocyte);
+    p_label[ph] = {f, (1 - f) * h, (1 - f) * (1 - h)};
+  }
+  std::array<double, 3> share{}, purity{};
+  for (int l = 0; l < 3; ++l) {
+    for (int ph = 0; ph < 3; ++ph)
+      share[l] += pop.prevalence[ph] * p_label[ph][l];
+    purity[l] = pop.prevalence[l] * p_label[l][l] / share[l];
+  }
+  // calibration.md §8.7 (an independent Monte Carlo of the same parameters):
+  // labelled 7.7% / 38.3% / 54.0%, purity of label MALS / SII 73% / 82%.
+  CHECK(share[mals] == Approx(0.077).margin(0.001));
+  CHECK(share[immunoparalysis] == Approx(0.383).margin(0.002));
+  CHECK(share[unclassified] == Approx(0.540).margin(0.002));
+  CHECK(purity[mals] == Approx(0.73).margin(0.01));
+  CHECK(purity[immunoparalysis] == Approx(0.82).margin(0.01));
+
+  constexpr int n = 400000;
+  std::array<double, 3> count{}, correct{};
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const ScreenedPatient p = screen_patient(pop, c, 11, 0, 0, i);
+    ++count[p.label];
+    correct[p.label] += p.label == p.phenotype;
+  }
+  for (int l = 0; l < 3; ++l) {
+    INFO("label " << kPhenotypeNames[l]);
+    CHECK(std::abs(count[l] / n - share[l]) < tol4(share[l], n));
+    CHECK(std::abs(correct[l] / count[l] - purity[l]) < tol4(purity[l], count[l]));
+  }
+}
+
+TEST_CASE("Each treatment gives the response and mortality the scenario states", "[cohort]") {
+  const Scenario s = load_default_scenario();
+  constexpr int n = 200000;
+  std::vector<PatientNoise> noise;
+  for (std::uint32_t i = 0; i < n; ++i)
+    noise.push_back(draw_patient_noise(s.population, 5, 0, 1, i));
+  for (const auto& t : s.treatments) {
+    for (int ph = 0; ph < kPhenotypes; ++ph) {
+      const auto phen = static_cast<Phenotype>(ph);
+      double responders = 0, deaths = 0, early = 0;
+      for (const auto& z : noise) {
+        const Outcome o = outcome_under(s, t, phen, z);
+        responders += o.response;
+        deaths += o.death28;
+        early += o.early_death;
+      }
+      const double p = t.response[ph];
+      const double death =
+          p * s.mortality28.responder[ph] + (1 - p) * s.mortality28.non_responder[ph];
+      INFO(t.name << " in " << kPhenotypeNames[ph]);
+      CHECK(std::abs(responders / n - p) < tol4(p, n));
+      CHECK(std::abs(early / n - t.early_death[ph]) < tol4(t.early_death[ph], n));
+      CHECK(std::abs(deaths / n - death) < tol4(death, n));
+    }
+  }
+}
+
+TEST_CASE("Potential outcomes share noise: a better drug never loses a responder", "[cohort]") {
+  // In true MALS, anakinra has a higher SOFA-change mean and fewer early deaths
+  // than placebo, so with common random numbers every placebo responder also
+  // responds on anakinra.
+  const Scenario s = load_default_scenario();
+  const Treatment& placebo = treatment(s, "placebo");
+  const Treatment& anakinra = treatment(s, "anakinra");
+  int placebo_responders = 0;
+  for (std::uint32_t i = 0; i < 20000; ++i) {
+    const PatientNoise z = draw_patient_noise(s.population, 3, 0, 0, i);
+    const Outcome on_placebo = outcome_under(s, placebo, mals, z);
+    const Outcome on_anakinra = outcome_under(s, anakinra, mals, z);
+    placebo_responders += on_placebo.response;
+    if (on_placebo.response) REQUIRE(on_anakinra.response);
+    REQUIRE(on_anakinra.sofa_change > on_placebo.sofa_change);
+  }
+  CHECK(placebo_responders > 3000);
+}
+
+TEST_CASE("Covariates reproduce ImmunoSep's baseline table", "[cohort]") {
+  const Scenario s = load_default_scenario();
+  constexpr int n = 100000;
+  std::vector<int> sofa;
+  double age = 0, female = 0, sofa10 = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const PatientNoise z = draw_patient_noise(s.population, 9, 0, 0, i);
+    sofa.push_back(z.baseline_sofa);
+    age += z.age_years;
+    female += z.female;
+    sofa10 += z.baseline_sofa >= 10;
+    REQUIRE(z.baseline_sofa >= 2);
+    REQUIRE(z.baseline_sofa <= 24);
+  }
+  std::sort(sofa.begin(), sofa.end());
+  CHECK(sofa[n / 2] == 9); // median 9 (S1)
+  CHECK(sofa[n / 4] == 7); // IQR 7-11 (S1)
+  CHECK(sofa[3 * n / 4] == 11);
+  CHECK(sofa10 / n == Approx(0.489).margin(0.02)); // 48.9% >= 10 (S1a)
+  CHECK(age / n == Approx(70.0).margin(0.5)); // mean 70 (S1); truncation at 100 y lowers it ~0.4
+  CHECK(std::abs(female / n - 0.337) < tol4(0.337, n));
+}

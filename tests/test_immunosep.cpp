@@ -1,0 +1,42 @@
+// The default scenario reproduces the published ImmunoSep trial (JAMA 2025):
+// targets and tolerances from the foundation issue and calibration.md §1.5-1.6.
+#include "sepsim/engine.hpp"
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace sepsim;
+
+TEST_CASE("Default scenario reproduces ImmunoSep's table", "[immunosep][calibration]") {
+  RunOptions options;
+  options.replicates = 20000;
+  options.seed = 2025;
+  const DesignSummary d = test::only_design(run(load_default_scenario(), options));
+  const ArmSummary& precision = test::arm(d, "precision");
+  const ArmSummary& placebo = test::arm(d, "placebo");
+
+  // Overall primary response: 35.1% vs 17.9% (within 2 points).
+  CHECK(precision.response_rate.value == Approx(0.351).margin(0.02));
+  CHECK(placebo.response_rate.value == Approx(0.179).margin(0.02));
+  // By label: MALS 48.0% vs 17.4% (4 points); immunoparalysis 32.1% vs 18.0% (2 points).
+  CHECK(precision.response_by_label[mals].value == Approx(0.480).margin(0.04));
+  CHECK(placebo.response_by_label[mals].value == Approx(0.174).margin(0.04));
+  CHECK(precision.response_by_label[immunoparalysis].value == Approx(0.321).margin(0.02));
+  CHECK(placebo.response_by_label[immunoparalysis].value == Approx(0.180).margin(0.02));
+  // 28-day mortality 43.5% vs 49.7% (4 points).
+  CHECK(precision.mortality28.value == Approx(0.435).margin(0.04));
+  CHECK(placebo.mortality28.value == Approx(0.497).margin(0.04));
+  // 17.4% MALS among the enrolled (4 points).
+  CHECK(d.enrolled_by_label[mals].value / d.sample_size == Approx(0.174).margin(0.04));
+  CHECK(d.enrolled_by_label[unclassified].value == 0.0);
+
+  // Design facts that hold exactly: 276 enrolled, 1:1 within a block per stratum.
+  CHECK(d.expected_n.value == 276.0);
+  CHECK(std::abs(precision.patients.value - 138.0) <= 2.0);
+  // Screening: ~46% of screened patients are labelled MALS or immunoparalysis
+  // (calibration.md §8.7: 7.7% + 38.3%), so ~2.17 screened per enrolled.
+  CHECK(d.screened_per_enrolled.value == Approx(1.0 / 0.46).margin(0.03));
+  // Power near the sheet's independent check (0.875, 2000 trials: SE 0.0074).
+  CHECK(d.power.value == Approx(0.875).margin(4 * 0.0074));
+}

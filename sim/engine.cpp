@@ -29,17 +29,25 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   oneapi::tbb::task_arena arena(threads);
   std::vector<ReplicateResult> slots(kChunkReplicates * n_designs);
 
+  // The slots pass from the main thread to the workers and back. oneTBB's own
+  // synchronisation lives inside libtbb, which ThreadSanitizer cannot see into,
+  // so the hand-off is also made explicit with release/acquire on `handoff`.
+  std::atomic<std::uint64_t> handoff{0};
   for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates) {
     if (cancel != nullptr && cancel->load()) throw Interrupted();
     const std::uint64_t count = std::min(kChunkReplicates, options.replicates - start);
+    handoff.store(start, std::memory_order_release);
     arena.execute([&] {
       oneapi::tbb::parallel_for(std::uint64_t{0}, count, [&](std::uint64_t i) {
+        (void)handoff.load(std::memory_order_acquire);
         const ReplicateId id{options.seed, options.grid_point,
                              static_cast<std::uint32_t>(start + i)};
         for (std::size_t d = 0; d < n_designs; ++d)
           slots[i * n_designs + d] = simulate_trial(scenario, d, id);
+        handoff.fetch_add(1, std::memory_order_acq_rel);
       });
     });
+    (void)handoff.load(std::memory_order_acquire);
     for (std::uint64_t i = 0; i < count; ++i)
       for (std::size_t d = 0; d < n_designs; ++d)
         accumulators[d].add(slots[i * n_designs + d]);

@@ -119,7 +119,10 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     s.policy = policy_text(scenario, design_, design_.arms[a]);
     s.patients = acc.patients.estimate();
     s.response_rate = acc.response.estimate();
-    s.response_rate_sd = {acc.response_rate.sd(), 0.0};
+    // SE of a normal-theory SD: sd / sqrt(2 (m - 1)).
+    const double sd = acc.response_rate.sd();
+    const auto m = static_cast<double>(acc.response_rate.count());
+    s.response_rate_sd = {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
     s.mortality28 = acc.mortality28.estimate();
     s.early_death = acc.early_death.estimate();
     for (int l = 0; l < kPhenotypes; ++l)

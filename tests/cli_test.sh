@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# End-to-end tests of the sepsim command line: exit codes, messages naming
+# file, line and key, and no partial results files. Usage: cli_test.sh SEPSIM
+set -uo pipefail
+sepsim=$1
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+py=/usr/bin/python3
+
+pass() { passes=$((passes + 1)); }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect CODE PATTERN DESCRIPTION -- command...: exit code and stderr pattern.
+expect() {
+  local code=$1 pattern=$2 what=$3
+  shift 4
+  "$@" >"$work/stdout" 2>"$work/stderr"
+  local got=$?
+  if [ "$got" -ne "$code" ]; then
+    fail "$what: exit $got, expected $code"
+    sed 's/^/    /' "$work/stderr"
+  elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$work/stderr" "$work/stdout"; then
+    fail "$what: output lacks /$pattern/"
+    sed 's/^/    /' "$work/stderr"
+  else
+    pass
+  fi
+}
+
+no_file() {
+  if ls "$1"* >/dev/null 2>&1; then fail "$2: left $(ls "$1"*)"; else pass; fi
+}
+
+default=$here/scenarios/immunosep.toml
+line_of() { grep -n -- "$2" "$1" | head -1 | cut -d: -f1; }
+
+# A malformed copy of the default scenario: mutate FILE SED-EXPRESSION.
+mutate() { sed "$2" "$default" >"$1"; }
+
+# 1. Malformed scenarios: exit 2, file:line and key named, nothing written.
+mutate "$work/syntax.toml" 's/^sample_size = 276/sample_size = = 276/'
+expect 2 "syntax.toml:$(line_of "$work/syntax.toml" 'sample_size = =').*not valid TOML" "syntax error" -- \
+  "$sepsim" run "$work/syntax.toml" --reps 10 --out "$work/syntax.h5"
+no_file "$work/syntax.h5" "syntax error"
+
+mutate "$work/unknown.toml" 's/^sample_size = 276/sample_size = 276\nsampel_size = 3/'
+expect 2 "unknown.toml:$(line_of "$work/unknown.toml" 'sampel_size'):[0-9]+: designs.immunosep.sampel_size.*unknown key" \
+  "unknown key" -- "$sepsim" run "$work/unknown.toml" --reps 10 --out "$work/unknown.h5"
+no_file "$work/unknown.h5" "unknown key"
+
+mutate "$work/prevalence.toml" 's/mals = 0.065, immunoparalysis = 0.40/mals = 0.65, immunoparalysis = 0.40/'
+expect 2 "prevalence.toml:$(line_of "$work/prevalence.toml" '^prevalence'):[0-9]+: population.prevalence.*sum above 1" \
+  "prevalence above 1" -- "$sepsim" run "$work/prevalence.toml" --reps 10 --out "$work/prevalence.h5"
+no_file "$work/prevalence.h5" "prevalence above 1"
+
+mutate "$work/negative.toml" 's/^sample_size = 276/sample_size = -5/'
+expect 2 "negative.toml:$(line_of "$work/negative.toml" 'sample_size = -5'):[0-9]+: designs.immunosep.sample_size = -5: must be a positive integer" \
+  "negative sample size" -- "$sepsim" run "$work/negative.toml" --reps 10 --out "$work/negative.h5"
+no_file "$work/negative.h5" "negative sample size"
+
+mutate "$work/treatment.toml" 's/immunoparalysis = "ifn_gamma" }/immunoparalysis = "interferon" }/'
+expect 2 "treatment.toml:$(line_of "$work/treatment.toml" '"interferon"'):[0-9]+: designs.immunosep.policy.precision = \"interferon\": unknown treatment" \
+  "unknown treatment in a policy" -- "$sepsim" run "$work/treatment.toml" --reps 10 --out "$work/treatment.h5"
+no_file "$work/treatment.h5" "unknown treatment"
+
+# Several problems at once, all listed; check validates only.
+mutate "$work/many.toml" 's/^sample_size = 276/sample_size = 0/; s/^alpha = 0.05/alpha = 2/'
+expect 2 "2 problem" "all problems at once" -- "$sepsim" check "$work/many.toml"
+expect 0 "OK" "check of the default" -- "$sepsim" check "$default"
+expect 2 "designs.immunosep.sample_sise.*no such key" "--set of a missing key" -- \
+  "$sepsim" run --set designs.immunosep.sample_sise=10 --reps 10 --out "$work/set.h5"
+no_file "$work/set.h5" "--set of a missing key"
+expect 2 "" "unknown option" -- "$sepsim" run --bogus
+
+# 2. Input/output errors: exit 3, clear message, nothing written.
+expect 3 "cannot read scenario file $work/missing.toml" "missing scenario" -- \
+  "$sepsim" run "$work/missing.toml" --reps 10 --out "$work/missing.h5"
+expect 3 "cannot write results to $work/no/such/folder/out.h5.*does not exist" "unwritable output" -- \
+  "$sepsim" run --reps 10 --out "$work/no/such/folder/out.h5"
+expect 3 "cannot write results to /dev/full/out.h5" "output under a non-folder" -- \
+  "$sepsim" run --reps 10 --out /dev/full/out.h5
+expect 3 "cannot read $work/none.h5" "show of a missing file" -- "$sepsim" show "$work/none.h5"
+echo "not hdf5" >"$work/text.h5"
+expect 3 "cannot read $work/text.h5" "show of a non-HDF5 file" -- "$sepsim" show "$work/text.h5"
+
+# 3. A run: table, JSON alone on stdout, a results file that shows back.
+expect 0 "Power" "table run" -- "$sepsim" run --reps 200 --out "$work/table.h5"
+[ -f "$work/table.h5" ] && pass || fail "table run wrote no file"
+expect 0 "Power" "show" -- "$sepsim" show "$work/table.h5"
+"$sepsim" run --reps 300 --threads 1 --json --out "$work/t1.h5" >"$work/t1.json" 2>/dev/null
+"$sepsim" run --reps 300 --threads 2 --json --out "$work/t2.h5" >"$work/t2.json" 2>/dev/null
+$py -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["points"][0]["designs"][0]["power"] > 0' \
+  "$work/t1.json" && pass || fail "--json is not one JSON document"
+cmp -s "$work/t1.json" "$work/t2.json" && pass || fail "--threads 1 and 2 JSON differ"
+"$sepsim" show --json "$work/t1.h5" >"$work/shown.json"
+cmp -s "$work/t1.json" "$work/shown.json" && pass || fail "show --json differs from run --json"
+
+# Every dataset of the two files byte for byte (attributes include the time).
+$py - "$work/t1.h5" "$work/t2.h5" <<'PY' && pass || fail "--threads 1 and 2 HDF5 datasets differ"
+import sys, h5py
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()].tobytes())
+                     if isinstance(obj, h5py.Dataset) else None)
+    return out
+a, b = datasets(sys.argv[1]), datasets(sys.argv[2])
+assert a.keys() == b.keys() and len(a) > 50, (len(a), len(b))
+bad = [k for k in a if a[k] != b[k]]
+assert not bad, bad
+PY
+
+# 4. An interrupted run leaves no file under the requested name.
+"$sepsim" run --reps 4000000 --out "$work/interrupted.h5" >/dev/null 2>"$work/int.err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+code=$?
+[ "$code" -eq 130 ] && pass || fail "interrupted run exit $code, expected 130"
+no_file "$work/interrupted.h5" "interrupted run"
+
+echo "cli: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -88,7 +88,7 @@ TEST_CASE("Derived SOFA-change means match calibration.md section 8.4", "[scenar
   CHECK(mean("anakinra", immunoparalysis) == Approx(-0.73).margin(0.01));
 }
 
-TEST_CASE("--set overrides the paths statisticians sweep", "[scenario]") {
+TEST_CASE("Overrides (--set) reach the paths statisticians sweep", "[scenario]") {
   const Scenario s = load_default_scenario({{"population.prevalence.mals=0.04"},
                                             {"treatments.anakinra.response.mals=0.5"},
                                             {"designs.immunosep.sample_size=400"}});
@@ -108,7 +108,7 @@ TEST_CASE("--set overrides the paths statisticians sweep", "[scenario]") {
   CHECK(rates.designs[0].arms[1].allocation == 1.0);
 }
 
-TEST_CASE("--set rejects unknown paths and non-TOML values", "[scenario]") {
+TEST_CASE("Overrides (--set) reject unknown paths and non-TOML values", "[scenario]") {
   auto ps = problems_of(default_text(), {{"designs.immunosep.sample_sise=300"}});
   CHECK(mentions(ps, "designs.immunosep.sample_sise", "no such key"));
   ps = problems_of(default_text(), {{"designs.nope.sample_size=300"}});

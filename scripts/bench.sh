@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# sepsim benchmark: speed of the default scenario at 1 and 2 threads, the same
+# patients against the bare cost of their random numbers (bench/rng_floor.cpp),
+# and the two-arm rates design against rpact's getSimulationRates.
+#
+# Usage: scripts/bench.sh
+# Environment (optional): SEPSIM_BENCH_REPS   default-scenario replicates (40000)
+#                         SEPSIM_BENCH_RATES  rates-design replicates / rpact iterations (100000)
+# Aims: >= 10 M virtual patients/s per core; within 2x of the random-number floor;
+# >= 10x faster than rpact. The table reports whatever is measured.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PY=/usr/bin/python3
+SEPSIM=build/sepsim
+FLOOR=build/bench/sepsim_rng_floor
+REPS=${SEPSIM_BENCH_REPS:-40000}
+RATES_REPS=${SEPSIM_BENCH_RATES:-100000}
+RATES_SCENARIO=scenarios/validation/rates_two_arm.toml
+
+if ! command -v Rscript >/dev/null 2>&1 ||
+  ! Rscript -e 'suppressPackageStartupMessages(library(rpact))' >/dev/null 2>&1; then
+  echo "bench.sh: R package rpact is not available (Rscript -e 'library(rpact)' failed)." >&2
+  echo "Install it first, e.g.: sudo apt-get install r-cran-rpact" >&2
+  exit 1
+fi
+
+if [[ ! -x $SEPSIM || ! -x $FLOOR ]]; then
+  echo "Building (Release) ..." >&2
+  cmake --preset release >&2 && cmake --build build -j2 >&2
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# calc EXPR: arithmetic in Python (no bc needed).
+calc() { "$PY" -c "print($1)"; }
+
+# run_sepsim NAME THREADS REPS [SCENARIO]: runs sepsim, leaves the JSON in
+# $tmp/NAME.json and prints the wall-clock seconds.
+run_sepsim() {
+  local name=$1 threads=$2 reps=$3
+  shift 3
+  local start end
+  start=$(date +%s.%N)
+  "$SEPSIM" run "$@" --reps "$reps" --threads "$threads" --json --out "$tmp/$name.h5" \
+    --no-progress >"$tmp/$name.json"
+  end=$(date +%s.%N)
+  calc "$end - $start"
+}
+
+# summary FILE: "replicates screened enrolled power" from a JSON summary;
+# screened and enrolled are per replicate, summed over designs and grid points
+# (every design screens its own patients); power is the first design's.
+summary() {
+  "$PY" - "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+designs = [g for p in d["points"] for g in p["designs"]]
+screened = sum(g["screened"] for g in designs)
+enrolled = sum(g["expected_n"] for g in designs)
+print(d["replicates"], repr(screened), round(enrolled), repr(designs[0]["power"]))
+EOF
+}
+
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' build/CMakeCache.txt 2>/dev/null || true)
+build_type=${build_type:-unknown}
+cores=$(nproc)
+load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)
+if [[ $build_type != Release ]]; then
+  echo "bench.sh: warning: build/ is configured as '$build_type', not Release" >&2
+fi
+
+echo "Warming up ..." >&2
+run_sepsim warmup 1 1000 >/dev/null
+
+# 1. Default scenario, 1 and 2 threads.
+echo "Default scenario, $REPS replicates, 1 thread ..." >&2
+t1=$(run_sepsim default_t1 1 "$REPS")
+echo "Default scenario, $REPS replicates, 2 threads ..." >&2
+t2=$(run_sepsim default_t2 2 "$REPS")
+read -r reps1 screened1 enrolled1 power1 < <(summary "$tmp/default_t1.json")
+read -r reps2 screened2 _ power2 < <(summary "$tmp/default_t2.json")
+patients1=$(calc "$reps1 * $screened1")
+patients2=$(calc "$reps2 * $screened2")
+rate1=$(calc "$patients1 / $t1")
+rate2=$(calc "$patients2 / $t2")
+speedup=$(calc "$rate2 / $rate1")
+if [[ $power1 == "$power2" && $screened1 == "$screened2" ]]; then
+  same="identical results at 1 and 2 threads"
+else
+  same="WARNING: results differ between 1 and 2 threads (power $power1 vs $power2)"
+fi
+
+# 2. The random-number floor for the same patients.
+echo "Random-number floor, $REPS replicates x $screened1 screened, $enrolled1 enrolled ..." >&2
+floor_out=$("$FLOOR" "$REPS" "$screened1" "$enrolled1")
+floor_rate=$(sed -n 's/.*patients_per_second=\([^ ]*\).*/\1/p' <<<"$floor_out")
+floor_ratio=$(calc "$floor_rate / $rate1")
+
+# 3. Rates design: rpact vs sepsim at equal replicates.
+echo "rpact getSimulationRates, $RATES_REPS iterations ..." >&2
+rpact_out=$(Rscript scripts/rpact_rates.R "$RATES_REPS")
+rpact_s=$(sed -n 's/.*seconds=\([^ ]*\).*/\1/p' <<<"$rpact_out")
+rpact_power=$(sed -n 's/.*power=\([^ ]*\).*/\1/p' <<<"$rpact_out")
+echo "sepsim rates design, $RATES_REPS replicates, 1 thread ..." >&2
+r1=$(run_sepsim rates_t1 1 "$RATES_REPS" "$RATES_SCENARIO")
+echo "sepsim rates design, $RATES_REPS replicates, 2 threads ..." >&2
+r2=$(run_sepsim rates_t2 2 "$RATES_REPS" "$RATES_SCENARIO")
+read -r _ _ _ rates_power1 < <(summary "$tmp/rates_t1.json")
+read -r _ _ _ rates_power2 < <(summary "$tmp/rates_t2.json")
+vs_rpact1=$(calc "$rpact_s / $r1")
+vs_rpact2=$(calc "$rpact_s / $r2")
+
+# met ACTUAL OP AIM: "met" or "NOT met".
+met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
+
+"$PY" - "$cores" "$build_type" "$(date '+%Y-%m-%d %H:%M %Z')" "$REPS" "$t1" "$t2" "$rate1" \
+  "$rate2" "$speedup" "$same" "$floor_rate" "$floor_ratio" "$RATES_REPS" "$rpact_s" \
+  "$rpact_power" "$r1" "$rates_power1" "$r2" "$rates_power2" "$vs_rpact1" "$vs_rpact2" \
+  "$(met "$rate1" '>=' 1e7)" "$(met "$floor_ratio" '<=' 2)" "$(met "$vs_rpact1" '>=' 10)" \
+  "$screened1" "$load_start" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)" <<'EOF'
+import sys
+(cores, build, date, reps, t1, t2, rate1, rate2, speedup, same, floor_rate, floor_ratio,
+ rates_reps, rpact_s, rpact_power, r1, p1, r2, p2, vs1, vs2, aim1, aim2, aim3,
+ screened, load_start, load_end) = sys.argv[1:]
+f = float
+print()
+print(f"sepsim benchmark ({cores} cores; {build} build; {date}; "
+      f"1-min load average {load_start} before, {load_end} after)")
+print(f"default scenario, {int(reps)} replicates ({f(screened):.1f} patients screened each):")
+print(f"  1 thread  {f(rate1)/1e6:5.2f} M patients/s ({f(t1):.2f} s)   "
+      f"2 threads  {f(rate2)/1e6:5.2f} M patients/s ({f(t2):.2f} s)   "
+      f"speed-up {f(speedup):.2f}  [{same}]")
+print(f"random-number floor (same draws):  {f(floor_rate)/1e6:5.2f} M patients/s at 1 thread; "
+      f"sepsim takes {f(floor_ratio):.2f} x the floor")
+print(f"rates design, {int(rates_reps)} replicates:")
+print(f"  rpact getSimulationRates  {f(rpact_s):6.2f} s (power {f(rpact_power):.4f})")
+print(f"  sepsim 1 thread           {f(r1):6.2f} s (power {f(p1):.4f})  -> rpact/sepsim = {f(vs1):.2f} x")
+print(f"  sepsim 2 threads          {f(r2):6.2f} s (power {f(p2):.4f})  -> rpact/sepsim = {f(vs2):.2f} x")
+print("aims:")
+print(f"  >= 10 M virtual patients/s per core:  {f(rate1)/1e6:.2f} M  {aim1}")
+print(f"  within 2x of the random-number floor: {f(floor_ratio):.2f} x  {aim2}")
+print(f"  >= 10x faster than rpact (1 thread):  {f(vs1):.2f} x  {aim3}")
+print("(sepsim times: wall clock of the whole process, HDF5 output included; "
+      "rpact time: the getSimulationRates call only, R start-up excluded)")
+EOF

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up, build, and run the default ImmunoSep scenario: a table on the
+# terminal and an HDF5 file under results/. Extra arguments go to `sepsim run`,
+# e.g. scripts/run.sh --reps 20000 --set population.prevalence.mals=0.04
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh run release
+exec build/sepsim run "$@"

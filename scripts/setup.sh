@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sepsim needs (only those missing) and builds it.
+# Usage: scripts/setup.sh [run|test] [PRESET]
+#   run  - what building and running needs (default)
+#   test - also what the test suite and validation need (h5py, rpact)
+# PRESET is a CMake configure preset (release by default; asan, tsan, debug).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=${1:-run}
+preset=${2:-release}
+
+build_packages=(g++ make cmake git libboost-dev libtbb-dev libeigen3-dev libhdf5-dev hdf5-tools
+  catch2 libcli11-dev libtomlplusplus-dev librandom123-dev)
+test_packages=(python3-h5py python3-matplotlib r-cran-rpact)
+
+packages=("${build_packages[@]}")
+[ "$profile" = test ] && packages+=("${test_packages[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "sepsim setup: installing missing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$jobs"

@@ -22,17 +22,6 @@
 
 namespace {
 
-// Same rejection loop as truncated_normal in sim/cohort.cpp, without the clamp.
-double truncated_normal_draws(double mean, double sd, double lo, double hi,
-                              sepsim::Stream& stream) {
-  boost::random::normal_distribution<double> normal(mean, sd);
-  for (int attempt = 0; attempt < 64; ++attempt) {
-    const double x = normal(stream);
-    if (x >= lo && x <= hi) return x;
-  }
-  return mean;
-}
-
 // screen_patient: 1 uniform (phenotype), 2 normals per biomarker x 2 biomarkers.
 double screening_draws(std::uint64_t seed, std::uint32_t replicate, std::uint32_t patient) {
   sepsim::Stream stream({seed, sepsim::Purpose::patient_screening, 0, replicate, patient});
@@ -44,20 +33,15 @@ double screening_draws(std::uint64_t seed, std::uint32_t replicate, std::uint32_
   return sum;
 }
 
-// draw_patient_noise: 1 normal (SOFA change), 2 uniforms (early death, mortality),
-// kAdverseEvents uniforms, 1 uniform (sex), truncated normals for age and SOFA.
-double outcome_draws(const sepsim::Population& p, std::uint64_t seed, std::uint32_t replicate,
-                     std::uint32_t patient) {
+// draw_patient_noise as a trial calls it (covariates = false): 1 normal (SOFA
+// change), 2 uniforms (early death, mortality), one uniform per adverse event.
+double outcome_draws(std::uint64_t seed, std::uint32_t replicate, std::uint32_t patient) {
   sepsim::Stream stream({seed, sepsim::Purpose::patient_outcomes, 0, replicate, patient});
   boost::random::uniform_01<double> uniform;
   boost::random::normal_distribution<double> normal;
   double sum = normal(stream);
-  for (int i = 0; i < 2 + sepsim::kAdverseEvents + 1; ++i)
+  for (int i = 0; i < 2 + sepsim::kAdverseEvents; ++i)
     sum += uniform(stream);
-  sum += truncated_normal_draws(p.age_mean_years, p.age_sd_years, p.age_min_years, p.age_max_years,
-                                stream);
-  sum += truncated_normal_draws(p.baseline_sofa_mean, p.baseline_sofa_sd, p.baseline_sofa_min - 0.5,
-                                p.baseline_sofa_max + 0.5, stream);
   return sum;
 }
 
@@ -80,7 +64,6 @@ int main(int argc, char** argv) {
       return 2;
     }
     // Covariate bounds of the default scenario (parsed before the clock starts).
-    const sepsim::Population population = sepsim::load_default_scenario().population;
 
     const auto start = std::chrono::steady_clock::now();
     double checksum = 0.0;
@@ -91,7 +74,7 @@ int main(int argc, char** argv) {
       for (std::uint32_t i = 0; i < n; ++i)
         checksum += screening_draws(seed, r, i);
       for (std::uint32_t i = 0; i < enrolled && i < n; ++i)
-        checksum += outcome_draws(population, seed, r, i);
+        checksum += outcome_draws(seed, r, i);
       patients += n;
     }
     const double seconds =

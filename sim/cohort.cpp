@@ -12,16 +12,11 @@ namespace {
 
 // log(measured) = log(median) + sd_log * z_true + log-normal assay error with
 // mean 1 on the natural scale: exp(N(-s^2/2, s^2)), s^2 = ln(1 + CV^2).
-struct LogDraw {
-  double log_true, log_measured;
-};
-
-LogDraw draw_biomarker(const Biomarker& b, Phenotype p, Stream& stream) {
+void draw_biomarker(const Biomarker& b, Phenotype p, Stream& stream, double& log_true,
+                    double& log_measured) {
   boost::random::normal_distribution<double> normal;
-  const double log_true = std::log(b.median[p]) + b.sd_log[p] * normal(stream);
-  const double s2 = std::log1p(b.assay_cv * b.assay_cv);
-  const double log_measured = log_true - 0.5 * s2 + std::sqrt(s2) * normal(stream);
-  return {log_true, log_measured};
+  log_true = b.log_median[p] + b.sd_log[p] * normal(stream);
+  log_measured = log_true + b.assay_mean_log + b.assay_sd_log * normal(stream);
 }
 
 Phenotype draw_phenotype(const PerPhenotype& prevalence, double u) {
@@ -52,15 +47,13 @@ ScreenedPatient screen_patient(const Population& population, const Classifier& c
   boost::random::uniform_01<double> uniform;
   ScreenedPatient out;
   out.phenotype = draw_phenotype(population.prevalence, uniform(stream));
-  const LogDraw ferritin = draw_biomarker(population.ferritin, out.phenotype, stream);
-  const LogDraw hla_dr = draw_biomarker(population.hla_dr, out.phenotype, stream);
-  out.ferritin_true = std::exp(ferritin.log_true);
-  out.ferritin_measured = std::exp(ferritin.log_measured);
-  out.hla_dr_true = std::exp(hla_dr.log_true);
-  out.hla_dr_measured = std::exp(hla_dr.log_measured);
-  if (out.ferritin_measured > classifier.mals_ferritin_above_ng_per_ml)
+  draw_biomarker(population.ferritin, out.phenotype, stream, out.log_ferritin_true,
+                 out.log_ferritin_measured);
+  draw_biomarker(population.hla_dr, out.phenotype, stream, out.log_hla_dr_true,
+                 out.log_hla_dr_measured);
+  if (out.log_ferritin_measured > classifier.log_mals_ferritin_above)
     out.label = mals;
-  else if (out.hla_dr_measured < classifier.immunoparalysis_hla_dr_below_per_monocyte)
+  else if (out.log_hla_dr_measured < classifier.log_immunoparalysis_hla_dr_below)
     out.label = immunoparalysis;
   else
     out.label = unclassified;
@@ -69,7 +62,7 @@ ScreenedPatient screen_patient(const Population& population, const Classifier& c
 
 PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
                                 std::uint32_t grid_point, std::uint32_t replicate,
-                                std::uint32_t patient) {
+                                std::uint32_t patient, bool covariates) {
   Stream stream({seed, Purpose::patient_outcomes, grid_point, replicate, patient});
   boost::random::uniform_01<double> uniform;
   boost::random::normal_distribution<double> normal;
@@ -79,6 +72,7 @@ PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed
   n.mortality_u = uniform(stream);
   for (auto& u : n.adverse_u)
     u = uniform(stream);
+  if (!covariates) return n;
   n.female = uniform(stream) < population.female_share;
   n.age_years = truncated_normal(population.age_mean_years, population.age_sd_years,
                                  population.age_min_years, population.age_max_years, stream);

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -163,9 +164,10 @@ int command_cohort(const std::string& path, const std::vector<std::string>& sets
     const auto p = sepsim::screen_patient(s.population, s.classifier, seed, 0, 0, i);
     const auto noise = sepsim::draw_patient_noise(s.population, seed, 0, 0, i);
     out << i << ',' << sepsim::kPhenotypeNames[p.phenotype] << ','
-        << sepsim::kPhenotypeNames[p.label] << ',' << p.ferritin_true << ',' << p.ferritin_measured
-        << ',' << p.hla_dr_true << ',' << p.hla_dr_measured << ',' << noise.age_years << ','
-        << noise.female << ',' << noise.baseline_sofa;
+        << sepsim::kPhenotypeNames[p.label] << ',' << std::exp(p.log_ferritin_true) << ','
+        << std::exp(p.log_ferritin_measured) << ',' << std::exp(p.log_hla_dr_true) << ','
+        << std::exp(p.log_hla_dr_measured) << ',' << noise.age_years << ',' << noise.female << ','
+        << noise.baseline_sofa;
     for (const auto& t : s.treatments) {
       const auto o = sepsim::outcome_under(s, t, p.phenotype, noise);
       out << ',' << o.response << ',' << o.death28 << ',';

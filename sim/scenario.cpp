@@ -523,6 +523,16 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
 // Derived model constants: the SOFA-change mean that makes P(response) what the
 // scenario says, and the death rate of day-9 survivors who did not respond.
 void derive(Reader& r, const toml::table& root, Scenario& s) {
+  for (Biomarker* b : {&s.population.ferritin, &s.population.hla_dr}) {
+    for (int p = 0; p < kPhenotypes; ++p)
+      b->log_median[p] = std::log(b->median[p]);
+    const double s2 = std::log1p(b->assay_cv * b->assay_cv);
+    b->assay_sd_log = std::sqrt(s2);
+    b->assay_mean_log = -0.5 * s2;
+  }
+  s.classifier.log_mals_ferritin_above = std::log(s.classifier.mals_ferritin_above_ng_per_ml);
+  s.classifier.log_immunoparalysis_hla_dr_below =
+      std::log(s.classifier.immunoparalysis_hla_dr_below_per_monocyte);
   const boost::math::normal standard_normal;
   const double threshold = s.endpoint.response_threshold_sofa_points;
   const double sd = s.endpoint.sofa_change_sd;

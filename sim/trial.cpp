@@ -35,7 +35,8 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     const Treatment& treatment =
         scenario.treatments[design.arms[arm_index].treatment_by_label[screened.label]];
     const PatientNoise noise =
-        draw_patient_noise(scenario.population, id.seed, id.grid_point, id.replicate, index);
+        draw_patient_noise(scenario.population, id.seed, id.grid_point, id.replicate, index,
+                           /*covariates=*/false);
     const Outcome o = outcome_under(scenario, treatment, screened.phenotype, noise);
 
     ArmCounts& arm = r.arms[arm_index];

@@ -9,11 +9,13 @@ namespace sepsim {
 
 // What screening sees: the latent phenotype, true and measured biomarkers,
 // and the label the classifier gives from the measured values.
+// Biomarkers are kept on the natural-log scale (exp() them to read ng/mL and
+// antibodies per monocyte): the classifier compares logs, which is cheaper.
 struct ScreenedPatient {
   Phenotype phenotype = unclassified;
   Phenotype label = unclassified;
-  double ferritin_true = 0, ferritin_measured = 0; // ng/mL
-  double hla_dr_true = 0, hla_dr_measured = 0;     // antibodies per monocyte
+  double log_ferritin_true = 0, log_ferritin_measured = 0; // ln(ng/mL)
+  double log_hla_dr_true = 0, log_hla_dr_measured = 0;     // ln(antibodies per monocyte)
 };
 
 // Covariates and the noise shared by all potential outcomes of one patient.
@@ -40,9 +42,11 @@ ScreenedPatient screen_patient(const Population& population, const Classifier& c
                                std::uint64_t seed, std::uint32_t grid_point,
                                std::uint32_t replicate, std::uint32_t patient);
 
+// With covariates = false, age, sex and baseline SOFA are left at zero: they
+// are drawn last, so skipping them changes no other draw.
 PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
                                 std::uint32_t grid_point, std::uint32_t replicate,
-                                std::uint32_t patient);
+                                std::uint32_t patient, bool covariates = true);
 
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise);

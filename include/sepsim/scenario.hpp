@@ -30,6 +30,10 @@ struct Biomarker {
   PerPhenotype median{};
   PerPhenotype sd_log{};
   double assay_cv = 0.0;
+  // Derived when the scenario is frozen (the hot path works on the log scale):
+  PerPhenotype log_median{};
+  double assay_sd_log = 0.0;   // s = sqrt(ln(1 + CV^2))
+  double assay_mean_log = 0.0; // -s^2/2, so the error has mean 1 on the natural scale
 };
 
 struct Population {
@@ -46,6 +50,8 @@ struct Population {
 struct Classifier {
   double mals_ferritin_above_ng_per_ml = 4420;
   double immunoparalysis_hla_dr_below_per_monocyte = 5000;
+  // Derived: the thresholds on the log scale.
+  double log_mals_ferritin_above = 0, log_immunoparalysis_hla_dr_below = 0;
 };
 
 struct Endpoint {

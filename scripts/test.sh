@@ -11,15 +11,17 @@ sanitizers=0
 [ "${1:-}" = --sanitizers ] && sanitizers=1
 jobs=$(nproc 2>/dev/null || echo 2)
 
-scripts/setup.sh test release
-ctest --preset release -j "$jobs"
 
 if [ "$sanitizers" -eq 1 ]; then
-  echo "== AddressSanitizer + UndefinedBehaviorSanitizer: whole suite but rpact (same code path as the cli test)"
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite except the rpact comparison (R, not sepsim code)"
   scripts/setup.sh test asan
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     ctest --preset asan -j "$jobs" -LE rpact
   echo "== ThreadSanitizer: the parallel engine"
   scripts/setup.sh test tsan
-  TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" build-tsan/tests/sepsim_tests "[engine]"
+  TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -L engine
 fi
+
+echo "== Release build: the whole suite"
+scripts/setup.sh test release
+ctest --preset release -j "$jobs"

@@ -35,16 +35,10 @@ double unpooled_z(const TwoArmCounts& c) {
   return diff / se;
 }
 
-double critical_z(const Analysis& analysis) {
-  const boost::math::normal standard_normal;
-  return boost::math::quantile(
-      boost::math::complement(standard_normal, analysis.alpha / analysis.sided));
-}
-
-TestResult analyse(const Analysis& analysis, double critical, const TwoArmCounts& c) {
+TestResult analyse(const Analysis& analysis, const TwoArmCounts& c) {
   TestResult r;
   r.z = analysis.test == TestKind::pooled_z ? pooled_z(c) : unpooled_z(c);
-  r.reject = r.z >= critical;
+  r.reject = r.z >= analysis.critical_z;
   const double pt = rate(c.x_treatment, c.n_treatment);
   const double pc = rate(c.x_control, c.n_control);
   r.difference = pt - pc;

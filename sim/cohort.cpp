@@ -1,5 +1,6 @@
 #include "sepsim/cohort.hpp"
 
+#include <boost/math/distributions/normal.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 
@@ -82,6 +83,31 @@ PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed
   n.baseline_sofa = std::clamp(static_cast<int>(sofa), population.baseline_sofa_min,
                                population.baseline_sofa_max);
   return n;
+}
+
+namespace {
+// P(measured > threshold) on the log scale.
+double p_measured_above(const Biomarker& b, Phenotype p, double log_threshold) {
+  const double sd = std::sqrt(b.sd_log[p] * b.sd_log[p] + b.assay_sd_log * b.assay_sd_log);
+  const double mean = b.log_median[p] + b.assay_mean_log;
+  if (sd == 0.0) return mean > log_threshold ? 1.0 : 0.0;
+  return boost::math::cdf(boost::math::complement(boost::math::normal(mean, sd), log_threshold));
+}
+} // namespace
+
+std::array<std::array<double, kPhenotypes>, kPhenotypes>
+label_given_phenotype(const Population& population, const Classifier& classifier) {
+  std::array<std::array<double, kPhenotypes>, kPhenotypes> out{};
+  for (int ph = 0; ph < kPhenotypes; ++ph) {
+    const auto phenotype = static_cast<Phenotype>(ph);
+    // First match wins: MALS on ferritin, then immunoparalysis on HLA-DR.
+    const double f =
+        p_measured_above(population.ferritin, phenotype, classifier.log_mals_ferritin_above);
+    const double h = 1.0 - p_measured_above(population.hla_dr, phenotype,
+                                            classifier.log_immunoparalysis_hla_dr_below);
+    out[ph] = {f, (1.0 - f) * h, (1.0 - f) * (1.0 - h)};
+  }
+  return out;
 }
 
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,

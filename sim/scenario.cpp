@@ -1,6 +1,8 @@
 // Scenario parsing and validation: the only module that sees toml++.
 #include "sepsim/scenario.hpp"
 
+#include "sepsim/cohort.hpp"
+
 #include <boost/math/distributions/normal.hpp>
 
 #include <cmath>
@@ -517,6 +519,18 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
     if (d.analysis.treatment_arm == d.analysis.control_arm)
       r.problem(at->source(), ap + ".control", "", "treatment and control must be different arms");
   }
+  if (auto mode = r.string(t, "simulation", path, {"patients", "counts"}, false)) {
+    d.simulation = *mode == "counts" ? Simulation::counts : Simulation::patients;
+    if (d.simulation == Simulation::counts && d.randomisation.stratify_by != Stratification::none)
+      r.problem(t.get("simulation")->source(), path + ".simulation", "\"counts\"",
+                "needs unstratified randomisation (stratify_by = \"none\"); use "
+                "\"patients\" for stratified designs");
+  }
+  {
+    const boost::math::normal standard_normal;
+    d.analysis.critical_z = boost::math::quantile(
+        boost::math::complement(standard_normal, d.analysis.alpha / d.analysis.sided));
+  }
   s.designs.push_back(std::move(d));
 }
 
@@ -533,6 +547,7 @@ void derive(Reader& r, const toml::table& root, Scenario& s) {
   s.classifier.log_mals_ferritin_above = std::log(s.classifier.mals_ferritin_above_ng_per_ml);
   s.classifier.log_immunoparalysis_hla_dr_below =
       std::log(s.classifier.immunoparalysis_hla_dr_below_per_monocyte);
+  s.population.label_given_phenotype = label_given_phenotype(s.population, s.classifier);
   const boost::math::normal standard_normal;
   const double threshold = s.endpoint.response_threshold_sofa_points;
   const double sd = s.endpoint.sofa_change_sd;
@@ -598,14 +613,11 @@ void apply_override(toml::table& root, const Override& o, std::vector<Problem>& 
     const auto dot = key.find('.', start);
     const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
     if (dot == std::string::npos) {
-      toml::node* existing = parent->get(part);
-      if (existing == nullptr) {
-        fail(key, value_text,
-             "no such key in the scenario" +
-                 (walked.empty() ? std::string() : " (table " + walked + " exists)"));
-        return;
-      }
-      parent->insert_or_assign(part, std::move(*parsed.get("value")));
+      // A key not in the file is added (optional keys can be set); one that is
+      // not in the schema then fails validation as an unknown key at "--set".
+      toml::node& value = *parsed.get("value");
+      toml::source_region where = value.source();
+      parent->insert_or_assign(toml::key(part, std::move(where)), std::move(value));
       return;
     }
     toml::node* next = parent->get(part);

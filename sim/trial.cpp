@@ -6,9 +6,24 @@
 
 namespace sepsim {
 
+void analyse_replicate(const Design& design, ReplicateResult& r) {
+  const ArmCounts& t = r.arms[design.analysis.treatment_arm];
+  const ArmCounts& c = r.arms[design.analysis.control_arm];
+  const TwoArmCounts counts{static_cast<int>(t.responders), static_cast<int>(t.n),
+                            static_cast<int>(c.responders), static_cast<int>(c.n)};
+  const TestResult test = analyse(design.analysis, counts);
+  r.z = test.z;
+  r.reject = test.reject;
+  r.difference = test.difference;
+  r.ci_low = test.ci_low;
+  r.ci_high = test.ci_high;
+}
+
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
                                const ReplicateId& id) {
   const Design& design = scenario.designs[design_index];
+  if (design.simulation == Simulation::counts)
+    return simulate_trial_counts(scenario, design_index, id);
   Randomiser randomiser(design, Stream({id.seed, Purpose::randomisation, id.grid_point,
                                         id.replicate, static_cast<std::uint32_t>(design_index)}));
   const Arm& treatment_arm = design.arms[design.analysis.treatment_arm];
@@ -58,16 +73,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   r.screened = patient;
   r.true_difference = true_difference_sum / design.sample_size;
 
-  const ArmCounts& t = r.arms[design.analysis.treatment_arm];
-  const ArmCounts& c = r.arms[design.analysis.control_arm];
-  const TwoArmCounts counts{static_cast<int>(t.responders), static_cast<int>(t.n),
-                            static_cast<int>(c.responders), static_cast<int>(c.n)};
-  const TestResult test = analyse(design.analysis, critical_z(design.analysis), counts);
-  r.z = test.z;
-  r.reject = test.reject;
-  r.difference = test.difference;
-  r.ci_low = test.ci_low;
-  r.ci_high = test.ci_high;
+  analyse_replicate(design, r);
   return r;
 }
 

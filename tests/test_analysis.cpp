@@ -36,12 +36,11 @@ double exact_upper_tail(int n, double p_treatment, double p_control, double crit
   return power;
 }
 
-Analysis one_sided(double alpha, TestKind test) {
-  Analysis a;
-  a.alpha = alpha;
-  a.sided = 1;
-  a.test = test;
-  return a;
+// The critical value the rates scenario derives (one-sided alpha 0.025).
+double rates_critical_z() {
+  return load_scenario(test::source_path("scenarios/validation/rates_two_arm.toml"))
+      .designs[0]
+      .analysis.critical_z;
 }
 
 } // namespace
@@ -57,15 +56,18 @@ TEST_CASE("Test statistics on hand-checked tables", "[analysis]") {
   CHECK(pooled_z({10, 10, 10, 10}) == 0.0);
   CHECK(unpooled_z({5, 10, 5, 10}) == 0.0);
   CHECK(std::isinf(unpooled_z({10, 10, 0, 10})));
-  CHECK(critical_z(one_sided(0.025, TestKind::pooled_z)) == Approx(1.959963984540054));
-  Analysis two;
-  two.alpha = 0.05;
-  two.sided = 2;
-  CHECK(critical_z(two) == Approx(1.959963984540054));
+  // One-sided 0.025 and two-sided 0.05 share the critical value; 0.1 two-sided
+  // is 1.644854.
+  CHECK(rates_critical_z() == Approx(1.959963984540054).epsilon(1e-14));
+  CHECK(load_default_scenario().designs[0].analysis.critical_z ==
+        Approx(1.959963984540054).epsilon(1e-14));
+  CHECK(load_default_scenario({{"designs.immunosep.analysis.alpha=0.1"}})
+            .designs[0]
+            .analysis.critical_z == Approx(1.6448536269514722).epsilon(1e-12));
 }
 
 TEST_CASE("Exact power by enumeration reproduces references.md", "[analysis][exact]") {
-  const double c = critical_z(one_sided(0.025, TestKind::pooled_z));
+  const double c = rates_critical_z();
   // references.md: exact pooled-z power 0.905711, one-sided size 0.024832;
   // unpooled (Wald) power 0.908612.
   CHECK(exact_upper_tail(138, 0.351, 0.179, c, pooled_z) == Approx(0.905711).margin(5e-7));
@@ -77,7 +79,7 @@ TEST_CASE("Simulated power and type I error lie within 4 MC SE of the exact valu
           "[analysis][simulation]") {
   // rates_two_arm.toml at 100,000 replicates against exact enumeration.
   const std::string path = test::source_path("scenarios/validation/rates_two_arm.toml");
-  const double c = critical_z(one_sided(0.025, TestKind::pooled_z));
+  const double c = rates_critical_z();
   RunOptions options;
   options.replicates = 100000;
   options.seed = 20251208;
@@ -86,14 +88,17 @@ TEST_CASE("Simulated power and type I error lie within 4 MC SE of the exact valu
     double p_active;
     double reference; // references.md: exact power, and exact one-sided size
   };
+  const auto mode = GENERATE(as<std::string>(), "patients", "counts");
   for (const Case k : {Case{0.351, 0.905711}, Case{0.179, 0.024832}}) {
     const Scenario s =
-        load_scenario(path, {{"treatments.active.response.all=" + std::to_string(k.p_active)}});
+        load_scenario(path, {{"treatments.active.response.all=" + std::to_string(k.p_active)},
+                             {"designs.main.simulation=\"" + mode + "\""}});
     const double exact = exact_upper_tail(138, k.p_active, 0.179, c, pooled_z);
     CHECK(exact == Approx(k.reference).margin(5e-7));
     const DesignSummary d = test::only_design(run(s, options));
     const double se = std::sqrt(exact * (1 - exact) / options.replicates);
-    INFO("p_active " << k.p_active << ": simulated " << d.power.value << " exact " << exact);
+    INFO(mode << ", p_active " << k.p_active << ": simulated " << d.power.value << " exact "
+              << exact);
     CHECK(std::abs(d.power.value - exact) < 4 * se);
     CHECK(d.power.mcse == Approx(se).epsilon(0.05));
     CHECK(test::arm(d, "active").patients.value == 138.0);

@@ -1,7 +1,6 @@
 // The virtual cohort against closed-form answers and calibration.md.
 #include "sepsim/cohort.hpp"
 
-#include <boost/math/distributions/normal.hpp>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -11,15 +10,6 @@
 using namespace sepsim;
 
 namespace {
-
-// P(measured > threshold) for a log-normal biomarker with assay error.
-double p_above(const Biomarker& b, Phenotype p, double threshold) {
-  const double s2 = std::log1p(b.assay_cv * b.assay_cv);
-  const double mean = std::log(b.median[p]) - 0.5 * s2;
-  const double sd = std::sqrt(b.sd_log[p] * b.sd_log[p] + s2);
-  return boost::math::cdf(
-      boost::math::complement(boost::math::normal(mean, sd), std::log(threshold)));
-}
 
 // 4 Monte Carlo SE of a proportion estimated from n draws.
 double tol4(double p, double n) {
@@ -38,14 +28,9 @@ TEST_CASE("Labels and label purity match the closed form of the classifier", "[c
   const Scenario s = load_default_scenario();
   const Population& pop = s.population;
   const Classifier& c = s.classifier;
-  // Exact P(label | phenotype): MALS first, then HLA-DR among the rest.
-  std::array<std::array<double, 3>, 3> p_label{};
-  for (int ph = 0; ph < kPhenotypes; ++ph) {
-    const auto phen = static_cast<Phenotype>(ph);
-    const double f = p_above(pop.ferritin, phen, c.mals_ferritin_above_ng_per_ml);
-    const double h = 1.0 - p_above(pop.hla_dr, phen, c.immunoparalysis_hla_dr_below_per_monocyte);
-    p_label[ph] = {f, (1 - f) * h, (1 - f) * (1 - h)};
-  }
+  const auto p_label = label_given_phenotype(pop, c);
+  for (const auto& row : p_label)
+    CHECK(row[0] + row[1] + row[2] == Approx(1.0));
   std::array<double, 3> share{}, purity{};
   for (int l = 0; l < 3; ++l) {
     for (int ph = 0; ph < 3; ++ph)

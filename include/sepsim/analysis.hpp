@@ -24,10 +24,8 @@ double pooled_z(const TwoArmCounts& c);
 // +/- infinity otherwise.
 double unpooled_z(const TwoArmCounts& c);
 
-// The critical value of the design: one-sided alpha, or alpha/2 per side.
-double critical_z(const Analysis& analysis);
-
-// The test the analysis names, with the 95% Wald interval of the difference.
-TestResult analyse(const Analysis& analysis, double critical, const TwoArmCounts& c);
+// The test the analysis names against its critical value (one-sided alpha, or
+// alpha/2 per side), with the 95% Wald interval of the difference.
+TestResult analyse(const Analysis& analysis, const TwoArmCounts& c);
 
 } // namespace sepsim

@@ -48,6 +48,11 @@ PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed
                                 std::uint32_t grid_point, std::uint32_t replicate,
                                 std::uint32_t patient, bool covariates = true);
 
+// P(label | true phenotype) of the classifier in closed form, [phenotype][label]:
+// measured log-biomarkers are normal with variance sd_log^2 + s^2.
+std::array<std::array<double, kPhenotypes>, kPhenotypes>
+label_given_phenotype(const Population& population, const Classifier& classifier);
+
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise);
 

@@ -44,6 +44,8 @@ struct Population {
   double female_share = 0.337;
   double baseline_sofa_mean = 9.4, baseline_sofa_sd = 3.0;
   int baseline_sofa_min = 2, baseline_sofa_max = 24;
+  // Derived: P(label | true phenotype) of the classifier, [phenotype][label].
+  std::array<PerPhenotype, kPhenotypes> label_given_phenotype{};
 };
 
 // Ordered rules on measured values, first match wins.
@@ -91,6 +93,7 @@ struct Analysis {
   int sided = 2;
   int treatment_arm = 0; // index into Design::arms
   int control_arm = 1;
+  double critical_z = 1.959963984540054; // derived from alpha and sided
 };
 
 struct Arm {
@@ -99,8 +102,16 @@ struct Arm {
   double allocation = 1;
 };
 
+// How a replicate is simulated. `patients`: every screened patient is drawn
+// (designs share patients; covariates exist). `counts`: each arm's sufficient
+// statistics are drawn from their exact joint distribution (binomial counts per
+// label x phenotype cell): far faster, but designs no longer share patients
+// and randomisation may not be stratified.
+enum class Simulation { patients, counts };
+
 struct Design {
   std::string name;
+  Simulation simulation = Simulation::patients;
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;
   int sample_size = 0;

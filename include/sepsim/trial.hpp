@@ -48,7 +48,16 @@ public:
 
 inline constexpr std::uint32_t kMaxScreenedPerEnrolled = 1000;
 
+// One replicate, by the design's simulation mode (patients or counts).
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
                                const ReplicateId& id);
+
+// The count-level sampler (sim/trial_counts.cpp): the same distribution of
+// every ReplicateResult field, drawn from binomial and multinomial counts.
+ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
+                                      const ReplicateId& id);
+
+// Applies the design's analysis to the arm counts of a finished replicate.
+void analyse_replicate(const Design& design, ReplicateResult& r);
 
 } // namespace sepsim

@@ -70,9 +70,9 @@ no_file "$work/treatment.h5" "unknown treatment"
 mutate "$work/many.toml" 's/^sample_size = 276/sample_size = 0/; s/^alpha = 0.05/alpha = 2/'
 expect 2 "2 problem" "all problems at once" -- "$sepsim" check "$work/many.toml"
 expect 0 "OK" "check of the default" -- "$sepsim" check "$default"
-expect 2 "designs.immunosep.sample_sise.*no such key" "--set of a missing key" -- \
+expect 2 "--set designs.immunosep.sample_sise:1:[0-9]+: designs.immunosep.sample_sise: unknown key" "--set of a misspelt key" -- \
   "$sepsim" run --set designs.immunosep.sample_sise=10 --reps 10 --out "$work/set.h5"
-no_file "$work/set.h5" "--set of a missing key"
+no_file "$work/set.h5" "--set of a misspelt key"
 expect 2 "" "unknown option" -- "$sepsim" run --bogus
 
 # 2. Input/output errors: exit 3, clear message, nothing written.

@@ -110,7 +110,7 @@ TEST_CASE("Overrides (--set) reach the paths statisticians sweep", "[scenario]")
 
 TEST_CASE("Overrides (--set) reject unknown paths and non-TOML values", "[scenario]") {
   auto ps = problems_of(default_text(), {{"designs.immunosep.sample_sise=300"}});
-  CHECK(mentions(ps, "designs.immunosep.sample_sise", "no such key"));
+  CHECK(mentions(ps, "designs.immunosep.sample_sise", "unknown key"));
   ps = problems_of(default_text(), {{"designs.nope.sample_size=300"}});
   CHECK(mentions(ps, "designs.nope.sample_size", "no such table"));
   ps = problems_of(default_text(), {{"designs.immunosep.analysis.test=pooled"}});

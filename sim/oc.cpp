@@ -89,7 +89,7 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   d.name = design_.name;
   d.treatment_arm = design_.arms[design_.analysis.treatment_arm].name;
   d.control_arm = design_.arms[design_.analysis.control_arm].name;
-  d.test = design_.analysis.test == TestKind::pooled_z ? "pooled_z" : "unpooled_z";
+  d.test = kTestNames[static_cast<int>(design_.analysis.test)];
   d.alpha = design_.analysis.alpha;
   d.sided = design_.analysis.sided;
   d.sample_size = design_.sample_size;

@@ -502,8 +502,9 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
 
   if (const toml::table* at = r.table(t, "analysis", path)) {
     const std::string ap = path + ".analysis";
-    if (auto test = r.string(*at, "test", ap, {"pooled_z", "unpooled_z"}))
-      d.analysis.test = *test == "pooled_z" ? TestKind::pooled_z : TestKind::unpooled_z;
+    const std::vector<std::string> tests(kTestNames.begin(), kTestNames.end());
+    if (auto test = r.string(*at, "test", ap, tests))
+      d.analysis.test = static_cast<TestKind>(find_index(tests, *test));
     r.number_into(d.analysis.alpha, *at, "alpha", ap, [](double v) {
       return (v > 0.0 && v < 1.0) ? std::string() : "must lie strictly between 0 and 1";
     });

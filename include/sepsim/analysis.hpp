@@ -24,6 +24,13 @@ double pooled_z(const TwoArmCounts& c);
 // +/- infinity otherwise.
 double unpooled_z(const TwoArmCounts& c);
 
+// Fisher's exact test on the 2x2 table, conditional on the margins.
+// One-sided: P(X >= x_treatment) under the hypergeometric null. Two-sided:
+// R's fisher.test rule, the sum over tables no more likely than the observed
+// one (relative tolerance 1e-7).
+double fisher_p_one_sided(const TwoArmCounts& c);
+double fisher_p_two_sided(const TwoArmCounts& c);
+
 // The test the analysis names against its critical value (one-sided alpha, or
 // alpha/2 per side), with the 95% Wald interval of the difference.
 TestResult analyse(const Analysis& analysis, const TwoArmCounts& c);

@@ -85,7 +85,8 @@ struct Randomisation {
   Stratification stratify_by = Stratification::label;
 };
 
-enum class TestKind { pooled_z, unpooled_z };
+enum class TestKind { pooled_z, unpooled_z, fisher };
+inline constexpr std::array<std::string_view, 3> kTestNames = {"pooled_z", "unpooled_z", "fisher"};
 
 struct Analysis {
   TestKind test = TestKind::pooled_z;

@@ -74,6 +74,7 @@ Provenance make_provenance(const Scenario& scenario, const RunOptions& options) 
   p.scenario_text = scenario.text;
   p.seed = options.seed;
   p.replicates = options.replicates;
+  p.null_hypothesis = scenario.null_hypothesis;
   return p;
 }
 

@@ -170,6 +170,7 @@ void write_file(const std::string& path, RunSummary summary) {
   attr(root, "scenario_text", p.scenario_text);
   attr(root, "seed", H5::PredType::NATIVE_UINT64, p.seed);
   attr(root, "replicates", H5::PredType::NATIVE_UINT64, p.replicates);
+  attr(root, "null_hypothesis", H5::PredType::NATIVE_INT, static_cast<int>(p.null_hypothesis));
   attr(root, "created_utc", utc_now());
 
   const std::size_t n_points = summary.points.size();
@@ -290,6 +291,8 @@ RunSummary read_results(const std::string& path) {
     p.seed = read_attr<H5::Group, std::uint64_t>(root, "seed", H5::PredType::NATIVE_UINT64);
     p.replicates =
         read_attr<H5::Group, std::uint64_t>(root, "replicates", H5::PredType::NATIVE_UINT64);
+    p.null_hypothesis =
+        read_attr<H5::Group, int>(root, "null_hypothesis", H5::PredType::NATIVE_INT) != 0;
 
     H5::Group grid = root.openGroup("grid");
     const auto n_points = static_cast<std::size_t>(

@@ -140,6 +140,7 @@ std::string to_json(const RunSummary& summary) {
   doc.at("seed") = num(static_cast<double>(p.seed));
   doc.at("replicates") = num(static_cast<double>(p.replicates));
   doc.at("scenario") = text(p.scenario_name);
+  doc.at("null_hypothesis") = literal(p.null_hypothesis ? "true" : "false");
   Json::Array points;
   for (PointSummary point : summary.points) {
     Json pj;

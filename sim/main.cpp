@@ -41,6 +41,7 @@ struct RunArgs {
   std::string out;
   bool json = false;
   bool no_progress = false;
+  bool null_hypothesis = false;
 };
 
 std::vector<sepsim::Override> overrides(const std::vector<std::string>& sets) {
@@ -50,9 +51,10 @@ std::vector<sepsim::Override> overrides(const std::vector<std::string>& sets) {
   return out;
 }
 
-sepsim::Scenario load(const std::string& path, const std::vector<std::string>& sets) {
-  return path.empty() ? sepsim::load_default_scenario(overrides(sets))
-                      : sepsim::load_scenario(path, overrides(sets));
+sepsim::Scenario load(const std::string& path, const std::vector<std::string>& sets,
+                      bool null_hypothesis = false) {
+  return path.empty() ? sepsim::load_default_scenario(overrides(sets), null_hypothesis)
+                      : sepsim::load_scenario(path, overrides(sets), null_hypothesis);
 }
 
 // A progress bar with ETA on stderr, shown only on a terminal and only once a
@@ -93,7 +95,7 @@ std::string default_out(const sepsim::Scenario& s) {
 }
 
 int command_run(const RunArgs& args) {
-  const sepsim::Scenario scenario = load(args.scenario, args.sets);
+  const sepsim::Scenario scenario = load(args.scenario, args.sets, args.null_hypothesis);
   const std::string out = args.out.empty() ? default_out(scenario) : args.out;
   if (args.out.empty()) std::filesystem::create_directories("results");
   sepsim::check_writable(out);
@@ -201,6 +203,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out,-o", run.out, "Results file (default results/<scenario>.h5)");
   run_cmd->add_flag("--json", run.json, "Print the JSON summary on stdout instead of the table");
   run_cmd->add_flag("--no-progress", run.no_progress, "Never show the progress bar");
+  run_cmd->add_flag("--null", run.null_hypothesis,
+                    "Make every treatment equal to placebo: power becomes the type I error");
 
   std::string check_path;
   std::vector<std::string> check_sets;

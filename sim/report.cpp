@@ -98,7 +98,9 @@ void print_design(std::ostream& out, const DesignSummary& d) {
 void print_table(std::ostream& out, const RunSummary& summary) {
   const Provenance& p = summary.provenance;
   out << "sepsim " << p.sepsim_version << " | scenario " << p.scenario_name << " | " << p.replicates
-      << " replicates | seed " << p.seed << "\n";
+      << " replicates | seed " << p.seed
+      << (p.null_hypothesis ? " | NULL: every treatment = placebo; power is the type I error" : "")
+      << "\n";
   out << "Rates are per patient, in percent ± Monte Carlo SE.\n";
   for (const auto& point : summary.points) {
     if (!point.params.empty()) {

@@ -634,8 +634,35 @@ void apply_override(toml::table& root, const Override& o, std::vector<Problem>& 
 
 } // namespace
 
+namespace {
+// The placebo treatment: the `placebo` key, or a treatment named "placebo".
+std::string placebo_name(const toml::table& root) {
+  if (const auto* p = root.get_as<std::string>("placebo")) return p->get();
+  return "placebo";
+}
+
+// Copies the placebo's outcome tables into every other treatment.
+void apply_null(toml::table& root, const std::string& source) {
+  const std::string placebo = placebo_name(root);
+  toml::table* treatments = root["treatments"].as_table();
+  const toml::table* reference =
+      treatments != nullptr ? treatments->get_as<toml::table>(placebo) : nullptr;
+  if (reference == nullptr)
+    throw ScenarioError({Problem{source, 1, 1, "placebo", '"' + placebo + '"',
+                                 "--null needs a placebo treatment: name it with "
+                                 "placebo = \"<treatment>\" or call one [treatments.placebo]"}});
+  for (auto&& [name, node] : *treatments) {
+    toml::table* t = node.as_table();
+    if (t == nullptr || name.str() == placebo) continue;
+    for (const char* key : {"response", "early_death", "adverse_events"})
+      if (const toml::node* value = reference->get(key))
+        value->visit([&](auto&& v) { t->insert_or_assign(key, v); });
+  }
+}
+} // namespace
+
 Scenario parse_scenario(std::string_view toml_text, const std::string& source,
-                        const std::vector<Override>& overrides) {
+                        const std::vector<Override>& overrides, bool null_hypothesis) {
   toml::table root;
   try {
     root = toml::parse(toml_text, source);
@@ -652,6 +679,7 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& source,
   for (const auto& o : overrides)
     apply_override(root, o, override_problems);
   if (!override_problems.empty()) throw ScenarioError(override_problems);
+  if (null_hypothesis) apply_null(root, source);
 
   Scenario s;
   s.source = source;
@@ -694,6 +722,15 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& source,
       s.mortality28.non_responder = *v;
   }
   read_treatments(r, root, s);
+  s.null_hypothesis = null_hypothesis;
+  {
+    const auto name = r.string(root, "placebo", "", {}, false);
+    for (std::size_t t = 0; t < s.treatments.size(); ++t)
+      if (s.treatments[t].name == name.value_or("placebo")) s.placebo = static_cast<int>(t);
+    if (name && s.placebo < 0)
+      r.problem(root.get("placebo")->source(), "placebo", '"' + *name + '"',
+                "must name a treatment defined under [treatments]");
+  }
   if (const toml::table* designs = r.table(root, "designs", "")) {
     if (designs->empty())
       r.problem(designs->source(), "designs", "", "at least one design is required");
@@ -718,17 +755,19 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& source,
   return s;
 }
 
-Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides) {
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides,
+                       bool null_hypothesis) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot read scenario file " + path + ": " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw IoError("error while reading scenario file " + path);
-  return parse_scenario(text.str(), path, overrides);
+  return parse_scenario(text.str(), path, overrides, null_hypothesis);
 }
 
-Scenario load_default_scenario(const std::vector<Override>& overrides) {
-  return parse_scenario(default_scenario_text(), "scenarios/immunosep.toml (bundled)", overrides);
+Scenario load_default_scenario(const std::vector<Override>& overrides, bool null_hypothesis) {
+  return parse_scenario(default_scenario_text(), "scenarios/immunosep.toml (bundled)", overrides,
+                        null_hypothesis);
 }
 
 } // namespace sepsim

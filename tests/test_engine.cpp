@@ -94,3 +94,20 @@ TEST_CASE("Unwritable output fails before any work and leaves nothing", "[engine
   CHECK_THROWS_AS(
       write_results("/nonexistent-folder/out.h5", run(load_default_scenario(), options)), IoError);
 }
+
+TEST_CASE("Under --null the power is the type I error and stays at nominal", "[engine][null]") {
+  // Two-sided 0.05 counts only rejections favouring treatment: nominal 0.025.
+  RunOptions options;
+  options.replicates = 20000;
+  const Scenario null = load_default_scenario({}, /*null_hypothesis=*/true);
+  CHECK(null.null_hypothesis);
+  for (const auto& t : null.treatments)
+    CHECK(t.response == null.treatments[null.placebo].response);
+  const DesignSummary d = test::only_design(run(null, options));
+  INFO("type I error " << d.power.value << " ± " << d.power.mcse);
+  CHECK(d.power.value <= 0.025 + 3 * d.power.mcse);
+  CHECK(d.true_difference.value == 0.0);
+  // The placebo must be a treatment; without one a scenario cannot be made null.
+  CHECK_THROWS_AS(load_default_scenario({{"placebo=\"saline\""}}), ScenarioError);
+  CHECK_THROWS_AS(load_default_scenario({{"placebo=\"saline\""}}, true), ScenarioError);
+}

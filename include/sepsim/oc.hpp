@@ -55,6 +55,7 @@ struct Provenance {
   std::string scenario_name, scenario_source, scenario_text;
   std::uint64_t seed = 1;
   std::uint64_t replicates = 0;
+  bool null_hypothesis = false; // run with --null
 };
 
 struct RunSummary {

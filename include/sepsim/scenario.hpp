@@ -130,6 +130,8 @@ struct Scenario {
   Endpoint endpoint;
   Mortality28 mortality28;
   std::vector<Treatment> treatments;
+  int placebo = -1; // index of the placebo treatment (key `placebo`), -1 if none
+  bool null_hypothesis = false;
   std::vector<Design> designs;
 };
 
@@ -165,10 +167,15 @@ struct Override {
   std::string text;
 };
 
+// With null_hypothesis, every treatment's response, early death and adverse
+// events are replaced by the placebo's (sepsim run --null): the scenario under
+// which power is the type I error and the family-wise error is measured.
 Scenario parse_scenario(std::string_view toml_text, const std::string& source,
-                        const std::vector<Override>& overrides = {});
-Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides = {});
-Scenario load_default_scenario(const std::vector<Override>& overrides = {});
+                        const std::vector<Override>& overrides = {}, bool null_hypothesis = false);
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides = {},
+                       bool null_hypothesis = false);
+Scenario load_default_scenario(const std::vector<Override>& overrides = {},
+                               bool null_hypothesis = false);
 
 // The bundled default scenario (scenarios/immunosep.toml, compiled in).
 std::string_view default_scenario_text();

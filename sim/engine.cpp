@@ -15,6 +15,7 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
   const std::size_t n_designs = scenario.designs.size();
   std::vector<DesignAccumulator> accumulators;
+  std::vector<MeanAccumulator> power_differences(n_designs * (n_designs - 1) / 2);
   for (const auto& d : scenario.designs)
     accumulators.emplace_back(d);
 
@@ -48,15 +49,26 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
       });
     });
     (void)handoff.load(std::memory_order_acquire);
-    for (std::uint64_t i = 0; i < count; ++i)
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const ReplicateResult* replicate = &slots[i * n_designs];
       for (std::size_t d = 0; d < n_designs; ++d)
-        accumulators[d].add(slots[i * n_designs + d]);
+        accumulators[d].add(replicate[d]);
+      std::size_t pair = 0;
+      for (std::size_t a = 0; a < n_designs; ++a)
+        for (std::size_t b = a + 1; b < n_designs; ++b)
+          power_differences[pair++].add(double(replicate[a].reject) - double(replicate[b].reject));
+    }
     if (progress) progress(start + count, options.replicates);
   }
 
   PointSummary point;
   for (const auto& acc : accumulators)
     point.designs.push_back(acc.summary(scenario));
+  std::size_t pair = 0;
+  for (std::size_t a = 0; a < n_designs; ++a)
+    for (std::size_t b = a + 1; b < n_designs; ++b)
+      point.comparisons.push_back({scenario.designs[a].name, scenario.designs[b].name,
+                                   power_differences[pair++].estimate()});
   return point;
 }
 

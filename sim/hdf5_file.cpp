@@ -186,7 +186,22 @@ void write_file(const std::string& path, RunSummary summary) {
   }
 
   H5::Group designs = root.createGroup("designs");
+  H5::Group comparisons = root.createGroup("comparisons");
   if (n_points == 0) return;
+  for (std::size_t c = 0; c < summary.points.front().comparisons.size(); ++c) {
+    const DesignComparison& first = summary.points.front().comparisons[c];
+    H5::Group g = comparisons.createGroup(first.design_a + "-vs-" + first.design_b);
+    attr(g, "index", H5::PredType::NATIVE_INT, static_cast<int>(c));
+    attr(g, "design_a", first.design_a);
+    attr(g, "design_b", first.design_b);
+    std::vector<double> value, mcse;
+    for (const auto& point : summary.points) {
+      value.push_back(point.comparisons[c].power_difference.value);
+      mcse.push_back(point.comparisons[c].power_difference.mcse);
+    }
+    write_vector(g, "power_difference", value);
+    write_vector(g, "power_difference_mcse", mcse);
+  }
   for (std::size_t d = 0; d < summary.points.front().designs.size(); ++d) {
     const DesignSummary& first = summary.points.front().designs[d];
     H5::Group g = designs.createGroup(first.name);
@@ -340,6 +355,18 @@ RunSummary read_results(const std::string& path) {
         read_estimates<ArmSummary>(ag, n_points, [&](std::size_t pt) -> ArmSummary& {
           return s.points[pt].designs[d_index].arms[a];
         });
+      }
+    }
+    if (root.nameExists("comparisons")) {
+      H5::Group comparisons = root.openGroup("comparisons");
+      for (const auto& name : children_by_index(comparisons)) {
+        H5::Group g = comparisons.openGroup(name);
+        const auto value = read_vector(g, "power_difference");
+        const auto mcse = read_vector(g, "power_difference_mcse");
+        for (std::size_t pt = 0; pt < n_points && pt < value.size(); ++pt)
+          s.points[pt].comparisons.push_back({read_string_attr(g, "design_a"),
+                                              read_string_attr(g, "design_b"),
+                                              {value[pt], mcse[pt]}});
       }
     }
     return s;

@@ -172,6 +172,15 @@ std::string to_json(const RunSummary& summary) {
       designs.push_back(std::move(dj));
     }
     pj.at("designs") = Json{std::move(designs)};
+    Json::Array comparisons;
+    for (const DesignComparison& c : point.comparisons) {
+      Json cj;
+      cj.at("design_a") = text(c.design_a);
+      cj.at("design_b") = text(c.design_b);
+      put(cj, "power_difference", c.power_difference);
+      comparisons.push_back(std::move(cj));
+    }
+    pj.at("comparisons") = Json{std::move(comparisons)};
     points.push_back(std::move(pj));
   }
   doc.at("points") = Json{std::move(points)};

@@ -57,6 +57,8 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     acc.response.add(c.responders, c.n);
     acc.mortality28.add(c.deaths28, c.n);
     acc.early_death.add(c.early_deaths, c.n);
+    acc.matched.add(c.matched, c.n);
+    acc.harmed.add(c.harmed, c.n);
     for (int l = 0; l < kPhenotypes; ++l)
       acc.response_by_label[l].add(c.responders_by_label[l], c.n_by_label[l]);
     for (int e = 0; e < kAdverseEvents; ++e)
@@ -125,6 +127,9 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     s.response_rate_sd = {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
     s.mortality28 = acc.mortality28.estimate();
     s.early_death = acc.early_death.estimate();
+    s.matched_drug = acc.matched.estimate();
+    s.harmed_by_drug =
+        scenario.placebo >= 0 ? acc.harmed.estimate() : Estimate{std::nan(""), std::nan("")};
     for (int l = 0; l < kPhenotypes; ++l)
       s.response_by_label[l] = acc.response_by_label[l].estimate();
     for (int e = 0; e < kAdverseEvents; ++e)

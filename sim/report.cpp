@@ -87,6 +87,10 @@ void print_design(std::ostream& out, const DesignSummary& d) {
       out << pad(pct(e), 16);
     out << "\n";
   }
+  out << "\n  " << pad("Oracle (true phenotype)", 20) << pad("best drug for it", 18)
+      << "harmed: responds on placebo, not on the drug given\n";
+  for (const auto& a : d.arms)
+    out << "  " << pad(a.name, 20) << pad(pct(a.matched_drug), 18) << pct(a.harmed_by_drug) << "\n";
   out << "\n  Replicate-to-replicate SD of the response rate:";
   for (const auto& a : d.arms)
     out << " " << a.name << fmt(" %.1f%%", 100.0 * a.response_rate_sd.value);
@@ -112,6 +116,12 @@ void print_table(std::ostream& out, const RunSummary& summary) {
     for (const auto& d : point.designs) {
       out << "\n";
       print_design(out, d);
+    }
+    if (!point.comparisons.empty()) {
+      out << "\nDesigns compared on the same virtual patients (paired Monte Carlo SE):\n";
+      for (const auto& c : point.comparisons)
+        out << "  power " << c.design_a << " - " << c.design_b << ": "
+            << fmt("%+.4f ± %.4f", c.power_difference.value, c.power_difference.mcse) << "\n";
     }
   }
 }

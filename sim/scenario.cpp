@@ -5,7 +5,10 @@
 
 #include <boost/math/distributions/normal.hpp>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -535,6 +538,36 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   s.designs.push_back(std::move(d));
 }
 
+// Oracle constants from the potential outcomes: whether a treatment is the
+// best for a true phenotype, and P(responds on placebo but not on it), with
+// early death and SOFA change coupled through the same noise.
+void derive_oracle(Scenario& s) {
+  const boost::math::normal standard_normal;
+  const double threshold = s.endpoint.response_threshold_sofa_points;
+  const double sd = s.endpoint.sofa_change_sd;
+  for (int p = 0; p < kPhenotypes; ++p) {
+    double best = 0.0;
+    for (const auto& t : s.treatments)
+      best = std::max(best, t.response[p]);
+    for (auto& t : s.treatments) {
+      t.matches_phenotype[p] = t.response[p] >= best - 1e-12;
+      if (s.placebo < 0) {
+        t.harm_vs_placebo[p] = std::nan("");
+        continue;
+      }
+      const Treatment& placebo = s.treatments[s.placebo];
+      const double both_alive = 1.0 - std::max(placebo.early_death[p], t.early_death[p]);
+      const double z_needed = std::max((threshold - placebo.sofa_change_mean[p]) / sd,
+                                       (threshold - t.sofa_change_mean[p]) / sd);
+      const double both_respond =
+          std::isfinite(z_needed)
+              ? both_alive * boost::math::cdf(boost::math::complement(standard_normal, z_needed))
+              : (z_needed < 0 ? both_alive : 0.0);
+      t.harm_vs_placebo[p] = std::max(0.0, placebo.response[p] - both_respond);
+    }
+  }
+}
+
 // Derived model constants: the SOFA-change mean that makes P(response) what the
 // scenario says, and the death rate of day-9 survivors who did not respond.
 void derive(Reader& r, const toml::table& root, Scenario& s) {
@@ -584,6 +617,7 @@ void derive(Reader& r, const toml::table& root, Scenario& s) {
       tr.death28_if_alive_non_responder[p] = std::clamp(q, 0.0, 1.0);
     }
   }
+  derive_oracle(s);
 }
 
 void apply_override(toml::table& root, const Override& o, std::vector<Problem>& problems) {
@@ -661,11 +695,11 @@ void apply_null(toml::table& root, const std::string& source) {
 }
 } // namespace
 
-Scenario parse_scenario(std::string_view toml_text, const std::string& source,
-                        const std::vector<Override>& overrides, bool null_hypothesis) {
-  toml::table root;
+namespace {
+
+toml::table parse_toml(std::string_view text, const std::string& source) {
   try {
-    root = toml::parse(toml_text, source);
+    return toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     Problem p;
     p.file = source;
@@ -675,6 +709,53 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& source,
     p.rule = "not valid TOML: " + std::string(e.description());
     throw ScenarioError({p});
   }
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("cannot read scenario file " + path + ": " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw IoError("error while reading scenario file " + path);
+  return text.str();
+}
+
+// Tables merge key by key; any other value of the layer replaces the base's.
+void merge_into(toml::table& base, const toml::table& layer) {
+  for (auto&& [key, node] : layer) {
+    toml::node* existing = base.get(key.str());
+    if (existing != nullptr && existing->is_table() && node.is_table())
+      merge_into(*existing->as_table(), *node.as_table());
+    else
+      node.visit([&](auto&& value) { base.insert_or_assign(key, value); });
+  }
+}
+
+// `base = "other.toml"` (relative to this file): this file's values are laid
+// over the base scenario's, so a scenario can add designs to ImmunoSep.
+toml::table resolve_base(toml::table root, const std::string& source, int depth = 0) {
+  const auto* base = root.get_as<std::string>("base");
+  if (base == nullptr) return root;
+  const std::filesystem::path path =
+      std::filesystem::path(source).parent_path() / std::string(base->get());
+  if (depth > 8 || !std::filesystem::exists(path))
+    throw ScenarioError(
+        {Problem{source, static_cast<int>(base->source().begin.line),
+                 static_cast<int>(base->source().begin.column), "base", '"' + base->get() + '"',
+                 depth > 8 ? "bases nest more than 8 deep (a cycle?)"
+                           : "no such file (the path is relative to " + source + ")"}});
+  toml::table merged =
+      resolve_base(parse_toml(read_text(path.string()), path.string()), path.string(), depth + 1);
+  root.erase("base");
+  merge_into(merged, root);
+  return merged;
+}
+
+} // namespace
+
+Scenario parse_scenario(std::string_view toml_text, const std::string& source,
+                        const std::vector<Override>& overrides, bool null_hypothesis) {
+  toml::table root = resolve_base(parse_toml(toml_text, source), source);
   std::vector<Problem> override_problems;
   for (const auto& o : overrides)
     apply_override(root, o, override_problems);
@@ -757,12 +838,7 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& source,
 
 Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides,
                        bool null_hypothesis) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot read scenario file " + path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw IoError("error while reading scenario file " + path);
-  return parse_scenario(text.str(), path, overrides, null_hypothesis);
+  return parse_scenario(read_text(path), path, overrides, null_hypothesis);
 }
 
 Scenario load_default_scenario(const std::vector<Override>& overrides, bool null_hypothesis) {

@@ -65,6 +65,11 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     arm.early_deaths += o.early_death;
     for (int a = 0; a < kAdverseEvents; ++a)
       arm.adverse[a] += o.adverse[a];
+    arm.matched += treatment.matches_phenotype[screened.phenotype];
+    if (scenario.placebo >= 0)
+      arm.harmed += !o.response && outcome_under(scenario, scenario.treatments[scenario.placebo],
+                                                 screened.phenotype, noise)
+                                       .response;
 
     const auto& t = scenario.treatments[treatment_arm.treatment_by_label[screened.label]];
     const auto& c = scenario.treatments[control_arm.treatment_by_label[screened.label]];

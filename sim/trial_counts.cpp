@@ -140,6 +140,8 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
         arm.responders_by_label[l] += responders;
         for (int e = 0; e < kAdverseEvents; ++e)
           arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
+        arm.matched += t.matches_phenotype[ph] ? m : 0;
+        if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
         r.enrolled_label_phenotype[l][ph] += m;
         true_difference_sum +=
             m * (scenario.treatments[treatment_arm.treatment_by_label[l]].response[ph] -

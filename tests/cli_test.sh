@@ -75,6 +75,14 @@ expect 2 "--set designs.immunosep.sample_sise:1:[0-9]+: designs.immunosep.sample
 no_file "$work/set.h5" "--set of a misspelt key"
 expect 2 "" "unknown option" -- "$sepsim" run --bogus
 
+printf 'format_version = 1\nbase = "nowhere.toml"\n' >"$work/base.toml"
+expect 2 "base.toml:2:[0-9]+: base = \"nowhere.toml\": no such file" "missing base scenario" -- \
+  "$sepsim" check "$work/base.toml"
+expect 0 "OK .*2 designs" "teaching scenario builds on its base" -- \
+  "$sepsim" check "$here/scenarios/teaching/opal-vs-immunosep.toml"
+expect 0 "NULL: every treatment = placebo" "--null is announced" -- \
+  "$sepsim" run --null --reps 50 --out "$work/null.h5"
+
 # 2. Input/output errors: exit 3, clear message, nothing written.
 expect 3 "cannot read scenario file $work/missing.toml" "missing scenario" -- \
   "$sepsim" run "$work/missing.toml" --reps 10 --out "$work/missing.h5"

@@ -24,6 +24,9 @@ struct ArmSummary {
   Estimate response_rate;
   Estimate mortality28;
   Estimate early_death;
+  // Oracle quantities from the potential outcomes (unknowable in a real trial):
+  Estimate matched_drug;     // share given the best treatment for their true phenotype
+  Estimate harmed_by_drug;   // share who would respond on placebo but not on their drug
   Estimate response_rate_sd; // replicate-to-replicate spread (a value, not tested)
   std::array<Estimate, kPhenotypes> response_by_label{};
   std::array<Estimate, kAdverseEvents> adverse_events{};
@@ -45,9 +48,18 @@ struct DesignSummary {
   std::vector<ArmSummary> arms;
 };
 
+// Two designs run on the same virtual patients (common random numbers): the
+// difference of their powers with the paired Monte Carlo SE, which is far
+// smaller than that of two independent runs.
+struct DesignComparison {
+  std::string design_a, design_b;
+  Estimate power_difference; // power(a) - power(b)
+};
+
 struct PointSummary {
   std::vector<std::pair<std::string, double>> params; // sweep values; empty for one run
   std::vector<DesignSummary> designs;
+  std::vector<DesignComparison> comparisons; // every pair of designs, in scenario order
 };
 
 struct Provenance {
@@ -70,6 +82,8 @@ template <class F> void for_each_estimate(ArmSummary& a, F&& f) {
   f("response_rate", a.response_rate);
   f("mortality28", a.mortality28);
   f("early_death", a.early_death);
+  f("oracle/matched_drug", a.matched_drug);
+  f("oracle/harmed_by_drug", a.harmed_by_drug);
   f("response_rate_sd", a.response_rate_sd);
   for (int l = 0; l < kPhenotypes; ++l)
     f("response_by_label/" + std::string(kPhenotypeNames[l]), a.response_by_label[l]);
@@ -141,7 +155,7 @@ public:
 private:
   struct Arm {
     MeanAccumulator patients, response_rate;
-    RatioAccumulator response, mortality28, early_death;
+    RatioAccumulator response, mortality28, early_death, matched, harmed;
     std::array<RatioAccumulator, kPhenotypes> response_by_label;
     std::array<RatioAccumulator, kAdverseEvents> adverse;
   };

@@ -69,6 +69,10 @@ struct Treatment {
   // Derived when the scenario is frozen:
   PerPhenotype sofa_change_mean{}; // mean day-9 SOFA change of survivors
   PerPhenotype death28_if_alive_non_responder{};
+  // Oracle: best response of all treatments for the phenotype (ties count),
+  // and P(responds on placebo but not on this treatment); NaN without placebo.
+  std::array<bool, kPhenotypes> matches_phenotype{};
+  PerPhenotype harm_vs_placebo{};
 };
 
 struct Mortality28 {

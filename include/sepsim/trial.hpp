@@ -16,6 +16,8 @@ struct ArmCounts {
   std::array<std::uint32_t, kPhenotypes> n_by_label{};
   std::array<std::uint32_t, kPhenotypes> responders_by_label{};
   std::array<std::uint32_t, kAdverseEvents> adverse{};
+  std::uint32_t matched = 0; // given the best treatment for their true phenotype
+  std::uint32_t harmed = 0;  // respond on placebo, not on the treatment given
 };
 
 // Fixed-size, one slot per replicate; folded in replicate order.

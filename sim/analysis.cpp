@@ -103,19 +103,19 @@ TestResult analyse(const Analysis& analysis, const TwoArmCounts& c) {
   TestResult r;
   switch (analysis.test) {
   case TestKind::pooled_z:
-    r.z = pooled_z(c);
-    r.reject = r.z >= analysis.critical_z;
-    break;
   case TestKind::unpooled_z:
-    r.z = unpooled_z(c);
+    r.z = analysis.test == TestKind::pooled_z ? pooled_z(c) : unpooled_z(c);
     r.reject = r.z >= analysis.critical_z;
+    r.p = std::isfinite(r.z) ? boost::math::cdf(boost::math::complement(boost::math::normal(), r.z))
+                             : (r.z > 0 ? 0.0 : 1.0);
     break;
   case TestKind::fisher:
     // z is reported for reference; the decision is the exact p-value's, and a
     // two-sided rejection counts only when it favours treatment.
     r.z = pooled_z(c);
-    r.reject = analysis.sided == 1 ? fisher_p_one_sided(c) <= analysis.alpha
-                                   : (fisher_p_two_sided(c) <= analysis.alpha && r.z > 0);
+    r.p =
+        analysis.sided == 1 ? fisher_p_one_sided(c) : (r.z > 0 ? 0.5 * fisher_p_two_sided(c) : 1.0);
+    r.reject = r.p <= analysis.alpha / analysis.sided;
     break;
   }
   const double pt = rate(c.x_treatment, c.n_treatment);

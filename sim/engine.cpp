@@ -56,7 +56,8 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
       std::size_t pair = 0;
       for (std::size_t a = 0; a < n_designs; ++a)
         for (std::size_t b = a + 1; b < n_designs; ++b)
-          power_differences[pair++].add(double(replicate[a].reject) - double(replicate[b].reject));
+          power_differences[pair++].add(double(replicate[a].hypotheses[0].reject) -
+                                        double(replicate[b].hypotheses[0].reject));
     }
     if (progress) progress(start + count, options.replicates);
   }

@@ -209,6 +209,7 @@ void write_file(const std::string& path, RunSummary summary) {
     attr(g, "treatment_arm", first.treatment_arm);
     attr(g, "control_arm", first.control_arm);
     attr(g, "test", first.test);
+    attr(g, "multiplicity", first.multiplicity);
     attr(g, "alpha", H5::PredType::NATIVE_DOUBLE, first.alpha);
     attr(g, "sided", H5::PredType::NATIVE_INT, first.sided);
     attr(g, "sample_size", H5::PredType::NATIVE_INT, first.sample_size);
@@ -229,6 +230,18 @@ void write_file(const std::string& path, RunSummary summary) {
       attr(ag, "policy", first.arms[a].policy);
       write_estimates<ArmSummary>(ag, n_points, [&](std::size_t pt) -> ArmSummary& {
         return summary.points[pt].designs[d].arms[a];
+      });
+    }
+    H5::Group hypotheses = g.createGroup("hypotheses");
+    for (std::size_t h = 0; h < first.hypotheses.size(); ++h) {
+      const HypothesisSummary& spec = first.hypotheses[h];
+      H5::Group hg = hypotheses.createGroup(spec.name);
+      attr(hg, "index", H5::PredType::NATIVE_INT, static_cast<int>(h));
+      attr(hg, "treatment_arm", spec.treatment_arm);
+      attr(hg, "control_arm", spec.control_arm);
+      attr(hg, "labels", spec.labels);
+      write_estimates<HypothesisSummary>(hg, n_points, [&](std::size_t pt) -> HypothesisSummary& {
+        return summary.points[pt].designs[d].hypotheses[h];
       });
     }
   }
@@ -327,17 +340,29 @@ RunSummary read_results(const std::string& path) {
       const auto futility = read_matrix(g, "futility_per_look");
       H5::Group arms = g.openGroup("arms");
       const auto arm_names = children_by_index(arms);
+      H5::Group hypotheses = g.openGroup("hypotheses");
+      const auto hypothesis_names = children_by_index(hypotheses);
       for (std::size_t pt = 0; pt < n_points; ++pt) {
         DesignSummary d;
         d.name = name;
         d.treatment_arm = read_string_attr(g, "treatment_arm");
         d.control_arm = read_string_attr(g, "control_arm");
         d.test = read_string_attr(g, "test");
+        d.multiplicity = read_string_attr(g, "multiplicity");
         d.alpha = read_attr<H5::Group, double>(g, "alpha", H5::PredType::NATIVE_DOUBLE);
         d.sided = read_attr<H5::Group, int>(g, "sided", H5::PredType::NATIVE_INT);
         d.sample_size = read_attr<H5::Group, int>(g, "sample_size", H5::PredType::NATIVE_INT);
         if (pt < reject.size()) d.reject_per_look = reject[pt];
         if (pt < futility.size()) d.futility_per_look = futility[pt];
+        for (const auto& hypothesis_name : hypothesis_names) {
+          const H5::Group hg = hypotheses.openGroup(hypothesis_name);
+          HypothesisSummary h;
+          h.name = hypothesis_name;
+          h.treatment_arm = read_string_attr(hg, "treatment_arm");
+          h.control_arm = read_string_attr(hg, "control_arm");
+          h.labels = read_string_attr(hg, "labels");
+          d.hypotheses.push_back(std::move(h));
+        }
         for (const auto& arm_name : arm_names) {
           ArmSummary a;
           a.name = arm_name;
@@ -350,6 +375,12 @@ RunSummary read_results(const std::string& path) {
       read_estimates<DesignSummary>(g, n_points, [&](std::size_t pt) -> DesignSummary& {
         return s.points[pt].designs[d_index];
       });
+      for (std::size_t h = 0; h < hypothesis_names.size(); ++h) {
+        H5::Group hg = hypotheses.openGroup(hypothesis_names[h]);
+        read_estimates<HypothesisSummary>(hg, n_points, [&](std::size_t pt) -> HypothesisSummary& {
+          return s.points[pt].designs[d_index].hypotheses[h];
+        });
+      }
       for (std::size_t a = 0; a < arm_names.size(); ++a) {
         H5::Group ag = arms.openGroup(arm_names[a]);
         read_estimates<ArmSummary>(ag, n_points, [&](std::size_t pt) -> ArmSummary& {

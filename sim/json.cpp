@@ -154,12 +154,24 @@ std::string to_json(const RunSummary& summary) {
       dj.at("treatment_arm") = text(d.treatment_arm);
       dj.at("control_arm") = text(d.control_arm);
       dj.at("test") = text(d.test);
+      dj.at("multiplicity") = text(d.multiplicity);
       dj.at("alpha") = num(d.alpha);
       dj.at("sided") = num(d.sided);
       dj.at("sample_size") = num(d.sample_size);
       for_each_estimate(d, [&](const std::string& path, const Estimate& e) { put(dj, path, e); });
       dj.at("reject_per_look") = numbers(d.reject_per_look);
       dj.at("futility_per_look") = numbers(d.futility_per_look);
+      Json::Array hypotheses;
+      for (HypothesisSummary& h : d.hypotheses) {
+        Json hj;
+        hj.at("name") = text(h.name);
+        hj.at("treatment_arm") = text(h.treatment_arm);
+        hj.at("control_arm") = text(h.control_arm);
+        hj.at("labels") = text(h.labels);
+        for_each_estimate(h, [&](const std::string& path, const Estimate& e) { put(hj, path, e); });
+        hypotheses.push_back(std::move(hj));
+      }
+      dj.at("hypotheses") = Json{std::move(hypotheses)};
       Json::Array arms;
       for (ArmSummary& a : d.arms) {
         Json aj;

@@ -27,16 +27,28 @@ Estimate RatioAccumulator::estimate() const {
 }
 
 DesignAccumulator::DesignAccumulator(const Design& design)
-    : design_(design), arms_(design.arms.size()) {}
+    : design_(design), hypotheses_(design.analysis.hypotheses.size()), arms_(design.arms.size()) {}
 
 void DesignAccumulator::add(const ReplicateResult& r) {
-  power_.add(r.reject ? 1.0 : 0.0);
+  bool any = false, false_rejection = false;
+  for (std::size_t h = 0; h < hypotheses_.size(); ++h) {
+    const HypothesisResult& result = r.hypotheses[h];
+    Hypothesis& acc = hypotheses_[h];
+    const double error = result.difference - result.true_difference;
+    acc.power.add(result.reject ? 1.0 : 0.0);
+    acc.estimate.add(result.difference);
+    acc.true_difference.add(result.true_difference);
+    acc.error.add(error);
+    acc.squared_error.add(error * error);
+    acc.coverage.add(
+        result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
+                                                                                            : 0.0);
+    any = any || result.reject;
+    false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
+  }
+  any_rejection_.add(any ? 1.0 : 0.0);
+  family_wise_error_.add(false_rejection ? 1.0 : 0.0);
   enrolled_.add(r.enrolled);
-  estimate_.add(r.difference);
-  true_difference_.add(r.true_difference);
-  error_.add(r.difference - r.true_difference);
-  squared_error_.add((r.difference - r.true_difference) * (r.difference - r.true_difference));
-  coverage_.add(r.ci_low <= r.true_difference && r.true_difference <= r.ci_high ? 1.0 : 0.0);
   screened_.add(r.screened);
   screened_per_enrolled_.add(r.screened, r.enrolled);
   for (int l = 0; l < kPhenotypes; ++l) {
@@ -89,24 +101,47 @@ std::string policy_text(const Scenario& s, const Design& d, const sepsim::Arm& a
 DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   DesignSummary d;
   d.name = design_.name;
-  d.treatment_arm = design_.arms[design_.analysis.treatment_arm].name;
-  d.control_arm = design_.arms[design_.analysis.control_arm].name;
-  d.test = kTestNames[static_cast<int>(design_.analysis.test)];
-  d.alpha = design_.analysis.alpha;
-  d.sided = design_.analysis.sided;
+  const Analysis& analysis = design_.analysis;
+  d.test = kTestNames[static_cast<int>(analysis.test)];
+  d.multiplicity = kMultiplicityNames[static_cast<int>(analysis.multiplicity)];
+  d.alpha = analysis.alpha;
+  d.sided = analysis.sided;
   d.sample_size = design_.sample_size;
-  d.power = power_.estimate();
+  for (std::size_t h = 0; h < hypotheses_.size(); ++h) {
+    const Hypothesis& acc = hypotheses_[h];
+    const sepsim::Hypothesis& spec = analysis.hypotheses[h];
+    HypothesisSummary out;
+    out.name = spec.name;
+    out.treatment_arm = design_.arms[spec.treatment_arm].name;
+    out.control_arm = design_.arms[spec.control_arm].name;
+    for (int l = 0; l < kPhenotypes; ++l)
+      if (spec.labels[l] && design_.eligible_label[l])
+        out.labels += (out.labels.empty() ? "" : ", ") + std::string(kPhenotypeNames[l]);
+    out.power = acc.power.estimate();
+    out.estimate_mean = acc.estimate.estimate();
+    out.true_difference = acc.true_difference.estimate();
+    out.bias = acc.error.estimate();
+    // RMSE = sqrt(mean squared error); its MCSE by the delta method.
+    const Estimate mse = acc.squared_error.estimate();
+    const double rmse = std::sqrt(mse.value);
+    out.rmse = {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
+    out.ci_coverage = acc.coverage.estimate();
+    d.hypotheses.push_back(std::move(out));
+  }
+  const HypothesisSummary& primary = d.hypotheses.front();
+  d.treatment_arm = primary.treatment_arm;
+  d.control_arm = primary.control_arm;
+  d.power = primary.power;
+  d.estimate_mean = primary.estimate_mean;
+  d.true_difference = primary.true_difference;
+  d.bias = primary.bias;
+  d.rmse = primary.rmse;
+  d.ci_coverage = primary.ci_coverage;
+  d.any_rejection = any_rejection_.estimate();
+  d.family_wise_error = family_wise_error_.estimate();
   d.expected_n = enrolled_.estimate();
   d.reject_per_look = {d.power.value};
   d.futility_per_look = {0.0};
-  d.estimate_mean = estimate_.estimate();
-  d.true_difference = true_difference_.estimate();
-  d.bias = error_.estimate();
-  // RMSE = sqrt(mean squared error); its MCSE by the delta method.
-  const Estimate mse = squared_error_.estimate();
-  const double rmse = std::sqrt(mse.value);
-  d.rmse = {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
-  d.ci_coverage = coverage_.estimate();
   for (int l = 0; l < kPhenotypes; ++l) {
     d.enrolled_by_label[l] = by_label_[l].estimate();
     d.enrolled_by_phenotype[l] = by_phenotype_[l].estimate();

@@ -34,6 +34,20 @@ void print_design(std::ostream& out, const DesignSummary& d) {
       << (d.sided == 2 ? " two-sided" : " one-sided") << "\n";
   out << "  " << pad("Power (reject for " + d.treatment_arm + ")", 34)
       << fmt("%.4f ± %.4f", d.power.value, d.power.mcse) << "\n";
+  if (d.hypotheses.size() > 1) {
+    out << "  Hypotheses (" << d.multiplicity << "):\n";
+    for (const auto& h : d.hypotheses)
+      out << "    "
+          << pad(h.name + ": " + h.treatment_arm + " vs " + h.control_arm + " in " + h.labels, 52)
+          << fmt("power %.4f ± %.4f", h.power.value, h.power.mcse)
+          << fmt("   difference %+.4f (true %+.4f)\n", h.estimate_mean.value,
+                 h.true_difference.value);
+    out << "  " << pad("Any hypothesis rejected", 34)
+        << fmt("%.4f ± %.4f", d.any_rejection.value, d.any_rejection.mcse) << "\n";
+    out << "  " << pad("Family-wise error", 34)
+        << fmt("%.4f ± %.4f", d.family_wise_error.value, d.family_wise_error.mcse)
+        << "   (rejecting a hypothesis with true difference <= 0)\n";
+  }
   out << "  " << pad("Risk difference, estimated", 34)
       << fmt("%+.4f ± %.4f", d.estimate_mean.value, d.estimate_mean.mcse)
       << fmt("   (true in enrolled %+.4f)", d.true_difference.value) << "\n";

@@ -2,6 +2,7 @@
 #include "sepsim/scenario.hpp"
 
 #include "sepsim/cohort.hpp"
+#include "sepsim/multiplicity.hpp"
 
 #include <boost/math/distributions/normal.hpp>
 
@@ -421,6 +422,94 @@ std::vector<std::string> string_array(Reader& r, const toml::table& parent, std:
   return out;
 }
 
+// One hypothesis's arms (and optional subgroup) from a table with keys
+// treatment, control and labels.
+Hypothesis read_hypothesis(Reader& r, const toml::table& t, const std::string& path,
+                           const std::vector<std::string>& arm_names, const Design& d) {
+  Hypothesis h;
+  if (auto arm = r.string(t, "treatment", path, arm_names))
+    h.treatment_arm = find_index(arm_names, *arm);
+  if (auto arm = r.string(t, "control", path, arm_names))
+    h.control_arm = find_index(arm_names, *arm);
+  if (h.treatment_arm == h.control_arm)
+    r.problem(t.source(), path + ".control", "", "treatment and control must be different arms");
+  h.labels = d.eligible_label;
+  if (t.contains("labels")) {
+    h.labels = {};
+    const auto labels = label_names_with_all();
+    for (const auto& label : string_array(r, t, "labels", path)) {
+      const int idx = find_index(labels, label);
+      if (idx < 0)
+        r.problem(t.get("labels")->source(), path + ".labels", '"' + label + '"',
+                  "must be mals, immunoparalysis, unclassified or all");
+      else if (idx == kPhenotypes)
+        h.labels = d.eligible_label;
+      else
+        h.labels[idx] = true;
+    }
+  }
+  return h;
+}
+
+// The family of hypotheses: `analysis.hypotheses = [names]` in testing order,
+// each defined under [designs.X.hypothesis.NAME]; without it, one hypothesis
+// "primary" from analysis.treatment and analysis.control over all enrolled.
+void read_hypotheses(Reader& r, const toml::table& design, const toml::table& at,
+                     const std::string& path, const std::vector<std::string>& arm_names,
+                     Design& d) {
+  const std::string ap = path + ".analysis";
+  Analysis& a = d.analysis;
+  if (!at.contains("hypotheses")) {
+    Hypothesis h = read_hypothesis(r, at, ap, arm_names, d);
+    h.name = "primary";
+    a.hypotheses.push_back(h);
+  } else {
+    const auto names = string_array(r, at, "hypotheses", ap);
+    if (names.size() > static_cast<std::size_t>(kMaxHypotheses))
+      r.problem(at.get("hypotheses")->source(), ap + ".hypotheses", "",
+                "at most " + std::to_string(kMaxHypotheses) + " hypotheses");
+    const toml::table* defs = r.table(design, "hypothesis", path);
+    for (const auto& name : names) {
+      if (defs == nullptr) break;
+      if (const toml::table* ht = r.table(*defs, name, path + ".hypothesis")) {
+        Hypothesis h = read_hypothesis(r, *ht, path + ".hypothesis." + name, arm_names, d);
+        h.name = name;
+        a.hypotheses.push_back(h);
+      }
+    }
+  }
+  const std::size_t m = a.hypotheses.size();
+  for (auto& h : a.hypotheses)
+    h.weight = 1.0 / static_cast<double>(std::max<std::size_t>(m, 1));
+  if (const toml::node* w = r.find(at, "weights", ap, false)) {
+    const toml::array* weights = w->as_array();
+    double sum = 0.0;
+    bool ok = weights != nullptr && weights->size() == m;
+    for (std::size_t i = 0; ok && i < m; ++i) {
+      const auto v = (*weights)[i].value<double>();
+      ok = v && *v > 0.0;
+      if (ok) {
+        a.hypotheses[i].weight = *v;
+        sum += *v;
+      }
+    }
+    if (!ok || std::abs(sum - 1.0) > 1e-9)
+      r.problem(*w, ap + ".weights",
+                "must give one positive weight per hypothesis (" + std::to_string(m) +
+                    "), summing to 1");
+    if (a.multiplicity == Multiplicity::hochberg || a.multiplicity == Multiplicity::dunnett ||
+        a.multiplicity == Multiplicity::fixed_sequence)
+      r.problem(*w, ap + ".weights", "weights apply to bonferroni, holm and fallback only");
+  }
+  if (a.multiplicity == Multiplicity::dunnett) {
+    for (const auto& h : a.hypotheses)
+      if (h.control_arm != a.hypotheses[0].control_arm || h.labels != a.hypotheses[0].labels)
+        r.problem(at.source(), ap + ".multiplicity", "\"dunnett\"",
+                  "Dunnett compares several arms with one shared control in one population: "
+                  "every hypothesis needs the same control and labels");
+  }
+}
+
 void read_design(Reader& r, const toml::table& t, const std::string& path, const std::string& name,
                  Scenario& s) {
   Design d;
@@ -515,13 +604,10 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
           return (v == 1.0 || v == 2.0) ? std::string() : "must be 1 or 2";
         }))
       d.analysis.sided = static_cast<int>(*sided);
-    auto arm_index = [&](std::string_view key, int& out) {
-      if (auto arm_name = r.string(*at, key, ap, arm_names)) out = find_index(arm_names, *arm_name);
-    };
-    arm_index("treatment", d.analysis.treatment_arm);
-    arm_index("control", d.analysis.control_arm);
-    if (d.analysis.treatment_arm == d.analysis.control_arm)
-      r.problem(at->source(), ap + ".control", "", "treatment and control must be different arms");
+    const std::vector<std::string> procedures(kMultiplicityNames.begin(), kMultiplicityNames.end());
+    if (auto m = r.string(*at, "multiplicity", ap, procedures, false))
+      d.analysis.multiplicity = static_cast<Multiplicity>(find_index(procedures, *m));
+    read_hypotheses(r, t, *at, path, arm_names, d);
   }
   if (auto mode = r.string(t, "simulation", path, {"patients", "counts"}, false)) {
     d.simulation = *mode == "counts" ? Simulation::counts : Simulation::patients;
@@ -532,8 +618,19 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   }
   {
     const boost::math::normal standard_normal;
-    d.analysis.critical_z = boost::math::quantile(
-        boost::math::complement(standard_normal, d.analysis.alpha / d.analysis.sided));
+    const double one_sided_alpha = d.analysis.alpha / d.analysis.sided;
+    d.analysis.critical_z =
+        boost::math::quantile(boost::math::complement(standard_normal, one_sided_alpha));
+    if (d.analysis.multiplicity == Multiplicity::dunnett && r.problems().empty()) {
+      // Correlations of many-to-one z statistics from the planned allocation.
+      std::vector<double> lambda;
+      for (const auto& h : d.analysis.hypotheses) {
+        const double nt = d.arms[h.treatment_arm].allocation;
+        const double nc = d.arms[h.control_arm].allocation;
+        lambda.push_back(std::sqrt(nt / (nt + nc)));
+      }
+      d.analysis.dunnett_critical_z = dunnett_critical_z(lambda, one_sided_alpha);
+    }
   }
   s.designs.push_back(std::move(d));
 }

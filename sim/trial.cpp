@@ -2,21 +2,54 @@
 
 #include "sepsim/analysis.hpp"
 #include "sepsim/cohort.hpp"
+#include "sepsim/multiplicity.hpp"
 #include "sepsim/randomisation.hpp"
 
 namespace sepsim {
 
-void analyse_replicate(const Design& design, ReplicateResult& r) {
-  const ArmCounts& t = r.arms[design.analysis.treatment_arm];
-  const ArmCounts& c = r.arms[design.analysis.control_arm];
-  const TwoArmCounts counts{static_cast<int>(t.responders), static_cast<int>(t.n),
-                            static_cast<int>(c.responders), static_cast<int>(c.n)};
-  const TestResult test = analyse(design.analysis, counts);
-  r.z = test.z;
-  r.reject = test.reject;
-  r.difference = test.difference;
-  r.ci_low = test.ci_low;
-  r.ci_high = test.ci_high;
+void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r) {
+  const Analysis& analysis = design.analysis;
+  HypothesisValues p{}, z{};
+  HypothesisFlags single{};
+  for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h) {
+    const Hypothesis& hyp = analysis.hypotheses[h];
+    TwoArmCounts counts;
+    double true_sum = 0.0, patients = 0.0;
+    for (int l = 0; l < kPhenotypes; ++l) {
+      if (!hyp.labels[l]) continue;
+      const ArmCounts& t = r.arms[hyp.treatment_arm];
+      const ArmCounts& c = r.arms[hyp.control_arm];
+      counts.x_treatment += static_cast<int>(t.responders_by_label[l]);
+      counts.n_treatment += static_cast<int>(t.n_by_label[l]);
+      counts.x_control += static_cast<int>(c.responders_by_label[l]);
+      counts.n_control += static_cast<int>(c.n_by_label[l]);
+      if (!design.eligible_label[l]) continue;
+      const Treatment& on_t =
+          scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
+      const Treatment& on_c =
+          scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
+      for (int ph = 0; ph < kPhenotypes; ++ph) {
+        const double n = r.enrolled_label_phenotype[l][ph];
+        true_sum += n * (on_t.response[ph] - on_c.response[ph]);
+        patients += n;
+      }
+    }
+    const TestResult test = analyse(analysis, counts);
+    HypothesisResult& out = r.hypotheses[h];
+    out.z = test.z;
+    out.p = test.p;
+    out.difference = test.difference;
+    out.ci_low = test.ci_low;
+    out.ci_high = test.ci_high;
+    out.true_difference = patients > 0 ? true_sum / patients : 0.0;
+    p[h] = test.p;
+    z[h] = test.z;
+    single[h] = test.reject;
+  }
+  // Alone, a hypothesis keeps its test's own decision (z >= critical value).
+  const HypothesisFlags reject = reject_family(analysis, analysis.alpha / analysis.sided, p, z);
+  for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h)
+    r.hypotheses[h].reject = analysis.multiplicity == Multiplicity::none ? single[h] : reject[h];
 }
 
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
@@ -26,13 +59,10 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     return simulate_trial_counts(scenario, design_index, id);
   Randomiser randomiser(design, Stream({id.seed, Purpose::randomisation, id.grid_point,
                                         id.replicate, static_cast<std::uint32_t>(design_index)}));
-  const Arm& treatment_arm = design.arms[design.analysis.treatment_arm];
-  const Arm& control_arm = design.arms[design.analysis.control_arm];
   const auto max_screened =
       static_cast<std::uint64_t>(design.sample_size) * kMaxScreenedPerEnrolled;
 
   ReplicateResult r;
-  double true_difference_sum = 0.0;
   std::uint32_t patient = 0;
   while (r.enrolled < static_cast<std::uint32_t>(design.sample_size)) {
     if (patient >= max_screened)
@@ -70,15 +100,10 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
       arm.harmed += !o.response && outcome_under(scenario, scenario.treatments[scenario.placebo],
                                                  screened.phenotype, noise)
                                        .response;
-
-    const auto& t = scenario.treatments[treatment_arm.treatment_by_label[screened.label]];
-    const auto& c = scenario.treatments[control_arm.treatment_by_label[screened.label]];
-    true_difference_sum += t.response[screened.phenotype] - c.response[screened.phenotype];
   }
   r.screened = patient;
-  r.true_difference = true_difference_sum / design.sample_size;
 
-  analyse_replicate(design, r);
+  analyse_replicate(scenario, design, r);
   return r;
 }
 

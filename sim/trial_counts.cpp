@@ -111,9 +111,6 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
     r.screened += static_cast<std::uint32_t>(failures(stream));
   }
 
-  const Arm& treatment_arm = design.arms[design.analysis.treatment_arm];
-  const Arm& control_arm = design.arms[design.analysis.control_arm];
-  double true_difference_sum = 0.0;
   const auto sizes = arm_sizes(design, stream);
   for (std::size_t a = 0; a < design.arms.size(); ++a) {
     ArmCounts& arm = r.arms[a];
@@ -143,14 +140,10 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
         arm.matched += t.matches_phenotype[ph] ? m : 0;
         if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
         r.enrolled_label_phenotype[l][ph] += m;
-        true_difference_sum +=
-            m * (scenario.treatments[treatment_arm.treatment_by_label[l]].response[ph] -
-                 scenario.treatments[control_arm.treatment_by_label[l]].response[ph]);
       }
     }
   }
-  r.true_difference = true_difference_sum / n;
-  analyse_replicate(design, r);
+  analyse_replicate(scenario, design, r);
   return r;
 }
 

@@ -11,8 +11,9 @@ struct TwoArmCounts {
 };
 
 struct TestResult {
-  double z = 0;                   // > 0 favours treatment
-  bool reject = false;            // rejected in favour of treatment
+  double z = 0;        // > 0 favours treatment
+  bool reject = false; // rejected in favour of treatment (alone, no multiplicity)
+  double p = 1; // one-sided p favouring treatment (Fisher two-sided: half R's p if ahead, else 1)
   double difference = 0;          // treatment minus control response rate
   double ci_low = 0, ci_high = 0; // 95% Wald interval of the difference
 };

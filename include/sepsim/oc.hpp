@@ -32,13 +32,23 @@ struct ArmSummary {
   std::array<Estimate, kAdverseEvents> adverse_events{};
 };
 
+// One hypothesis of a design's family (after its multiplicity procedure).
+struct HypothesisSummary {
+  std::string name, treatment_arm, control_arm;
+  std::string labels; // the subgroup tested, e.g. "mals, immunoparalysis"
+  Estimate power;     // P(reject in favour of treatment)
+  // Estimated risk difference (treatment - control response rate) in its patients.
+  Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
+};
+
 struct DesignSummary {
   std::string name;
-  std::string treatment_arm, control_arm, test;
+  std::string treatment_arm, control_arm, test; // arms of the primary hypothesis
+  std::string multiplicity;
   double alpha = 0;
   int sided = 2;
   int sample_size = 0;
-  Estimate power; // P(reject in favour of treatment); type I error under a null
+  Estimate power; // primary hypothesis: P(reject for treatment); type I error under a null
   Estimate expected_n;
   std::vector<double> reject_per_look, futility_per_look;
   // Estimated risk difference (treatment - control response rate).
@@ -46,6 +56,9 @@ struct DesignSummary {
   std::array<Estimate, kPhenotypes> enrolled_by_label{}, enrolled_by_phenotype{}, label_purity{};
   Estimate screened, screened_per_enrolled;
   std::vector<ArmSummary> arms;
+  std::vector<HypothesisSummary> hypotheses; // the first is the primary (copied above)
+  Estimate any_rejection;                    // P(at least one hypothesis rejected)
+  Estimate family_wise_error; // P(rejecting a hypothesis whose true difference is <= 0)
 };
 
 // Two designs run on the same virtual patients (common random numbers): the
@@ -107,6 +120,17 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
   }
   f("screened", d.screened);
   f("screened_per_enrolled", d.screened_per_enrolled);
+  f("any_rejection", d.any_rejection);
+  f("family_wise_error", d.family_wise_error);
+}
+
+template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {
+  f("power", h.power);
+  f("estimate/mean", h.estimate_mean);
+  f("estimate/true_difference", h.true_difference);
+  f("estimate/bias", h.bias);
+  f("estimate/rmse", h.rmse);
+  f("estimate/ci_coverage", h.ci_coverage);
 }
 
 // Mean of a per-replicate quantity.
@@ -159,9 +183,12 @@ private:
     std::array<RatioAccumulator, kPhenotypes> response_by_label;
     std::array<RatioAccumulator, kAdverseEvents> adverse;
   };
+  struct Hypothesis {
+    MeanAccumulator power, estimate, true_difference, error, squared_error, coverage;
+  };
   const Design& design_;
-  MeanAccumulator power_, enrolled_, estimate_, true_difference_, error_, squared_error_, coverage_,
-      screened_;
+  std::vector<Hypothesis> hypotheses_;
+  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_;
   RatioAccumulator screened_per_enrolled_;
   std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;
   std::array<RatioAccumulator, kPhenotypes> purity_;

@@ -92,13 +92,31 @@ struct Randomisation {
 enum class TestKind { pooled_z, unpooled_z, fisher };
 inline constexpr std::array<std::string_view, 3> kTestNames = {"pooled_z", "unpooled_z", "fisher"};
 
+// How the family of hypotheses of a design controls the family-wise error.
+enum class Multiplicity { none, bonferroni, holm, hochberg, fixed_sequence, fallback, dunnett };
+inline constexpr std::array<std::string_view, 7> kMultiplicityNames = {
+    "none", "bonferroni", "holm", "hochberg", "fixed_sequence", "fallback", "dunnett"};
+
+inline constexpr int kMaxHypotheses = 8;
+
+// One comparison: treatment arm vs control arm among the enrolled patients
+// whose label is in `labels` (a subgroup, or everyone).
+struct Hypothesis {
+  std::string name;
+  int treatment_arm = 0; // index into Design::arms
+  int control_arm = 1;
+  std::array<bool, kPhenotypes> labels{true, true, true};
+  double weight = 1.0; // share of alpha (bonferroni, holm, fallback); weights sum to 1
+};
+
 struct Analysis {
   TestKind test = TestKind::pooled_z;
   double alpha = 0.05;
   int sided = 2;
-  int treatment_arm = 0; // index into Design::arms
-  int control_arm = 1;
-  double critical_z = 1.959963984540054; // derived from alpha and sided
+  Multiplicity multiplicity = Multiplicity::none;
+  std::vector<Hypothesis> hypotheses;    // the first is the primary
+  double critical_z = 1.959963984540054; // derived: unadjusted, from alpha and sided
+  double dunnett_critical_z = 0;         // derived when multiplicity = dunnett
 };
 
 struct Arm {

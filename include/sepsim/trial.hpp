@@ -20,19 +20,25 @@ struct ArmCounts {
   std::uint32_t harmed = 0;  // respond on placebo, not on the treatment given
 };
 
+// The analysis of one hypothesis in one replicate.
+struct HypothesisResult {
+  double z = 0;
+  double p = 1;          // one-sided, in the direction favouring treatment
+  bool reject = false;   // after the design's multiplicity procedure
+  double difference = 0; // estimated treatment - control response rate
+  double ci_low = 0, ci_high = 0;
+  // Expected treatment - control response probability over the hypothesis's
+  // enrolled patients, from their true phenotypes (its estimand in this replicate).
+  double true_difference = 0;
+};
+
 // Fixed-size, one slot per replicate; folded in replicate order.
 struct ReplicateResult {
   std::array<ArmCounts, kMaxArms> arms{};
   std::uint32_t screened = 0;
   std::uint32_t enrolled = 0;
   std::array<std::array<std::uint32_t, kPhenotypes>, kPhenotypes> enrolled_label_phenotype{};
-  double z = 0;
-  bool reject = false;
-  double difference = 0; // estimated treatment - control response rate
-  double ci_low = 0, ci_high = 0;
-  // Expected treatment - control response probability over the enrolled
-  // patients, from their true phenotypes (the estimand of this replicate).
-  double true_difference = 0;
+  std::array<HypothesisResult, kMaxHypotheses> hypotheses{}; // the first is the primary
 };
 
 // Identity of a replicate; the only inputs besides the frozen scenario.
@@ -59,7 +65,8 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                                       const ReplicateId& id);
 
-// Applies the design's analysis to the arm counts of a finished replicate.
-void analyse_replicate(const Design& design, ReplicateResult& r);
+// Applies the design's analysis (every hypothesis, then the multiplicity
+// procedure) to the counts of a finished replicate.
+void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r);
 
 } // namespace sepsim

@@ -1,0 +1,128 @@
+// Multiple testing procedures on hand-checked p-values, Dunnett's critical
+// value against published tables and a Monte Carlo check, and family-wise
+// error under --null.
+#include "sepsim/engine.hpp"
+#include "sepsim/multiplicity.hpp"
+#include "sepsim/random.hpp"
+
+#include "support.hpp"
+
+#include <boost/random/normal_distribution.hpp>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace sepsim;
+
+namespace {
+
+Analysis family(Multiplicity m, std::vector<double> weights = {0.5, 0.5}) {
+  Analysis a;
+  a.multiplicity = m;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    Hypothesis h;
+    h.name = "H";
+    h.name += std::to_string(i + 1); // (not "H" + ...: GCC 12 -Wrestrict false positive)
+    h.weight = weights[i];
+    a.hypotheses.push_back(h);
+  }
+  return a;
+}
+
+std::vector<bool> decide(Multiplicity m, std::vector<double> p,
+                         std::vector<double> w = {0.5, 0.5}) {
+  HypothesisValues pv{}, z{};
+  for (std::size_t i = 0; i < p.size(); ++i)
+    pv[i] = p[i];
+  const auto r = reject_family(family(m, w), 0.025, pv, z);
+  return std::vector<bool>(r.begin(), r.begin() + static_cast<long>(p.size()));
+}
+
+using V = std::vector<bool>;
+
+} // namespace
+
+TEST_CASE("Multiplicity procedures on hand-checked p-values (alpha 0.025)", "[multiplicity]") {
+  CHECK(decide(Multiplicity::none, {0.02, 0.03}) == V{true, false});
+  CHECK(decide(Multiplicity::bonferroni, {0.01, 0.02}) == V{true, false});
+  CHECK(decide(Multiplicity::bonferroni, {0.01, 0.02}, {0.2, 0.8}) == V{false, true});
+  // Holm: 0.01 <= 0.0125, then 0.02 <= 0.025.
+  CHECK(decide(Multiplicity::holm, {0.01, 0.02}) == V{true, true});
+  CHECK(decide(Multiplicity::holm, {0.024, 0.02}) == V{false, false});
+  // Hochberg steps up: 0.024 <= 0.025 rejects both, where Holm rejects none.
+  CHECK(decide(Multiplicity::hochberg, {0.024, 0.02}) == V{true, true});
+  CHECK(decide(Multiplicity::hochberg, {0.03, 0.012}) == V{false, true});
+  CHECK(decide(Multiplicity::hochberg, {0.03, 0.02}) == V{false, false});
+  // Fixed sequence stops at the first failure.
+  CHECK(decide(Multiplicity::fixed_sequence, {0.03, 0.001}) == V{false, false});
+  CHECK(decide(Multiplicity::fixed_sequence, {0.01, 0.03}) == V{true, false});
+  // Fallback: H1 at 0.0125; H2 at 0.0125, or 0.025 once H1 is rejected.
+  CHECK(decide(Multiplicity::fallback, {0.01, 0.02}) == V{true, true});
+  CHECK(decide(Multiplicity::fallback, {0.02, 0.02}) == V{false, false});
+  CHECK(decide(Multiplicity::fallback, {0.02, 0.01}) == V{false, true});
+}
+
+TEST_CASE("Dunnett's critical value matches the tables and a Monte Carlo check",
+          "[multiplicity][dunnett]") {
+  // Dunnett (1955), one-sided, infinite df, equal allocation (rho = 0.5):
+  // alpha 0.05: k = 2 -> 1.916, k = 3 -> 2.062, k = 4 -> 2.160; one arm is
+  // the plain normal quantile.
+  const double half = std::sqrt(0.5);
+  CHECK(dunnett_critical_z({half}, 0.05) == Approx(1.6448536).margin(1e-6));
+  CHECK(dunnett_critical_z({half, half}, 0.05) == Approx(1.916).margin(0.001));
+  CHECK(dunnett_critical_z({half, half, half}, 0.05) == Approx(2.062).margin(0.001));
+  CHECK(dunnett_critical_z({half, half, half, half}, 0.05) == Approx(2.160).margin(0.001));
+
+  // Unequal allocation (2:2:1 with the control smallest): P(max Z <= c) by
+  // simulation within 4 MC SE of 1 - alpha.
+  const double lambda = std::sqrt(2.0 / 3.0);
+  const double c = dunnett_critical_z({lambda, lambda}, 0.025);
+  Stream stream({2024, Purpose::randomisation, 0, 0, 0});
+  boost::random::normal_distribution<double> normal;
+  constexpr int n = 1000000;
+  int below = 0;
+  for (int i = 0; i < n; ++i) {
+    const double shared = normal(stream);
+    const double z1 = lambda * shared + std::sqrt(1 - lambda * lambda) * normal(stream);
+    const double z2 = lambda * shared + std::sqrt(1 - lambda * lambda) * normal(stream);
+    below += std::max(z1, z2) <= c;
+  }
+  CHECK(std::abs(below / double(n) - 0.975) < 4 * std::sqrt(0.975 * 0.025 / n));
+}
+
+TEST_CASE("Family-wise error stays at nominal under --null for every procedure",
+          "[multiplicity][null]") {
+  // The three-arm design of scenarios/followup-designs.toml: precision and
+  // one-size-fits-all anakinra, each against placebo, everyone equal to placebo.
+  const auto procedure = GENERATE(as<std::string>(), "bonferroni", "holm", "hochberg",
+                                  "fixed_sequence", "fallback", "dunnett");
+  const Scenario s =
+      load_scenario(test::source_path("scenarios/followup-designs.toml"),
+                    {{"designs.three_arm.analysis.multiplicity=\"" + procedure + "\""}},
+                    /*null_hypothesis=*/true);
+  RunOptions options;
+  options.replicates = 8000;
+  options.seed = 77;
+  const PointSummary p = run(s, options).points.at(0);
+  for (const auto& d : p.designs) {
+    if (d.name != "three_arm") continue;
+    INFO(procedure << ": FWER " << d.family_wise_error.value << " ± " << d.family_wise_error.mcse);
+    CHECK(d.multiplicity == procedure);
+    CHECK(d.family_wise_error.value == d.any_rejection.value); // every null is true
+    CHECK(d.family_wise_error.value <= 0.025 + 3 * d.family_wise_error.mcse);
+  }
+}
+
+TEST_CASE("Without adjustment two hypotheses inflate the family-wise error",
+          "[multiplicity][null]") {
+  const Scenario s = load_scenario(test::source_path("scenarios/followup-designs.toml"),
+                                   {{"designs.three_arm.analysis.multiplicity=\"none\""}}, true);
+  RunOptions options;
+  options.replicates = 8000;
+  options.seed = 78;
+  for (const auto& d : run(s, options).points.at(0).designs)
+    if (d.name == "three_arm") {
+      INFO("FWER " << d.family_wise_error.value << " ± " << d.family_wise_error.mcse);
+      CHECK(d.family_wise_error.value > 0.025 + 4 * d.family_wise_error.mcse);
+    }
+}

@@ -12,7 +12,7 @@ preset=${2:-release}
 
 build_packages=(g++ make cmake git libboost-dev libtbb-dev libeigen3-dev libhdf5-dev hdf5-tools
   catch2 libcli11-dev libtomlplusplus-dev librandom123-dev)
-test_packages=(python3-h5py python3-matplotlib r-cran-rpact)
+test_packages=(python3-h5py python3-matplotlib r-cran-rpact r-cran-mnormt)
 
 packages=("${build_packages[@]}")
 [ "$profile" = test ] && packages+=("${test_packages[@]}")

@@ -498,10 +498,11 @@ void read_hypotheses(Reader& r, const toml::table& design, const toml::table& at
                 "must give one positive weight per hypothesis (" + std::to_string(m) +
                     "), summing to 1");
     if (a.multiplicity == Multiplicity::hochberg || a.multiplicity == Multiplicity::dunnett ||
+        a.multiplicity == Multiplicity::dunnett_stepdown ||
         a.multiplicity == Multiplicity::fixed_sequence)
       r.problem(*w, ap + ".weights", "weights apply to bonferroni, holm and fallback only");
   }
-  if (a.multiplicity == Multiplicity::dunnett) {
+  if (a.multiplicity == Multiplicity::dunnett || a.multiplicity == Multiplicity::dunnett_stepdown) {
     for (const auto& h : a.hypotheses)
       if (h.control_arm != a.hypotheses[0].control_arm || h.labels != a.hypotheses[0].labels)
         r.problem(at.source(), ap + ".multiplicity", "\"dunnett\"",
@@ -621,15 +622,24 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
     const double one_sided_alpha = d.analysis.alpha / d.analysis.sided;
     d.analysis.critical_z =
         boost::math::quantile(boost::math::complement(standard_normal, one_sided_alpha));
-    if (d.analysis.multiplicity == Multiplicity::dunnett && r.problems().empty()) {
-      // Correlations of many-to-one z statistics from the planned allocation.
-      std::vector<double> lambda;
-      for (const auto& h : d.analysis.hypotheses) {
-        const double nt = d.arms[h.treatment_arm].allocation;
-        const double nc = d.arms[h.control_arm].allocation;
-        lambda.push_back(std::sqrt(nt / (nt + nc)));
+    const bool dunnett = d.analysis.multiplicity == Multiplicity::dunnett ||
+                         d.analysis.multiplicity == Multiplicity::dunnett_stepdown;
+    if (dunnett && r.problems().empty()) {
+      // Correlations of many-to-one z statistics from the planned allocation;
+      // one critical value per subset of hypotheses (bit mask).
+      const std::size_t m = d.analysis.hypotheses.size();
+      d.analysis.dunnett_critical_z.assign(std::size_t{1} << m, 0.0);
+      for (unsigned mask = 1; mask < (1u << m); ++mask) {
+        std::vector<double> lambda;
+        for (std::size_t h = 0; h < m; ++h) {
+          if (!(mask & (1u << h))) continue;
+          const auto& hyp = d.analysis.hypotheses[h];
+          const double nt = d.arms[hyp.treatment_arm].allocation;
+          const double nc = d.arms[hyp.control_arm].allocation;
+          lambda.push_back(std::sqrt(nt / (nt + nc)));
+        }
+        d.analysis.dunnett_critical_z[mask] = dunnett_critical_z(lambda, one_sided_alpha);
       }
-      d.analysis.dunnett_critical_z = dunnett_critical_z(lambda, one_sided_alpha);
     }
   }
   s.designs.push_back(std::move(d));

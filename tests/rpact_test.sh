@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# sepsim (patient level and count level) and rpact's getSimulationRates run
-# side by side on the same two-arm rates design
-# (scenarios/validation/rates_two_arm.toml), power and type I error, all at
-# 100,000 replicates: they must agree within 4 combined Monte
-# Carlo SE. Usage: rpact_test.sh SEPSIM
+# sepsim and rpact run side by side on the same designs; every compared
+# probability must agree within 4 combined Monte Carlo SE.
+#  1. two-arm rates (scenarios/validation/rates_two_arm.toml) against
+#     getSimulationRates: power and type I error, sepsim at patient and count
+#     level, 100,000 replicates each;
+#  2. three-arm Dunnett (scenarios/validation/multiarm_rates.toml) against
+#     getSimulationMultiArmRates: P(reject at least one) and per-arm rejection,
+#     sepsim 100,000 replicates, rpact 20,000 (it takes ~0.3 ms a replicate).
+# Usage: rpact_test.sh SEPSIM
 set -euo pipefail
 sepsim=$1
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,36 +15,59 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 reps=100000
 
-if ! Rscript -e 'suppressPackageStartupMessages(library(rpact))' >/dev/null 2>&1; then
-  echo "rpact is not installed (Debian package r-cran-rpact); scripts/test.sh installs it" >&2
-  exit 1
-fi
+for package in rpact mnormt; do
+  if ! Rscript -e "suppressPackageStartupMessages(library($package))" >/dev/null 2>&1; then
+    echo "R package $package is not installed (Debian r-cran-$package); scripts/test.sh installs it" >&2
+    exit 1
+  fi
+done
 
 failures=0
 checks=0
-for p_active in 0.351 0.179; do
-  rpact=$(Rscript "$here/scripts/rpact_rates.R" "$reps" "$p_active")
-  rpact_power=$(sed -n 's/.*power=\([0-9.]*\).*/\1/p' <<<"$rpact")
-  for mode in patients counts; do
-    checks=$((checks + 1))
-    "$sepsim" run "$here/scenarios/validation/rates_two_arm.toml" --reps "$reps" --seed 4242 \
-      --set "treatments.active.response.all=$p_active" --set "designs.main.simulation=\"$mode\"" \
-      --json --no-progress --out "$work/rates.h5" >"$work/rates.json"
-    /usr/bin/python3 - "$work/rates.json" "$rpact_power" "$reps" "$p_active $mode" <<'PY' || failures=$((failures + 1))
-import json, math, sys
-doc = json.load(open(sys.argv[1]))
-design = doc["points"][0]["designs"][0]
-sepsim, sepsim_se = design["power"], design["power_mcse"]
-rpact, reps = float(sys.argv[2]), int(sys.argv[3])
-rpact_se = math.sqrt(rpact * (1 - rpact) / reps)
-combined = math.hypot(sepsim_se, rpact_se)
-z = (sepsim - rpact) / combined
+# agree LABEL SEPSIM SEPSIM_SE RPACT RPACT_ITERATIONS
+agree() {
+  checks=$((checks + 1))
+  /usr/bin/python3 - "$@" <<'PY' || failures=$((failures + 1))
+import math, sys
+label, s, s_se, r, n = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+r_se = math.sqrt(r * (1 - r) / n)
+z = (s - r) / math.hypot(s_se, r_se)
 ok = abs(z) < 4
-print(f"p_active, mode {sys.argv[4]}: sepsim {sepsim:.5f} ± {sepsim_se:.5f}, rpact {rpact:.5f} ± {rpact_se:.5f}, "
+print(f"{label}: sepsim {s:.5f} ± {s_se:.5f}, rpact {r:.5f} ± {r_se:.5f}, "
       f"difference {z:+.2f} combined SE -> {'ok' if ok else 'FAIL'}")
 sys.exit(0 if ok else 1)
 PY
+}
+
+# json FILE EXPRESSION: a value from sepsim's JSON summary (d = the first design).
+json() {
+  /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['points'][0]['designs'][0]; print($2)" "$1"
+}
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+for p_active in 0.351 0.179; do
+  rpact=$(Rscript "$here/scripts/rpact_rates.R" "$reps" "$p_active")
+  for mode in patients counts; do
+    "$sepsim" run "$here/scenarios/validation/rates_two_arm.toml" --reps "$reps" --seed 4242 \
+      --set "treatments.active.response.all=$p_active" --set "designs.main.simulation=\"$mode\"" \
+      --json --no-progress --out "$work/rates.h5" >"$work/rates.json"
+    agree "rates p_active $p_active, $mode level" "$(json "$work/rates.json" "d['power']")" \
+      "$(json "$work/rates.json" "d['power_mcse']")" "$(field power "$rpact")" "$reps"
   done
 done
+
+rpact_reps=20000
+rpact=$(Rscript "$here/scripts/rpact_multiarm.R" "$rpact_reps")
+"$sepsim" run "$here/scenarios/validation/multiarm_rates.toml" --reps "$reps" --seed 4243 \
+  --json --no-progress --out "$work/multiarm.h5" >"$work/multiarm.json"
+agree "multi-arm Dunnett, reject at least one" "$(json "$work/multiarm.json" "d['any_rejection']")" \
+  "$(json "$work/multiarm.json" "d['any_rejection_mcse']")" "$(field any "$rpact")" "$rpact_reps"
+for arm in 1 2; do
+  agree "multi-arm Dunnett, arm $arm rejected" \
+    "$(json "$work/multiarm.json" "d['hypotheses'][$((arm - 1))]['power']")" \
+    "$(json "$work/multiarm.json" "d['hypotheses'][$((arm - 1))]['power_mcse']")" \
+    "$(field "arm$arm" "$rpact")" "$rpact_reps"
+done
+
 echo "rpact side by side: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

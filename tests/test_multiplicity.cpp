@@ -90,12 +90,34 @@ TEST_CASE("Dunnett's critical value matches the tables and a Monte Carlo check",
   CHECK(std::abs(below / double(n) - 0.975) < 4 * std::sqrt(0.975 * 0.025 / n));
 }
 
+TEST_CASE("Step-down Dunnett rejects more than single step, never less",
+          "[multiplicity][dunnett]") {
+  Analysis a = family(Multiplicity::dunnett_stepdown);
+  const double half = std::sqrt(0.5);
+  a.dunnett_critical_z = {0.0, dunnett_critical_z({half}, 0.025), dunnett_critical_z({half}, 0.025),
+                          dunnett_critical_z({half, half}, 0.025)};
+  HypothesisValues p{}, z{};
+  // z2 = 2.1 lies between the one-arm (1.96) and the two-arm (~2.21) values.
+  z[0] = 2.5;
+  z[1] = 2.1;
+  CHECK(reject_family(a, 0.025, p, z)[1]);
+  a.multiplicity = Multiplicity::dunnett;
+  CHECK(reject_family(a, 0.025, p, z)[0]);
+  CHECK_FALSE(reject_family(a, 0.025, p, z)[1]);
+  // Step down stops at the first failure: neither passes the two-arm value.
+  a.multiplicity = Multiplicity::dunnett_stepdown;
+  z[0] = 2.15;
+  z[1] = 2.1;
+  CHECK_FALSE(reject_family(a, 0.025, p, z)[0]);
+  CHECK_FALSE(reject_family(a, 0.025, p, z)[1]);
+}
+
 TEST_CASE("Family-wise error stays at nominal under --null for every procedure",
           "[multiplicity][null]") {
   // The three-arm design of scenarios/followup-designs.toml: precision and
   // one-size-fits-all anakinra, each against placebo, everyone equal to placebo.
   const auto procedure = GENERATE(as<std::string>(), "bonferroni", "holm", "hochberg",
-                                  "fixed_sequence", "fallback", "dunnett");
+                                  "fixed_sequence", "fallback", "dunnett", "dunnett_stepdown");
   const Scenario s =
       load_scenario(test::source_path("scenarios/followup-designs.toml"),
                     {{"designs.three_arm.analysis.multiplicity=\"" + procedure + "\""}},

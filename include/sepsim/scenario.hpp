@@ -93,9 +93,21 @@ enum class TestKind { pooled_z, unpooled_z, fisher };
 inline constexpr std::array<std::string_view, 3> kTestNames = {"pooled_z", "unpooled_z", "fisher"};
 
 // How the family of hypotheses of a design controls the family-wise error.
-enum class Multiplicity { none, bonferroni, holm, hochberg, fixed_sequence, fallback, dunnett };
-inline constexpr std::array<std::string_view, 7> kMultiplicityNames = {
-    "none", "bonferroni", "holm", "hochberg", "fixed_sequence", "fallback", "dunnett"};
+// dunnett: single step; dunnett_stepdown: closed testing with Dunnett
+// intersection tests (rpact's multi-arm "Dunnett"), never less powerful.
+enum class Multiplicity {
+  none,
+  bonferroni,
+  holm,
+  hochberg,
+  fixed_sequence,
+  fallback,
+  dunnett,
+  dunnett_stepdown
+};
+inline constexpr std::array<std::string_view, 8> kMultiplicityNames = {
+    "none",           "bonferroni", "holm",    "hochberg",
+    "fixed_sequence", "fallback",   "dunnett", "dunnett_stepdown"};
 
 inline constexpr int kMaxHypotheses = 8;
 
@@ -116,7 +128,9 @@ struct Analysis {
   Multiplicity multiplicity = Multiplicity::none;
   std::vector<Hypothesis> hypotheses;    // the first is the primary
   double critical_z = 1.959963984540054; // derived: unadjusted, from alpha and sided
-  double dunnett_critical_z = 0;         // derived when multiplicity = dunnett
+  // Derived for Dunnett: the critical value of every subset of hypotheses,
+  // indexed by bit mask (bit h = hypothesis h); the full set is the single step.
+  std::vector<double> dunnett_critical_z;
 };
 
 struct Arm {

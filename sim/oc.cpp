@@ -36,6 +36,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     Hypothesis& acc = hypotheses_[h];
     const double error = result.difference - result.true_difference;
     acc.power.add(result.reject ? 1.0 : 0.0);
+    acc.failures.add(result.failed ? 1.0 : 0.0);
     acc.estimate.add(result.difference);
     acc.true_difference.add(result.true_difference);
     acc.error.add(error);
@@ -126,6 +127,7 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     const double rmse = std::sqrt(mse.value);
     out.rmse = {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
     out.ci_coverage = acc.coverage.estimate();
+    out.analysis_failures = acc.failures.estimate();
     d.hypotheses.push_back(std::move(out));
   }
   const HypothesisSummary& primary = d.hypotheses.front();

@@ -39,7 +39,8 @@ Fit fit_logistic(const DesignMatrix& design, const std::vector<double>& outcome,
                  int max_iterations) {
   Fit fit;
   const auto x = as_matrix(design);
-  const Eigen::Map<const Eigen::VectorXd> y(outcome.data(), static_cast<Eigen::Index>(outcome.size()));
+  const Eigen::Map<const Eigen::VectorXd> y(outcome.data(),
+                                            static_cast<Eigen::Index>(outcome.size()));
   const Eigen::Index n = x.rows();
   // Start as glm does: mu = (y + 0.5) / 2, eta = logit(mu).
   Eigen::VectorXd mu = (y.array() + 0.5) / 2.0;
@@ -72,7 +73,8 @@ Fit fit_logistic(const DesignMatrix& design, const std::vector<double>& outcome,
   // Refresh the covariance at the final estimate.
   const Eigen::VectorXd w = mu.array() * (1.0 - mu.array());
   Eigen::VectorXd unused;
-  if (!solve(x.transpose() * w.asDiagonal() * x, Eigen::VectorXd::Zero(x.cols()), unused, inverse)) {
+  if (!solve(x.transpose() * w.asDiagonal() * x, Eigen::VectorXd::Zero(x.cols()), unused,
+             inverse)) {
     fit.status = FitStatus::singular;
     return fit;
   }
@@ -89,7 +91,8 @@ Fit fit_logistic(const DesignMatrix& design, const std::vector<double>& outcome,
 Fit fit_linear(const DesignMatrix& design, const std::vector<double>& outcome) {
   Fit fit;
   const auto x = as_matrix(design);
-  const Eigen::Map<const Eigen::VectorXd> y(outcome.data(), static_cast<Eigen::Index>(outcome.size()));
+  const Eigen::Map<const Eigen::VectorXd> y(outcome.data(),
+                                            static_cast<Eigen::Index>(outcome.size()));
   Eigen::VectorXd beta;
   Eigen::MatrixXd inverse;
   if (x.rows() <= x.cols() || !solve(x.transpose() * x, x.transpose() * y, beta, inverse)) {

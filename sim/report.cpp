@@ -48,7 +48,9 @@ void print_design(std::ostream& out, const DesignSummary& d) {
         << fmt("%.4f ± %.4f", d.family_wise_error.value, d.family_wise_error.mcse)
         << "   (rejecting a hypothesis with true difference <= 0)\n";
   }
-  out << "  " << pad("Risk difference, estimated", 34)
+  const bool continuous = d.test == "mean_difference" || d.test == "ancova";
+  out << "  "
+      << pad(continuous ? "SOFA change difference (survivors)" : "Risk difference, estimated", 34)
       << fmt("%+.4f ± %.4f", d.estimate_mean.value, d.estimate_mean.mcse)
       << fmt("   (true in enrolled %+.4f)", d.true_difference.value) << "\n";
   out << "  " << pad("  bias / RMSE", 34) << fmt("%+.4f ± %.4f", d.bias.value, d.bias.mcse)

@@ -606,12 +606,19 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
         }))
       d.analysis.sided = static_cast<int>(*sided);
     const std::vector<std::string> procedures(kMultiplicityNames.begin(), kMultiplicityNames.end());
+    r.number_into(d.analysis.prior_a, *at, "prior_a", ap, positive, false);
+    r.number_into(d.analysis.prior_b, *at, "prior_b", ap, positive, false);
     if (auto m = r.string(*at, "multiplicity", ap, procedures, false))
       d.analysis.multiplicity = static_cast<Multiplicity>(find_index(procedures, *m));
     read_hypotheses(r, t, *at, path, arm_names, d);
   }
   if (auto mode = r.string(t, "simulation", path, {"patients", "counts"}, false)) {
     d.simulation = *mode == "counts" ? Simulation::counts : Simulation::patients;
+    if (d.simulation == Simulation::counts &&
+        (needs_patient_records(d.analysis.test) || continuous_endpoint(d.analysis.test)))
+      r.problem(t.get("simulation")->source(), path + ".simulation", "\"counts\"",
+                "the " + std::string(kTestNames[static_cast<int>(d.analysis.test)]) +
+                    " analysis needs every patient: use \"patients\"");
     if (d.simulation == Simulation::counts && d.randomisation.stratify_by != Stratification::none)
       r.problem(t.get("simulation")->source(), path + ".simulation", "\"counts\"",
                 "needs unstratified randomisation (stratify_by = \"none\"); use "

@@ -5,43 +5,93 @@
 #include "sepsim/multiplicity.hpp"
 #include "sepsim/randomisation.hpp"
 
+#include <cmath>
+
 namespace sepsim {
 
-void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r) {
+namespace {
+
+// The hypothesis's estimand in this replicate, from the true phenotypes of its
+// enrolled patients: the expected difference in response probability, or for
+// continuous tests in the mean SOFA change of day-9 survivors.
+double true_difference(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
+                       const ReplicateResult& r) {
+  const bool continuous = continuous_endpoint(design.analysis.test);
+  double t_sum = 0.0, t_weight = 0.0, c_sum = 0.0, c_weight = 0.0;
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!hyp.labels[l] || !design.eligible_label[l]) continue;
+    const Treatment& on_t =
+        scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
+    const Treatment& on_c = scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
+    for (int ph = 0; ph < kPhenotypes; ++ph) {
+      const double n = r.enrolled_label_phenotype[l][ph];
+      if (n == 0) continue;
+      if (!continuous) {
+        t_sum += n * on_t.response[ph];
+        c_sum += n * on_c.response[ph];
+        t_weight += n;
+        c_weight += n;
+        continue;
+      }
+      const double alive_t = n * (1.0 - on_t.early_death[ph]);
+      const double alive_c = n * (1.0 - on_c.early_death[ph]);
+      t_sum += alive_t * on_t.sofa_change_mean[ph];
+      c_sum += alive_c * on_c.sofa_change_mean[ph];
+      t_weight += alive_t;
+      c_weight += alive_c;
+    }
+  }
+  if (t_weight <= 0.0 || c_weight <= 0.0) return 0.0;
+  return t_sum / t_weight - c_sum / c_weight;
+}
+
+HypothesisData hypothesis_data(const Hypothesis& hyp, const ReplicateResult& r,
+                               const std::vector<PatientRecord>& records) {
+  HypothesisData data;
+  data.records = &records;
+  data.treatment_arm = hyp.treatment_arm;
+  data.control_arm = hyp.control_arm;
+  data.labels = hyp.labels;
+  const ArmCounts& t = r.arms[hyp.treatment_arm];
+  const ArmCounts& c = r.arms[hyp.control_arm];
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!hyp.labels[l]) continue;
+    const TwoArmCounts k{
+        static_cast<int>(t.responders_by_label[l]), static_cast<int>(t.n_by_label[l]),
+        static_cast<int>(c.responders_by_label[l]), static_cast<int>(c.n_by_label[l])};
+    data.by_label[l] = k;
+    data.total.x_treatment += k.x_treatment;
+    data.total.n_treatment += k.n_treatment;
+    data.total.x_control += k.x_control;
+    data.total.n_control += k.n_control;
+    data.alive_t += t.survivors_by_label[l];
+    data.sum_t += t.change_sum_by_label[l];
+    data.sum_sq_t += t.change_sum_sq_by_label[l];
+    data.alive_c += c.survivors_by_label[l];
+    data.sum_c += c.change_sum_by_label[l];
+    data.sum_sq_c += c.change_sum_sq_by_label[l];
+  }
+  return data;
+}
+
+} // namespace
+
+void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,
+                       const std::vector<PatientRecord>& records) {
   const Analysis& analysis = design.analysis;
   HypothesisValues p{}, z{};
   HypothesisFlags single{};
   for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h) {
     const Hypothesis& hyp = analysis.hypotheses[h];
-    TwoArmCounts counts;
-    double true_sum = 0.0, patients = 0.0;
-    for (int l = 0; l < kPhenotypes; ++l) {
-      if (!hyp.labels[l]) continue;
-      const ArmCounts& t = r.arms[hyp.treatment_arm];
-      const ArmCounts& c = r.arms[hyp.control_arm];
-      counts.x_treatment += static_cast<int>(t.responders_by_label[l]);
-      counts.n_treatment += static_cast<int>(t.n_by_label[l]);
-      counts.x_control += static_cast<int>(c.responders_by_label[l]);
-      counts.n_control += static_cast<int>(c.n_by_label[l]);
-      if (!design.eligible_label[l]) continue;
-      const Treatment& on_t =
-          scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
-      const Treatment& on_c =
-          scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
-      for (int ph = 0; ph < kPhenotypes; ++ph) {
-        const double n = r.enrolled_label_phenotype[l][ph];
-        true_sum += n * (on_t.response[ph] - on_c.response[ph]);
-        patients += n;
-      }
-    }
-    const TestResult test = analyse(analysis, counts);
+    const TestResult test = analyse(analysis, hypothesis_data(hyp, r, records));
     HypothesisResult& out = r.hypotheses[h];
     out.z = test.z;
     out.p = test.p;
     out.difference = test.difference;
     out.ci_low = test.ci_low;
     out.ci_high = test.ci_high;
-    out.true_difference = patients > 0 ? true_sum / patients : 0.0;
+    out.true_difference = true_difference(scenario, design, hyp, r);
+    out.failed = test.failed;
     p[h] = test.p;
     z[h] = test.z;
     single[h] = test.reject;
@@ -62,6 +112,11 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   const auto max_screened =
       static_cast<std::uint64_t>(design.sample_size) * kMaxScreenedPerEnrolled;
 
+  // Patient records only when the analysis needs them; the buffer is reused.
+  const bool keep_records = needs_patient_records(design.analysis.test);
+  thread_local std::vector<PatientRecord> records;
+  records.clear();
+
   ReplicateResult r;
   std::uint32_t patient = 0;
   while (r.enrolled < static_cast<std::uint32_t>(design.sample_size)) {
@@ -79,9 +134,8 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     const int arm_index = randomiser.assign(screened.label);
     const Treatment& treatment =
         scenario.treatments[design.arms[arm_index].treatment_by_label[screened.label]];
-    const PatientNoise noise =
-        draw_patient_noise(scenario.population, id.seed, id.grid_point, id.replicate, index,
-                           /*covariates=*/false);
+    const PatientNoise noise = draw_patient_noise(scenario.population, id.seed, id.grid_point,
+                                                  id.replicate, index, keep_records);
     const Outcome o = outcome_under(scenario, treatment, screened.phenotype, noise);
 
     ArmCounts& arm = r.arms[arm_index];
@@ -93,6 +147,15 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     }
     arm.deaths28 += o.death28;
     arm.early_deaths += o.early_death;
+    if (!o.early_death && std::isfinite(o.sofa_change)) {
+      ++arm.survivors_by_label[screened.label];
+      arm.change_sum_by_label[screened.label] += o.sofa_change;
+      arm.change_sum_sq_by_label[screened.label] += o.sofa_change * o.sofa_change;
+    }
+    if (keep_records)
+      records.push_back({static_cast<std::uint8_t>(arm_index), screened.label, screened.phenotype,
+                         o.response, !o.early_death, static_cast<std::uint8_t>(noise.baseline_sofa),
+                         static_cast<float>(noise.age_years), static_cast<float>(o.sofa_change)});
     for (int a = 0; a < kAdverseEvents; ++a)
       arm.adverse[a] += o.adverse[a];
     arm.matched += treatment.matches_phenotype[screened.phenotype];
@@ -103,7 +166,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   }
   r.screened = patient;
 
-  analyse_replicate(scenario, design, r);
+  analyse_replicate(scenario, design, r, records);
   return r;
 }
 

@@ -29,11 +29,12 @@ Fixture read_fixture() {
   REQUIRE(in);
   Fixture f;
   std::string line;
-  std::getline(in, line);  // header
+  std::getline(in, line); // header
   while (std::getline(in, line)) {
     std::stringstream row(line);
     std::string cell[5];
-    for (auto& c : cell) std::getline(row, c, ',');
+    for (auto& c : cell)
+      std::getline(row, c, ',');
     f.response.push_back(std::stod(cell[0]));
     f.treated.push_back(std::stod(cell[1]));
     f.sofa.push_back(std::stod(cell[2]));
@@ -67,7 +68,7 @@ TEST_CASE("Logistic regression agrees with R's glm to 1e-6", "[regression]") {
     CHECK(fit.coefficients[j] == Approx(coef[j]).margin(1e-6));
     CHECK(fit.standard_errors[j] == Approx(se[j]).margin(1e-6));
   }
-  CHECK(fit.iterations == 4);  // as glm
+  CHECK(fit.iterations == 4); // as glm
 }
 
 TEST_CASE("Linear regression (ANCOVA) agrees with R's lm to 1e-6", "[regression]") {

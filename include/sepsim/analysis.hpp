@@ -3,11 +3,36 @@
 
 #include "sepsim/scenario.hpp"
 
+#include <array>
+#include <cstdint>
+#include <vector>
+
 namespace sepsim {
 
 struct TwoArmCounts {
   int x_treatment = 0, n_treatment = 0;
   int x_control = 0, n_control = 0;
+};
+
+// One enrolled patient, kept when the analysis needs more than counts.
+struct PatientRecord {
+  std::uint8_t arm = 0;
+  Phenotype label = unclassified, phenotype = unclassified;
+  bool response = false, alive_day9 = false;
+  std::uint8_t baseline_sofa = 0;
+  float age_years = 0, sofa_change = 0;
+};
+
+// What a hypothesis's test sees: counts overall and per label, continuous
+// summaries, and (for regression analyses) the patient records.
+struct HypothesisData {
+  TwoArmCounts total;
+  std::array<TwoArmCounts, kPhenotypes> by_label{};
+  // Day-9 survivors' SOFA change: count, sum, sum of squares, per arm (t, c).
+  double alive_t = 0, sum_t = 0, sum_sq_t = 0, alive_c = 0, sum_c = 0, sum_sq_c = 0;
+  const std::vector<PatientRecord>* records = nullptr;
+  int treatment_arm = 0, control_arm = 1;
+  std::array<bool, kPhenotypes> labels{};
 };
 
 struct TestResult {
@@ -16,6 +41,7 @@ struct TestResult {
   double p = 1; // one-sided p favouring treatment (Fisher two-sided: half R's p if ahead, else 1)
   double difference = 0;          // treatment minus control response rate
   double ci_low = 0, ci_high = 0; // 95% Wald interval of the difference
+  bool failed = false;            // no valid analysis (separation, too few patients)
 };
 
 // Pooled two-proportion z (rpact's Farrington-Manning statistic at thetaH0 = 0).
@@ -32,8 +58,20 @@ double unpooled_z(const TwoArmCounts& c);
 double fisher_p_one_sided(const TwoArmCounts& c);
 double fisher_p_two_sided(const TwoArmCounts& c);
 
+// Cochran-Mantel-Haenszel z over strata (no continuity correction); strata
+// with one arm empty add nothing.
+double cmh_z(const std::array<TwoArmCounts, kPhenotypes>& strata);
+
+// Posterior P(p_treatment > p_control) with independent Beta(a, b) priors, by
+// Gauss-Kronrod quadrature of the control's posterior density times the
+// treatment's posterior upper tail (Boost.Math).
+double posterior_superiority(const TwoArmCounts& c, double a, double b);
+
 // The test the analysis names against its critical value (one-sided alpha, or
-// alpha/2 per side), with the 95% Wald interval of the difference.
+// alpha/2 per side). The estimate is the unadjusted difference (response
+// rates, or mean SOFA change for continuous tests) with its 95% Wald interval.
+TestResult analyse(const Analysis& analysis, const HypothesisData& data);
+// Two arms' counts alone (pooled_z, unpooled_z, fisher, bayes).
 TestResult analyse(const Analysis& analysis, const TwoArmCounts& c);
 
 } // namespace sepsim

@@ -39,6 +39,7 @@ struct HypothesisSummary {
   Estimate power;     // P(reject in favour of treatment)
   // Estimated risk difference (treatment - control response rate) in its patients.
   Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
+  Estimate analysis_failures; // share of trials whose analysis could not be done
 };
 
 struct DesignSummary {
@@ -131,6 +132,7 @@ template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {
   f("estimate/bias", h.bias);
   f("estimate/rmse", h.rmse);
   f("estimate/ci_coverage", h.ci_coverage);
+  f("analysis_failures", h.analysis_failures);
 }
 
 // Mean of a per-replicate quantity.
@@ -184,7 +186,7 @@ private:
     std::array<RatioAccumulator, kAdverseEvents> adverse;
   };
   struct Hypothesis {
-    MeanAccumulator power, estimate, true_difference, error, squared_error, coverage;
+    MeanAccumulator power, estimate, true_difference, error, squared_error, coverage, failures;
   };
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;

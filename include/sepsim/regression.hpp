@@ -16,9 +16,9 @@ struct DesignMatrix {
 
 enum class FitStatus {
   ok,
-  not_converged,  // iteration limit reached
-  separation,     // fitted probabilities within 1e-8 of 0 or 1: the MLE does not exist
-  singular,       // collinear columns (e.g. a label present in one arm only)
+  not_converged, // iteration limit reached
+  separation,    // fitted probabilities within 1e-8 of 0 or 1: the MLE does not exist
+  singular,      // collinear columns (e.g. a label present in one arm only)
 };
 
 struct Fit {

@@ -89,8 +89,20 @@ struct Randomisation {
   Stratification stratify_by = Stratification::label;
 };
 
-enum class TestKind { pooled_z, unpooled_z, fisher };
-inline constexpr std::array<std::string_view, 3> kTestNames = {"pooled_z", "unpooled_z", "fisher"};
+// Binary primary response: pooled_z, unpooled_z, fisher, cmh (stratified by
+// label), logistic (adjusted for baseline SOFA, age and label), bayes
+// (posterior P(p_t > p_c) under Beta priors). Continuous day-9 SOFA change
+// among day-9 survivors: mean_difference, ancova (adjusted for baseline SOFA).
+enum class TestKind { pooled_z, unpooled_z, fisher, cmh, logistic, bayes, mean_difference, ancova };
+inline constexpr std::array<std::string_view, 8> kTestNames = {
+    "pooled_z", "unpooled_z", "fisher", "cmh", "logistic", "bayes", "mean_difference", "ancova"};
+// Tests that need every enrolled patient's record (not only counts).
+inline bool needs_patient_records(TestKind t) {
+  return t == TestKind::logistic || t == TestKind::ancova;
+}
+inline bool continuous_endpoint(TestKind t) {
+  return t == TestKind::mean_difference || t == TestKind::ancova;
+}
 
 // How the family of hypotheses of a design controls the family-wise error.
 // dunnett: single step; dunnett_stepdown: closed testing with Dunnett
@@ -126,6 +138,7 @@ struct Analysis {
   double alpha = 0.05;
   int sided = 2;
   Multiplicity multiplicity = Multiplicity::none;
+  double prior_a = 1.0, prior_b = 1.0;   // Beta prior of each arm's response rate (bayes)
   std::vector<Hypothesis> hypotheses;    // the first is the primary
   double critical_z = 1.959963984540054; // derived: unadjusted, from alpha and sided
   // Derived for Dunnett: the critical value of every subset of hypotheses,

@@ -1,10 +1,12 @@
 // One replicate of one design: screen, enrol, randomise, observe, analyse.
 #pragma once
 
+#include "sepsim/analysis.hpp"
 #include "sepsim/scenario.hpp"
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace sepsim {
 
@@ -16,6 +18,9 @@ struct ArmCounts {
   std::array<std::uint32_t, kPhenotypes> n_by_label{};
   std::array<std::uint32_t, kPhenotypes> responders_by_label{};
   std::array<std::uint32_t, kAdverseEvents> adverse{};
+  // Day-9 SOFA change among day-9 survivors, by label (continuous analyses).
+  std::array<std::uint32_t, kPhenotypes> survivors_by_label{};
+  std::array<double, kPhenotypes> change_sum_by_label{}, change_sum_sq_by_label{};
   std::uint32_t matched = 0; // given the best treatment for their true phenotype
   std::uint32_t harmed = 0;  // respond on placebo, not on the treatment given
 };
@@ -25,6 +30,7 @@ struct HypothesisResult {
   double z = 0;
   double p = 1;          // one-sided, in the direction favouring treatment
   bool reject = false;   // after the design's multiplicity procedure
+  bool failed = false;   // the analysis could not be done (separation, no data): not rejected
   double difference = 0; // estimated treatment - control response rate
   double ci_low = 0, ci_high = 0;
   // Expected treatment - control response probability over the hypothesis's
@@ -67,6 +73,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
 
 // Applies the design's analysis (every hypothesis, then the multiplicity
 // procedure) to the counts of a finished replicate.
-void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r);
+void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,
+                       const std::vector<PatientRecord>& records = {});
 
 } // namespace sepsim

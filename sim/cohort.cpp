@@ -3,6 +3,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -82,6 +83,7 @@ PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed
       population.baseline_sofa_min - 0.5, population.baseline_sofa_max + 0.5, stream));
   n.baseline_sofa = std::clamp(static_cast<int>(sofa), population.baseline_sofa_min,
                                population.baseline_sofa_max);
+  n.site = boost::random::uniform_int_distribution<int>(0, population.sites - 1)(stream);
   return n;
 }
 

@@ -48,6 +48,8 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
   }
   any_rejection_.add(any ? 1.0 : 0.0);
+  for (std::size_t i = 0; i < imbalance_.size(); ++i)
+    imbalance_[i].add(r.imbalance[i]);
   family_wise_error_.add(false_rejection ? 1.0 : 0.0);
   enrolled_.add(r.enrolled);
   screened_.add(r.screened);
@@ -140,6 +142,8 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   d.rmse = primary.rmse;
   d.ci_coverage = primary.ci_coverage;
   d.any_rejection = any_rejection_.estimate();
+  for (std::size_t i = 0; i < imbalance_.size(); ++i)
+    d.imbalance[i] = imbalance_[i].estimate();
   d.family_wise_error = family_wise_error_.estimate();
   d.expected_n = enrolled_.estimate();
   d.reject_per_look = {d.power.value};

@@ -57,6 +57,11 @@ void print_design(std::ostream& out, const DesignSummary& d) {
       << fmt("   RMSE %.4f ± %.4f", d.rmse.value, d.rmse.mcse) << "\n";
   out << "  " << pad("  95% CI coverage", 34)
       << fmt("%.4f ± %.4f", d.ci_coverage.value, d.ci_coverage.mcse) << "\n";
+  out << "  " << pad("Achieved imbalance (patients)", 34)
+      << fmt("overall %.2f, within labels %.2f", d.imbalance[0].value, d.imbalance[1].value);
+  if (std::isfinite(d.imbalance[2].value))
+    out << fmt(", SOFA>=10 %.2f, sites %.2f", d.imbalance[2].value, d.imbalance[3].value);
+  out << "\n";
   out << "  " << pad("Screened per enrolled", 34)
       << fmt("%.3f ± %.3f", d.screened_per_enrolled.value, d.screened_per_enrolled.mcse)
       << fmt("   (%.1f screened per trial)", d.screened.value) << "\n";

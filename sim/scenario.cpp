@@ -300,6 +300,8 @@ void read_population(Reader& r, const toml::table& root, Population& pop) {
     pop.baseline_sofa_min = static_cast<int>(*v);
   if (auto v = r.integer(*cov, "baseline_sofa_max", cp, in_range(0, 24), false))
     pop.baseline_sofa_max = static_cast<int>(*v);
+  if (auto v = r.integer(*cov, "sites", cp, in_range(1, kMaxSites), false))
+    pop.sites = static_cast<int>(*v);
   if (pop.age_min_years > pop.age_max_years)
     r.problem(cov->source(), cp + ".age_min_years", "", "must not exceed age_max_years");
   if (pop.baseline_sofa_min > pop.baseline_sofa_max)
@@ -420,6 +422,83 @@ std::vector<std::string> string_array(Reader& r, const toml::table& parent, std:
     out.push_back(e.as_string()->get());
   }
   return out;
+}
+
+// A factor list: "none", one factor name, or an array of them.
+FactorSet read_factors(Reader& r, const toml::table& t, std::string_view key,
+                       const std::string& path, FactorSet fallback) {
+  const toml::node* node = r.find(t, key, path, false);
+  if (node == nullptr) return fallback;
+  FactorSet out{};
+  std::vector<std::string> names;
+  if (const auto* s = node->as_string()) {
+    if (s->get() != "none") names.push_back(s->get());
+  } else {
+    names = string_array(r, t, key, path);
+  }
+  const std::vector<std::string> factors(kFactorNames.begin(), kFactorNames.end());
+  for (const auto& name : names) {
+    const int f = find_index(factors, name);
+    if (f < 0)
+      r.problem(*node, join(path, key), "must be \"none\", or any of label, sofa10, site");
+    else
+      out[f] = true;
+  }
+  return out;
+}
+
+// Simple, permuted blocks (fixed or random sizes, optional strata) or
+// Pocock-Simon minimisation with a random element.
+void read_randomisation(Reader& r, const toml::table& t, const std::string& path, Design& d) {
+  Randomisation& rd = d.randomisation;
+  const std::vector<std::string> methods(kRandomisationNames.begin(), kRandomisationNames.end());
+  if (auto m = r.string(t, "method", path, methods))
+    rd.method = static_cast<RandomisationMethod>(find_index(methods, *m));
+  rd.stratify = read_factors(r, t, "stratify_by", path, FactorSet{});
+  if (rd.method == RandomisationMethod::minimisation) {
+    rd.minimise = read_factors(r, t, "factors", path, FactorSet{true, false, false});
+    r.number_into(
+        rd.p_best, t, "p_best", path,
+        [](double v) { return (v >= 0.5 && v <= 1.0) ? std::string() : "must lie in [0.5, 1]"; },
+        false);
+    if (rd.stratified())
+      r.problem(t.get("stratify_by")->source(), path + ".stratify_by", "",
+                "minimisation balances its `factors`; strata apply to permuted blocks");
+  }
+  // block_size = 4, or block_sizes = [4, 6, 8] drawn at random block by block;
+  // validated whatever the method (so a sweep over methods may keep it), used
+  // by permuted blocks only.
+  rd.block_sizes.clear();
+  const bool several = t.contains("block_sizes");
+  const bool blocks = rd.method == RandomisationMethod::permuted_blocks;
+  const toml::node* node = r.find(t, several ? "block_sizes" : "block_size", path, blocks);
+  if (node == nullptr) return;
+  const std::string key = path + (several ? ".block_sizes" : ".block_size");
+  auto add = [&](const toml::node& n) {
+    const auto v = n.value<std::int64_t>();
+    if (!n.is_integer() || !v || *v < 1)
+      r.problem(n, key, "block sizes must be positive integers");
+    else
+      rd.block_sizes.push_back(static_cast<int>(*v));
+  };
+  if (const toml::array* a = node->as_array())
+    for (const auto& n : *a)
+      add(n);
+  else
+    add(*node);
+  double total = 0.0;
+  bool integral = true;
+  for (const auto& arm : d.arms) {
+    total += arm.allocation;
+    integral = integral && arm.allocation == std::floor(arm.allocation);
+  }
+  const auto sum = static_cast<int>(total);
+  for (const int b : rd.block_sizes)
+    if (!integral || sum == 0 || b % sum != 0)
+      r.problem(*node, key,
+                "permuted blocks need integer allocation ratios and block sizes that are "
+                "multiples of their sum (" +
+                    std::to_string(sum) + ")");
 }
 
 // One hypothesis's arms (and optional subgroup) from a table with keys
@@ -567,31 +646,8 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
     }
   }
 
-  if (const toml::table* rt = r.table(t, "randomisation", path)) {
-    const std::string rp = path + ".randomisation";
-    if (auto m = r.string(*rt, "method", rp, {"simple", "permuted_blocks"}))
-      d.randomisation.method =
-          *m == "simple" ? RandomisationMethod::simple : RandomisationMethod::permuted_blocks;
-    if (auto st = r.string(*rt, "stratify_by", rp, {"none", "label"}, false))
-      d.randomisation.stratify_by = *st == "none" ? Stratification::none : Stratification::label;
-    if (d.randomisation.method == RandomisationMethod::permuted_blocks) {
-      if (auto b = r.integer(*rt, "block_size", rp, positive_integer)) {
-        d.randomisation.block_size = static_cast<int>(*b);
-        double total = 0.0;
-        bool integral = true;
-        for (const auto& arm : d.arms) {
-          total += arm.allocation;
-          integral = integral && arm.allocation == std::floor(arm.allocation);
-        }
-        const auto sum = static_cast<std::int64_t>(total);
-        if (!integral || sum == 0 || *b % sum != 0)
-          r.problem(rt->get("block_size")->source(), rp + ".block_size", std::to_string(*b),
-                    "permuted blocks need integer allocation ratios and a block size that is a "
-                    "multiple of their sum (" +
-                        std::to_string(sum) + ")");
-      }
-    }
-  }
+  if (const toml::table* rt = r.table(t, "randomisation", path))
+    read_randomisation(r, *rt, path + ".randomisation", d);
 
   if (const toml::table* at = r.table(t, "analysis", path)) {
     const std::string ap = path + ".analysis";
@@ -619,9 +675,12 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
       r.problem(t.get("simulation")->source(), path + ".simulation", "\"counts\"",
                 "the " + std::string(kTestNames[static_cast<int>(d.analysis.test)]) +
                     " analysis needs every patient: use \"patients\"");
-    if (d.simulation == Simulation::counts && d.randomisation.stratify_by != Stratification::none)
+    if (d.simulation == Simulation::counts &&
+        (d.randomisation.stratified() ||
+         d.randomisation.method == RandomisationMethod::minimisation ||
+         d.randomisation.block_sizes.size() > 1))
       r.problem(t.get("simulation")->source(), path + ".simulation", "\"counts\"",
-                "needs unstratified randomisation (stratify_by = \"none\"); use "
+                "needs simple randomisation or fixed-size permuted blocks without strata; use "
                 "\"patients\" for stratified designs");
   }
   {

@@ -5,6 +5,7 @@
 #include "sepsim/multiplicity.hpp"
 #include "sepsim/randomisation.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace sepsim {
@@ -76,8 +77,33 @@ HypothesisData hypothesis_data(const Hypothesis& hyp, const ReplicateResult& r,
 
 } // namespace
 
+double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& design) {
+  double total = 0.0, allocation = 0.0;
+  for (std::size_t a = 0; a < design.arms.size(); ++a) {
+    total += counts[a];
+    allocation += design.arms[a].allocation;
+  }
+  double worst = 0.0;
+  for (std::size_t a = 0; a < design.arms.size(); ++a)
+    worst = std::max(worst, std::abs(counts[a] - total * design.arms[a].allocation / allocation));
+  return worst;
+}
+
 void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,
                        const std::vector<PatientRecord>& records) {
+  // Imbalance overall and within labels, from the arm counts.
+  std::array<double, kMaxArms> overall{};
+  std::array<std::array<double, kMaxArms>, kPhenotypes> by_label{};
+  for (std::size_t a = 0; a < design.arms.size(); ++a) {
+    overall[a] = r.arms[a].n;
+    for (int l = 0; l < kPhenotypes; ++l)
+      by_label[l][a] = r.arms[a].n_by_label[l];
+  }
+  r.imbalance[0] = arm_imbalance(overall, design);
+  r.imbalance[1] = 0.0;
+  for (const auto& label : by_label)
+    r.imbalance[1] += arm_imbalance(label, design);
+
   const Analysis& analysis = design.analysis;
   HypothesisValues p{}, z{};
   HypothesisFlags single{};
@@ -116,6 +142,9 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   const bool keep_records = needs_patient_records(design.analysis.test);
   thread_local std::vector<PatientRecord> records;
   records.clear();
+  const bool covariates = keep_records || design.randomisation.uses_covariates();
+  std::array<std::array<double, kMaxArms>, 2> by_sofa10{};
+  std::array<std::array<double, kMaxArms>, kMaxSites> by_site{};
 
   ReplicateResult r;
   std::uint32_t patient = 0;
@@ -131,11 +160,14 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     ++r.enrolled;
     ++r.enrolled_label_phenotype[screened.label][screened.phenotype];
 
-    const int arm_index = randomiser.assign(screened.label);
+    const PatientNoise noise = draw_patient_noise(scenario.population, id.seed, id.grid_point,
+                                                  id.replicate, index, covariates);
+    const int arm_index =
+        randomiser.assign({screened.label, noise.baseline_sofa >= 10, noise.site});
     const Treatment& treatment =
         scenario.treatments[design.arms[arm_index].treatment_by_label[screened.label]];
-    const PatientNoise noise = draw_patient_noise(scenario.population, id.seed, id.grid_point,
-                                                  id.replicate, index, keep_records);
+    by_sofa10[noise.baseline_sofa >= 10 ? 1 : 0][static_cast<std::size_t>(arm_index)] += 1.0;
+    by_site[static_cast<std::size_t>(noise.site)][static_cast<std::size_t>(arm_index)] += 1.0;
     const Outcome o = outcome_under(scenario, treatment, screened.phenotype, noise);
 
     ArmCounts& arm = r.arms[arm_index];
@@ -165,6 +197,13 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
                                        .response;
   }
   r.screened = patient;
+  r.imbalance[2] = r.imbalance[3] = std::nan("");
+  if (covariates) {
+    r.imbalance[2] = arm_imbalance(by_sofa10[0], design) + arm_imbalance(by_sofa10[1], design);
+    r.imbalance[3] = 0.0;
+    for (const auto& site : by_site)
+      r.imbalance[3] += arm_imbalance(site, design);
+  }
 
   analyse_replicate(scenario, design, r, records);
   return r;

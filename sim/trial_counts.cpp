@@ -16,6 +16,7 @@
 #include <boost/random/negative_binomial_distribution.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include <cmath>
 #include <numeric>
 
 namespace sepsim {
@@ -56,7 +57,7 @@ std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, Stream& stre
   if (design.randomisation.method == RandomisationMethod::simple)
     return multinomial(stream, n, weights);
 
-  const auto block = static_cast<std::uint32_t>(design.randomisation.block_size);
+  const auto block = static_cast<std::uint32_t>(design.randomisation.block_sizes.front());
   const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
   std::array<std::uint32_t, kMaxArms> per_block{};
   for (std::size_t a = 0; a < design.arms.size(); ++a)
@@ -143,6 +144,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
       }
     }
   }
+  r.imbalance[2] = r.imbalance[3] = std::nan(""); // no covariates at count level
   analyse_replicate(scenario, design, r);
   return r;
 }

@@ -23,6 +23,7 @@ struct PatientNoise {
   double age_years = 0;
   bool female = false;
   int baseline_sofa = 0;
+  int site = 0;             // 0 .. sites - 1
   double sofa_change_z = 0; // standard normal
   double early_death_u = 0; // uniform
   double mortality_u = 0;   // uniform
@@ -42,8 +43,8 @@ ScreenedPatient screen_patient(const Population& population, const Classifier& c
                                std::uint64_t seed, std::uint32_t grid_point,
                                std::uint32_t replicate, std::uint32_t patient);
 
-// With covariates = false, age, sex and baseline SOFA are left at zero: they
-// are drawn last, so skipping them changes no other draw.
+// With covariates = false, age, sex, baseline SOFA and site are left at zero:
+// they are drawn last, so skipping them changes no other draw.
 PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
                                 std::uint32_t grid_point, std::uint32_t replicate,
                                 std::uint32_t patient, bool covariates = true);

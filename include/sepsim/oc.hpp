@@ -58,7 +58,9 @@ struct DesignSummary {
   Estimate screened, screened_per_enrolled;
   std::vector<ArmSummary> arms;
   std::vector<HypothesisSummary> hypotheses; // the first is the primary (copied above)
-  Estimate any_rejection;                    // P(at least one hypothesis rejected)
+  // Achieved imbalance (patients): overall, within label, SOFA >= 10, site.
+  std::array<Estimate, 4> imbalance{};
+  Estimate any_rejection;     // P(at least one hypothesis rejected)
   Estimate family_wise_error; // P(rejecting a hypothesis whose true difference is <= 0)
 };
 
@@ -122,6 +124,10 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
   f("screened", d.screened);
   f("screened_per_enrolled", d.screened_per_enrolled);
   f("any_rejection", d.any_rejection);
+  f("imbalance/overall", d.imbalance[0]);
+  f("imbalance/within_label", d.imbalance[1]);
+  f("imbalance/within_sofa10", d.imbalance[2]);
+  f("imbalance/within_site", d.imbalance[3]);
   f("family_wise_error", d.family_wise_error);
 }
 
@@ -191,6 +197,7 @@ private:
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
   MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_;
+  std::array<MeanAccumulator, 4> imbalance_;
   RatioAccumulator screened_per_enrolled_;
   std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;
   std::array<RatioAccumulator, kPhenotypes> purity_;

@@ -9,20 +9,32 @@
 
 namespace sepsim {
 
+// What randomisation may balance on.
+struct PatientFactors {
+  Phenotype label = unclassified;
+  bool sofa10 = false; // baseline SOFA >= 10
+  int site = 0;
+};
+
 class Randomiser {
 public:
   Randomiser(const Design& design, Stream stream);
-  // The arm of the next enrolled patient with this label.
-  int assign(Phenotype label);
+  // The arm of the next enrolled patient.
+  int assign(const PatientFactors& patient);
 
 private:
+  int simple();
+  int from_block(const PatientFactors& patient);
+  int minimise(const PatientFactors& patient);
   void refill_block(std::vector<int>& block);
 
   const Design& design_;
   Stream stream_;
-  std::vector<double> cumulative_allocation_;
-  std::vector<int> block_template_;
-  std::array<std::vector<int>, kPhenotypes> blocks_; // per stratum, drawn from the back
+  std::vector<double> weights_;          // allocation shares, summing to 1
+  std::vector<std::vector<int>> blocks_; // per stratum, drawn from the back
+  // Minimisation: patients per (factor level, arm), levels: 3 labels, 2 SOFA
+  // groups, up to kMaxSites sites.
+  std::vector<std::array<int, kMaxArms>> label_counts_, sofa_counts_, site_counts_;
 };
 
 } // namespace sepsim

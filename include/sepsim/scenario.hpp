@@ -44,6 +44,7 @@ struct Population {
   double female_share = 0.337;
   double baseline_sofa_mean = 9.4, baseline_sofa_sd = 3.0;
   int baseline_sofa_min = 2, baseline_sofa_max = 24;
+  int sites = 33; // recruiting sites, equally likely (ImmunoSep: 33 sites in 6 countries)
   // Derived: P(label | true phenotype) of the classifier, [phenotype][label].
   std::array<PerPhenotype, kPhenotypes> label_given_phenotype{};
 };
@@ -80,13 +81,30 @@ struct Mortality28 {
   PerPhenotype non_responder{}; // early deaths included
 };
 
-enum class RandomisationMethod { simple, permuted_blocks };
-enum class Stratification { none, label };
+enum class RandomisationMethod { simple, permuted_blocks, minimisation };
+inline constexpr std::array<std::string_view, 3> kRandomisationNames = {"simple", "permuted_blocks",
+                                                                        "minimisation"};
+
+// Patient factors that strata and minimisation balance: the label, baseline
+// SOFA >= 10, and the recruiting site.
+enum Factor : std::uint8_t { factor_label = 0, factor_sofa10 = 1, factor_site = 2 };
+inline constexpr int kFactors = 3;
+inline constexpr std::array<std::string_view, kFactors> kFactorNames = {"label", "sofa10", "site"};
+inline constexpr int kMaxSites = 64;
+using FactorSet = std::array<bool, kFactors>;
 
 struct Randomisation {
   RandomisationMethod method = RandomisationMethod::permuted_blocks;
-  int block_size = 4;
-  Stratification stratify_by = Stratification::label;
+  std::vector<int> block_sizes{4};        // one: fixed; several: each block's size drawn at random
+  FactorSet stratify{true, false, false}; // strata of the permuted blocks
+  FactorSet minimise{true, false, false}; // factors Pocock-Simon minimisation balances
+  double p_best = 0.8; // minimisation: P(the arm that minimises imbalance); else at random
+  bool stratified() const { return stratify[0] || stratify[1] || stratify[2]; }
+  // Whether assignment needs baseline SOFA or site (drawn before randomising).
+  bool uses_covariates() const {
+    const FactorSet& f = method == RandomisationMethod::minimisation ? minimise : stratify;
+    return f[factor_sofa10] || f[factor_site];
+  }
 };
 
 // Binary primary response: pooled_z, unpooled_z, fisher, cmh (stratified by

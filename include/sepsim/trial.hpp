@@ -45,6 +45,10 @@ struct ReplicateResult {
   std::uint32_t enrolled = 0;
   std::array<std::array<std::uint32_t, kPhenotypes>, kPhenotypes> enrolled_label_phenotype{};
   std::array<HypothesisResult, kMaxHypotheses> hypotheses{}; // the first is the primary
+  // Achieved imbalance in patients: max over arms of |n_arm - n * share|,
+  // overall, then summed over the levels of label, SOFA >= 10 and site (NaN
+  // where the covariate was not drawn).
+  std::array<double, 4> imbalance{};
 };
 
 // Identity of a replicate; the only inputs besides the frozen scenario.
@@ -70,6 +74,9 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
 // every ReplicateResult field, drawn from binomial and multinomial counts.
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                                       const ReplicateId& id);
+
+// max over arms of |counts[a] - total * share[a]|.
+double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& design);
 
 // Applies the design's analysis (every hypothesis, then the multiplicity
 // procedure) to the counts of a finished replicate.

@@ -99,6 +99,14 @@ floor_out=$("$FLOOR" "$REPS" "$screened1" "$enrolled1")
 floor_rate=$(sed -n 's/.*patients_per_second=\([^ ]*\).*/\1/p' <<<"$floor_out")
 floor_ratio=$(calc "$floor_rate / $rate1")
 
+# 2b. Several designs sharing one cohort: scenarios/followup-designs.toml runs
+# 4 designs on the same patients; the cost per design against one design alone.
+echo "Several designs on one cohort (followup-designs.toml), $REPS replicates, 2 threads ..." >&2
+tm=$(run_sepsim multi 2 "$REPS" scenarios/followup-designs.toml)
+designs_multi=$("$PY" -c "import json,sys; print(len(json.load(open(sys.argv[1]))['points'][0]['designs']))" "$tmp/multi.json")
+per_design=$(calc "$tm / $designs_multi")
+per_design_ratio=$(calc "$per_design / $t2")
+
 # 3. Rates design: rpact vs sepsim at equal replicates.
 echo "rpact getSimulationRates, $RATES_REPS iterations ..." >&2
 rpact_out=$(Rscript scripts/rpact_rates.R "$RATES_REPS")
@@ -127,11 +135,11 @@ met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
   "$rpact_power" "$r1" "$rates_power1" "$r2" "$rates_power2" "$vs_rpact1" "$vs_rpact2" \
   "$(met "$rate1" '>=' 1e7)" "$(met "$floor_ratio" '<=' 2)" "$(met "$vs_rpact1" '>=' 10)" \
   "$screened1" "$load_start" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)" \
-  "$rp" "$rates_power_p" "$vs_rpact_p" <<'EOF'
+  "$rp" "$rates_power_p" "$vs_rpact_p" "$tm" "$designs_multi" "$per_design" "$per_design_ratio" <<'EOF'
 import sys
 (cores, build, date, reps, t1, t2, rate1, rate2, speedup, same, floor_rate, floor_ratio,
  rates_reps, rpact_s, rpact_power, r1, p1, r2, p2, vs1, vs2, aim1, aim2, aim3,
- screened, load_start, load_end, rp, pp, vsp) = sys.argv[1:]
+ screened, load_start, load_end, rp, pp, vsp, tm, nd, per_design, per_ratio) = sys.argv[1:]
 f = float
 print()
 print(f"sepsim benchmark ({cores} cores; {build} build; {date}; "
@@ -147,6 +155,8 @@ print(f"  rpact getSimulationRates         {f(rpact_s):6.2f} s (power {f(rpact_p
 print(f"  sepsim patient level, 1 thread   {f(rp):6.2f} s (power {f(pp):.4f})  -> rpact/sepsim = {f(vsp):.2f} x")
 print(f"  sepsim count level, 1 thread     {f(r1):6.2f} s (power {f(p1):.4f})  -> rpact/sepsim = {f(vs1):.2f} x")
 print(f"  sepsim count level, 2 threads    {f(r2):6.2f} s (power {f(p2):.4f})  -> rpact/sepsim = {f(vs2):.2f} x")
+print(f"several designs on one cohort ({nd} designs of followup-designs.toml, 2 threads): {f(tm):.2f} s, "
+      f"{f(per_design):.2f} s per design = {f(per_ratio):.2f} x the default design alone")
 print("aims:")
 print(f"  >= 10 M virtual patients/s per core:  {f(rate1)/1e6:.2f} M  {aim1}")
 print(f"  within 2x of the random-number floor: {f(floor_ratio):.2f} x  {aim2}")

@@ -11,29 +11,38 @@
 namespace sepsim {
 
 namespace {
-int stratum(const Randomisation& r, const PatientFactors& p) {
-  const int label = r.stratify[factor_label] ? p.label : 0;
-  const int sofa = r.stratify[factor_sofa10] && p.sofa10 ? 1 : 0;
-  const int site = r.stratify[factor_site] ? p.site : 0;
-  return (label * 2 + sofa) * kMaxSites + site;
+// Strata: the product of the stratifying factors' levels, only those used.
+int strata(const Randomisation& r, int sites) {
+  return (r.stratify[factor_label] ? kPhenotypes : 1) * (r.stratify[factor_sofa10] ? 2 : 1) *
+         (r.stratify[factor_site] ? sites : 1);
+}
+int stratum(const Randomisation& r, int sites, const PatientFactors& p) {
+  int index = r.stratify[factor_label] ? p.label : 0;
+  if (r.stratify[factor_sofa10]) index = index * 2 + (p.sofa10 ? 1 : 0);
+  if (r.stratify[factor_site]) index = index * sites + p.site;
+  return index;
 }
 } // namespace
 
-Randomiser::Randomiser(const Design& design, Stream stream)
-    : design_(design), stream_(std::move(stream)) {
+Randomiser::Randomiser(const Design& design, int sites, Stream stream)
+    : design_(design), sites_(sites), stream_(std::move(stream)) {
   double total = 0.0;
   for (const auto& arm : design.arms)
     total += arm.allocation;
-  for (const auto& arm : design.arms)
+  for (const auto& arm : design.arms) {
     weights_.push_back(arm.allocation / total);
+    // Integer ratios (validated for permuted blocks) for exact block composition.
+    allocation_.push_back(static_cast<std::size_t>(std::lround(arm.allocation)));
+    allocation_sum_ += allocation_.back();
+  }
   switch (design.randomisation.method) {
   case RandomisationMethod::permuted_blocks:
-    blocks_.resize(static_cast<std::size_t>(kPhenotypes * 2 * kMaxSites));
+    blocks_.resize(static_cast<std::size_t>(strata(design.randomisation, sites)));
     break;
   case RandomisationMethod::minimisation:
     label_counts_.assign(kPhenotypes, {});
     sofa_counts_.assign(2, {});
-    site_counts_.assign(kMaxSites, {});
+    site_counts_.assign(static_cast<std::size_t>(sites), {});
     break;
   case RandomisationMethod::simple:
     break;
@@ -71,8 +80,8 @@ void Randomiser::refill_block(std::vector<int>& block) {
                                            0, sizes.size() - 1)(stream_)];
   block.clear();
   for (std::size_t a = 0; a < weights_.size(); ++a)
-    for (long c = 0; c < std::lround(size * weights_[a]); ++c)
-      block.push_back(static_cast<int>(a));
+    block.insert(block.end(), static_cast<std::size_t>(size) * allocation_[a] / allocation_sum_,
+                 static_cast<int>(a));
   for (std::size_t i = block.size(); i > 1; --i) {
     boost::random::uniform_int_distribution<std::size_t> pick(0, i - 1);
     std::swap(block[i - 1], block[pick(stream_)]);
@@ -80,7 +89,7 @@ void Randomiser::refill_block(std::vector<int>& block) {
 }
 
 int Randomiser::from_block(const PatientFactors& patient) {
-  auto& block = blocks_[static_cast<std::size_t>(stratum(design_.randomisation, patient))];
+  auto& block = blocks_[static_cast<std::size_t>(stratum(design_.randomisation, sites_, patient))];
   if (block.empty()) refill_block(block);
   const int arm = block.back();
   block.pop_back();

@@ -133,8 +133,9 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   const Design& design = scenario.designs[design_index];
   if (design.simulation == Simulation::counts)
     return simulate_trial_counts(scenario, design_index, id);
-  Randomiser randomiser(design, Stream({id.seed, Purpose::randomisation, id.grid_point,
-                                        id.replicate, static_cast<std::uint32_t>(design_index)}));
+  Randomiser randomiser(design, scenario.population.sites,
+                        Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate,
+                                static_cast<std::uint32_t>(design_index)}));
   const auto max_screened =
       static_cast<std::uint64_t>(design.sample_size) * kMaxScreenedPerEnrolled;
 
@@ -143,8 +144,12 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   thread_local std::vector<PatientRecord> records;
   records.clear();
   const bool covariates = keep_records || design.randomisation.uses_covariates();
-  std::array<std::array<double, kMaxArms>, 2> by_sofa10{};
-  std::array<std::array<double, kMaxArms>, kMaxSites> by_site{};
+  // Arm counts by SOFA >= 10 and by site, for the imbalance (with covariates).
+  thread_local std::vector<std::array<double, kMaxArms>> by_sofa10, by_site;
+  if (covariates) {
+    by_sofa10.assign(2, {});
+    by_site.assign(static_cast<std::size_t>(scenario.population.sites), {});
+  }
 
   ReplicateResult r;
   std::uint32_t patient = 0;
@@ -166,8 +171,10 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
         randomiser.assign({screened.label, noise.baseline_sofa >= 10, noise.site});
     const Treatment& treatment =
         scenario.treatments[design.arms[arm_index].treatment_by_label[screened.label]];
-    by_sofa10[noise.baseline_sofa >= 10 ? 1 : 0][static_cast<std::size_t>(arm_index)] += 1.0;
-    by_site[static_cast<std::size_t>(noise.site)][static_cast<std::size_t>(arm_index)] += 1.0;
+    if (covariates) {
+      by_sofa10[noise.baseline_sofa >= 10 ? 1 : 0][static_cast<std::size_t>(arm_index)] += 1.0;
+      by_site[static_cast<std::size_t>(noise.site)][static_cast<std::size_t>(arm_index)] += 1.0;
+    }
     const Outcome o = outcome_under(scenario, treatment, screened.phenotype, noise);
 
     ArmCounts& arm = r.arms[arm_index];
@@ -191,10 +198,12 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     for (int a = 0; a < kAdverseEvents; ++a)
       arm.adverse[a] += o.adverse[a];
     arm.matched += treatment.matches_phenotype[screened.phenotype];
-    if (scenario.placebo >= 0)
-      arm.harmed += !o.response && outcome_under(scenario, scenario.treatments[scenario.placebo],
-                                                 screened.phenotype, noise)
-                                       .response;
+    // Harm needs the outcome on placebo: only for non-responders on another drug.
+    if (scenario.placebo >= 0 && !o.response &&
+        &treatment != &scenario.treatments[scenario.placebo])
+      arm.harmed +=
+          outcome_under(scenario, scenario.treatments[scenario.placebo], screened.phenotype, noise)
+              .response;
   }
   r.screened = patient;
   r.imbalance[2] = r.imbalance[3] = std::nan("");

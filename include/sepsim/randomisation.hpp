@@ -18,7 +18,7 @@ struct PatientFactors {
 
 class Randomiser {
 public:
-  Randomiser(const Design& design, Stream stream);
+  Randomiser(const Design& design, int sites, Stream stream);
   // The arm of the next enrolled patient.
   int assign(const PatientFactors& patient);
 
@@ -29,8 +29,11 @@ private:
   void refill_block(std::vector<int>& block);
 
   const Design& design_;
+  int sites_;
   Stream stream_;
-  std::vector<double> weights_;          // allocation shares, summing to 1
+  std::vector<double> weights_; // allocation shares, summing to 1
+  std::vector<std::size_t> allocation_;
+  std::size_t allocation_sum_ = 0;
   std::vector<std::vector<int>> blocks_; // per stratum, drawn from the back
   // Minimisation: patients per (factor level, arm), levels: 3 labels, 2 SOFA
   // groups, up to kMaxSites sites.

@@ -267,15 +267,20 @@ TestResult analyse(const Analysis& analysis, const TwoArmCounts& c) {
     r.reject = r.p <= analysis.alpha / analysis.sided;
     break;
   }
+  const RiskDifference d = risk_difference(c);
+  r.difference = d.estimate;
+  r.ci_low = d.ci_low;
+  r.ci_high = d.ci_high;
+  return r;
+}
+
+RiskDifference risk_difference(const TwoArmCounts& c) {
   const double pt = rate(c.x_treatment, c.n_treatment);
   const double pc = rate(c.x_control, c.n_control);
-  r.difference = pt - pc;
   const double se = (c.n_treatment > 0 && c.n_control > 0)
                         ? std::sqrt(pt * (1 - pt) / c.n_treatment + pc * (1 - pc) / c.n_control)
                         : 0.0;
-  r.ci_low = r.difference - z95() * se;
-  r.ci_high = r.difference + z95() * se;
-  return r;
+  return {pt - pc, pt - pc - z95() * se, pt - pc + z95() * se};
 }
 
 } // namespace sepsim

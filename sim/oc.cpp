@@ -37,6 +37,15 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     const double error = result.difference - result.true_difference;
     acc.power.add(result.reject ? 1.0 : 0.0);
     acc.failures.add(result.failed ? 1.0 : 0.0);
+    acc.mortality.add(result.mortality_difference);
+    acc.mortality_true.add(result.true_mortality_difference);
+    acc.mortality_coverage.add(result.mortality_ci_low <= result.true_mortality_difference &&
+                                       result.true_mortality_difference <= result.mortality_ci_high
+                                   ? 1.0
+                                   : 0.0);
+    acc.mortality_power.add(result.mortality_reject ? 1.0 : 0.0);
+    acc.interaction.add(result.interaction_reject ? 1.0 : 0.0,
+                        result.interaction_tested ? 1.0 : 0.0);
     acc.estimate.add(result.difference);
     acc.true_difference.add(result.true_difference);
     acc.error.add(error);
@@ -130,6 +139,11 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     out.rmse = {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
     out.ci_coverage = acc.coverage.estimate();
     out.analysis_failures = acc.failures.estimate();
+    out.mortality_estimate_mean = acc.mortality.estimate();
+    out.mortality_true_difference = acc.mortality_true.estimate();
+    out.mortality_ci_coverage = acc.mortality_coverage.estimate();
+    out.mortality_power = acc.mortality_power.estimate();
+    out.interaction_power = acc.interaction.estimate();
     d.hypotheses.push_back(std::move(out));
   }
   const HypothesisSummary& primary = d.hypotheses.front();

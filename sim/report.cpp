@@ -57,6 +57,18 @@ void print_design(std::ostream& out, const DesignSummary& d) {
       << fmt("   RMSE %.4f ± %.4f", d.rmse.value, d.rmse.mcse) << "\n";
   out << "  " << pad("  95% CI coverage", 34)
       << fmt("%.4f ± %.4f", d.ci_coverage.value, d.ci_coverage.mcse) << "\n";
+  const HypothesisSummary& primary = d.hypotheses.front();
+  out << "  " << pad("28-day mortality difference", 34)
+      << fmt("%+.4f ± %.4f", primary.mortality_estimate_mean.value,
+             primary.mortality_estimate_mean.mcse)
+      << fmt("   (true %+.4f; 95%% CI coverage %.3f)\n", primary.mortality_true_difference.value,
+             primary.mortality_ci_coverage.value);
+  out << "  " << pad("  power to show a reduction", 34)
+      << fmt("%.4f ± %.4f", primary.mortality_power.value, primary.mortality_power.mcse) << "\n";
+  if (std::isfinite(primary.interaction_power.value))
+    out << "  " << pad("Treatment-by-label interaction", 34)
+        << fmt("power %.4f ± %.4f", primary.interaction_power.value, primary.interaction_power.mcse)
+        << "   (Cochran's Q over labels)\n";
   out << "  " << pad("Achieved imbalance (patients)", 34)
       << fmt("overall %.2f, within labels %.2f", d.imbalance[0].value, d.imbalance[1].value);
   if (std::isfinite(d.imbalance[2].value))

@@ -5,6 +5,8 @@
 #include "sepsim/multiplicity.hpp"
 #include "sepsim/randomisation.hpp"
 
+#include <boost/math/distributions/chi_squared.hpp>
+
 #include <algorithm>
 #include <cmath>
 
@@ -44,6 +46,69 @@ double true_difference(const Scenario& scenario, const Design& design, const Hyp
   }
   if (t_weight <= 0.0 || c_weight <= 0.0) return 0.0;
   return t_sum / t_weight - c_sum / c_weight;
+}
+
+// Secondary analyses of a hypothesis: 28-day mortality and the
+// treatment-by-label interaction of the primary response.
+void secondary_analyses(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
+                        const ReplicateResult& r, HypothesisResult& out) {
+  const ArmCounts& t = r.arms[hyp.treatment_arm];
+  const ArmCounts& c = r.arms[hyp.control_arm];
+  TwoArmCounts deaths; // "treatment" = control here: a reduction is the success
+  double true_sum = 0.0, patients = 0.0;
+  double q = 0.0, weight_sum = 0.0, weighted_sum = 0.0, weighted_sq = 0.0;
+  int strata = 0;
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!hyp.labels[l]) continue;
+    deaths.x_treatment += static_cast<int>(c.deaths28_by_label[l]);
+    deaths.n_treatment += static_cast<int>(c.n_by_label[l]);
+    deaths.x_control += static_cast<int>(t.deaths28_by_label[l]);
+    deaths.n_control += static_cast<int>(t.n_by_label[l]);
+    if (t.n_by_label[l] > 0 && c.n_by_label[l] > 0) {
+      const double pt = double(t.responders_by_label[l]) / t.n_by_label[l];
+      const double pc = double(c.responders_by_label[l]) / c.n_by_label[l];
+      // Pooled within the label: the Wald variance is anti-conservative in
+      // small labels (MALS has ~23 patients an arm).
+      const double pooled = double(t.responders_by_label[l] + c.responders_by_label[l]) /
+                            (t.n_by_label[l] + c.n_by_label[l]);
+      const double variance =
+          pooled * (1 - pooled) * (1.0 / t.n_by_label[l] + 1.0 / c.n_by_label[l]);
+      if (variance > 0.0) {
+        const double w = 1.0 / variance, d = pt - pc;
+        weight_sum += w;
+        weighted_sum += w * d;
+        weighted_sq += w * d * d;
+        ++strata;
+      }
+    }
+    if (!design.eligible_label[l]) continue;
+    const Treatment& on_t =
+        scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
+    const Treatment& on_c = scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
+    for (int ph = 0; ph < kPhenotypes; ++ph) {
+      auto mortality = [&](const Treatment& tr) {
+        return tr.response[ph] * scenario.mortality28.responder[ph] +
+               (1.0 - tr.response[ph]) * scenario.mortality28.non_responder[ph];
+      };
+      const double n = r.enrolled_label_phenotype[l][ph];
+      true_sum += n * (mortality(on_t) - mortality(on_c));
+      patients += n;
+    }
+  }
+  const RiskDifference m =
+      risk_difference({deaths.x_control, deaths.n_control, deaths.x_treatment, deaths.n_treatment});
+  out.mortality_difference = m.estimate;
+  out.mortality_ci_low = m.ci_low;
+  out.mortality_ci_high = m.ci_high;
+  out.true_mortality_difference = patients > 0 ? true_sum / patients : 0.0;
+  out.mortality_reject = pooled_z(deaths) >= design.analysis.critical_z;
+  out.interaction_tested = strata >= 2;
+  if (out.interaction_tested) {
+    q = weighted_sq - weighted_sum * weighted_sum / weight_sum;
+    const boost::math::chi_squared chi2(strata - 1);
+    out.interaction_reject =
+        boost::math::cdf(boost::math::complement(chi2, std::max(0.0, q))) <= design.analysis.alpha;
+  }
 }
 
 HypothesisData hypothesis_data(const Hypothesis& hyp, const ReplicateResult& r,
@@ -117,6 +182,7 @@ void analyse_replicate(const Scenario& scenario, const Design& design, Replicate
     out.ci_low = test.ci_low;
     out.ci_high = test.ci_high;
     out.true_difference = true_difference(scenario, design, hyp, r);
+    secondary_analyses(scenario, design, hyp, r, out);
     out.failed = test.failed;
     p[h] = test.p;
     z[h] = test.z;
@@ -185,6 +251,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
       ++arm.responders_by_label[screened.label];
     }
     arm.deaths28 += o.death28;
+    arm.deaths28_by_label[screened.label] += o.death28;
     arm.early_deaths += o.early_death;
     if (!o.early_death && std::isfinite(o.sofa_change)) {
       ++arm.survivors_by_label[screened.label];

@@ -133,6 +133,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
             binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
         arm.responders += responders;
         arm.deaths28 += deaths;
+        arm.deaths28_by_label[l] += deaths;
         arm.early_deaths += early;
         arm.n_by_label[l] += m;
         arm.responders_by_label[l] += responders;

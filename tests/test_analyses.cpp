@@ -96,3 +96,16 @@ TEST_CASE("Continuous and regression analyses need the patient level", "[analysi
                                          {"designs.immunosep.simulation=\"counts\""}}),
                   ScenarioError);
 }
+
+TEST_CASE("Secondary analyses hold their size under --null", "[analysis][secondary]") {
+  RunOptions options;
+  options.replicates = 8000;
+  options.seed = 12;
+  const DesignSummary d = test::only_design(run(load_default_scenario({}, true), options));
+  const HypothesisSummary& h = d.hypotheses.front();
+  INFO("mortality " << h.mortality_power.value << ", interaction " << h.interaction_power.value);
+  // A one-sided test of a mortality reduction at 0.025; the interaction's Q test at 0.05.
+  CHECK(h.mortality_power.value <= 0.025 + 3 * h.mortality_power.mcse);
+  CHECK(h.interaction_power.value <= 0.05 + 3 * h.interaction_power.mcse);
+  CHECK(h.mortality_true_difference.value == Approx(0.0).margin(1e-12));
+}

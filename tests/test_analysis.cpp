@@ -135,6 +135,14 @@ TEST_CASE("Simulated power and type I error lie within 4 MC SE of the exact valu
     double reference; // references.md: exact power, and exact one-sided size
   };
   const auto mode = GENERATE(as<std::string>(), "patients", "counts");
+  {
+    // The unpooled (Wald) z at count level: exact 0.908612.
+    const Scenario wald = load_scenario(path, {{"designs.main.analysis.test=\"unpooled_z\""},
+                                               {"designs.main.simulation=\"" + mode + "\""}});
+    const DesignSummary d = test::only_design(run(wald, options));
+    CHECK(std::abs(d.power.value - 0.908612) <
+          4 * std::sqrt(0.908612 * (1 - 0.908612) / options.replicates));
+  }
   for (const Case k : {Case{0.351, 0.905711}, Case{0.179, 0.024832}}) {
     const Scenario s =
         load_scenario(path, {{"treatments.active.response.all=" + std::to_string(k.p_active)},

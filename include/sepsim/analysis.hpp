@@ -58,6 +58,12 @@ double unpooled_z(const TwoArmCounts& c);
 double fisher_p_one_sided(const TwoArmCounts& c);
 double fisher_p_two_sided(const TwoArmCounts& c);
 
+// Treatment minus control rate with its 95% Wald interval.
+struct RiskDifference {
+  double estimate = 0, ci_low = 0, ci_high = 0;
+};
+RiskDifference risk_difference(const TwoArmCounts& c);
+
 // Cochran-Mantel-Haenszel z over strata (no continuity correction); strata
 // with one arm empty add nothing.
 double cmh_z(const std::array<TwoArmCounts, kPhenotypes>& strata);

@@ -40,6 +40,11 @@ struct HypothesisSummary {
   // Estimated risk difference (treatment - control response rate) in its patients.
   Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
   Estimate analysis_failures; // share of trials whose analysis could not be done
+  // Secondary: 28-day mortality (treatment - control) and the one-sided test
+  // of a reduction; treatment-by-label interaction (Cochran's Q over labels).
+  Estimate mortality_estimate_mean, mortality_true_difference, mortality_ci_coverage,
+      mortality_power;
+  Estimate interaction_power; // among trials with two or more labels to compare
 };
 
 struct DesignSummary {
@@ -139,6 +144,11 @@ template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {
   f("estimate/rmse", h.rmse);
   f("estimate/ci_coverage", h.ci_coverage);
   f("analysis_failures", h.analysis_failures);
+  f("mortality28/estimate_mean", h.mortality_estimate_mean);
+  f("mortality28/true_difference", h.mortality_true_difference);
+  f("mortality28/ci_coverage", h.mortality_ci_coverage);
+  f("mortality28/power", h.mortality_power);
+  f("interaction/power", h.interaction_power);
 }
 
 // Mean of a per-replicate quantity.
@@ -193,6 +203,8 @@ private:
   };
   struct Hypothesis {
     MeanAccumulator power, estimate, true_difference, error, squared_error, coverage, failures;
+    MeanAccumulator mortality, mortality_true, mortality_coverage, mortality_power;
+    RatioAccumulator interaction;
   };
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;

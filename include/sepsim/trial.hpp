@@ -14,6 +14,7 @@ struct ArmCounts {
   std::uint32_t n = 0;
   std::uint32_t responders = 0;
   std::uint32_t deaths28 = 0;
+  std::array<std::uint32_t, kPhenotypes> deaths28_by_label{};
   std::uint32_t early_deaths = 0;
   std::array<std::uint32_t, kPhenotypes> n_by_label{};
   std::array<std::uint32_t, kPhenotypes> responders_by_label{};
@@ -36,6 +37,16 @@ struct HypothesisResult {
   // Expected treatment - control response probability over the hypothesis's
   // enrolled patients, from their true phenotypes (its estimand in this replicate).
   double true_difference = 0;
+  // Secondary: 28-day mortality difference (treatment - control), its 95% Wald
+  // interval and expected value, and the one-sided pooled z test of a
+  // reduction at the design's alpha (no multiplicity adjustment).
+  double mortality_difference = 0, mortality_ci_low = 0, mortality_ci_high = 0;
+  double true_mortality_difference = 0;
+  bool mortality_reject = false;
+  // Treatment-by-label interaction: Cochran's Q of the per-label response
+  // differences (labels with patients in both arms), chi-square at alpha.
+  bool interaction_reject = false;
+  bool interaction_tested = false;
 };
 
 // Fixed-size, one slot per replicate; folded in replicate order.

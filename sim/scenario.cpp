@@ -637,6 +637,28 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
     else
       d.sample_size = static_cast<int>(*n);
   }
+  // quota = { mals = 0.3, unclassified = 0.7 }: shares of sample_size per label.
+  if (const toml::table* q = r.table(t, "quota", path, false)) {
+    d.has_quota = true;
+    double total = 0.0;
+    int assigned = 0, last = -1;
+    for (int l = 0; l < kPhenotypes; ++l) {
+      const auto share = r.number(*q, kPhenotypeNames[l], path + ".quota", probability, false);
+      if (!share) continue;
+      if (!d.eligible_label[l])
+        r.problem(q->get(kPhenotypeNames[l])->source(),
+                  path + ".quota." + std::string(kPhenotypeNames[l]), "",
+                  "a quota needs the label among eligible_labels");
+      total += *share;
+      d.quota[l] = static_cast<int>(std::lround(*share * d.sample_size));
+      assigned += d.quota[l];
+      last = l;
+    }
+    if (std::abs(total - 1.0) > 1e-9 || last < 0)
+      r.problem(q->source(), path + ".quota", "", "label shares must sum to 1");
+    else
+      d.quota[last] += d.sample_size - assigned; // rounding goes to the last label
+  }
 
   if (const toml::table* policy = r.table(t, "policy", path)) {
     for (auto& arm : d.arms) {
@@ -670,6 +692,9 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   }
   if (auto mode = r.string(t, "simulation", path, {"patients", "counts"}, false)) {
     d.simulation = *mode == "counts" ? Simulation::counts : Simulation::patients;
+    if (d.simulation == Simulation::counts && d.has_quota)
+      r.problem(t.get("simulation")->source(), path + ".simulation", "\"counts\"",
+                "enrolment quotas need \"patients\"");
     if (d.simulation == Simulation::counts &&
         (needs_patient_records(d.analysis.test) || continuous_endpoint(d.analysis.test)))
       r.problem(t.get("simulation")->source(), path + ".simulation", "\"counts\"",

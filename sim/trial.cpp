@@ -228,6 +228,11 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
                                                     id.seed, id.grid_point, id.replicate, patient);
     const std::uint32_t index = patient++;
     if (!design.eligible_label[screened.label]) continue;
+    if (design.has_quota && r.enrolled_label_phenotype[screened.label][0] +
+                                    r.enrolled_label_phenotype[screened.label][1] +
+                                    r.enrolled_label_phenotype[screened.label][2] >=
+                                static_cast<std::uint32_t>(design.quota[screened.label]))
+      continue;
     ++r.enrolled;
     ++r.enrolled_label_phenotype[screened.label][screened.phenotype];
 

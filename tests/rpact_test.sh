@@ -6,7 +6,9 @@
 #     level, 100,000 replicates each;
 #  2. three-arm Dunnett (scenarios/validation/multiarm_rates.toml) against
 #     getSimulationMultiArmRates: P(reject at least one) and per-arm rejection,
-#     sepsim 100,000 replicates, rpact 20,000 (it takes ~0.3 ms a replicate).
+#     sepsim 100,000 replicates, rpact 20,000 (it takes ~0.3 ms a replicate);
+#  3. enrichment (scenarios/validation/enrichment_rates.toml) against
+#     getSimulationEnrichmentRates: subgroup, full population and either.
 # Usage: rpact_test.sh SEPSIM
 set -euo pipefail
 sepsim=$1
@@ -67,6 +69,18 @@ for arm in 1 2; do
     "$(json "$work/multiarm.json" "d['hypotheses'][$((arm - 1))]['power']")" \
     "$(json "$work/multiarm.json" "d['hypotheses'][$((arm - 1))]['power_mcse']")" \
     "$(field "arm$arm" "$rpact")" "$rpact_reps"
+done
+
+rpact=$(Rscript "$here/scripts/rpact_enrichment.R" "$rpact_reps")
+"$sepsim" run "$here/scenarios/validation/enrichment_rates.toml" --reps "$reps" --seed 4244 \
+  --json --no-progress --out "$work/enrichment.h5" >"$work/enrichment.json"
+agree "enrichment, reject at least one" "$(json "$work/enrichment.json" "d['any_rejection']")" \
+  "$(json "$work/enrichment.json" "d['any_rejection_mcse']")" "$(field any "$rpact")" "$rpact_reps"
+for h in 0 1; do
+  name=$([ "$h" = 0 ] && echo subgroup || echo full)
+  agree "enrichment, $name rejected" "$(json "$work/enrichment.json" "d['hypotheses'][$h]['power']")" \
+    "$(json "$work/enrichment.json" "d['hypotheses'][$h]['power_mcse']")" "$(field "$name" "$rpact")" \
+    "$rpact_reps"
 done
 
 echo "rpact side by side: $((checks - failures)) passed, $failures failed"

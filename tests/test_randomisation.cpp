@@ -82,3 +82,17 @@ TEST_CASE("Randomisation settings are validated", "[randomisation]") {
   CHECK_THROWS_AS(load_default_scenario({{R + "method=\"minimisation\""}, {R + "p_best=0.3"}}),
                   ScenarioError);
 }
+
+TEST_CASE("Enrolment quotas fix the number enrolled per label", "[randomisation][quota]") {
+  const DesignSummary d =
+      run_with({{"designs.immunosep.quota={ mals = 0.25, immunoparalysis = 0.75 }"}}, 300);
+  CHECK(d.enrolled_by_label[mals].value == 69.0); // round(0.25 x 276)
+  CHECK(d.enrolled_by_label[immunoparalysis].value == 207.0);
+  CHECK(d.enrolled_by_label[mals].mcse == 0.0);
+  // Screening runs longer to fill the rarer label's quota (MALS is ~17% of eligible).
+  CHECK(d.screened_per_enrolled.value > 2.175);
+  CHECK_THROWS_AS(load_default_scenario({{"designs.immunosep.quota={ mals = 0.5 }"}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_default_scenario({{"designs.immunosep.quota={ unclassified = 1.0 }"}}),
+                  ScenarioError);
+}

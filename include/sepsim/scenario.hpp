@@ -180,6 +180,10 @@ enum class Simulation { patients, counts };
 struct Design {
   std::string name;
   Simulation simulation = Simulation::patients;
+  // Optional enrolment quotas: patients per label (summing to sample_size);
+  // once a label's quota is full its patients are screened but not enrolled.
+  bool has_quota = false;
+  std::array<int, kPhenotypes> quota{};
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;
   int sample_size = 0;

@@ -76,3 +76,23 @@ TEST_CASE("Oracle harm agrees between the patient and the count level", "[design
   CHECK(patients.value > 0.01);
   CHECK(std::abs(patients.value - counts.value) < 4 * std::hypot(patients.mcse, counts.mcse));
 }
+
+TEST_CASE("Under --null every candidate design keeps its error rates", "[designs][null]") {
+  // Each design of the follow-up and teaching scenarios, every treatment equal
+  // to placebo: primary type I error and family-wise error at most nominal
+  // (0.025, the favourable tail of a two-sided 0.05) within 3 MC SE.
+  for (const std::string file :
+       {"scenarios/followup-designs.toml", "scenarios/teaching/opal-vs-immunosep.toml"}) {
+    RunOptions options;
+    options.replicates = 6000;
+    options.seed = 99;
+    const PointSummary p =
+        run(load_scenario(test::source_path(file), {}, true), options).points.at(0);
+    for (const auto& d : p.designs) {
+      INFO(file << " / " << d.name << ": type I " << d.power.value << ", FWER "
+                << d.family_wise_error.value);
+      CHECK(d.power.value <= 0.025 + 3 * d.power.mcse);
+      CHECK(d.family_wise_error.value <= 0.025 + 3 * d.family_wise_error.mcse);
+    }
+  }
+}

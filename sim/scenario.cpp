@@ -4,6 +4,7 @@
 #include "sepsim/cohort.hpp"
 #include "sepsim/multiplicity.hpp"
 
+#include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
 
 #include <cerrno>
@@ -713,6 +714,9 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
     const double one_sided_alpha = d.analysis.alpha / d.analysis.sided;
     d.analysis.critical_z =
         boost::math::quantile(boost::math::complement(standard_normal, one_sided_alpha));
+    for (int df = 1; df < kPhenotypes; ++df)
+      d.analysis.interaction_critical[df] = boost::math::quantile(
+          boost::math::complement(boost::math::chi_squared(df), d.analysis.alpha));
     const bool dunnett = d.analysis.multiplicity == Multiplicity::dunnett ||
                          d.analysis.multiplicity == Multiplicity::dunnett_stepdown;
     if (dunnett && r.problems().empty()) {

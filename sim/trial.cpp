@@ -5,8 +5,6 @@
 #include "sepsim/multiplicity.hpp"
 #include "sepsim/randomisation.hpp"
 
-#include <boost/math/distributions/chi_squared.hpp>
-
 #include <algorithm>
 #include <cmath>
 
@@ -105,9 +103,7 @@ void secondary_analyses(const Scenario& scenario, const Design& design, const Hy
   out.interaction_tested = strata >= 2;
   if (out.interaction_tested) {
     q = weighted_sq - weighted_sum * weighted_sum / weight_sum;
-    const boost::math::chi_squared chi2(strata - 1);
-    out.interaction_reject =
-        boost::math::cdf(boost::math::complement(chi2, std::max(0.0, q))) <= design.analysis.alpha;
+    out.interaction_reject = q >= design.analysis.interaction_critical[strata - 1];
   }
 }
 

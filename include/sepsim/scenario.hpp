@@ -162,6 +162,9 @@ struct Analysis {
   // Derived for Dunnett: the critical value of every subset of hypotheses,
   // indexed by bit mask (bit h = hypothesis h); the full set is the single step.
   std::vector<double> dunnett_critical_z;
+  // Derived: chi-square critical values at alpha for 1 and 2 degrees of freedom
+  // (the treatment-by-label interaction over 2 or 3 labels); index = df.
+  std::array<double, kPhenotypes> interaction_critical{};
 };
 
 struct Arm {

@@ -142,7 +142,10 @@ TEST_CASE("Without adjustment two hypotheses inflate the family-wise error",
   RunOptions options;
   options.replicates = 8000;
   options.seed = 78;
-  for (const auto& d : run(s, options).points.at(0).designs)
+  // Keep the summary alive: a range-for over run(...).points.at(0).designs
+  // would iterate a destroyed temporary.
+  const RunSummary summary = run(s, options);
+  for (const auto& d : summary.points.at(0).designs)
     if (d.name == "three_arm") {
       INFO("FWER " << d.family_wise_error.value << " ± " << d.family_wise_error.mcse);
       CHECK(d.family_wise_error.value > 0.025 + 4 * d.family_wise_error.mcse);

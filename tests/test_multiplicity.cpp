@@ -21,8 +21,7 @@ Analysis family(Multiplicity m, std::vector<double> weights = {0.5, 0.5}) {
   a.multiplicity = m;
   for (std::size_t i = 0; i < weights.size(); ++i) {
     Hypothesis h;
-    h.name = "H";
-    h.name += std::to_string(i + 1); // (not "H" + ...: GCC 12 -Wrestrict false positive)
+    h.name = std::to_string(i + 1); // (GCC 12 -Wrestrict false positives on "H" + ...)
     h.weight = weights[i];
     a.hypotheses.push_back(h);
   }

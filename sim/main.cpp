@@ -1,5 +1,6 @@
 // The sepsim command line: parses options with CLI11, calls the library and
 // maps failures to exit codes (0 ok, 2 usage/scenario, 3 I/O, 70 internal).
+#include "sepsim/boundaries.hpp"
 #include "sepsim/cohort.hpp"
 #include "sepsim/engine.hpp"
 #include "sepsim/hdf5_file.hpp"
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 namespace {
@@ -147,6 +149,98 @@ int command_show(const std::string& path, bool json, bool scenario_text) {
   return 0;
 }
 
+struct BoundaryArgs {
+  int looks = 3;
+  double alpha = 0.025;
+  int sided = 1;
+  std::string spending = "obf";
+  std::vector<double> info;
+  std::vector<double> futility_z;
+  std::string futility_spending;
+  double beta = 0.1;
+  bool binding = false;
+  bool json = false;
+};
+
+std::string number_list(const std::vector<double>& xs) {
+  std::ostringstream out;
+  out << '[';
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (i) out << ", ";
+    if (std::isfinite(xs[i]))
+      out << std::setprecision(10) << xs[i];
+    else
+      out << "null";
+  }
+  return out.str() + ']';
+}
+
+// Group-sequential boundaries by numerical integration, as a table or JSON.
+int command_boundaries(const BoundaryArgs& args) {
+  sepsim::BoundaryRequest request;
+  request.alpha = args.alpha;
+  request.sided = args.sided;
+  request.efficacy = sepsim::parse_spending(args.spending);
+  request.information = args.info;
+  if (request.information.empty())
+    for (int k = 1; k <= args.looks; ++k)
+      request.information.push_back(double(k) / args.looks);
+  else if (static_cast<int>(request.information.size()) != args.looks)
+    throw sepsim::BoundaryError("--info gives " + std::to_string(request.information.size()) +
+                                " fractions for " + std::to_string(args.looks) + " looks");
+  if (!args.futility_z.empty()) {
+    request.futility = sepsim::FutilityKind::fixed_z;
+    request.futility_z = args.futility_z;
+  }
+  if (!args.futility_spending.empty()) {
+    if (!args.futility_z.empty())
+      throw sepsim::BoundaryError("give --futility-z or --futility-spending, not both");
+    request.futility = sepsim::FutilityKind::beta_spending;
+    request.futility_spending = sepsim::parse_spending(args.futility_spending);
+  }
+  request.beta = args.beta;
+  request.binding = args.binding;
+  const auto start = std::chrono::steady_clock::now();
+  const sepsim::Boundaries b = sepsim::compute_boundaries(request);
+  const double ms =
+      1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (args.json) {
+    std::cout << "{\n  \"looks\": " << args.looks << ",\n  \"alpha\": " << args.alpha
+              << ",\n  \"sided\": " << args.sided << ",\n  \"spending\": \""
+              << sepsim::spending_name(request.efficacy)
+              << "\",\n  \"binding_futility\": " << (args.binding ? "true" : "false")
+              << ",\n  \"information\": " << number_list(b.information)
+              << ",\n  \"efficacy_z\": " << number_list(b.efficacy_z)
+              << ",\n  \"futility_z\": " << number_list(b.futility_z)
+              << ",\n  \"alpha_spent\": " << number_list(b.alpha_spent)
+              << ",\n  \"nominal_p\": " << number_list(b.nominal_p)
+              << ",\n  \"drift\": " << std::setprecision(10) << b.drift
+              << ",\n  \"inflation\": " << b.inflation << "\n}\n";
+    return 0;
+  }
+  std::printf("Group-sequential boundaries: %d looks, %s alpha %g, efficacy %s%s\n", args.looks,
+              args.sided == 2 ? "two-sided" : "one-sided", args.alpha,
+              sepsim::spending_name(request.efficacy).c_str(),
+              request.futility == sepsim::FutilityKind::none
+                  ? ""
+                  : (args.binding ? ", binding futility" : ", non-binding futility"));
+  std::printf("%5s %12s %11s %12s %12s %11s\n", "look", "information", "efficacy z", "nominal p",
+              "alpha spent", "futility z");
+  for (std::size_t k = 0; k < b.information.size(); ++k) {
+    std::printf("%5zu %12.4f %11.6f %12.6g %12.6g ", k + 1, b.information[k], b.efficacy_z[k],
+                b.nominal_p[k], b.alpha_spent[k]);
+    if (std::isfinite(b.futility_z[k]))
+      std::printf("%11.6f\n", b.futility_z[k]);
+    else
+      std::printf("%11s\n", "-");
+  }
+  if (request.futility == sepsim::FutilityKind::beta_spending)
+    std::printf("beta %g: drift %.6f, maximum information %.5f x the fixed design's\n", args.beta,
+                b.drift, b.inflation);
+  std::printf("(computed by recursive numerical integration in %.2f ms)\n", ms);
+  return 0;
+}
+
 // Virtual patients as CSV, for inspection and teaching.
 int command_cohort(const std::string& path, const std::vector<std::string>& sets, std::uint32_t n,
                    std::uint64_t seed, const std::string& out_path) {
@@ -230,6 +324,25 @@ int main(int argc, char** argv) {
   cohort_cmd->add_option("--set", cohort_sets, "Override a scenario value: KEY=VALUE");
   cohort_cmd->add_option("--out,-o", cohort_out, "CSV file (default: stdout)");
 
+  BoundaryArgs bounds;
+  auto* bounds_cmd =
+      app.add_subcommand("boundaries", "Group-sequential boundaries (numerical integration)");
+  bounds_cmd->add_option("--looks,-k", bounds.looks, "Number of looks")->check(CLI::Range(1, 20));
+  bounds_cmd->add_option("--alpha,-a", bounds.alpha, "Alpha (one-sided, or two-sided total)");
+  bounds_cmd->add_option("--sided", bounds.sided, "1 or 2")->check(CLI::IsMember({1, 2}));
+  bounds_cmd->add_option("--spending", bounds.spending,
+                         "obf, pocock, kd:RHO, hsd:GAMMA, user:a1,..,aK (Lan-DeMets spending); "
+                         "OF, P, WT:DELTA, HP (classical)");
+  bounds_cmd->add_option("--info", bounds.info, "Information fractions t1,...,tK (default equal)")
+      ->delimiter(',');
+  bounds_cmd->add_option("--futility-z", bounds.futility_z, "Fixed futility z at the interims")
+      ->delimiter(',');
+  bounds_cmd->add_option("--futility-spending", bounds.futility_spending,
+                         "Beta-spending function for futility (e.g. hsd:-2)");
+  bounds_cmd->add_option("--beta", bounds.beta, "Type II error for beta spending");
+  bounds_cmd->add_flag("--binding", bounds.binding, "Binding futility (efficacy bounds adjusted)");
+  bounds_cmd->add_flag("--json", bounds.json, "Print JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -245,6 +358,7 @@ int main(int argc, char** argv) {
     if (*run_cmd) return command_run(run);
     if (*check_cmd) return command_check(check_path, check_sets);
     if (*show_cmd) return command_show(show_path, show_json, show_scenario);
+    if (*bounds_cmd) return command_boundaries(bounds);
     if (*cohort_cmd)
       return command_cohort(cohort_path, cohort_sets, cohort_n, cohort_seed, cohort_out);
   } catch (const sepsim::ScenarioError& e) {
@@ -252,6 +366,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const sepsim::EnrolmentError& e) {
     std::cerr << "sepsim: " << e.what() << "\nNothing was written.\n";
+    return kExitUsage;
+  } catch (const sepsim::BoundaryError& e) {
+    std::cerr << "sepsim boundaries: " << e.what() << "\n";
     return kExitUsage;
   } catch (const sepsim::IoError& e) {
     std::cerr << "sepsim: " << e.what() << "\n";

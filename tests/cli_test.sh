@@ -83,6 +83,16 @@ expect 0 "OK .*2 designs" "teaching scenario builds on its base" -- \
 expect 0 "NULL: every treatment = placebo" "--null is announced" -- \
   "$sepsim" run --null --reps 50 --out "$work/null.h5"
 
+# Boundaries: table, JSON with the contract's keys, clear refusal of bad input.
+expect 0 "3.710303" "boundaries table" -- "$sepsim" boundaries --looks 3 --alpha 0.025 --spending obf
+"$sepsim" boundaries --looks 3 --spending obf --futility-z 0,0 --binding --json >"$work/bounds.json"
+$py -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(k in d for k in ("information","efficacy_z","futility_z","alpha_spent","nominal_p")); assert abs(d["efficacy_z"][2]-1.968276)<1e-5' \
+  "$work/bounds.json" && pass || fail "boundaries --json lacks the contract's keys or values"
+expect 2 "unknown spending 'obrien'" "boundaries with an unknown spending" -- \
+  "$sepsim" boundaries --looks 3 --spending obrien
+expect 2 "--info gives 2 fractions for 3 looks" "boundaries with mismatched --info" -- \
+  "$sepsim" boundaries --looks 3 --info 0.5,1
+
 # 2. Input/output errors: exit 3, clear message, nothing written.
 expect 3 "cannot read scenario file $work/missing.toml" "missing scenario" -- \
   "$sepsim" run "$work/missing.toml" --reps 10 --out "$work/missing.h5"

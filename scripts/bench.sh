@@ -107,6 +107,11 @@ designs_multi=$("$PY" -c "import json,sys; print(len(json.load(open(sys.argv[1])
 per_design=$(calc "$tm / $designs_multi")
 per_design_ratio=$(calc "$per_design / $t2")
 
+# 2c. Group-sequential boundaries: milliseconds to compute 5-look bounds.
+ms_obf=$("$SEPSIM" boundaries --looks 5 --spending obf | sed -n 's/.* in \([0-9.]*\) ms.*/\1/p')
+ms_beta=$("$SEPSIM" boundaries --looks 5 --spending hsd:-4 --futility-spending hsd:-2 |
+  sed -n 's/.* in \([0-9.]*\) ms.*/\1/p')
+
 # 3. Rates design: rpact vs sepsim at equal replicates.
 echo "rpact getSimulationRates, $RATES_REPS iterations ..." >&2
 rpact_out=$(Rscript scripts/rpact_rates.R "$RATES_REPS")
@@ -135,11 +140,13 @@ met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
   "$rpact_power" "$r1" "$rates_power1" "$r2" "$rates_power2" "$vs_rpact1" "$vs_rpact2" \
   "$(met "$rate1" '>=' 1e7)" "$(met "$floor_ratio" '<=' 2)" "$(met "$vs_rpact1" '>=' 10)" \
   "$screened1" "$load_start" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)" \
-  "$rp" "$rates_power_p" "$vs_rpact_p" "$tm" "$designs_multi" "$per_design" "$per_design_ratio" <<'EOF'
+  "$rp" "$rates_power_p" "$vs_rpact_p" "$tm" "$designs_multi" "$per_design" "$per_design_ratio" \
+  "$ms_obf" "$ms_beta" <<'EOF'
 import sys
 (cores, build, date, reps, t1, t2, rate1, rate2, speedup, same, floor_rate, floor_ratio,
  rates_reps, rpact_s, rpact_power, r1, p1, r2, p2, vs1, vs2, aim1, aim2, aim3,
- screened, load_start, load_end, rp, pp, vsp, tm, nd, per_design, per_ratio) = sys.argv[1:]
+ screened, load_start, load_end, rp, pp, vsp, tm, nd, per_design, per_ratio, ms_obf,
+ ms_beta) = sys.argv[1:]
 f = float
 print()
 print(f"sepsim benchmark ({cores} cores; {build} build; {date}; "
@@ -157,6 +164,8 @@ print(f"  sepsim count level, 1 thread     {f(r1):6.2f} s (power {f(p1):.4f})  -
 print(f"  sepsim count level, 2 threads    {f(r2):6.2f} s (power {f(p2):.4f})  -> rpact/sepsim = {f(vs2):.2f} x")
 print(f"several designs on one cohort ({nd} designs of followup-designs.toml, 2 threads): {f(tm):.2f} s, "
       f"{f(per_design):.2f} s per design = {f(per_ratio):.2f} x the default design alone")
+print(f"5-look boundaries: Lan-DeMets OBF {f(ms_obf):.1f} ms; HSD(-4) with beta-spending futility "
+      f"(drift search) {f(ms_beta):.1f} ms")
 print("aims:")
 print(f"  >= 10 M virtual patients/s per core:  {f(rate1)/1e6:.2f} M  {aim1}")
 print(f"  within 2x of the random-number floor: {f(floor_ratio):.2f} x  {aim2}")

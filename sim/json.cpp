@@ -161,6 +161,11 @@ std::string to_json(const RunSummary& summary) {
       for_each_estimate(d, [&](const std::string& path, const Estimate& e) { put(dj, path, e); });
       dj.at("reject_per_look") = numbers(d.reject_per_look);
       dj.at("futility_per_look") = numbers(d.futility_per_look);
+      if (!d.look_patients.empty()) {
+        dj.at("looks/patients") = numbers(d.look_patients);
+        dj.at("looks/efficacy_z") = numbers(d.efficacy_z);
+        dj.at("looks/futility_z") = numbers(d.futility_z);
+      }
       Json::Array hypotheses;
       for (HypothesisSummary& h : d.hypotheses) {
         Json hj;

@@ -27,7 +27,9 @@ Estimate RatioAccumulator::estimate() const {
 }
 
 DesignAccumulator::DesignAccumulator(const Design& design)
-    : design_(design), hypotheses_(design.analysis.hypotheses.size()), arms_(design.arms.size()) {}
+    : design_(design), hypotheses_(design.analysis.hypotheses.size()),
+      reject_look_(std::max<std::size_t>(1, design.look_n.size())),
+      futility_look_(std::max<std::size_t>(1, design.look_n.size())), arms_(design.arms.size()) {}
 
 void DesignAccumulator::add(const ReplicateResult& r) {
   bool any = false, false_rejection = false;
@@ -57,6 +59,11 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
   }
   any_rejection_.add(any ? 1.0 : 0.0);
+  for (std::size_t k = 0; k < reject_look_.size(); ++k) {
+    const bool here = !design_.has_looks() || r.stop_look == k;
+    reject_look_[k].add(here && r.hypotheses[0].reject ? 1.0 : 0.0);
+    futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
+  }
   for (std::size_t i = 0; i < imbalance_.size(); ++i)
     imbalance_[i].add(r.imbalance[i]);
   family_wise_error_.add(false_rejection ? 1.0 : 0.0);
@@ -160,8 +167,15 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     d.imbalance[i] = imbalance_[i].estimate();
   d.family_wise_error = family_wise_error_.estimate();
   d.expected_n = enrolled_.estimate();
-  d.reject_per_look = {d.power.value};
-  d.futility_per_look = {0.0};
+  for (std::size_t k = 0; k < design_.look_n.size(); ++k) {
+    d.look_patients.push_back(design_.look_n[k]);
+    d.efficacy_z.push_back(design_.boundaries.efficacy_z[k]);
+    d.futility_z.push_back(design_.boundaries.futility_z[k]);
+  }
+  for (std::size_t k = 0; k < reject_look_.size(); ++k) {
+    d.reject_per_look.push_back(reject_look_[k].estimate().value);
+    d.futility_per_look.push_back(futility_look_[k].estimate().value);
+  }
   for (int l = 0; l < kPhenotypes; ++l) {
     d.enrolled_by_label[l] = by_label_[l].estimate();
     d.enrolled_by_phenotype[l] = by_phenotype_[l].estimate();

@@ -502,6 +502,61 @@ void read_randomisation(Reader& r, const toml::table& t, const std::string& path
                     std::to_string(sum) + ")");
 }
 
+// Interim looks: `information` (fractions of sample_size, the last 1), the
+// efficacy spending, optional futility (fixed z or beta spending) and whether
+// futility binds. The boundaries are computed here, once.
+void read_looks(Reader& r, const toml::table& t, const std::string& path, Design& d) {
+  BoundaryRequest request;
+  const toml::node* info = r.find(t, "information", path, true);
+  if (info == nullptr) return;
+  const toml::array* fractions = info->as_array();
+  if (fractions == nullptr || fractions->size() < 2) {
+    r.problem(*info, path + ".information", "must list at least two fractions, the last 1");
+    return;
+  }
+  for (const auto& f : *fractions)
+    request.information.push_back(f.value<double>().value_or(-1.0));
+  request.alpha = d.analysis.alpha;
+  request.sided = d.analysis.sided;
+  try {
+    request.efficacy = parse_spending(r.string(t, "efficacy", path, {}).value_or("obf"));
+    if (const toml::node* fz = r.find(t, "futility_z", path, false)) {
+      request.futility = FutilityKind::fixed_z;
+      if (const toml::array* a = fz->as_array())
+        for (const auto& z : *a)
+          request.futility_z.push_back(z.value<double>().value_or(0.0));
+    }
+    if (auto fs = r.string(t, "futility_spending", path, {}, false)) {
+      request.futility = FutilityKind::beta_spending;
+      request.futility_spending = parse_spending(*fs);
+      r.number_into(request.beta, t, "beta", path, [](double v) {
+        return (v > 0.0 && v < 0.5) ? std::string() : "must lie in (0, 0.5)";
+      });
+    }
+    if (const toml::node* b = r.find(t, "binding_futility", path, false))
+      request.binding = b->value<bool>().value_or(false);
+    d.boundaries = compute_boundaries(request);
+  } catch (const BoundaryError& e) {
+    r.problem(t.source(), path, "", e.what());
+    return;
+  }
+  for (const double f : request.information)
+    d.look_n.push_back(static_cast<int>(std::lround(f * d.sample_size)));
+  for (std::size_t k = 1; k < d.look_n.size(); ++k)
+    if (d.look_n[k] <= d.look_n[k - 1] || d.look_n[0] < 2)
+      r.problem(*info, path + ".information", "looks must fall on distinct patient counts");
+  if (d.analysis.test != TestKind::pooled_z && d.analysis.test != TestKind::unpooled_z)
+    r.problem(t.source(), path, "", "group-sequential looks need test = pooled_z or unpooled_z");
+  if (d.analysis.hypotheses.size() > 1)
+    r.problem(t.source(), path, "", "group-sequential looks test one hypothesis");
+  if (d.simulation == Simulation::counts &&
+      d.randomisation.method == RandomisationMethod::permuted_blocks)
+    for (std::size_t k = 0; k < d.look_n.size(); ++k)
+      if ((d.look_n[k] - (k ? d.look_n[k - 1] : 0)) % d.randomisation.block_sizes.front() != 0)
+        r.problem(*info, path + ".information",
+                  "at count level each stage's patients must fill whole randomisation blocks");
+}
+
 // One hypothesis's arms (and optional subgroup) from a table with keys
 // treatment, control and labels.
 Hypothesis read_hypothesis(Reader& r, const toml::table& t, const std::string& path,
@@ -709,6 +764,8 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
                 "needs simple randomisation or fixed-size permuted blocks without strata; use "
                 "\"patients\" for stratified designs");
   }
+  if (const toml::table* lt = r.table(t, "looks", path, false))
+    read_looks(r, *lt, path + ".looks", d);
   {
     const boost::math::normal standard_normal;
     const double one_sided_alpha = d.analysis.alpha / d.analysis.sided;

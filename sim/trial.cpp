@@ -150,6 +150,34 @@ double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& d
   return worst;
 }
 
+double interim_z(const Design& design, const ReplicateResult& r) {
+  const Hypothesis& hyp = design.analysis.hypotheses.front();
+  TwoArmCounts c;
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!hyp.labels[l]) continue;
+    c.x_treatment += static_cast<int>(r.arms[hyp.treatment_arm].responders_by_label[l]);
+    c.n_treatment += static_cast<int>(r.arms[hyp.treatment_arm].n_by_label[l]);
+    c.x_control += static_cast<int>(r.arms[hyp.control_arm].responders_by_label[l]);
+    c.n_control += static_cast<int>(r.arms[hyp.control_arm].n_by_label[l]);
+  }
+  return design.analysis.test == TestKind::unpooled_z ? unpooled_z(c) : pooled_z(c);
+}
+
+// rpact's rule: efficacy if z >= c_k; futility stop if z <= f_k (inclusive).
+bool interim_decision(const Design& design, std::size_t k, ReplicateResult& r) {
+  const double z = interim_z(design, r);
+  r.stop_look = static_cast<std::uint8_t>(k);
+  if (z >= design.boundaries.efficacy_z[k]) {
+    r.efficacy_stop = true;
+    return true;
+  }
+  if (k + 1 < design.look_n.size() && z <= design.boundaries.futility_z[k]) {
+    r.futility_stop = true;
+    return true;
+  }
+  return false;
+}
+
 void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,
                        const std::vector<PatientRecord>& records) {
   // Imbalance overall and within labels, from the arm counts.
@@ -188,6 +216,8 @@ void analyse_replicate(const Scenario& scenario, const Design& design, Replicate
   const HypothesisFlags reject = reject_family(analysis, analysis.alpha / analysis.sided, p, z);
   for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h)
     r.hypotheses[h].reject = analysis.multiplicity == Multiplicity::none ? single[h] : reject[h];
+  // Group-sequential: the boundaries decided, look by look.
+  if (design.has_looks()) r.hypotheses[0].reject = r.efficacy_stop;
 }
 
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
@@ -215,6 +245,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
 
   ReplicateResult r;
   std::uint32_t patient = 0;
+  std::size_t look = 0;
   while (r.enrolled < static_cast<std::uint32_t>(design.sample_size)) {
     if (patient >= max_screened)
       throw EnrolmentError("design " + design.name + ": screened " + std::to_string(patient) +
@@ -272,6 +303,11 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
       arm.harmed +=
           outcome_under(scenario, scenario.treatments[scenario.placebo], screened.phenotype, noise)
               .response;
+    // Interim (and final) looks of a group-sequential design, once the look's
+    // patients are in (outcomes observed without delay).
+    if (design.has_looks() && r.enrolled == static_cast<std::uint32_t>(design.look_n[look]) &&
+        interim_decision(design, look++, r))
+      break;
   }
   r.screened = patient;
   r.imbalance[2] = r.imbalance[3] = std::nan("");

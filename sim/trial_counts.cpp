@@ -48,12 +48,12 @@ std::array<std::uint32_t, K> multinomial(Stream& stream, std::uint32_t n,
 // Arm sizes of N patients: permuted blocks give full blocks in exact ratio,
 // and the final partial block is the first r entries of a shuffled block
 // (drawn without replacement); simple randomisation is multinomial.
-std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, Stream& stream) {
+std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, std::uint32_t n,
+                                              Stream& stream) {
   std::array<std::uint32_t, kMaxArms> sizes{};
   std::array<double, kMaxArms> weights{};
   for (std::size_t a = 0; a < design.arms.size(); ++a)
     weights[a] = design.arms[a].allocation;
-  const auto n = static_cast<std::uint32_t>(design.sample_size);
   if (design.randomisation.method == RandomisationMethod::simple)
     return multinomial(stream, n, weights);
 
@@ -102,48 +102,54 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
                          " of screened patients are eligible; the eligible labels are too rare "
                          "in this population");
 
+  // Stage by stage (one stage without looks): each stage's arm sizes, then
+  // its patients' cells and outcomes; a group-sequential design may stop.
   ReplicateResult r;
-  const auto n = static_cast<std::uint32_t>(design.sample_size);
-  r.enrolled = n;
-  r.screened = n;
-  if (eligible < 1.0) {
-    boost::random::negative_binomial_distribution<int, double> failures(static_cast<int>(n),
-                                                                        eligible);
-    r.screened += static_cast<std::uint32_t>(failures(stream));
-  }
-
-  const auto sizes = arm_sizes(design, stream);
-  for (std::size_t a = 0; a < design.arms.size(); ++a) {
-    ArmCounts& arm = r.arms[a];
-    arm.n = sizes[a];
-    const auto counts = multinomial(stream, sizes[a], cell);
-    for (int l = 0; l < kPhenotypes; ++l) {
-      for (int ph = 0; ph < kPhenotypes; ++ph) {
-        const std::uint32_t m = counts[l * kPhenotypes + ph];
-        if (m == 0) continue;
-        const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[l]];
-        const double early_death = t.early_death[ph];
-        const std::uint32_t early = binomial(stream, m, early_death);
-        const std::uint32_t alive = m - early;
-        const double respond_if_alive =
-            early_death < 1.0 ? t.response[ph] / (1.0 - early_death) : 0.0;
-        const std::uint32_t responders = binomial(stream, alive, respond_if_alive);
-        const std::uint32_t deaths =
-            early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
-            binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
-        arm.responders += responders;
-        arm.deaths28 += deaths;
-        arm.deaths28_by_label[l] += deaths;
-        arm.early_deaths += early;
-        arm.n_by_label[l] += m;
-        arm.responders_by_label[l] += responders;
-        for (int e = 0; e < kAdverseEvents; ++e)
-          arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
-        arm.matched += t.matches_phenotype[ph] ? m : 0;
-        if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
-        r.enrolled_label_phenotype[l][ph] += m;
+  const std::vector<int> looks =
+      design.has_looks() ? design.look_n : std::vector<int>{design.sample_size};
+  for (std::size_t k = 0; k < looks.size(); ++k) {
+    const auto stage = static_cast<std::uint32_t>(looks[k]) - r.enrolled;
+    const auto sizes = arm_sizes(design, stage, stream);
+    for (std::size_t a = 0; a < design.arms.size(); ++a) {
+      ArmCounts& arm = r.arms[a];
+      arm.n += sizes[a];
+      const auto counts = multinomial(stream, sizes[a], cell);
+      for (int l = 0; l < kPhenotypes; ++l) {
+        for (int ph = 0; ph < kPhenotypes; ++ph) {
+          const std::uint32_t m = counts[l * kPhenotypes + ph];
+          if (m == 0) continue;
+          const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[l]];
+          const double early_death = t.early_death[ph];
+          const std::uint32_t early = binomial(stream, m, early_death);
+          const std::uint32_t alive = m - early;
+          const double respond_if_alive =
+              early_death < 1.0 ? t.response[ph] / (1.0 - early_death) : 0.0;
+          const std::uint32_t responders = binomial(stream, alive, respond_if_alive);
+          const std::uint32_t deaths =
+              early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
+              binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
+          arm.responders += responders;
+          arm.deaths28 += deaths;
+          arm.deaths28_by_label[l] += deaths;
+          arm.early_deaths += early;
+          arm.n_by_label[l] += m;
+          arm.responders_by_label[l] += responders;
+          for (int e = 0; e < kAdverseEvents; ++e)
+            arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
+          arm.matched += t.matches_phenotype[ph] ? m : 0;
+          if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
+          r.enrolled_label_phenotype[l][ph] += m;
+        }
       }
     }
+    r.enrolled += stage;
+    if (design.has_looks() && interim_decision(design, k, r)) break;
+  }
+  r.screened = r.enrolled;
+  if (eligible < 1.0) {
+    boost::random::negative_binomial_distribution<int, double> failures(
+        static_cast<int>(r.enrolled), eligible);
+    r.screened += static_cast<std::uint32_t>(failures(stream));
   }
   r.imbalance[2] = r.imbalance[3] = std::nan(""); // no covariates at count level
   analyse_replicate(scenario, design, r);

@@ -57,6 +57,8 @@ struct DesignSummary {
   Estimate power; // primary hypothesis: P(reject for treatment); type I error under a null
   Estimate expected_n;
   std::vector<double> reject_per_look, futility_per_look;
+  // Group-sequential: patients enrolled at each look and the boundaries.
+  std::vector<double> look_patients, efficacy_z, futility_z;
   // Estimated risk difference (treatment - control response rate).
   Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
   std::array<Estimate, kPhenotypes> enrolled_by_label{}, enrolled_by_phenotype{}, label_purity{};
@@ -210,6 +212,7 @@ private:
   std::vector<Hypothesis> hypotheses_;
   MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_;
   std::array<MeanAccumulator, 4> imbalance_;
+  std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
   RatioAccumulator screened_per_enrolled_;
   std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;
   std::array<RatioAccumulator, kPhenotypes> purity_;

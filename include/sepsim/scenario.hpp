@@ -2,6 +2,8 @@
 // structs. Model code never sees toml++.
 #pragma once
 
+#include "sepsim/boundaries.hpp"
+
 #include <array>
 #include <cstdint>
 #include <stdexcept>
@@ -187,6 +189,11 @@ struct Design {
   // once a label's quota is full its patients are screened but not enrolled.
   bool has_quota = false;
   std::array<int, kPhenotypes> quota{};
+  // Group-sequential looks ([designs.NAME.looks]): enrolled patients at each
+  // look (the last is sample_size) and the boundaries on the primary z.
+  std::vector<int> look_n;
+  Boundaries boundaries;
+  bool has_looks() const { return look_n.size() > 1; }
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;
   int sample_size = 0;

@@ -60,6 +60,10 @@ struct ReplicateResult {
   // overall, then summed over the levels of label, SOFA >= 10 and site (NaN
   // where the covariate was not drawn).
   std::array<double, 4> imbalance{};
+  // Group-sequential designs: the look at which the trial ended (0-based) and
+  // why (efficacy, futility, or neither at the last look).
+  std::uint8_t stop_look = 0;
+  bool efficacy_stop = false, futility_stop = false;
 };
 
 // Identity of a replicate; the only inputs besides the frozen scenario.
@@ -88,6 +92,12 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
 
 // max over arms of |counts[a] - total * share[a]|.
 double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& design);
+
+// The primary hypothesis's z on the counts so far (interim analyses).
+double interim_z(const Design& design, const ReplicateResult& r);
+
+// At look k: records an efficacy or futility stop; true when the trial stops.
+bool interim_decision(const Design& design, std::size_t k, ReplicateResult& r);
 
 // Applies the design's analysis (every hypothesis, then the multiplicity
 // procedure) to the counts of a finished replicate.

@@ -1,0 +1,113 @@
+// Simulated group-sequential trials against the exact dynamic-programming
+// values of ../shared/docs/references.md: three looks at 92, 184, 276 patients
+// (46 an arm a stage), p = 0.351 vs 0.179, one-sided alpha 0.025.
+#include "sepsim/engine.hpp"
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace sepsim;
+
+namespace {
+
+struct Reference {
+  std::string name;
+  std::vector<Override> looks;
+  double power;
+  std::vector<double> per_look;
+  std::vector<double> futility; // empty: none
+  double expected_n;
+  double type_one;
+};
+
+void check_probability(const std::string& what, double simulated, double exact, double n) {
+  INFO(what << ": simulated " << simulated << ", exact " << exact);
+  CHECK(std::abs(simulated - exact) < 4 * std::sqrt(exact * (1 - exact) / n) + 1e-12);
+}
+
+} // namespace
+
+TEST_CASE("Three-look designs reproduce the exact power, per-look rejection and E[N]",
+          "[gsd][simulation]") {
+  const std::string L = "designs.main.looks.";
+  const std::vector<Reference> references = {
+      {"OF",
+       {{L + "efficacy=\"OF\""}},
+       0.901807,
+       {0.046783, 0.538730, 0.316294},
+       {},
+       217.83,
+       0.025314},
+      {"asOF",
+       {{L + "efficacy=\"obf\""}},
+       0.904023,
+       {0.025276, 0.532513, 0.346234},
+       {},
+       222.36,
+       0.024746},
+      {"asP",
+       {{L + "efficacy=\"pocock\""}},
+       0.859982,
+       {0.341827, 0.328773, 0.189382},
+       {},
+       182.86,
+       0.024753},
+      {"asOF, futility z <= 0, non-binding",
+       {{L + "efficacy=\"obf\""}, {L + "futility_z=[0.0, 0.0]"}},
+       0.884852,
+       {},
+       {0.037250, 0.001614},
+       215.45,
+       0.023146},
+      {"asOF, futility z <= 0, binding",
+       {{L + "efficacy=\"obf\""}, {L + "futility_z=[0.0, 0.0]"}, {L + "binding_futility=true"}},
+       0.888162,
+       {},
+       {},
+       215.45,
+       0.024713},
+  };
+  const auto mode = GENERATE(as<std::string>(), "counts", "patients");
+  RunOptions options;
+  options.replicates = mode == "counts" ? 100000 : 40000;
+  options.seed = 20240601;
+  const double n = static_cast<double>(options.replicates);
+  for (const auto& ref : references) {
+    INFO(ref.name << " at the " << mode << " level");
+    std::vector<Override> overrides = ref.looks;
+    overrides.push_back({"designs.main.simulation=\"" + mode + "\""});
+    const Scenario s =
+        load_scenario(test::source_path("scenarios/validation/gsd_rates.toml"), overrides);
+    const DesignSummary d = test::only_design(run(s, options));
+    check_probability("power", d.power.value, ref.power, n);
+    for (std::size_t k = 0; k < ref.per_look.size(); ++k)
+      check_probability("rejection at look " + std::to_string(k + 1), d.reject_per_look[k],
+                        ref.per_look[k], n);
+    for (std::size_t k = 0; k < ref.futility.size(); ++k)
+      check_probability("futility at look " + std::to_string(k + 1), d.futility_per_look[k],
+                        ref.futility[k], n);
+    // references.md gives E[N] to 2 decimals.
+    CHECK(std::abs(d.expected_n.value - ref.expected_n) < 4 * d.expected_n.mcse + 0.005);
+
+    std::vector<Override> null = overrides;
+    null.push_back({"treatments.active.response.all=0.179"});
+    const DesignSummary h0 = test::only_design(run(
+        load_scenario(test::source_path("scenarios/validation/gsd_rates.toml"), null), options));
+    check_probability("type I error", h0.power.value, ref.type_one, n);
+  }
+}
+
+TEST_CASE("Looks are validated", "[gsd]") {
+  const std::string path = test::source_path("scenarios/validation/gsd_rates.toml");
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.information=[0.5, 0.9]"}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.efficacy=\"nonsense\""}}),
+                  ScenarioError);
+  // Count level: a stage must fill whole blocks of 2 (0.3 x 276 = 83 patients).
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.information=[0.3, 1.0]"}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.analysis.test=\"fisher\""}}), ScenarioError);
+}

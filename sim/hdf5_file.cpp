@@ -223,6 +223,13 @@ void write_file(const std::string& path, RunSummary summary) {
     }
     write_matrix(g, "reject_per_look", reject);
     write_matrix(g, "futility_per_look", futility);
+    if (!first.look_patients.empty()) {
+      // The design's looks and boundaries (the same at every grid point).
+      H5::Group looks = g.createGroup("looks");
+      write_vector(looks, "patients", first.look_patients);
+      write_vector(looks, "efficacy_z", first.efficacy_z);
+      write_vector(looks, "futility_z", first.futility_z);
+    }
     H5::Group arms = g.createGroup("arms");
     for (std::size_t a = 0; a < first.arms.size(); ++a) {
       H5::Group ag = arms.createGroup(first.arms[a].name);
@@ -354,6 +361,12 @@ RunSummary read_results(const std::string& path) {
         d.sample_size = read_attr<H5::Group, int>(g, "sample_size", H5::PredType::NATIVE_INT);
         if (pt < reject.size()) d.reject_per_look = reject[pt];
         if (pt < futility.size()) d.futility_per_look = futility[pt];
+        if (g.nameExists("looks")) {
+          const H5::Group looks = g.openGroup("looks");
+          d.look_patients = read_vector(looks, "patients");
+          d.efficacy_z = read_vector(looks, "efficacy_z");
+          d.futility_z = read_vector(looks, "futility_z");
+        }
         for (const auto& hypothesis_name : hypothesis_names) {
           const H5::Group hg = hypotheses.openGroup(hypothesis_name);
           HypothesisSummary h;

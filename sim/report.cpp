@@ -34,6 +34,19 @@ void print_design(std::ostream& out, const DesignSummary& d) {
       << (d.sided == 2 ? " two-sided" : " one-sided") << "\n";
   out << "  " << pad("Power (reject for " + d.treatment_arm + ")", 34)
       << fmt("%.4f ± %.4f", d.power.value, d.power.mcse) << "\n";
+  if (!d.look_patients.empty()) {
+    out << "  " << pad("Looks", 10) << pad("patients", 10) << pad("efficacy z", 12)
+        << pad("futility z", 12) << pad("P(reject here)", 16) << "P(stop for futility here)\n";
+    for (std::size_t k = 0; k < d.look_patients.size(); ++k)
+      out << "  " << pad(fmt("%.0f", k + 1.0), 10) << pad(fmt("%.0f", d.look_patients[k]), 10)
+          << pad(std::isfinite(d.efficacy_z[k]) ? fmt("%.4f", d.efficacy_z[k]) : "-", 12)
+          << pad(std::isfinite(d.futility_z[k]) ? fmt("%.4f", d.futility_z[k]) : "-", 12)
+          << pad(fmt("%.4f", d.reject_per_look[k]), 16) << fmt("%.4f", d.futility_per_look[k])
+          << "\n";
+    out << "  " << pad("Expected patients enrolled", 34)
+        << fmt("%.1f ± %.1f", d.expected_n.value, d.expected_n.mcse)
+        << fmt(" of %.0f", d.sample_size) << "\n";
+  }
   if (d.hypotheses.size() > 1) {
     out << "  Hypotheses (" << d.multiplicity << "):\n";
     for (const auto& h : d.hypotheses)

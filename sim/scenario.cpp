@@ -516,8 +516,10 @@ void read_looks(Reader& r, const toml::table& t, const std::string& path, Design
   }
   for (const auto& f : *fractions)
     request.information.push_back(f.value<double>().value_or(-1.0));
-  request.alpha = d.analysis.alpha;
-  request.sided = d.analysis.sided;
+  // Only rejections favouring treatment count (as for fixed designs), so the
+  // upper bounds are those of a one-sided design at alpha / sided.
+  request.alpha = d.analysis.alpha / d.analysis.sided;
+  request.sided = 1;
   try {
     request.efficacy = parse_spending(r.string(t, "efficacy", path, {}).value_or("obf"));
     if (const toml::node* fz = r.find(t, "futility_z", path, false)) {
@@ -537,7 +539,7 @@ void read_looks(Reader& r, const toml::table& t, const std::string& path, Design
       request.binding = b->value<bool>().value_or(false);
     d.boundaries = compute_boundaries(request);
   } catch (const BoundaryError& e) {
-    r.problem(t.source(), path, "", e.what());
+    r.problem(info->source(), path, "", e.what());
     return;
   }
   for (const double f : request.information)
@@ -546,9 +548,10 @@ void read_looks(Reader& r, const toml::table& t, const std::string& path, Design
     if (d.look_n[k] <= d.look_n[k - 1] || d.look_n[0] < 2)
       r.problem(*info, path + ".information", "looks must fall on distinct patient counts");
   if (d.analysis.test != TestKind::pooled_z && d.analysis.test != TestKind::unpooled_z)
-    r.problem(t.source(), path, "", "group-sequential looks need test = pooled_z or unpooled_z");
+    r.problem(info->source(), path, "",
+              "group-sequential looks need test = pooled_z or unpooled_z");
   if (d.analysis.hypotheses.size() > 1)
-    r.problem(t.source(), path, "", "group-sequential looks test one hypothesis");
+    r.problem(info->source(), path, "", "group-sequential looks test one hypothesis");
   if (d.simulation == Simulation::counts &&
       d.randomisation.method == RandomisationMethod::permuted_blocks)
     for (std::size_t k = 0; k < d.look_n.size(); ++k)

@@ -111,3 +111,27 @@ TEST_CASE("Looks are validated", "[gsd]") {
                   ScenarioError);
   CHECK_THROWS_AS(load_scenario(path, {{"designs.main.analysis.test=\"fisher\""}}), ScenarioError);
 }
+
+TEST_CASE("The follow-up with two interims stops early and keeps its type I error", "[gsd]") {
+  const std::string path = test::source_path("scenarios/followup-gsd.toml");
+  RunOptions options;
+  options.replicates = 8000;
+  options.seed = 360;
+  auto design = [](const RunSummary& s) {
+    for (const auto& d : s.points.at(0).designs)
+      if (d.name == "followup_gsd") return d;
+    throw std::runtime_error("no followup_gsd design");
+  };
+  const DesignSummary d = design(run(load_scenario(path), options));
+  REQUIRE(d.look_patients == std::vector<double>{120, 240, 360});
+  CHECK(d.power.value > 0.9);
+  CHECK(d.expected_n.value < 300); // most trials stop at the second look
+  double total = 0.0;
+  for (double p : d.reject_per_look)
+    total += p;
+  CHECK(total == Approx(d.power.value).margin(1e-12));
+  // Naive estimate after early stopping is biased upwards (a known effect).
+  CHECK(d.bias.value > 2 * d.bias.mcse);
+  const DesignSummary null = design(run(load_scenario(path, {}, true), options));
+  CHECK(null.power.value <= 0.025 + 3 * null.power.mcse);
+}

@@ -68,6 +68,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     imbalance_[i].add(r.imbalance[i]);
   family_wise_error_.add(false_rejection ? 1.0 : 0.0);
   enrolled_.add(r.enrolled);
+  duration_.add(r.duration_months);
   screened_.add(r.screened);
   screened_per_enrolled_.add(r.screened, r.enrolled);
   for (int l = 0; l < kPhenotypes; ++l) {
@@ -167,6 +168,13 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     d.imbalance[i] = imbalance_[i].estimate();
   d.family_wise_error = family_wise_error_.estimate();
   d.expected_n = enrolled_.estimate();
+  {
+    // SE of a normal-theory SD: sd / sqrt(2 (m - 1)).
+    const double sd = enrolled_.sd();
+    const auto m = static_cast<double>(enrolled_.count());
+    d.final_n_sd = {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
+  }
+  d.expected_duration_months = duration_.estimate();
   for (std::size_t k = 0; k < design_.look_n.size(); ++k) {
     d.look_patients.push_back(design_.look_n[k]);
     d.efficacy_z.push_back(design_.boundaries.efficacy_z[k]);

@@ -45,8 +45,12 @@ void print_design(std::ostream& out, const DesignSummary& d) {
           << "\n";
     out << "  " << pad("Expected patients enrolled", 34)
         << fmt("%.1f ± %.1f", d.expected_n.value, d.expected_n.mcse)
-        << fmt(" of %.0f", d.sample_size) << "\n";
+        << fmt(" of %.0f", d.sample_size) << fmt(" (SD %.1f)", d.final_n_sd.value) << "\n";
   }
+  if (std::isfinite(d.expected_duration_months.value))
+    out << "  " << pad("Expected duration (months)", 34)
+        << fmt("%.2f ± %.2f", d.expected_duration_months.value, d.expected_duration_months.mcse)
+        << "   (to the last patient's day-9 outcome)\n";
   if (d.hypotheses.size() > 1) {
     out << "  Hypotheses (" << d.multiplicity << "):\n";
     for (const auto& h : d.hypotheses)

@@ -769,6 +769,16 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   }
   if (const toml::table* lt = r.table(t, "looks", path, false))
     read_looks(r, *lt, path + ".looks", d);
+  if (const toml::table* at = r.table(t, "accrual", path, false)) {
+    const std::string ap = path + ".accrual";
+    d.has_accrual = true;
+    r.number_into(d.patients_per_month, *at, "patients_per_month", ap, positive);
+    r.number_into(d.ramp_up_months, *at, "ramp_up_months", ap, non_negative, false);
+    r.number_into(d.endpoint_delay_days, *at, "endpoint_delay_days", ap, non_negative, false);
+    if (d.simulation == Simulation::counts)
+      r.problem(at->source(), ap, "",
+                "accrual and the endpoint delay need simulation = \"patients\"");
+  }
   {
     const boost::math::normal standard_normal;
     const double one_sided_alpha = d.analysis.alpha / d.analysis.sided;

@@ -5,8 +5,11 @@
 #include "sepsim/multiplicity.hpp"
 #include "sepsim/randomisation.hpp"
 
+#include <boost/random/exponential_distribution.hpp>
+
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace sepsim {
 
@@ -150,6 +153,31 @@ double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& d
   return worst;
 }
 
+namespace {
+
+// Enrolment times of a Poisson process whose rate ramps up linearly to
+// patients_per_month over ramp_up_months: the cumulative intensity is
+// R t^2 / (2a) before a and R (t - a/2) after, inverted at sums of unit
+// exponential draws.
+class Accrual {
+public:
+  Accrual(const Design& design, Stream stream)
+      : rate_(design.patients_per_month), ramp_(design.ramp_up_months), stream_(std::move(stream)) {
+  }
+  double next() {
+    hazard_ += boost::random::exponential_distribution<double>()(stream_);
+    if (ramp_ > 0.0 && hazard_ < rate_ * ramp_ / 2.0)
+      return std::sqrt(2.0 * ramp_ * hazard_ / rate_);
+    return hazard_ / rate_ + ramp_ / 2.0;
+  }
+
+private:
+  double rate_, ramp_, hazard_ = 0.0;
+  Stream stream_;
+};
+
+} // namespace
+
 double interim_z(const Design& design, const ReplicateResult& r) {
   const Hypothesis& hyp = design.analysis.hypotheses.front();
   TwoArmCounts c;
@@ -246,6 +274,11 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   ReplicateResult r;
   std::uint32_t patient = 0;
   std::size_t look = 0;
+  Accrual accrual(design, Stream({id.seed, Purpose::accrual, id.grid_point, id.replicate,
+                                  static_cast<std::uint32_t>(design_index)}));
+  const double delay_months = design.endpoint_delay_days / (365.25 / 12.0);
+  double enrolled_at = 0.0, last_enrolled_at = 0.0;
+  std::optional<double> stop_time;
   while (r.enrolled < static_cast<std::uint32_t>(design.sample_size)) {
     if (patient >= max_screened)
       throw EnrolmentError("design " + design.name + ": screened " + std::to_string(patient) +
@@ -260,6 +293,13 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
                                     r.enrolled_label_phenotype[screened.label][2] >=
                                 static_cast<std::uint32_t>(design.quota[screened.label]))
       continue;
+    // Accrual: this patient's enrolment time; after a stopping decision only
+    // the patients already enrolled by then (the pipeline) are followed up.
+    if (design.has_accrual) {
+      enrolled_at = accrual.next();
+      if (stop_time && enrolled_at > *stop_time) break;
+      last_enrolled_at = enrolled_at;
+    }
     ++r.enrolled;
     ++r.enrolled_label_phenotype[screened.label][screened.phenotype];
 
@@ -305,10 +345,16 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
               .response;
     // Interim (and final) looks of a group-sequential design, once the look's
     // patients are in (outcomes observed without delay).
-    if (design.has_looks() && r.enrolled == static_cast<std::uint32_t>(design.look_n[look]) &&
-        interim_decision(design, look++, r))
-      break;
+    if (!stop_time && design.has_looks() &&
+        r.enrolled == static_cast<std::uint32_t>(design.look_n[look]) &&
+        interim_decision(design, look++, r)) {
+      if (!design.has_accrual) break;
+      // The look happens when this patient's outcome is known; patients
+      // enrolled meanwhile are followed to the end (overrunning).
+      stop_time = enrolled_at + delay_months;
+    }
   }
+  if (design.has_accrual) r.duration_months = last_enrolled_at + delay_months;
   r.screened = patient;
   r.imbalance[2] = r.imbalance[3] = std::nan("");
   if (covariates) {

@@ -135,3 +135,42 @@ TEST_CASE("The follow-up with two interims stops early and keeps its type I erro
   const DesignSummary null = design(run(load_scenario(path, {}, true), options));
   CHECK(null.power.value <= 0.025 + 3 * null.power.mcse);
 }
+
+TEST_CASE("Accrual: duration and overrunning pipeline patients", "[gsd][accrual]") {
+  const std::string path = test::source_path("scenarios/followup-gsd.toml");
+  RunOptions options;
+  options.replicates = 4000;
+  options.seed = 9;
+  auto design = [](const RunSummary& s, const std::string& name) {
+    for (const auto& d : s.points.at(0).designs)
+      if (d.name == name) return d;
+    throw std::runtime_error("no design " + name);
+  };
+  // A fixed design: the last of N patients enrols at Lambda^-1(Gamma(N, 1));
+  // past the ramp-up Lambda^-1 is linear, so E[duration] = N / R + a / 2 + delay.
+  const DesignSummary fixed =
+      design(run(load_scenario(path, {{"designs.immunosep.accrual={ patients_per_month = 15.0, "
+                                       "ramp_up_months = 6.0 }"}}),
+                 options),
+             "immunosep");
+  const double expected = 276.0 / 15.0 + 3.0 + 9.0 / (365.25 / 12.0);
+  INFO("duration " << fixed.expected_duration_months.value << " ± "
+                   << fixed.expected_duration_months.mcse << ", expected " << expected);
+  CHECK(std::abs(fixed.expected_duration_months.value - expected) <
+        4 * fixed.expected_duration_months.mcse);
+
+  // The same group-sequential design with and without accrual: the same
+  // interim decisions (same patients), more patients (the pipeline) with it.
+  const DesignSummary with = design(run(load_scenario(path), options), "followup_gsd");
+  const DesignSummary without = design(
+      run(load_scenario(path, {{"designs.followup_gsd.accrual.endpoint_delay_days=0.0"}}), options),
+      "followup_gsd");
+  CHECK(with.reject_per_look == without.reject_per_look);
+  CHECK(with.futility_per_look == without.futility_per_look);
+  // About R x delay = 15 x 0.3 = 4.4 pipeline patients per early stop.
+  const double early = with.reject_per_look[0] + with.reject_per_look[1] +
+                       with.futility_per_look[0] + with.futility_per_look[1];
+  CHECK(with.expected_n.value - without.expected_n.value == Approx(4.4 * early).margin(1.0));
+  CHECK(std::isnan(
+      design(run(load_scenario(path), options), "immunosep").expected_duration_months.value));
+}

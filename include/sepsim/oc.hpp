@@ -63,6 +63,9 @@ struct DesignSummary {
   Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
   std::array<Estimate, kPhenotypes> enrolled_by_label{}, enrolled_by_phenotype{}, label_purity{};
   Estimate screened, screened_per_enrolled;
+  // Final number enrolled (its spread: group-sequential stops and pipelines)
+  // and, with an accrual model, the duration to the last outcome.
+  Estimate final_n_sd, expected_duration_months;
   std::vector<ArmSummary> arms;
   std::vector<HypothesisSummary> hypotheses; // the first is the primary (copied above)
   // Achieved imbalance (patients): overall, within label, SOFA >= 10, site.
@@ -130,6 +133,8 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
   }
   f("screened", d.screened);
   f("screened_per_enrolled", d.screened_per_enrolled);
+  f("final_n_sd", d.final_n_sd);
+  f("expected_duration_months", d.expected_duration_months);
   f("any_rejection", d.any_rejection);
   f("imbalance/overall", d.imbalance[0]);
   f("imbalance/within_label", d.imbalance[1]);
@@ -210,7 +215,7 @@ private:
   };
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
-  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_;
+  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_;
   std::array<MeanAccumulator, 4> imbalance_;
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
   RatioAccumulator screened_per_enrolled_;

@@ -13,6 +13,7 @@ enum class Purpose : std::uint32_t {
   patient_outcomes = 2,  // covariates and the shared noise of the potential outcomes
   randomisation = 3,     // arm assignment of design d
   arm_counts = 4,        // count-level simulation of design d
+  accrual = 5,           // enrolment times of design d
 };
 
 struct StreamId {

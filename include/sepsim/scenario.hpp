@@ -192,6 +192,11 @@ struct Design {
   // Group-sequential looks ([designs.NAME.looks]): enrolled patients at each
   // look (the last is sample_size) and the boundaries on the primary z.
   std::vector<int> look_n;
+  // Accrual ([designs.NAME.accrual]): enrolment as a Poisson process of
+  // `patients_per_month`, ramping up linearly over `ramp_up_months` as sites
+  // open; each outcome is known `endpoint_delay_days` after enrolment.
+  bool has_accrual = false;
+  double patients_per_month = 0, ramp_up_months = 0, endpoint_delay_days = 9;
   Boundaries boundaries;
   bool has_looks() const { return look_n.size() > 1; }
   std::array<bool, kPhenotypes> eligible_label{};

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace sepsim {
@@ -63,6 +64,7 @@ struct ReplicateResult {
   // Group-sequential designs: the look at which the trial ended (0-based) and
   // why (efficacy, futility, or neither at the last look).
   std::uint8_t stop_look = 0;
+  double duration_months = std::numeric_limits<double>::quiet_NaN(); // with accrual
   bool efficacy_stop = false, futility_stop = false;
 };
 

@@ -769,6 +769,29 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   }
   if (const toml::table* lt = r.table(t, "looks", path, false))
     read_looks(r, *lt, path + ".looks", d);
+  if (const toml::table* st = r.table(t, "reestimation", path, false)) {
+    const std::string sp = path + ".reestimation";
+    d.has_reestimation = true;
+    double fraction = 0.5;
+    r.number_into(fraction, *st, "interim_fraction", sp, [](double v) {
+      return (v > 0.0 && v < 1.0) ? std::string() : "must lie strictly between 0 and 1";
+    });
+    d.interim_patients = static_cast<int>(std::lround(fraction * d.sample_size));
+    if (auto m = r.integer(*st, "max_sample_size", sp, positive_integer)) {
+      d.max_sample_size = static_cast<int>(*m);
+      if (d.max_sample_size < d.sample_size)
+        r.problem(st->get("max_sample_size")->source(), sp + ".max_sample_size", std::to_string(*m),
+                  "must be at least sample_size");
+    }
+    r.number_into(d.cp_min, *st, "cp_min", sp, probability, false);
+    r.number_into(d.target_cp, *st, "target_cp", sp, probability, false);
+    if (d.has_looks() || d.simulation == Simulation::counts ||
+        (d.analysis.test != TestKind::pooled_z && d.analysis.test != TestKind::unpooled_z) ||
+        d.analysis.hypotheses.size() > 1)
+      r.problem(st->source(), sp, "",
+                "re-estimation needs a single pooled_z or unpooled_z hypothesis at the patient "
+                "level, without looks");
+  }
   if (const toml::table* at = r.table(t, "accrual", path, false)) {
     const std::string ap = path + ".accrual";
     d.has_accrual = true;

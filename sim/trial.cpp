@@ -5,6 +5,7 @@
 #include "sepsim/multiplicity.hpp"
 #include "sepsim/randomisation.hpp"
 
+#include <boost/math/distributions/normal.hpp>
 #include <boost/random/exponential_distribution.hpp>
 
 #include <algorithm>
@@ -178,7 +179,7 @@ private:
 
 } // namespace
 
-double interim_z(const Design& design, const ReplicateResult& r) {
+TwoArmCounts primary_counts(const Design& design, const ReplicateResult& r) {
   const Hypothesis& hyp = design.analysis.hypotheses.front();
   TwoArmCounts c;
   for (int l = 0; l < kPhenotypes; ++l) {
@@ -188,7 +189,33 @@ double interim_z(const Design& design, const ReplicateResult& r) {
     c.x_control += static_cast<int>(r.arms[hyp.control_arm].responders_by_label[l]);
     c.n_control += static_cast<int>(r.arms[hyp.control_arm].n_by_label[l]);
   }
+  return c;
+}
+
+double interim_z(const Design& design, const ReplicateResult& r) {
+  const TwoArmCounts c = primary_counts(design, r);
   return design.analysis.test == TestKind::unpooled_z ? unpooled_z(c) : pooled_z(c);
+}
+
+std::uint32_t reestimated_sample_size(const Design& design, double z1) {
+  // Conditional power of the combination test under the observed effect
+  // theta = z1 / sqrt(n1) (per patient): stage 2 of n2 patients gives
+  // Z2 ~ N(theta sqrt(n2), 1) and CP = P(w1 z1 + w2 Z2 >= c).
+  const double n1 = design.interim_patients;
+  const double planned = design.sample_size - n1;
+  const double w1 = std::sqrt(n1 / design.sample_size), w2 = std::sqrt(1.0 - w1 * w1);
+  const double theta = z1 / std::sqrt(n1);
+  const double needed = (design.analysis.critical_z - w1 * z1) / w2;
+  const boost::math::normal standard_normal;
+  const double cp = boost::math::cdf(
+      boost::math::complement(standard_normal, needed - theta * std::sqrt(planned)));
+  const auto keep = static_cast<std::uint32_t>(design.sample_size);
+  if (theta <= 0.0 || cp < design.cp_min || cp >= design.target_cp) return keep;
+  const double root =
+      (needed - boost::math::quantile(boost::math::complement(standard_normal, design.target_cp))) /
+      theta;
+  const double n2 = std::min(std::ceil(root * root), double(design.max_sample_size) - n1);
+  return std::max(keep, static_cast<std::uint32_t>(n1 + n2));
 }
 
 // rpact's rule: efficacy if z >= c_k; futility stop if z <= f_k (inclusive).
@@ -244,8 +271,8 @@ void analyse_replicate(const Scenario& scenario, const Design& design, Replicate
   const HypothesisFlags reject = reject_family(analysis, analysis.alpha / analysis.sided, p, z);
   for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h)
     r.hypotheses[h].reject = analysis.multiplicity == Multiplicity::none ? single[h] : reject[h];
-  // Group-sequential: the boundaries decided, look by look.
-  if (design.has_looks()) r.hypotheses[0].reject = r.efficacy_stop;
+  // Group-sequential boundaries, or the re-estimation's combination test, decided.
+  if (design.has_looks() || design.has_reestimation) r.hypotheses[0].reject = r.efficacy_stop;
 }
 
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
@@ -257,7 +284,8 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
                         Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate,
                                 static_cast<std::uint32_t>(design_index)}));
   const auto max_screened =
-      static_cast<std::uint64_t>(design.sample_size) * kMaxScreenedPerEnrolled;
+      static_cast<std::uint64_t>(std::max(design.sample_size, design.max_sample_size)) *
+      kMaxScreenedPerEnrolled;
 
   // Patient records only when the analysis needs them; the buffer is reused.
   const bool keep_records = needs_patient_records(design.analysis.test);
@@ -279,7 +307,10 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   const double delay_months = design.endpoint_delay_days / (365.25 / 12.0);
   double enrolled_at = 0.0, last_enrolled_at = 0.0;
   std::optional<double> stop_time;
-  while (r.enrolled < static_cast<std::uint32_t>(design.sample_size)) {
+  // Sample-size re-estimation may raise the target at its interim.
+  auto target = static_cast<std::uint32_t>(design.sample_size);
+  std::optional<std::pair<double, TwoArmCounts>> stage1; // z and counts at the interim
+  while (r.enrolled < target) {
     if (patient >= max_screened)
       throw EnrolmentError("design " + design.name + ": screened " + std::to_string(patient) +
                            " patients without enrolling " + std::to_string(design.sample_size) +
@@ -345,6 +376,12 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
               .response;
     // Interim (and final) looks of a group-sequential design, once the look's
     // patients are in (outcomes observed without delay).
+    if (design.has_reestimation &&
+        r.enrolled == static_cast<std::uint32_t>(design.interim_patients)) {
+      stage1.emplace(interim_z(design, r), primary_counts(design, r));
+      target = reestimated_sample_size(design, stage1->first);
+      r.increased = target > static_cast<std::uint32_t>(design.sample_size);
+    }
     if (!stop_time && design.has_looks() &&
         r.enrolled == static_cast<std::uint32_t>(design.look_n[look]) &&
         interim_decision(design, look++, r)) {
@@ -355,6 +392,19 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     }
   }
   if (design.has_accrual) r.duration_months = last_enrolled_at + delay_months;
+  if (stage1) {
+    // Inverse-normal combination with the planned weights (Cui-Hung-Wang).
+    const TwoArmCounts all = primary_counts(design, r);
+    const TwoArmCounts& first = stage1->second;
+    const TwoArmCounts second{all.x_treatment - first.x_treatment,
+                              all.n_treatment - first.n_treatment, all.x_control - first.x_control,
+                              all.n_control - first.n_control};
+    const double w1 = std::sqrt(double(design.interim_patients) / design.sample_size);
+    const double w2 = std::sqrt(1.0 - w1 * w1);
+    const double z2 =
+        design.analysis.test == TestKind::unpooled_z ? unpooled_z(second) : pooled_z(second);
+    r.efficacy_stop = w1 * stage1->first + w2 * z2 >= design.analysis.critical_z;
+  }
   r.screened = patient;
   r.imbalance[2] = r.imbalance[3] = std::nan("");
   if (covariates) {

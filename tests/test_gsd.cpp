@@ -174,3 +174,46 @@ TEST_CASE("Accrual: duration and overrunning pipeline patients", "[gsd][accrual]
   CHECK(std::isnan(
       design(run(load_scenario(path), options), "immunosep").expected_duration_months.value));
 }
+
+TEST_CASE("Sample-size re-estimation keeps the type I error and raises power", "[gsd][ssr]") {
+  const std::vector<Override> ssr = {
+      {"designs.immunosep.sample_size=200"},
+      {"designs.immunosep.reestimation={ interim_fraction = 0.5, max_sample_size = 552, "
+       "cp_min = 0.36, target_cp = 0.9 }"}};
+  const Scenario s = load_default_scenario(ssr);
+  const Design& d = s.designs.front();
+  REQUIRE(d.has_reestimation);
+  REQUIRE(d.interim_patients == 100);
+
+  // Promising zone: the new size gives conditional power 0.9 (to the ceiling).
+  const double w1 = std::sqrt(0.5), w2 = std::sqrt(0.5);
+  auto conditional_power = [&](double z1, double n2) {
+    const double theta = z1 / std::sqrt(100.0);
+    return 1.0 - 0.5 * std::erfc(-((d.analysis.critical_z - w1 * z1) / w2 - theta * std::sqrt(n2)) /
+                                 std::sqrt(2.0));
+  };
+  const double promising = 1.3; // CP at the planned 100 more patients ~0.5
+  REQUIRE(conditional_power(promising, 100) > 0.36);
+  REQUIRE(conditional_power(promising, 100) < 0.9);
+  const std::uint32_t n = reestimated_sample_size(d, promising);
+  CHECK(n > 200);
+  CHECK(n <= 552);
+  if (n < 552) CHECK(conditional_power(promising, n - 100.0) >= 0.9 - 1e-9);
+  CHECK(reestimated_sample_size(d, 3.0) == 200);  // already likely to win
+  CHECK(reestimated_sample_size(d, 0.2) == 200);  // unpromising
+  CHECK(reestimated_sample_size(d, -1.0) == 200); // wrong direction
+
+  RunOptions options;
+  options.replicates = 20000;
+  options.seed = 552;
+  const DesignSummary adaptive = test::only_design(run(s, options));
+  const DesignSummary fixed = test::only_design(
+      run(load_default_scenario({{"designs.immunosep.sample_size=200"}}), options));
+  CHECK(adaptive.power.value > fixed.power.value + 4 * adaptive.power.mcse);
+  CHECK(adaptive.expected_n.value > 200);
+  CHECK(adaptive.expected_n.value < 552);
+  CHECK(adaptive.final_n_sd.value > 0);
+  const DesignSummary null = test::only_design(run(load_default_scenario(ssr, true), options));
+  INFO("type I " << null.power.value << " ± " << null.power.mcse);
+  CHECK(null.power.value <= 0.025 + 3 * null.power.mcse);
+}

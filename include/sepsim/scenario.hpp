@@ -195,6 +195,14 @@ struct Design {
   // Accrual ([designs.NAME.accrual]): enrolment as a Poisson process of
   // `patients_per_month`, ramping up linearly over `ramp_up_months` as sites
   // open; each outcome is known `endpoint_delay_days` after enrolment.
+  // Sample-size re-estimation ([designs.NAME.reestimation]): at the interim
+  // (interim_patients), if conditional power under the observed effect lies in
+  // [cp_min, target_cp), stage 2 grows to reach target_cp (at most
+  // max_sample_size); the final test is the inverse-normal combination with
+  // the planned (Cui-Hung-Wang) weights, so the type I error holds.
+  bool has_reestimation = false;
+  int interim_patients = 0, max_sample_size = 0;
+  double cp_min = 0.36, target_cp = 0.9;
   bool has_accrual = false;
   double patients_per_month = 0, ramp_up_months = 0, endpoint_delay_days = 9;
   Boundaries boundaries;

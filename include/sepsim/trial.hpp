@@ -64,6 +64,7 @@ struct ReplicateResult {
   // Group-sequential designs: the look at which the trial ended (0-based) and
   // why (efficacy, futility, or neither at the last look).
   std::uint8_t stop_look = 0;
+  bool increased = false; // sample-size re-estimation raised the sample size
   double duration_months = std::numeric_limits<double>::quiet_NaN(); // with accrual
   bool efficacy_stop = false, futility_stop = false;
 };
@@ -95,8 +96,13 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
 // max over arms of |counts[a] - total * share[a]|.
 double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& design);
 
-// The primary hypothesis's z on the counts so far (interim analyses).
+// The primary hypothesis's counts and z so far (interim analyses).
+TwoArmCounts primary_counts(const Design& design, const ReplicateResult& r);
 double interim_z(const Design& design, const ReplicateResult& r);
+
+// Sample size after re-estimation at the interim with stage-1 z (promising
+// zone: raised only when cp_min <= conditional power < target_cp).
+std::uint32_t reestimated_sample_size(const Design& design, double z1);
 
 // At look k: records an efficacy or futility stop; true when the trial stops.
 bool interim_decision(const Design& design, std::size_t k, ReplicateResult& r);

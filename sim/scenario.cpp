@@ -507,15 +507,21 @@ void read_randomisation(Reader& r, const toml::table& t, const std::string& path
 // futility binds. The boundaries are computed here, once.
 void read_looks(Reader& r, const toml::table& t, const std::string& path, Design& d) {
   BoundaryRequest request;
-  const toml::node* info = r.find(t, "information", path, true);
+  // Looks by information fraction, or by the number of evaluable patients.
+  const bool by_patients = t.contains("patients");
+  const toml::node* info = r.find(t, by_patients ? "patients" : "information", path, true);
   if (info == nullptr) return;
   const toml::array* fractions = info->as_array();
   if (fractions == nullptr || fractions->size() < 2) {
-    r.problem(*info, path + ".information", "must list at least two fractions, the last 1");
+    r.problem(*info, path + (by_patients ? ".patients" : ".information"),
+              by_patients ? "must list at least two patient counts, the last sample_size"
+                          : "must list at least two fractions, the last 1");
     return;
   }
   for (const auto& f : *fractions)
-    request.information.push_back(f.value<double>().value_or(-1.0));
+    request.information.push_back(f.value<double>().value_or(-1.0) /
+                                  (by_patients ? d.sample_size : 1.0));
+  r.number_into(d.futility_cp, t, "futility_conditional_power", path, probability, false);
   // Only rejections favouring treatment count (as for fixed designs), so the
   // upper bounds are those of a one-sided design at alpha / sided.
   request.alpha = d.analysis.alpha / d.analysis.sided;

@@ -230,6 +230,19 @@ bool interim_decision(const Design& design, std::size_t k, ReplicateResult& r) {
     r.futility_stop = true;
     return true;
   }
+  if (k + 1 < design.look_n.size() && design.futility_cp > 0.0) {
+    // Conditional power at the final bound under the current trend: the
+    // score moves on by theta (1 - t) with variance 1 - t, theta = z / sqrt(t).
+    const double t = double(design.look_n[k]) / design.sample_size;
+    const double theta = z / std::sqrt(t);
+    const double needed =
+        design.boundaries.efficacy_z.back() - z * std::sqrt(t) - theta * (1.0 - t);
+    const double cp = 0.5 * std::erfc(needed / std::sqrt(1.0 - t) / std::sqrt(2.0));
+    if (cp < design.futility_cp) {
+      r.futility_stop = true;
+      return true;
+    }
+  }
   return false;
 }
 

@@ -217,3 +217,32 @@ TEST_CASE("Sample-size re-estimation keeps the type I error and raises power", "
   INFO("type I " << null.power.value << " ± " << null.power.mcse);
   CHECK(null.power.value <= 0.025 + 3 * null.power.mcse);
 }
+
+TEST_CASE("Looks by patient count and conditional-power futility", "[gsd]") {
+  const std::string path = test::source_path("scenarios/validation/gsd_rates.toml");
+  RunOptions options;
+  options.replicates = 20000;
+  options.seed = 3;
+  const DesignSummary by_fraction = test::only_design(run(load_scenario(path), options));
+  const DesignSummary by_patients = test::only_design(
+      run(load_scenario(path,
+                        {{"designs.main.looks={ patients = [92, 184, 276], efficacy = \"obf\" }"}}),
+          options));
+  CHECK(by_patients.look_patients == by_fraction.look_patients);
+  CHECK(by_patients.reject_per_look == by_fraction.reject_per_look);
+  CHECK_THROWS_AS(
+      load_scenario(path,
+                    {{"designs.main.looks={ patients = [92, 184, 270], efficacy = \"obf\" }"}}),
+      ScenarioError); // the last look must be the sample size
+
+  // Under the null, a trend-based conditional power below 0.2 stops most
+  // trials at the first look; non-binding, it can only lower the type I error.
+  const std::vector<Override> cp = {{"designs.main.looks.futility_conditional_power=0.2"},
+                                    {"treatments.active.response.all=0.179"}};
+  const DesignSummary null = test::only_design(run(load_scenario(path, cp), options));
+  CHECK(null.futility_per_look[0] > 0.5);
+  CHECK(null.power.value <= 0.024746 + 3 * null.power.mcse);
+  const DesignSummary alternative = test::only_design(
+      run(load_scenario(path, {{"designs.main.looks.futility_conditional_power=0.2"}}), options));
+  CHECK(alternative.expected_n.value < by_fraction.expected_n.value);
+}

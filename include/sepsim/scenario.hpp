@@ -206,6 +206,9 @@ struct Design {
   bool has_accrual = false;
   double patients_per_month = 0, ramp_up_months = 0, endpoint_delay_days = 9;
   Boundaries boundaries;
+  // Optional conditional-power futility (non-binding): stop at an interim when
+  // the power to win at the end, under the effect seen so far, is below this.
+  double futility_cp = 0.0;
   bool has_looks() const { return look_n.size() > 1; }
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;

@@ -801,8 +801,35 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   if (const toml::table* at = r.table(t, "accrual", path, false)) {
     const std::string ap = path + ".accrual";
     d.has_accrual = true;
-    r.number_into(d.patients_per_month, *at, "patients_per_month", ap, positive);
+    // patients_per_month = 15.0, or piecewise: [5.0, 10.0, 15.0] with
+    // from_month = [0.0, 3.0, 6.0].
+    if (const toml::node* rates = r.find(*at, "patients_per_month", ap, true)) {
+      if (const toml::array* a = rates->as_array()) {
+        for (const auto& v : *a)
+          d.accrual_rates.push_back(v.value<double>().value_or(-1.0));
+        if (const toml::node* from = r.find(*at, "from_month", ap, true))
+          if (const toml::array* f = from->as_array())
+            for (const auto& v : *f)
+              d.accrual_from_month.push_back(v.value<double>().value_or(-1.0));
+      } else {
+        d.accrual_rates = {rates->value<double>().value_or(-1.0)};
+        d.accrual_from_month = {0.0};
+      }
+      bool ok = !d.accrual_rates.empty() && d.accrual_rates.size() == d.accrual_from_month.size() &&
+                d.accrual_from_month.front() == 0.0;
+      for (std::size_t i = 0; ok && i < d.accrual_rates.size(); ++i)
+        ok = d.accrual_rates[i] > 0.0 &&
+             (i == 0 || d.accrual_from_month[i] > d.accrual_from_month[i - 1]);
+      if (!ok)
+        r.problem(*rates, ap + ".patients_per_month",
+                  "must be a positive rate, or positive rates with from_month = [0, ...] "
+                  "increasing, one start per rate");
+      d.patients_per_month = d.accrual_rates.empty() ? 0.0 : d.accrual_rates.back();
+    }
     r.number_into(d.ramp_up_months, *at, "ramp_up_months", ap, non_negative, false);
+    if (d.ramp_up_months > 0.0 && d.accrual_rates.size() > 1)
+      r.problem(at->source(), ap + ".ramp_up_months", "",
+                "give a ramp-up or piecewise rates, not both");
     r.number_into(d.endpoint_delay_days, *at, "endpoint_delay_days", ap, non_negative, false);
     if (d.simulation == Simulation::counts)
       r.problem(at->source(), ap, "",

@@ -163,16 +163,31 @@ namespace {
 class Accrual {
 public:
   Accrual(const Design& design, Stream stream)
-      : rate_(design.patients_per_month), ramp_(design.ramp_up_months), stream_(std::move(stream)) {
-  }
+      : design_(design), rate_(design.patients_per_month), ramp_(design.ramp_up_months),
+        stream_(std::move(stream)) {}
   double next() {
     hazard_ += boost::random::exponential_distribution<double>()(stream_);
+    if (design_.accrual_rates.size() > 1) return piecewise();
     if (ramp_ > 0.0 && hazard_ < rate_ * ramp_ / 2.0)
       return std::sqrt(2.0 * ramp_ * hazard_ / rate_);
     return hazard_ / rate_ + ramp_ / 2.0;
   }
 
 private:
+  // Piecewise-constant rates: walk the pieces' cumulative intensity.
+  double piecewise() const {
+    const auto& rates = design_.accrual_rates;
+    const auto& from = design_.accrual_from_month;
+    double cumulative = 0.0;
+    for (std::size_t i = 0; i + 1 < rates.size(); ++i) {
+      const double piece = rates[i] * (from[i + 1] - from[i]);
+      if (hazard_ < cumulative + piece) return from[i] + (hazard_ - cumulative) / rates[i];
+      cumulative += piece;
+    }
+    return from.back() + (hazard_ - cumulative) / rates.back();
+  }
+
+  const Design& design_;
   double rate_, ramp_, hazard_ = 0.0;
   Stream stream_;
 };

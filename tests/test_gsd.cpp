@@ -158,6 +158,19 @@ TEST_CASE("Accrual: duration and overrunning pipeline patients", "[gsd][accrual]
                    << fixed.expected_duration_months.mcse << ", expected " << expected);
   CHECK(std::abs(fixed.expected_duration_months.value - expected) <
         4 * fixed.expected_duration_months.mcse);
+  // Piecewise rates 5, 10, 15 a month from months 0, 3, 6: 45 patients by
+  // month 6, then linear: E[duration] = 6 + (276 - 45) / 15 + delay.
+  const DesignSummary piecewise = design(
+      run(load_scenario(path, {{"designs.immunosep.accrual={ patients_per_month = [5.0, 10.0, "
+                                "15.0], from_month = [0.0, 3.0, 6.0] }"}}),
+          options),
+      "immunosep");
+  CHECK(std::abs(piecewise.expected_duration_months.value -
+                 (6.0 + 231.0 / 15.0 + 9.0 / (365.25 / 12.0))) <
+        4 * piecewise.expected_duration_months.mcse);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.immunosep.accrual={ patients_per_month = [5.0, "
+                                        "10.0], from_month = [1.0, 3.0] }"}}),
+                  ScenarioError);
 
   // The same group-sequential design with and without accrual: the same
   // interim decisions (same patients), more patients (the pipeline) with it.

@@ -205,6 +205,9 @@ struct Design {
   double cp_min = 0.36, target_cp = 0.9;
   bool has_accrual = false;
   double patients_per_month = 0, ramp_up_months = 0, endpoint_delay_days = 9;
+  // Piecewise-constant rates: accrual_rates[i] patients a month from
+  // accrual_from_month[i] (the first 0) on; one piece when a single rate.
+  std::vector<double> accrual_rates, accrual_from_month;
   Boundaries boundaries;
   // Optional conditional-power futility (non-binding): stop at an interim when
   // the power to win at the end, under the effect seen so far, is below this.

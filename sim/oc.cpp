@@ -69,6 +69,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
   family_wise_error_.add(false_rejection ? 1.0 : 0.0);
   enrolled_.add(r.enrolled);
   duration_.add(r.duration_months);
+  increased_.add(r.increased ? 1.0 : 0.0);
   screened_.add(r.screened);
   screened_per_enrolled_.add(r.screened, r.enrolled);
   for (int l = 0; l < kPhenotypes; ++l) {
@@ -175,6 +176,7 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     d.final_n_sd = {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
   }
   d.expected_duration_months = duration_.estimate();
+  d.sample_size_increased = increased_.estimate();
   for (std::size_t k = 0; k < design_.look_n.size(); ++k) {
     d.look_patients.push_back(design_.look_n[k]);
     d.efficacy_z.push_back(design_.boundaries.efficacy_z[k]);

@@ -47,6 +47,10 @@ void print_design(std::ostream& out, const DesignSummary& d) {
         << fmt("%.1f ± %.1f", d.expected_n.value, d.expected_n.mcse)
         << fmt(" of %.0f", d.sample_size) << fmt(" (SD %.1f)", d.final_n_sd.value) << "\n";
   }
+  if (d.sample_size_increased.value > 0.0)
+    out << "  " << pad("Sample size re-estimated upwards", 34)
+        << fmt("%.4f ± %.4f", d.sample_size_increased.value, d.sample_size_increased.mcse)
+        << fmt("   (expected N %.1f, SD %.1f)\n", d.expected_n.value, d.final_n_sd.value);
   if (std::isfinite(d.expected_duration_months.value))
     out << "  " << pad("Expected duration (months)", 34)
         << fmt("%.2f ± %.2f", d.expected_duration_months.value, d.expected_duration_months.mcse)

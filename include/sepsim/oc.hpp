@@ -66,6 +66,7 @@ struct DesignSummary {
   // Final number enrolled (its spread: group-sequential stops and pipelines)
   // and, with an accrual model, the duration to the last outcome.
   Estimate final_n_sd, expected_duration_months;
+  Estimate sample_size_increased; // share of trials whose re-estimation raised N
   std::vector<ArmSummary> arms;
   std::vector<HypothesisSummary> hypotheses; // the first is the primary (copied above)
   // Achieved imbalance (patients): overall, within label, SOFA >= 10, site.
@@ -135,6 +136,7 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
   f("screened_per_enrolled", d.screened_per_enrolled);
   f("final_n_sd", d.final_n_sd);
   f("expected_duration_months", d.expected_duration_months);
+  f("sample_size_increased", d.sample_size_increased);
   f("any_rejection", d.any_rejection);
   f("imbalance/overall", d.imbalance[0]);
   f("imbalance/within_label", d.imbalance[1]);
@@ -215,7 +217,7 @@ private:
   };
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
-  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_;
+  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_;
   std::array<MeanAccumulator, 4> imbalance_;
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
   RatioAccumulator screened_per_enrolled_;

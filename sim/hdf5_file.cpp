@@ -223,6 +223,18 @@ void write_file(const std::string& path, RunSummary summary) {
     }
     write_matrix(g, "reject_per_look", reject);
     write_matrix(g, "futility_per_look", futility);
+    {
+      // Design settings a sweep may vary, one value per grid point.
+      std::vector<double> n, alpha, sided;
+      for (const auto& point : summary.points) {
+        n.push_back(point.designs[d].sample_size);
+        alpha.push_back(point.designs[d].alpha);
+        sided.push_back(point.designs[d].sided);
+      }
+      write_vector(g, "sample_size", n);
+      write_vector(g, "alpha", alpha);
+      write_vector(g, "sided", sided);
+    }
     if (!first.look_patients.empty()) {
       // The design's looks and boundaries (the same at every grid point).
       H5::Group looks = g.createGroup("looks");
@@ -361,6 +373,11 @@ RunSummary read_results(const std::string& path) {
         d.sample_size = read_attr<H5::Group, int>(g, "sample_size", H5::PredType::NATIVE_INT);
         if (pt < reject.size()) d.reject_per_look = reject[pt];
         if (pt < futility.size()) d.futility_per_look = futility[pt];
+        if (g.nameExists("sample_size")) {
+          d.sample_size = static_cast<int>(read_vector(g, "sample_size").at(pt));
+          d.alpha = read_vector(g, "alpha").at(pt);
+          d.sided = static_cast<int>(read_vector(g, "sided").at(pt));
+        }
         if (g.nameExists("looks")) {
           const H5::Group looks = g.openGroup("looks");
           d.look_patients = read_vector(looks, "patients");

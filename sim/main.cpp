@@ -6,6 +6,7 @@
 #include "sepsim/hdf5_file.hpp"
 #include "sepsim/report.hpp"
 #include "sepsim/scenario.hpp"
+#include "sepsim/sweep.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -122,6 +123,42 @@ int command_run(const RunArgs& args) {
     sepsim::print_table(std::cout, summary);
     std::cout << "\nResults written to " << out << " (" << std::fixed << std::setprecision(1)
               << seconds << " s). Read them back with: sepsim show " << out << "\n";
+  }
+  return 0;
+}
+
+// A grid of values of scenario keys, every point on the same virtual patients.
+int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
+  std::vector<sepsim::Axis> axes;
+  for (const auto& v : vary)
+    axes.push_back(sepsim::parse_axis(v));
+  auto loader = [&](const std::vector<sepsim::Override>& grid) {
+    std::vector<std::string> sets = args.sets;
+    for (const auto& o : grid)
+      sets.push_back(o.text);
+    return load(args.scenario, sets, args.null_hypothesis);
+  };
+  const sepsim::Scenario base = loader({});
+  const std::string out = args.out.empty() ? "results/" + base.name + "-sweep.h5" : args.out;
+  if (args.out.empty()) std::filesystem::create_directories("results");
+  sepsim::check_writable(out);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  sepsim::RunOptions options;
+  options.seed = args.seed;
+  options.replicates = args.replicates;
+  options.threads = args.threads;
+  ProgressBar bar(!args.no_progress);
+  const sepsim::RunSummary summary =
+      sepsim::run_sweep(loader, axes, options, std::ref(bar), &g_interrupted);
+  if (g_interrupted.load()) throw sepsim::Interrupted();
+  sepsim::write_results(out, summary);
+  if (args.json)
+    std::cout << sepsim::to_json(summary);
+  else {
+    sepsim::print_table(std::cout, summary);
+    std::cout << "\nResults of " << summary.points.size() << " grid points written to " << out
+              << "\n";
   }
   return 0;
 }
@@ -324,6 +361,25 @@ int main(int argc, char** argv) {
   cohort_cmd->add_option("--set", cohort_sets, "Override a scenario value: KEY=VALUE");
   cohort_cmd->add_option("--out,-o", cohort_out, "CSV file (default: stdout)");
 
+  RunArgs sweep;
+  std::vector<std::string> vary;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep", "Run a scenario over a grid of values (same virtual patients at every point)");
+  sweep_cmd->add_option("scenario", sweep.scenario, "Scenario file (TOML)")->required();
+  sweep_cmd->add_option("--vary", vary, "KEY=V1,V2,... or KEY=START:STOP:STEP (repeatable)")
+      ->required();
+  sweep_cmd->add_option("--reps,-r", sweep.replicates, "Replicates per grid point")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
+  sweep_cmd->add_option("--seed,-s", sweep.seed, "Master seed");
+  sweep_cmd->add_option("--threads,-t", sweep.threads, "Threads (0: all cores)")
+      ->check(CLI::Range(0, 1024));
+  sweep_cmd->add_option("--set", sweep.sets, "Override a scenario value: KEY=VALUE (TOML value)");
+  sweep_cmd->add_option("--out,-o", sweep.out,
+                        "Results file (default results/<scenario>-sweep.h5)");
+  sweep_cmd->add_flag("--json", sweep.json, "Print the JSON summary (one entry per point)");
+  sweep_cmd->add_flag("--no-progress", sweep.no_progress, "Never show the progress bar");
+  sweep_cmd->add_flag("--null", sweep.null_hypothesis, "Make every treatment equal to placebo");
+
   BoundaryArgs bounds;
   auto* bounds_cmd =
       app.add_subcommand("boundaries", "Group-sequential boundaries (numerical integration)");
@@ -359,6 +415,7 @@ int main(int argc, char** argv) {
     if (*check_cmd) return command_check(check_path, check_sets);
     if (*show_cmd) return command_show(show_path, show_json, show_scenario);
     if (*bounds_cmd) return command_boundaries(bounds);
+    if (*sweep_cmd) return command_sweep(sweep, vary);
     if (*cohort_cmd)
       return command_cohort(cohort_path, cohort_sets, cohort_n, cohort_seed, cohort_out);
   } catch (const sepsim::ScenarioError& e) {

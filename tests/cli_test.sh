@@ -93,6 +93,16 @@ expect 2 "unknown spending 'obrien'" "boundaries with an unknown spending" -- \
 expect 2 "--info gives 2 fractions for 3 looks" "boundaries with mismatched --info" -- \
   "$sepsim" boundaries --looks 3 --info 0.5,1
 
+# Sweeps: a grid in one file; bad axes refused.
+"$sepsim" sweep "$here/scenarios/validation/rates_two_arm.toml" --vary designs.main.sample_size=100,200 \
+  --reps 200 --json --no-progress --out "$work/sweep.h5" >"$work/sweep.json"
+$py -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [p["params"]["designs.main.sample_size"] for p in d["points"]] == [100, 200]' \
+  "$work/sweep.json" && pass || fail "sweep --json lacks one entry per grid point"
+expect 2 "needs START <= STOP" "sweep with a bad range" -- \
+  "$sepsim" sweep "$here/scenarios/validation/rates_two_arm.toml" --vary designs.main.sample_size=10:5:1 \
+  --out "$work/badsweep.h5"
+no_file "$work/badsweep.h5" "sweep with a bad range"
+
 # 2. Input/output errors: exit 3, clear message, nothing written.
 expect 3 "cannot read scenario file $work/missing.toml" "missing scenario" -- \
   "$sepsim" run "$work/missing.toml" --reps 10 --out "$work/missing.h5"

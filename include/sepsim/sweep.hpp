@@ -1,0 +1,36 @@
+// Sweeps: the same scenario over a grid of values of its numeric keys, every
+// grid point on the same virtual patients (common random numbers).
+#pragma once
+
+#include "sepsim/engine.hpp"
+#include "sepsim/scenario.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sepsim {
+
+struct Axis {
+  std::string key; // dotted TOML path, e.g. designs.main.sample_size
+  std::vector<double> values;
+};
+
+// "KEY=V1,V2,..." or "KEY=START:STOP:STEP" (STOP included when reached).
+// Problems are ScenarioErrors naming --vary.
+Axis parse_axis(const std::string& text);
+
+// The TOML text of a grid value: integral values as integers (sample sizes).
+std::string toml_number(double value);
+
+// Loads the scenario with the given extra overrides (the caller's --set and
+// --null stay inside the loader).
+using ScenarioLoader = std::function<Scenario(const std::vector<Override>&)>;
+
+// Every point of the product grid (first axis slowest), each run with the
+// same seed and streams as a plain run, so points are paired.
+RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
+                     const RunOptions& options, const ProgressFn& progress = {},
+                     const std::atomic<bool>* cancel = nullptr);
+
+} // namespace sepsim

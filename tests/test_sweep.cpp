@@ -1,0 +1,70 @@
+// Sweeps: a grid of scenario values on the same virtual patients.
+#include "sepsim/analysis.hpp"
+#include "sepsim/hdf5_file.hpp"
+#include "sepsim/report.hpp"
+#include "sepsim/sweep.hpp"
+
+#include "support.hpp"
+
+#include <boost/math/distributions/binomial.hpp>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace sepsim;
+
+namespace {
+// Exact power of the one-sided pooled z at 1.959964 with n per arm.
+double exact_power(int n, double pt, double pc) {
+  const boost::math::binomial bt(n, pt), bc(n, pc);
+  double power = 0.0;
+  for (int xt = 0; xt <= n; ++xt)
+    for (int xc = 0; xc <= n; ++xc)
+      if (pooled_z({xt, n, xc, n}) >= 1.959963984540054)
+        power += boost::math::pdf(bt, xt) * boost::math::pdf(bc, xc);
+  return power;
+}
+} // namespace
+
+TEST_CASE("A sample-size sweep reproduces the exact power at every N", "[sweep]") {
+  const std::string path = test::source_path("scenarios/validation/rates_two_arm.toml");
+  const ScenarioLoader load = [&](const std::vector<Override>& grid) {
+    std::vector<Override> all = {{"designs.main.simulation=\"counts\""}};
+    all.insert(all.end(), grid.begin(), grid.end());
+    return load_scenario(path, all);
+  };
+  RunOptions options;
+  options.replicates = 40000;
+  options.seed = 17;
+  const RunSummary sweep =
+      run_sweep(load, {parse_axis("designs.main.sample_size=100,150,200,276")}, options);
+  REQUIRE(sweep.points.size() == 4);
+  for (const auto& point : sweep.points) {
+    const double n = point.params.at(0).second;
+    const double exact = exact_power(static_cast<int>(n / 2), 0.351, 0.179);
+    const Estimate power = point.designs.at(0).power;
+    INFO("N " << n << ": simulated " << power.value << " ± " << power.mcse << ", exact " << exact);
+    CHECK(std::abs(power.value - exact) < 4 * std::sqrt(exact * (1 - exact) / options.replicates));
+  }
+  // Every point uses a plain run's streams: N = 276 equals it exactly.
+  const DesignSummary plain =
+      test::only_design(run(load({{"designs.main.sample_size=276"}}), options));
+  CHECK(sweep.points.back().designs.at(0).power.value == plain.power.value);
+
+  // The file keeps the grid and reads back to the same summary.
+  const auto file = std::filesystem::temp_directory_path() / "sepsim-sweep-test.h5";
+  write_results(file.string(), sweep);
+  CHECK(to_json(read_results(file.string())) == to_json(sweep));
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("Grid axes parse and refuse bad specifications", "[sweep]") {
+  CHECK(parse_axis("population.prevalence.mals=0.04:0.2:0.04").values.size() == 5);
+  CHECK(parse_axis("a=1,2,3").values == std::vector<double>{1, 2, 3});
+  CHECK(toml_number(276.0) == "276");
+  CHECK(toml_number(0.065) == "0.065000000000000002");
+  CHECK_THROWS_AS(parse_axis("a"), ScenarioError);
+  CHECK_THROWS_AS(parse_axis("a=1,x"), ScenarioError);
+  CHECK_THROWS_AS(parse_axis("a=5:1:1"), ScenarioError);
+}

@@ -163,6 +163,51 @@ int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
   return 0;
 }
 
+struct SizeArgs {
+  RunArgs run;
+  std::string design;
+  double target = 0.9;
+  int min_n = 20, max_n = 2000, step = 2;
+};
+
+// Simulation-based sample size for a target power, with the analytic N beside it.
+int command_size(const SizeArgs& args) {
+  auto loader = [&](const std::vector<sepsim::Override>& extra) {
+    std::vector<std::string> sets = args.run.sets;
+    for (const auto& o : extra)
+      sets.push_back(o.text);
+    return load(args.run.scenario, sets, false);
+  };
+  sepsim::RunOptions options;
+  options.seed = args.run.seed;
+  options.replicates = args.run.replicates;
+  options.threads = args.run.threads;
+  const sepsim::SizeResult r = sepsim::find_sample_size(loader, args.design, args.target,
+                                                        args.min_n, args.max_n, args.step, options);
+  if (args.run.json) {
+    std::cout << "{\n  \"design\": \"" << args.design << "\",\n  \"target_power\": " << args.target
+              << ",\n  \"replicates\": " << args.run.replicates << ",\n  \"sample_size\": " << r.n
+              << ",\n  \"power\": " << std::setprecision(10) << r.power_at_n.value
+              << ",\n  \"power_mcse\": " << r.power_at_n.mcse
+              << ",\n  \"power_below\": " << r.power_below.value
+              << ",\n  \"analytic_sample_size\": " << r.analytic_n << "\n}\n";
+    return 0;
+  }
+  std::printf("Design %s: smallest sample size with simulated power >= %.3f (%llu trials per N,\n"
+              "the same virtual patients at every N)\n",
+              args.design.c_str(), args.target,
+              static_cast<unsigned long long>(args.run.replicates));
+  std::printf("  N = %d: power %.4f ± %.4f;  N = %d: power %.4f ± %.4f\n", r.n, r.power_at_n.value,
+              r.power_at_n.mcse, r.n - args.step, r.power_below.value, r.power_below.mcse);
+  std::printf("  Normal approximation for the simulated response rates: N = %.1f\n", r.analytic_n);
+  std::printf("  Evaluated:");
+  for (const auto& [n, p] : r.evaluated)
+    std::printf(" %d:%.3f", n, p.value);
+  std::printf(
+      "\n  (Within Monte Carlo error the answer may move by a step or two: raise --reps.)\n");
+  return 0;
+}
+
 int command_check(const std::string& path, const std::vector<std::string>& sets) {
   const sepsim::Scenario s = load(path, sets);
   std::cout << (path.empty() ? s.source : path) << ": OK (scenario \"" << s.name << "\", "
@@ -380,6 +425,25 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--no-progress", sweep.no_progress, "Never show the progress bar");
   sweep_cmd->add_flag("--null", sweep.null_hypothesis, "Make every treatment equal to placebo");
 
+  SizeArgs size;
+  auto* size_cmd =
+      app.add_subcommand("size", "Smallest sample size reaching a target power (by simulation)");
+  size_cmd->add_option("scenario", size.run.scenario, "Scenario file (TOML)")->required();
+  size_cmd->add_option("--design", size.design, "Design whose sample_size is searched")->required();
+  size_cmd->add_option("--target-power", size.target, "Target power")
+      ->check(CLI::Range(0.01, 0.999));
+  size_cmd->add_option("--min", size.min_n, "Smallest N to consider")
+      ->check(CLI::Range(2, 10000000));
+  size_cmd->add_option("--max", size.max_n, "Largest N to consider")
+      ->check(CLI::Range(2, 10000000));
+  size_cmd->add_option("--step", size.step, "N moves in steps of this (e.g. the block size)")
+      ->check(CLI::Range(1, 1000));
+  size_cmd->add_option("--reps,-r", size.run.replicates, "Replicates per candidate N");
+  size_cmd->add_option("--seed,-s", size.run.seed, "Master seed");
+  size_cmd->add_option("--threads,-t", size.run.threads, "Threads (0: all cores)");
+  size_cmd->add_option("--set", size.run.sets, "Override a scenario value: KEY=VALUE");
+  size_cmd->add_flag("--json", size.run.json, "Print JSON");
+
   BoundaryArgs bounds;
   auto* bounds_cmd =
       app.add_subcommand("boundaries", "Group-sequential boundaries (numerical integration)");
@@ -416,6 +480,7 @@ int main(int argc, char** argv) {
     if (*show_cmd) return command_show(show_path, show_json, show_scenario);
     if (*bounds_cmd) return command_boundaries(bounds);
     if (*sweep_cmd) return command_sweep(sweep, vary);
+    if (*size_cmd) return command_size(size);
     if (*cohort_cmd)
       return command_cohort(cohort_path, cohort_sets, cohort_n, cohort_seed, cohort_out);
   } catch (const sepsim::ScenarioError& e) {

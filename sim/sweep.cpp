@@ -1,5 +1,7 @@
 #include "sepsim/sweep.hpp"
 
+#include <boost/math/distributions/normal.hpp>
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -95,6 +97,60 @@ RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
     summary.points.push_back(std::move(point));
   }
   return summary;
+}
+
+SizeResult find_sample_size(const ScenarioLoader& load, const std::string& design, double target,
+                            int min_n, int max_n, int step, const RunOptions& options) {
+  SizeResult result;
+  const std::string key = "designs." + design + ".sample_size";
+  auto power_at = [&](int n) {
+    const Scenario s = load({{key + "=" + std::to_string(n)}});
+    std::size_t index = s.designs.size();
+    for (std::size_t d = 0; d < s.designs.size(); ++d)
+      if (s.designs[d].name == design) index = d;
+    if (index == s.designs.size())
+      throw ScenarioError(
+          {Problem{"--design", 1, 1, design, "", "no such design in the scenario"}});
+    const DesignSummary summary = run_point(s, options).designs[index];
+    result.evaluated.emplace_back(n, summary.power);
+    return summary;
+  };
+  // Round the bracket to the step; bisect on the simulated power (with
+  // common random numbers the curve is close to monotone).
+  int lo = std::max(step, min_n / step * step), hi = (max_n + step - 1) / step * step;
+  const DesignSummary at_hi = power_at(hi);
+  if (at_hi.power.value < target)
+    throw ScenarioError({Problem{"--max", 1, 1, std::to_string(max_n), "",
+                                 "power " + std::to_string(at_hi.power.value) +
+                                     " at the maximum N is below the target; raise --max"}});
+  if (power_at(lo).power.value >= target) hi = lo;
+  while (hi - lo > step) {
+    const int mid = (lo + hi) / 2 / step * step;
+    if (power_at(mid).power.value >= target)
+      hi = mid;
+    else
+      lo = mid;
+  }
+  result.n = hi;
+  const DesignSummary final_design = power_at(hi);
+  result.power_at_n = final_design.power;
+  result.power_below = power_at(std::max(step, hi - step)).power;
+  // Normal approximation (two proportions, pooled variance under H0) for the
+  // simulated arm response rates at N: total N = 2 n per arm.
+  double pt = 0.0, pc = 0.0;
+  for (const auto& arm : final_design.arms) {
+    if (arm.name == final_design.treatment_arm) pt = arm.response_rate.value;
+    if (arm.name == final_design.control_arm) pc = arm.response_rate.value;
+  }
+  const boost::math::normal z;
+  const double za =
+      boost::math::quantile(boost::math::complement(z, final_design.alpha / final_design.sided));
+  const double zb = boost::math::quantile(z, target);
+  const double pbar = 0.5 * (pt + pc);
+  const double root =
+      za * std::sqrt(2 * pbar * (1 - pbar)) + zb * std::sqrt(pt * (1 - pt) + pc * (1 - pc));
+  result.analytic_n = pt > pc ? 2.0 * root * root / ((pt - pc) * (pt - pc)) : std::nan("");
+  return result;
 }
 
 } // namespace sepsim

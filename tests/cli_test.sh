@@ -103,6 +103,12 @@ expect 2 "needs START <= STOP" "sweep with a bad range" -- \
   --out "$work/badsweep.h5"
 no_file "$work/badsweep.h5" "sweep with a bad range"
 
+expect 0 "smallest sample size" "size on the rates design" -- \
+  "$sepsim" size "$here/scenarios/validation/rates_two_arm.toml" --design main --target-power 0.8 \
+  --set 'designs.main.simulation="counts"' --reps 500
+expect 2 "no such table in the scenario: designs.nope" "size of a missing design" -- \
+  "$sepsim" size "$here/scenarios/validation/rates_two_arm.toml" --design nope --reps 10
+
 # 2. Input/output errors: exit 3, clear message, nothing written.
 expect 3 "cannot read scenario file $work/missing.toml" "missing scenario" -- \
   "$sepsim" run "$work/missing.toml" --reps 10 --out "$work/missing.h5"

@@ -68,3 +68,26 @@ TEST_CASE("Grid axes parse and refuse bad specifications", "[sweep]") {
   CHECK_THROWS_AS(parse_axis("a=1,x"), ScenarioError);
   CHECK_THROWS_AS(parse_axis("a=5:1:1"), ScenarioError);
 }
+
+TEST_CASE("sepsim size finds an N whose exact power brackets the target", "[sweep][size]") {
+  const std::string path = test::source_path("scenarios/validation/rates_two_arm.toml");
+  const ScenarioLoader load = [&](const std::vector<Override>& extra) {
+    std::vector<Override> all = {{"designs.main.simulation=\"counts\""}};
+    all.insert(all.end(), extra.begin(), extra.end());
+    return load_scenario(path, all);
+  };
+  RunOptions options;
+  options.replicates = 40000;
+  options.seed = 90;
+  const SizeResult r = find_sample_size(load, "main", 0.9, 20, 2000, 2, options);
+  const double se = std::sqrt(0.9 * 0.1 / options.replicates);
+  const double exact_at = exact_power(r.n / 2, 0.351, 0.179);
+  const double exact_below = exact_power(r.n / 2 - 1, 0.351, 0.179);
+  INFO("N " << r.n << ": exact " << exact_at << ", at N - 2: " << exact_below);
+  CHECK(exact_at >= 0.9 - 4 * se);
+  CHECK(exact_below <= 0.9 + 4 * se);
+  // references.md: getSampleSizeRates gives 272.54 for 90% power.
+  CHECK(r.analytic_n == Approx(272.54).margin(3.0));
+  CHECK_THROWS_AS(find_sample_size(load, "main", 0.9, 20, 100, 2, options), ScenarioError);
+  CHECK_THROWS_AS(find_sample_size(load, "nope", 0.9, 20, 300, 2, options), ScenarioError);
+}

@@ -33,4 +33,19 @@ RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
                      const RunOptions& options, const ProgressFn& progress = {},
                      const std::atomic<bool>* cancel = nullptr);
 
+// Simulation-based sample size: the smallest sample_size of `design` whose
+// simulated power reaches `target`, by bisection over [min_n, max_n] on common
+// random numbers (every candidate N sees the same patients). The power at the
+// answer and at N - step carry their Monte Carlo SEs; `analytic_n` is the
+// normal-approximation total N for the arms' simulated response rates.
+struct SizeResult {
+  int n = 0;
+  Estimate power_at_n, power_below; // at n and at n - step
+  double analytic_n = 0;
+  std::vector<std::pair<int, Estimate>> evaluated; // every N tried, in order
+};
+
+SizeResult find_sample_size(const ScenarioLoader& load, const std::string& design, double target,
+                            int min_n, int max_n, int step, const RunOptions& options);
+
 } // namespace sepsim

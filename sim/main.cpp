@@ -93,22 +93,29 @@ private:
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-std::string default_out(const sepsim::Scenario& s) {
-  return "results/" + s.name + ".h5";
-}
-
-int command_run(const RunArgs& args) {
-  const sepsim::Scenario scenario = load(args.scenario, args.sets, args.null_hypothesis);
-  const std::string out = args.out.empty() ? default_out(scenario) : args.out;
+// The results path (default under results/), checked writable before any
+// work; Ctrl-C and SIGTERM then only set a flag the engine polls.
+std::string prepare_output(const RunArgs& args, const std::string& default_name) {
+  const std::string out = args.out.empty() ? "results/" + default_name + ".h5" : args.out;
   if (args.out.empty()) std::filesystem::create_directories("results");
   sepsim::check_writable(out);
-
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  return out;
+}
+
+sepsim::RunOptions run_options(const RunArgs& args) {
   sepsim::RunOptions options;
   options.seed = args.seed;
   options.replicates = args.replicates;
   options.threads = args.threads;
+  return options;
+}
+
+int command_run(const RunArgs& args) {
+  const sepsim::Scenario scenario = load(args.scenario, args.sets, args.null_hypothesis);
+  const std::string out = prepare_output(args, scenario.name);
+  const sepsim::RunOptions options = run_options(args);
   ProgressBar bar(!args.no_progress);
   const auto start = std::chrono::steady_clock::now();
   const sepsim::RunSummary summary = sepsim::run(scenario, options, std::ref(bar), &g_interrupted);
@@ -139,15 +146,8 @@ int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
     return load(args.scenario, sets, args.null_hypothesis);
   };
   const sepsim::Scenario base = loader({});
-  const std::string out = args.out.empty() ? "results/" + base.name + "-sweep.h5" : args.out;
-  if (args.out.empty()) std::filesystem::create_directories("results");
-  sepsim::check_writable(out);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  sepsim::RunOptions options;
-  options.seed = args.seed;
-  options.replicates = args.replicates;
-  options.threads = args.threads;
+  const std::string out = prepare_output(args, base.name + "-sweep");
+  const sepsim::RunOptions options = run_options(args);
   ProgressBar bar(!args.no_progress);
   const sepsim::RunSummary summary =
       sepsim::run_sweep(loader, axes, options, std::ref(bar), &g_interrupted);
@@ -178,10 +178,7 @@ int command_size(const SizeArgs& args) {
       sets.push_back(o.text);
     return load(args.run.scenario, sets, false);
   };
-  sepsim::RunOptions options;
-  options.seed = args.run.seed;
-  options.replicates = args.run.replicates;
-  options.threads = args.run.threads;
+  const sepsim::RunOptions options = run_options(args.run);
   const sepsim::SizeResult r = sepsim::find_sample_size(loader, args.design, args.target,
                                                         args.min_n, args.max_n, args.step, options);
   if (args.run.json) {

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -51,6 +53,21 @@ T read_attr(const Location& loc, const std::string& name, const H5::PredType& ty
   return value;
 }
 
+// Objects are created without modification times, so the same results give
+// the same bytes.
+H5::Group new_group(H5::Group& parent, const std::string& name) {
+  static const hid_t gcpl = [] {
+    const hid_t p = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_obj_track_times(p, false);
+    return p;
+  }();
+  const hid_t id = H5Gcreate2(parent.getId(), name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  if (id < 0) throw H5::GroupIException("new_group", "cannot create group " + name);
+  H5::Group g(id);
+  H5Gclose(id); // H5::Group holds its own reference
+  return g;
+}
+
 // Opens or creates the groups along a '/'-separated path below `base`.
 H5::Group group_at(H5::Group base, const std::string& path) {
   std::size_t start = 0;
@@ -58,7 +75,7 @@ H5::Group group_at(H5::Group base, const std::string& path) {
     const auto slash = path.find('/', start);
     if (slash == std::string::npos) return base;
     const std::string part = path.substr(start, slash - start);
-    base = base.nameExists(part) ? base.openGroup(part) : base.createGroup(part);
+    base = base.nameExists(part) ? base.openGroup(part) : new_group(base, part);
     start = slash + 1;
   }
 }
@@ -68,21 +85,69 @@ std::string leaf(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-void write_vector(H5::Group& g, const std::string& name, const std::vector<double>& v) {
-  const hsize_t dims[1] = {v.size()};
-  H5::DataSet ds = g.createDataSet(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, dims));
+void write_array(H5::Group& g, const std::string& name, const std::vector<double>& v,
+                 const std::vector<hsize_t>& dims) {
+  H5::DSetCreatPropList dcpl;
+  H5Pset_obj_track_times(dcpl.getId(), false);
+  H5::DataSet ds = g.createDataSet(name, H5::PredType::NATIVE_DOUBLE,
+                                   H5::DataSpace(static_cast<int>(dims.size()), dims.data()), dcpl);
   ds.write(v.data(), H5::PredType::NATIVE_DOUBLE);
 }
 
-void write_matrix(H5::Group& g, const std::string& name,
-                  const std::vector<std::vector<double>>& rows) {
-  const hsize_t cols = rows.empty() ? 0 : rows.front().size();
-  const hsize_t dims[2] = {rows.size(), cols};
+void write_vector(H5::Group& g, const std::string& name, const std::vector<double>& v) {
+  write_array(g, name, v, {v.size()});
+}
+
+// Datasets over the grid are shaped by it: one dimension per axis (in --vary
+// order), or [1] for a plain run. Points not yet run (a partial sweep) are NaN.
+std::vector<hsize_t> grid_dims(const Grid& grid) {
+  std::vector<hsize_t> dims;
+  for (const auto& a : grid.axes)
+    dims.push_back(a.values.size());
+  if (dims.empty()) dims.push_back(1);
+  return dims;
+}
+
+void write_grid_array(H5::Group& g, const std::string& name, std::vector<double> values,
+                      const Grid& grid) {
+  values.resize(grid.points(), std::nan(""));
+  write_array(g, name, values, grid_dims(grid));
+}
+
+// One row per completed point: shaped [grid..., columns].
+void write_grid_matrix(H5::Group& g, const std::string& name,
+                       const std::vector<std::vector<double>>& rows, const Grid& grid) {
+  const std::size_t cols = rows.empty() ? 0 : rows.front().size();
   std::vector<double> flat;
   for (const auto& r : rows)
     flat.insert(flat.end(), r.begin(), r.end());
-  H5::DataSet ds = g.createDataSet(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(2, dims));
-  ds.write(flat.data(), H5::PredType::NATIVE_DOUBLE);
+  flat.resize(grid.points() * cols, std::nan(""));
+  auto dims = grid_dims(grid);
+  dims.push_back(cols);
+  write_array(g, name, flat, dims);
+}
+
+void attr_strings(H5::Group& loc, const std::string& name, const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  std::vector<const char*> pointers;
+  for (const auto& v : values)
+    pointers.push_back(v.c_str());
+  const hsize_t dims[1] = {values.size()};
+  H5::Attribute a = loc.createAttribute(name, string_type(), H5::DataSpace(1, dims));
+  a.write(string_type(), pointers.data());
+}
+
+std::vector<std::string> read_strings_attr(const H5::Group& loc, const std::string& name) {
+  if (!loc.attrExists(name)) return {};
+  H5::Attribute a = loc.openAttribute(name);
+  const auto n = static_cast<std::size_t>(a.getSpace().getSimpleExtentNpoints());
+  std::vector<char*> pointers(n, nullptr);
+  a.read(string_type(), pointers.data());
+  std::vector<std::string> values;
+  for (char* p : pointers)
+    values.emplace_back(p != nullptr ? p : "");
+  H5Dvlen_reclaim(string_type().getId(), a.getSpace().getId(), H5P_DEFAULT, pointers.data());
+  return values;
 }
 
 std::vector<double> read_vector(const H5::Group& g, const std::string& name) {
@@ -93,21 +158,25 @@ std::vector<double> read_vector(const H5::Group& g, const std::string& name) {
   return v;
 }
 
+// A [grid..., columns] dataset as one row per grid point.
 std::vector<std::vector<double>> read_matrix(const H5::Group& g, const std::string& name) {
   H5::DataSet ds = g.openDataSet(name);
-  hsize_t dims[2] = {0, 0};
-  ds.getSpace().getSimpleExtentDims(dims);
-  std::vector<double> flat(dims[0] * dims[1]);
+  const H5::DataSpace space = ds.getSpace();
+  std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
+  space.getSimpleExtentDims(dims.data());
+  const hsize_t cols = dims.empty() ? 0 : dims.back();
+  std::vector<double> flat(static_cast<std::size_t>(space.getSimpleExtentNpoints()));
   ds.read(flat.data(), H5::PredType::NATIVE_DOUBLE);
-  std::vector<std::vector<double>> rows(dims[0]);
-  for (hsize_t r = 0; r < dims[0]; ++r)
-    rows[r].assign(flat.begin() + r * dims[1], flat.begin() + (r + 1) * dims[1]);
+  std::vector<std::vector<double>> rows(cols == 0 ? 0 : flat.size() / cols);
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    rows[r].assign(flat.begin() + r * cols, flat.begin() + (r + 1) * cols);
   return rows;
 }
 
-// Each estimate becomes two datasets shaped [points]: NAME and NAME_mcse.
+// Each estimate becomes two datasets shaped by the grid: NAME and NAME_mcse.
 template <class Summary, class Get>
-void write_estimates(H5::Group& g, std::size_t n_points, Get get) {
+void write_estimates(H5::Group& g, std::size_t n_points, const Grid& grid, Get get) {
+
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> columns;
   std::vector<std::string> order;
   for (std::size_t p = 0; p < n_points; ++p) {
@@ -120,8 +189,8 @@ void write_estimates(H5::Group& g, std::size_t n_points, Get get) {
   }
   for (const auto& path : order) {
     H5::Group parent = group_at(g, path);
-    write_vector(parent, leaf(path), columns[path].first);
-    write_vector(parent, leaf(path) + "_mcse", columns[path].second);
+    write_grid_array(parent, leaf(path), columns[path].first, grid);
+    write_grid_array(parent, leaf(path) + "_mcse", columns[path].second, grid);
   }
 }
 
@@ -141,8 +210,15 @@ void read_estimates(const H5::Group& g, std::size_t n_points, Get get) {
   }
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
+// The time of writing, or SOURCE_DATE_EPOCH (seconds since 1970) when set:
+// the reproducible-builds convention, which makes identical runs identical files.
+std::string created_utc() {
+  std::time_t now = std::time(nullptr);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    char* end = nullptr;
+    const long long seconds = std::strtoll(epoch, &end, 10);
+    if (end != epoch && *end == '\0' && seconds >= 0) now = static_cast<std::time_t>(seconds);
+  }
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;
@@ -171,26 +247,32 @@ void write_file(const std::string& path, RunSummary summary) {
   attr(root, "seed", H5::PredType::NATIVE_UINT64, p.seed);
   attr(root, "replicates", H5::PredType::NATIVE_UINT64, p.replicates);
   attr(root, "null_hypothesis", H5::PredType::NATIVE_INT, static_cast<int>(p.null_hypothesis));
-  attr(root, "created_utc", utc_now());
+  attr(root, "created_utc", created_utc());
 
   const std::size_t n_points = summary.points.size();
-  H5::Group grid = root.createGroup("grid");
-  attr(grid, "points", H5::PredType::NATIVE_UINT64, static_cast<std::uint64_t>(n_points));
-  if (n_points > 0) {
-    for (std::size_t k = 0; k < summary.points.front().params.size(); ++k) {
-      std::vector<double> values;
-      for (const auto& point : summary.points)
-        values.push_back(point.params[k].second);
-      write_vector(grid, summary.points.front().params[k].first, values);
-    }
+  const Grid& spec = summary.grid;
+  H5::Group grid = new_group(root, "grid");
+  attr(grid, "points", H5::PredType::NATIVE_UINT64, spec.points());
+  attr(grid, "completed_points", H5::PredType::NATIVE_UINT64, static_cast<std::uint64_t>(n_points));
+  std::vector<std::string> axis_keys;
+  for (const auto& a : spec.axes)
+    axis_keys.push_back(a.key);
+  attr_strings(grid, "axes", axis_keys);
+  for (const auto& a : spec.axes)
+    write_vector(grid, a.key, a.values);
+  if (!spec.axes.empty()) {
+    // What `sepsim sweep --resume` needs besides the provenance.
+    attr(grid, "scenario_path", spec.scenario_path);
+    attr_strings(grid, "sets", spec.sets);
+    attr(grid, "output", spec.output);
   }
 
-  H5::Group designs = root.createGroup("designs");
-  H5::Group comparisons = root.createGroup("comparisons");
+  H5::Group designs = new_group(root, "designs");
+  H5::Group comparisons = new_group(root, "comparisons");
   if (n_points == 0) return;
   for (std::size_t c = 0; c < summary.points.front().comparisons.size(); ++c) {
     const DesignComparison& first = summary.points.front().comparisons[c];
-    H5::Group g = comparisons.createGroup(first.design_a + "-vs-" + first.design_b);
+    H5::Group g = new_group(comparisons, first.design_a + "-vs-" + first.design_b);
     attr(g, "index", H5::PredType::NATIVE_INT, static_cast<int>(c));
     attr(g, "design_a", first.design_a);
     attr(g, "design_b", first.design_b);
@@ -199,12 +281,12 @@ void write_file(const std::string& path, RunSummary summary) {
       value.push_back(point.comparisons[c].power_difference.value);
       mcse.push_back(point.comparisons[c].power_difference.mcse);
     }
-    write_vector(g, "power_difference", value);
-    write_vector(g, "power_difference_mcse", mcse);
+    write_grid_array(g, "power_difference", value, spec);
+    write_grid_array(g, "power_difference_mcse", mcse, spec);
   }
   for (std::size_t d = 0; d < summary.points.front().designs.size(); ++d) {
     const DesignSummary& first = summary.points.front().designs[d];
-    H5::Group g = designs.createGroup(first.name);
+    H5::Group g = new_group(designs, first.name);
     attr(g, "index", H5::PredType::NATIVE_INT, static_cast<int>(d));
     attr(g, "treatment_arm", first.treatment_arm);
     attr(g, "control_arm", first.control_arm);
@@ -213,7 +295,7 @@ void write_file(const std::string& path, RunSummary summary) {
     attr(g, "alpha", H5::PredType::NATIVE_DOUBLE, first.alpha);
     attr(g, "sided", H5::PredType::NATIVE_INT, first.sided);
     attr(g, "sample_size", H5::PredType::NATIVE_INT, first.sample_size);
-    write_estimates<DesignSummary>(g, n_points, [&](std::size_t pt) -> DesignSummary& {
+    write_estimates<DesignSummary>(g, n_points, spec, [&](std::size_t pt) -> DesignSummary& {
       return summary.points[pt].designs[d];
     });
     std::vector<std::vector<double>> reject, futility;
@@ -221,8 +303,8 @@ void write_file(const std::string& path, RunSummary summary) {
       reject.push_back(point.designs[d].reject_per_look);
       futility.push_back(point.designs[d].futility_per_look);
     }
-    write_matrix(g, "reject_per_look", reject);
-    write_matrix(g, "futility_per_look", futility);
+    write_grid_matrix(g, "reject_per_look", reject, spec);
+    write_grid_matrix(g, "futility_per_look", futility, spec);
     {
       // Design settings a sweep may vary, one value per grid point.
       std::vector<double> n, alpha, sided;
@@ -231,37 +313,38 @@ void write_file(const std::string& path, RunSummary summary) {
         alpha.push_back(point.designs[d].alpha);
         sided.push_back(point.designs[d].sided);
       }
-      write_vector(g, "sample_size", n);
-      write_vector(g, "alpha", alpha);
-      write_vector(g, "sided", sided);
+      write_grid_array(g, "sample_size", n, spec);
+      write_grid_array(g, "alpha", alpha, spec);
+      write_grid_array(g, "sided", sided, spec);
     }
     if (!first.look_patients.empty()) {
       // The design's looks and boundaries (the same at every grid point).
-      H5::Group looks = g.createGroup("looks");
+      H5::Group looks = new_group(g, "looks");
       write_vector(looks, "patients", first.look_patients);
       write_vector(looks, "efficacy_z", first.efficacy_z);
       write_vector(looks, "futility_z", first.futility_z);
     }
-    H5::Group arms = g.createGroup("arms");
+    H5::Group arms = new_group(g, "arms");
     for (std::size_t a = 0; a < first.arms.size(); ++a) {
-      H5::Group ag = arms.createGroup(first.arms[a].name);
+      H5::Group ag = new_group(arms, first.arms[a].name);
       attr(ag, "index", H5::PredType::NATIVE_INT, static_cast<int>(a));
       attr(ag, "policy", first.arms[a].policy);
-      write_estimates<ArmSummary>(ag, n_points, [&](std::size_t pt) -> ArmSummary& {
+      write_estimates<ArmSummary>(ag, n_points, spec, [&](std::size_t pt) -> ArmSummary& {
         return summary.points[pt].designs[d].arms[a];
       });
     }
-    H5::Group hypotheses = g.createGroup("hypotheses");
+    H5::Group hypotheses = new_group(g, "hypotheses");
     for (std::size_t h = 0; h < first.hypotheses.size(); ++h) {
-      const HypothesisSummary& spec = first.hypotheses[h];
-      H5::Group hg = hypotheses.createGroup(spec.name);
+      const HypothesisSummary& hypothesis = first.hypotheses[h];
+      H5::Group hg = new_group(hypotheses, hypothesis.name);
       attr(hg, "index", H5::PredType::NATIVE_INT, static_cast<int>(h));
-      attr(hg, "treatment_arm", spec.treatment_arm);
-      attr(hg, "control_arm", spec.control_arm);
-      attr(hg, "labels", spec.labels);
-      write_estimates<HypothesisSummary>(hg, n_points, [&](std::size_t pt) -> HypothesisSummary& {
-        return summary.points[pt].designs[d].hypotheses[h];
-      });
+      attr(hg, "treatment_arm", hypothesis.treatment_arm);
+      attr(hg, "control_arm", hypothesis.control_arm);
+      attr(hg, "labels", hypothesis.labels);
+      write_estimates<HypothesisSummary>(hg, n_points, spec,
+                                         [&](std::size_t pt) -> HypothesisSummary& {
+                                           return summary.points[pt].designs[d].hypotheses[h];
+                                         });
     }
   }
 }
@@ -324,6 +407,14 @@ RunSummary read_results(const std::string& path) {
     H5::Group root = file.openGroup("/");
     if (read_string_attr(root, "format") != kResultsFormat)
       throw IoError(path + " is not a sepsim results file (no format = \"sepsim-results\")");
+    int version[2] = {0, 0};
+    if (root.attrExists("format_version"))
+      root.openAttribute("format_version").read(H5::PredType::NATIVE_INT, version);
+    if (version[0] != kResultsFormatVersion[0])
+      throw IoError(path + " has results format " + std::to_string(version[0]) + "." +
+                    std::to_string(version[1]) + "; this sepsim reads format " +
+                    std::to_string(kResultsFormatVersion[0]) + ".x (rerun the scenario)");
+
     RunSummary s;
     Provenance& p = s.provenance;
     p.sepsim_version = read_string_attr(root, "sepsim_version");
@@ -342,16 +433,31 @@ RunSummary read_results(const std::string& path) {
         read_attr<H5::Group, int>(root, "null_hypothesis", H5::PredType::NATIVE_INT) != 0;
 
     H5::Group grid = root.openGroup("grid");
-    const auto n_points = static_cast<std::size_t>(
-        read_attr<H5::Group, std::uint64_t>(grid, "points", H5::PredType::NATIVE_UINT64));
-    s.points.resize(n_points);
-    for (hsize_t i = 0; i < grid.getNumObjs(); ++i) {
-      const std::string name = grid.getObjnameByIdx(i);
-      if (grid.childObjType(name) != H5O_TYPE_DATASET) continue;
-      const auto values = read_vector(grid, name);
-      for (std::size_t pt = 0; pt < n_points && pt < values.size(); ++pt)
-        s.points[pt].params.emplace_back(name, values[pt]);
+    for (const auto& key : read_strings_attr(grid, "axes")) {
+      s.grid.axes.push_back({key, read_vector(grid, key)});
+      if (s.grid.axes.back().values.empty())
+        throw IoError(path + ": the grid axis " + key + " has no values (a damaged file)");
     }
+
+    s.grid.scenario_path = read_string_attr(grid, "scenario_path");
+    s.grid.sets = read_strings_attr(grid, "sets");
+    s.grid.output = read_string_attr(grid, "output");
+    const auto n_points = static_cast<std::size_t>(
+        read_attr<H5::Group, std::uint64_t>(grid, "completed_points", H5::PredType::NATIVE_UINT64));
+    if (n_points > s.grid.points())
+      throw IoError(path + ": /grid holds " + std::to_string(n_points) + " completed points of " +
+                    std::to_string(s.grid.points()) + " (a damaged file)");
+    s.points.resize(n_points);
+    for (std::size_t pt = 0; pt < n_points; ++pt) {
+      std::size_t rest = pt;
+      for (std::size_t a = s.grid.axes.size(); a-- > 0;) {
+        const auto& axis = s.grid.axes[a];
+        s.points[pt].params.insert(s.points[pt].params.begin(),
+                                   {axis.key, axis.values[rest % axis.values.size()]});
+        rest /= axis.values.size();
+      }
+    }
+
     H5::Group designs = root.openGroup("designs");
     for (const auto& name : children_by_index(designs)) {
       H5::Group g = designs.openGroup(name);

@@ -1,6 +1,7 @@
 // The sepsim command line: parses options with CLI11, calls the library and
 // maps failures to exit codes (0 ok, 2 usage/scenario, 3 I/O, 70 internal).
 #include "sepsim/boundaries.hpp"
+#include "sepsim/build_info.hpp"
 #include "sepsim/cohort.hpp"
 #include "sepsim/engine.hpp"
 #include "sepsim/hdf5_file.hpp"
@@ -65,7 +66,15 @@ sepsim::Scenario load(const std::string& path, const std::vector<std::string>& s
 class ProgressBar {
 public:
   explicit ProgressBar(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO)) {}
+  // A sweep: replicates come in grid points of `per_point`, the first being
+  // point `first` (0-based) of `points`.
+  void grid(std::uint64_t per_point, std::uint64_t first, std::uint64_t points) {
+    per_point_ = per_point;
+    first_point_ = first;
+    points_ = points;
+  }
   void operator()(std::uint64_t done, std::uint64_t total) {
+
     if (!enabled_) return;
     const double elapsed = seconds();
     if (elapsed < 1.0 && done < total) return;
@@ -75,11 +84,18 @@ public:
     const int width = 30;
     const int filled = static_cast<int>(fraction * width);
     const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
-    std::fprintf(stderr, "\r[%s%s] %3.0f%%  %llu/%llu replicates  elapsed %.0fs  ETA %.0fs ",
+    std::string where;
+    if (per_point_ > 0) {
+      const std::uint64_t point = std::min(first_point_ + done / per_point_ + 1, points_);
+      where = "grid point " + std::to_string(point) + "/" + std::to_string(points_);
+    } else {
+      where = std::to_string(done) + "/" + std::to_string(total) + " replicates";
+    }
+    std::fprintf(stderr, "\r[%s%s] %3.0f%%  %s  elapsed %.0fs  ETA %.0fs ",
                  std::string(static_cast<std::size_t>(filled), '#').c_str(),
                  std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
-                 100.0 * fraction, static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total), elapsed, eta);
+                 100.0 * fraction, where.c_str(), elapsed, eta);
+
     if (done == total) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   }
@@ -90,6 +106,8 @@ private:
   }
   bool enabled_;
   bool shown_ = false;
+  std::uint64_t per_point_ = 0, first_point_ = 0, points_ = 0;
+
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -134,25 +152,64 @@ int command_run(const RunArgs& args) {
   return 0;
 }
 
-// A grid of values of scenario keys, every point on the same virtual patients.
-int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
-  std::vector<sepsim::Axis> axes;
-  for (const auto& v : vary)
-    axes.push_back(sepsim::parse_axis(v));
-  auto loader = [&](const std::vector<sepsim::Override>& grid) {
-    std::vector<std::string> sets = args.sets;
+// An interrupted sweep: its completed points were saved for --resume.
+class SweepInterrupted : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// A command line that cannot be carried out as given (exit 2).
+class UsageError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// Where an unfinished sweep keeps its completed points: beside the results
+// file, never under its name.
+std::string partial_path(const std::string& out) {
+  const std::string stem = out.size() > 3 && out.compare(out.size() - 3, 3, ".h5") == 0
+                               ? out.substr(0, out.size() - 3)
+                               : out;
+  return stem + ".partial.h5";
+}
+
+sepsim::ScenarioLoader sweep_loader(const std::string& scenario,
+                                    const std::vector<std::string>& sets, bool null_hypothesis) {
+  return [=](const std::vector<sepsim::Override>& grid) {
+    std::vector<std::string> all = sets;
     for (const auto& o : grid)
-      sets.push_back(o.text);
-    return load(args.scenario, sets, args.null_hypothesis);
+      all.push_back(o.text);
+    return load(scenario, all, null_hypothesis);
   };
-  const sepsim::Scenario base = loader({});
-  const std::string out = prepare_output(args, base.name + "-sweep");
-  const sepsim::RunOptions options = run_options(args);
+}
+
+// Runs the sweep's remaining points. The completed points go to OUT.partial.h5
+// at most every two seconds and on Ctrl-C or SIGTERM, so an interrupted or
+// killed sweep can be resumed; the results file appears only when all are done.
+int finish_sweep(const sepsim::ScenarioLoader& loader, sepsim::RunSummary& summary,
+                 const sepsim::RunOptions& options, const RunArgs& args) {
+  const std::string out = summary.grid.output, partial = partial_path(out);
   ProgressBar bar(!args.no_progress);
-  const sepsim::RunSummary summary =
-      sepsim::run_sweep(loader, axes, options, std::ref(bar), &g_interrupted);
-  if (g_interrupted.load()) throw sepsim::Interrupted();
+  bar.grid(options.replicates, summary.points.size(), summary.grid.points());
+  auto last_save = std::chrono::steady_clock::now();
+  auto checkpoint = [&](const sepsim::RunSummary& s) {
+    const auto now = std::chrono::steady_clock::now();
+    if (s.complete() || now - last_save < std::chrono::seconds(2)) return;
+    sepsim::write_results(partial, s);
+    last_save = now;
+  };
+  try {
+    sepsim::continue_sweep(loader, summary, options, std::ref(bar), &g_interrupted, checkpoint);
+  } catch (const sepsim::Interrupted&) {
+    sepsim::write_results(partial, summary);
+    throw SweepInterrupted("interrupted after " + std::to_string(summary.points.size()) + " of " +
+                           std::to_string(summary.grid.points()) +
+                           " grid points; they are saved in " + partial + " (no file at " + out +
+                           ").\nFinish the sweep with: sepsim sweep --resume " + partial);
+  }
   sepsim::write_results(out, summary);
+  std::error_code ec;
+  std::filesystem::remove(partial, ec);
   if (args.json)
     std::cout << sepsim::to_json(summary);
   else {
@@ -161,6 +218,64 @@ int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
               << "\n";
   }
   return 0;
+}
+
+// A grid of values of scenario keys, every point on the same virtual patients.
+int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
+  std::vector<sepsim::Axis> axes;
+  for (const auto& v : vary)
+    axes.push_back(sepsim::parse_axis(v));
+  const auto loader = sweep_loader(args.scenario, args.sets, args.null_hypothesis);
+  const sepsim::Scenario base = loader({});
+  const std::string out = prepare_output(args, base.name + "-sweep");
+  const sepsim::RunOptions options = run_options(args);
+  sepsim::RunSummary summary = sepsim::start_sweep(loader, axes, options);
+  summary.grid.scenario_path = args.scenario;
+  summary.grid.sets = args.sets;
+  summary.grid.output = out;
+  return finish_sweep(loader, summary, options, args);
+}
+
+// Finishes an interrupted sweep from its partial file, with the scenario,
+// overrides, seed and replicates it was started with.
+int command_resume(const std::string& partial, const RunArgs& args) {
+  sepsim::RunSummary summary = sepsim::read_results(partial);
+  const sepsim::Provenance& p = summary.provenance;
+  auto refuse = [&](const std::string& rule) {
+    return UsageError("sweep --resume " + partial + ": " + rule);
+  };
+
+  if (summary.grid.axes.empty()) throw refuse("not a sweep file: there is nothing to resume");
+  if (summary.complete())
+    throw refuse("the sweep is complete (" + std::to_string(summary.points.size()) +
+                 " points): there is nothing to resume");
+  const sepsim::BuildInfo& build = sepsim::build_info();
+  if (p.git_commit != build.git_commit || p.sepsim_version != build.version)
+    throw refuse("it was started by sepsim " + p.sepsim_version + " (commit " + p.git_commit +
+                 ") and this is " + std::string(build.version) + " (commit " +
+                 std::string(build.git_commit) +
+
+                 "): finish it with that build, or start the sweep again");
+  const auto loader =
+      sweep_loader(summary.grid.scenario_path, summary.grid.sets, p.null_hypothesis);
+  const sepsim::Scenario base = loader({});
+  if (base.text != p.scenario_text)
+    throw refuse("the scenario " + p.scenario_source +
+                 " has changed since the sweep started: restore it, or start the sweep again");
+  RunArgs resumed = args;
+  resumed.out = summary.grid.output;
+  prepare_output(resumed, "");
+  sepsim::RunOptions options;
+  options.seed = p.seed;
+  options.replicates = p.replicates;
+  options.threads = args.threads;
+  if (!args.no_progress)
+    std::cerr << "Resuming " << partial << ": " << summary.points.size() << " of "
+              << summary.grid.points() << " grid points done.\n";
+  const int status = finish_sweep(loader, summary, options, resumed);
+  std::error_code ec;
+  std::filesystem::remove(partial, ec);
+  return status;
 }
 
 struct SizeArgs {
@@ -224,7 +339,12 @@ int command_show(const std::string& path, bool json, bool scenario_text) {
             << p.compiler << "; Boost " << p.boost_version << ", oneTBB " << p.tbb_version
             << ", HDF5 " << p.hdf5_version << ")\nscenario source: " << p.scenario_source << "\n\n";
   sepsim::print_table(std::cout, summary);
+  if (!summary.complete())
+    std::cout << "\nAn unfinished sweep: " << summary.points.size() << " of "
+              << summary.grid.points() << " grid points. Finish it with: sepsim sweep --resume "
+              << path << "\n";
   if (scenario_text) std::cout << "\nScenario (after overrides):\n" << p.scenario_text << "\n";
+
   return 0;
 }
 
@@ -407,9 +527,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> vary;
   auto* sweep_cmd = app.add_subcommand(
       "sweep", "Run a scenario over a grid of values (same virtual patients at every point)");
-  sweep_cmd->add_option("scenario", sweep.scenario, "Scenario file (TOML)")->required();
-  sweep_cmd->add_option("--vary", vary, "KEY=V1,V2,... or KEY=START:STOP:STEP (repeatable)")
-      ->required();
+  std::string resume;
+  sweep_cmd->add_option("scenario", sweep.scenario, "Scenario file (default: bundled ImmunoSep)");
+  auto* vary_opt =
+      sweep_cmd->add_option("--vary", vary, "KEY=V1,V2,... or KEY=START:STOP:STEP (repeatable)");
+  auto* resume_opt = sweep_cmd->add_option(
+      "--resume", resume,
+      "Finish an interrupted sweep from its FILE.partial.h5 (same scenario, grid, seed, reps)");
+  resume_opt->excludes(vary_opt);
+
   sweep_cmd->add_option("--reps,-r", sweep.replicates, "Replicates per grid point")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
   sweep_cmd->add_option("--seed,-s", sweep.seed, "Master seed");
@@ -476,7 +602,18 @@ int main(int argc, char** argv) {
     if (*check_cmd) return command_check(check_path, check_sets);
     if (*show_cmd) return command_show(show_path, show_json, show_scenario);
     if (*bounds_cmd) return command_boundaries(bounds);
-    if (*sweep_cmd) return command_sweep(sweep, vary);
+    if (*sweep_cmd) {
+      if (resume.empty()) {
+        if (vary.empty()) throw UsageError("sweep: give --vary KEY=VALUES (or --resume FILE)");
+        return command_sweep(sweep, vary);
+      }
+      for (const char* fixed : {"scenario", "--reps", "--seed", "--set", "--null", "--out"})
+        if (sweep_cmd->count(fixed) > 0)
+          throw UsageError(std::string("sweep --resume: ") + fixed +
+                           " comes from the partial file and cannot be changed");
+      return command_resume(resume, sweep);
+    }
+
     if (*size_cmd) return command_size(size);
     if (*cohort_cmd)
       return command_cohort(cohort_path, cohort_sets, cohort_n, cohort_seed, cohort_out);
@@ -492,9 +629,16 @@ int main(int argc, char** argv) {
   } catch (const sepsim::IoError& e) {
     std::cerr << "sepsim: " << e.what() << "\n";
     return kExitIo;
+  } catch (const UsageError& e) {
+    std::cerr << "sepsim " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const SweepInterrupted& e) {
+    std::cerr << "\nsepsim: " << e.what() << "\n";
+    return kExitInterrupted;
   } catch (const sepsim::Interrupted&) {
     std::cerr << "\nsepsim: interrupted; no results file was written.\n";
     return kExitInterrupted;
+
   } catch (const std::exception& e) {
     std::cerr << "sepsim: internal error (a bug in sepsim, please report it): " << e.what() << "\n";
     return kExitInternal;

@@ -151,16 +151,50 @@ void print_design(std::ostream& out, const DesignSummary& d) {
   out << "\n";
 }
 
+// A sweep: one row per grid point, the power of each design (in percent, ±
+// Monte Carlo SE) and its expected sample size. Everything else is in the file.
+void print_sweep(std::ostream& out, const RunSummary& summary) {
+  out << "Power in percent ± Monte Carlo SE; E[N] in patients. One row per grid point ("
+      << summary.points.size() << " of " << summary.grid.points() << ").\n\n";
+  std::vector<int> widths;
+  for (const auto& axis : summary.grid.axes) {
+    widths.push_back(std::max<int>(12, static_cast<int>(axis.key.size()) + 2));
+    out << pad(axis.key, static_cast<std::size_t>(widths.back()));
+  }
+  if (summary.points.empty()) return;
+  for (const auto& d : summary.points.front().designs)
+    out << pad(d.name + " power", 22) << pad("E[N]", 9);
+  for (const auto& c : summary.points.front().comparisons)
+    out << pad("power " + c.design_a + " - " + c.design_b, 26);
+  out << "\n";
+  for (const auto& point : summary.points) {
+    for (std::size_t a = 0; a < point.params.size(); ++a)
+      out << pad(fmt("%g", point.params[a].second), static_cast<std::size_t>(widths[a]));
+    for (const auto& d : point.designs)
+      out << pad(pct(d.power), 22) << pad(fmt("%.1f", d.expected_n.value), 9);
+    for (const auto& c : point.comparisons)
+      out << pad(fmt("%+.2f ± %.2f", 100 * c.power_difference.value, 100 * c.power_difference.mcse),
+                 26);
+    out << "\n";
+  }
+}
+
 } // namespace
 
 void print_table(std::ostream& out, const RunSummary& summary) {
+
   const Provenance& p = summary.provenance;
   out << "sepsim " << p.sepsim_version << " | scenario " << p.scenario_name << " | " << p.replicates
       << " replicates | seed " << p.seed
       << (p.null_hypothesis ? " | NULL: every treatment = placebo; power is the type I error" : "")
       << "\n";
+  if (!summary.grid.axes.empty()) {
+    print_sweep(out, summary);
+    return;
+  }
   out << "Rates are per patient, in percent ± Monte Carlo SE.\n";
   for (const auto& point : summary.points) {
+
     if (!point.params.empty()) {
       out << "\nGrid point:";
       for (const auto& [key, value] : point.params)

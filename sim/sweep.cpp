@@ -2,6 +2,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -56,23 +57,36 @@ Axis parse_axis(const std::string& text) {
 
 std::string toml_number(double value) {
   char text[40];
-  if (value == std::floor(value) && std::abs(value) < 1e15)
+  if (value == std::floor(value) && std::abs(value) < 1e15) {
     std::snprintf(text, sizeof text, "%.0f", value);
-  else
-    std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
+    return text;
+  }
+  // The shortest text that reads back as the same double (0.065, not 0.065000000000000002).
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  return std::string(text, end);
 }
 
-RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
-                     const RunOptions& options, const ProgressFn& progress,
-                     const std::atomic<bool>* cancel) {
-  std::size_t points = 1;
+RunSummary start_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
+                       const RunOptions& options) {
+  RunSummary sweep;
+  sweep.provenance = make_provenance(load({}), options);
+  sweep.grid.axes = axes;
   for (const auto& axis : axes)
-    points *= axis.values.size();
-  // Every point is loaded (and so validated) before any simulation.
+    if (axis.values.empty()) throw vary_error(axis.key, "no values");
+  if (sweep.grid.points() > 10'000'000)
+    throw vary_error(axes.front().key, "the grid has more than 10,000,000 points");
+  return sweep;
+}
+
+void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOptions& options,
+                    const ProgressFn& progress, const std::atomic<bool>* cancel,
+                    const PointDoneFn& point_done) {
+  const auto& axes = sweep.grid.axes;
+  const std::size_t points = sweep.grid.points(), first = sweep.points.size();
+  // Every remaining point is loaded (and so validated) before any simulation.
   std::vector<Scenario> scenarios;
   std::vector<std::vector<std::pair<std::string, double>>> params;
-  for (std::size_t p = 0; p < points; ++p) {
+  for (std::size_t p = first; p < points; ++p) {
     std::vector<Override> overrides;
     std::vector<std::pair<std::string, double>> values;
     std::size_t rest = p;
@@ -85,18 +99,24 @@ RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
     scenarios.push_back(load(overrides));
     params.push_back(std::move(values));
   }
-  RunSummary summary;
-  summary.provenance = make_provenance(load({}), options);
-  const std::uint64_t total = options.replicates * points;
-  for (std::size_t p = 0; p < points; ++p) {
+  const std::uint64_t total = options.replicates * (points - first);
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
     auto point_progress = [&](std::uint64_t done, std::uint64_t) {
-      if (progress) progress(p * options.replicates + done, total);
+      if (progress) progress(i * options.replicates + done, total);
     };
-    PointSummary point = run_point(scenarios[p], options, point_progress, cancel);
-    point.params = params[p];
-    summary.points.push_back(std::move(point));
+    PointSummary point = run_point(scenarios[i], options, point_progress, cancel);
+    point.params = params[i];
+    sweep.points.push_back(std::move(point));
+    if (point_done) point_done(sweep);
   }
-  return summary;
+}
+
+RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
+                     const RunOptions& options, const ProgressFn& progress,
+                     const std::atomic<bool>* cancel) {
+  RunSummary sweep = start_sweep(load, axes, options);
+  continue_sweep(load, sweep, options, progress, cancel);
+  return sweep;
 }
 
 SizeResult find_sample_size(const ScenarioLoader& load, const std::string& design, double target,

@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
-# scripts/plot.py draws a PNG from a small sweep. Usage: plot_test.sh SEPSIM
+# scripts/plot.py draws each kind of figure from small sweeps: power against N
+# (two axes), against prevalence with the paired difference (teaching), and
+# against assay error. Usage: plot_test.sh SEPSIM
 set -euo pipefail
 sepsim=$1
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$sepsim" sweep "$here/scenarios/immunosep.toml" --vary designs.immunosep.sample_size=100,200 \
-  --vary population.prevalence.mals=0.04,0.2 --reps 100 --no-progress --out "$work/sweep.h5" >/dev/null
-out=$(/usr/bin/python3 "$here/scripts/plot.py" "$work/sweep.h5" --out-dir "$work/plots")
-[ -f "$out" ] || { echo "FAIL: plot.py wrote no file"; exit 1; }
-head -c 8 "$out" | od -An -tx1 | grep -q "89 50 4e 47" || { echo "FAIL: $out is not a PNG"; exit 1; }
-if /usr/bin/python3 "$here/scripts/plot.py" "$work/none.h5" 2>/dev/null; then
-  echo "FAIL: plot.py accepted a missing file"; exit 1
-fi
-echo "plot: 1 passed, 0 failed"
+plot() { /usr/bin/python3 "$here/scripts/plot.py" "$@" --out-dir "$work/plots"; }
+is_png() {
+  [ -f "$1" ] || { echo "FAIL: plot.py wrote no $1"; exit 1; }
+  head -c 8 "$1" | od -An -tx1 | grep -q "89 50 4e 47" || { echo "FAIL: $1 is not a PNG"; exit 1; }
+}
+sweep() { "$sepsim" sweep "$@" --reps 100 --no-progress >/dev/null; }
+
+sweep "$here/scenarios/sweeps/n-by-mals-prevalence.toml" --vary designs.immunosep.sample_size=100,200 \
+  --vary population.prevalence.mals=0.04,0.2 --out "$work/n.h5"
+out=$(plot "$work/n.h5")
+[ "$out" = "$work/plots/n-power-vs-n.png" ] || { echo "FAIL: power vs N: $out"; exit 1; }
+is_png "$out"
+
+sweep "$here/scenarios/sweeps/teaching-mals-share.toml" --vary population.prevalence.mals=0.05,0.3 \
+  --out "$work/teaching.h5"
+is_png "$(plot "$work/teaching.h5")"
+[ -f "$work/plots/teaching-power-vs-mals-prevalence.png" ] || { echo "FAIL: teaching name"; exit 1; }
+
+sweep "$here/scenarios/sweeps/assay-error.toml" --vary population.hla_dr_per_monocyte.assay_cv=0,0.5 \
+  --vary designs.immunosep.analysis.alpha=0.05,0.025 --vary designs.immunosep.sample_size=200,300 \
+  --out "$work/assay.h5"
+out=$(plot "$work/assay.h5" --x population.hla_dr_per_monocyte.assay_cv --fix designs.immunosep.sample_size=300)
+[ "$out" = "$work/plots/assay-power-vs-hladr-assay-cv.png" ] || { echo "FAIL: assay: $out"; exit 1; }
+is_png "$out"
+
+"$sepsim" run --reps 50 --no-progress --out "$work/run.h5" >/dev/null
+for bad in "$work/none.h5" "$work/run.h5"; do
+  if plot "$bad" 2>/dev/null; then echo "FAIL: plot.py accepted $bad"; exit 1; fi
+done
+echo "plot: 3 figures, 2 refusals passed"

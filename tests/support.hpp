@@ -4,6 +4,8 @@
 #include "sepsim/engine.hpp"
 #include "sepsim/scenario.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace sepsim::test {
@@ -20,6 +22,11 @@ inline const ArmSummary& arm(const DesignSummary& d, const std::string& name) {
   for (const auto& a : d.arms)
     if (a.name == name) return a;
   throw std::runtime_error("no arm " + name);
+}
+
+inline std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 } // namespace sepsim::test

@@ -9,7 +9,7 @@
 namespace sepsim {
 
 inline constexpr const char* kResultsFormat = "sepsim-results";
-inline constexpr int kResultsFormatVersion[2] = {1, 0};
+inline constexpr int kResultsFormatVersion[2] = {2, 0};
 
 // Fails early (IoError) when PATH cannot be created, before any simulation.
 void check_writable(const std::string& path);

@@ -97,9 +97,35 @@ struct Provenance {
   bool null_hypothesis = false; // run with --null
 };
 
+// One swept scenario key and its values.
+struct Axis {
+  std::string key; // dotted TOML path, e.g. designs.main.sample_size
+  std::vector<double> values;
+};
+
+// The grid of a run: the axes in --vary order (the first varies slowest). A
+// plain run has no axes and one point. A sweep also keeps what it was started
+// with, so that `sepsim sweep --resume` can finish it.
+struct Grid {
+  std::vector<Axis> axes;
+  std::string scenario_path;     // as given on the command line ("" = bundled default)
+  std::vector<std::string> sets; // --set overrides, in order
+  std::string output;            // the requested results path
+  std::uint64_t points() const {
+    std::uint64_t p = 1;
+    for (const auto& a : axes)
+      p *= a.values.size();
+    return p;
+  }
+};
+
 struct RunSummary {
   Provenance provenance;
+  Grid grid;
+  // Completed points in grid order: all of them, except in the partial file
+  // of an interrupted sweep.
   std::vector<PointSummary> points;
+  bool complete() const { return points.size() == grid.points(); }
 };
 
 // Visits every estimate of a summary with a '/'-separated path; the HDF5

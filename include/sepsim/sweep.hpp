@@ -11,11 +11,6 @@
 
 namespace sepsim {
 
-struct Axis {
-  std::string key; // dotted TOML path, e.g. designs.main.sample_size
-  std::vector<double> values;
-};
-
 // "KEY=V1,V2,..." or "KEY=START:STOP:STEP" (STOP included when reached).
 // Problems are ScenarioErrors naming --vary.
 Axis parse_axis(const std::string& text);
@@ -27,8 +22,24 @@ std::string toml_number(double value);
 // --null stay inside the loader).
 using ScenarioLoader = std::function<Scenario(const std::vector<Override>&)>;
 
-// Every point of the product grid (first axis slowest), each run with the
-// same seed and streams as a plain run, so points are paired.
+// A new sweep over the product grid of `axes` (first axis slowest): its
+// provenance and grid, no points yet.
+RunSummary start_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
+                       const RunOptions& options);
+
+// Called after each completed grid point (e.g. to write a checkpoint).
+using PointDoneFn = std::function<void(const RunSummary&)>;
+
+// Runs the grid points `sweep` does not hold yet (all of a new sweep, the
+// rest of a resumed one) in grid order, each with the same seed and streams as
+// a plain run, so points are paired. Every point is loaded, and so validated,
+// before any simulation. On cancel it throws Interrupted and `sweep` keeps the
+// points completed so far. Progress counts the replicates of this call.
+void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOptions& options,
+                    const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
+                    const PointDoneFn& point_done = {});
+
+// start_sweep and continue_sweep in one call.
 RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
                      const RunOptions& options, const ProgressFn& progress = {},
                      const std::atomic<bool>* cancel = nullptr);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # sepsim benchmark: speed of the default scenario at 1 and 2 threads, the same
 # patients against the bare cost of their random numbers (bench/rng_floor.cpp),
-# and the two-arm rates design against rpact's getSimulationRates.
+# the two-arm rates design against rpact's getSimulationRates, and a 100-point
+# sweep of the default scenario against rpact at the same points.
 #
 # Usage: scripts/bench.sh
 # Environment (optional): SEPSIM_BENCH_REPS   default-scenario replicates (40000)
 #                         SEPSIM_BENCH_RATES  rates-design replicates / rpact iterations (100000)
+#                         SEPSIM_BENCH_SWEEP  replicates a point of the 100-point sweep (10000)
 # Aims: >= 10 M virtual patients/s per core; within 2x of the random-number floor;
 # >= 10x faster than rpact. The table reports whatever is measured.
 set -euo pipefail
@@ -17,6 +19,7 @@ SEPSIM=build/sepsim
 FLOOR=build/bench/sepsim_rng_floor
 REPS=${SEPSIM_BENCH_REPS:-40000}
 RATES_REPS=${SEPSIM_BENCH_RATES:-100000}
+SWEEP_REPS=${SEPSIM_BENCH_SWEEP:-10000}
 RATES_SCENARIO=scenarios/validation/rates_two_arm.toml
 
 if ! command -v Rscript >/dev/null 2>&1 ||
@@ -132,6 +135,43 @@ vs_rpact_p=$(calc "$rpact_s / $rp")
 vs_rpact1=$(calc "$rpact_s / $r1")
 vs_rpact2=$(calc "$rpact_s / $r2")
 
+# 4. A 100-point sweep of the default scenario (N x MALS prevalence) at
+# SWEEP_REPS trials a point, 2 threads; then rpact's getSimulationRates at the
+# same 100 points with the arms' simulated response rates (the nearest design
+# rpact can express) and the same number of iterations.
+echo "100-point sweep of the default scenario, $SWEEP_REPS replicates a point, 2 threads ..." >&2
+start=$(date +%s.%N)
+"$SEPSIM" sweep --vary designs.immunosep.sample_size=150:600:50 \
+  --vary population.prevalence.mals=0.02:0.2:0.02 --reps "$SWEEP_REPS" --threads 2 --json \
+  --no-progress --out "$tmp/sweep.h5" >"$tmp/sweep.json"
+sweep_s=$(calc "$(date +%s.%N) - $start")
+sweep_points=$("$PY" - "$tmp/sweep.json" "$tmp/sweep.csv" <<'EOF_PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as out:
+    out.write("n,pi1,pi2\n")
+    for p in d["points"]:
+        g = p["designs"][0]
+        rate = {a["name"]: a["response_rate"] for a in g["arms"]}
+        out.write(f"{g['sample_size']},{rate[g['treatment_arm']]!r},{rate[g['control_arm']]!r}\n")
+print(len(d["points"]))
+EOF_PY
+)
+# The same sweep at count level (labels and arms drawn as multinomial and
+# binomial counts, as rpact draws arms; needs unstratified randomisation).
+echo "The same sweep at count level, 2 threads ..." >&2
+start=$(date +%s.%N)
+"$SEPSIM" sweep --vary designs.immunosep.sample_size=150:600:50 \
+  --vary population.prevalence.mals=0.02:0.2:0.02 --reps "$SWEEP_REPS" --threads 2 \
+  --set 'designs.immunosep.simulation="counts"' --set 'designs.immunosep.randomisation.stratify_by="none"' \
+  --no-progress --out "$tmp/sweep_counts.h5" >/dev/null
+sweep_counts_s=$(calc "$(date +%s.%N) - $start")
+echo "rpact getSimulationRates at the same $sweep_points points, $SWEEP_REPS iterations each ..." >&2
+rpact_sweep_s=$(Rscript scripts/rpact_sweep.R "$tmp/sweep.csv" "$SWEEP_REPS" |
+  sed -n 's/^seconds=\([^ ]*\).*/\1/p')
+vs_rpact_sweep=$(calc "$rpact_sweep_s / $sweep_s")
+vs_rpact_sweep_counts=$(calc "$rpact_sweep_s / $sweep_counts_s")
+
 # met ACTUAL OP AIM: "met" or "NOT met".
 met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
 
@@ -141,12 +181,14 @@ met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
   "$(met "$rate1" '>=' 1e7)" "$(met "$floor_ratio" '<=' 2)" "$(met "$vs_rpact1" '>=' 10)" \
   "$screened1" "$load_start" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)" \
   "$rp" "$rates_power_p" "$vs_rpact_p" "$tm" "$designs_multi" "$per_design" "$per_design_ratio" \
-  "$ms_obf" "$ms_beta" <<'EOF'
+  "$ms_obf" "$ms_beta" "$sweep_points" "$SWEEP_REPS" "$sweep_s" "$rpact_sweep_s" \
+  "$vs_rpact_sweep" "$sweep_counts_s" "$vs_rpact_sweep_counts" <<'EOF'
 import sys
 (cores, build, date, reps, t1, t2, rate1, rate2, speedup, same, floor_rate, floor_ratio,
  rates_reps, rpact_s, rpact_power, r1, p1, r2, p2, vs1, vs2, aim1, aim2, aim3,
  screened, load_start, load_end, rp, pp, vsp, tm, nd, per_design, per_ratio, ms_obf,
- ms_beta) = sys.argv[1:]
+ ms_beta, sweep_points, sweep_reps, sweep_s, rpact_sweep_s, vs_sweep, sweep_counts_s,
+ vs_sweep_counts) = sys.argv[1:]
 f = float
 print()
 print(f"sepsim benchmark ({cores} cores; {build} build; {date}; "
@@ -166,6 +208,13 @@ print(f"several designs on one cohort ({nd} designs of followup-designs.toml, 2 
       f"{f(per_design):.2f} s per design = {f(per_ratio):.2f} x the default design alone")
 print(f"5-look boundaries: Lan-DeMets OBF {f(ms_obf):.1f} ms; HSD(-4) with beta-spending futility "
       f"(drift search) {f(ms_beta):.1f} ms")
+print(f"{sweep_points}-point sweep of the default scenario (N 150-600 x MALS prevalence 0.02-0.20), "
+      f"{int(sweep_reps)} trials a point, 2 threads:")
+print(f"  sepsim patient level (every patient, biomarkers, misclassification)  {f(sweep_s):6.1f} s")
+print(f"  sepsim count level (labels and arms as counts, unstratified blocks)  {f(sweep_counts_s):6.1f} s")
+print(f"  rpact getSimulationRates at the same points (two-arm rates at the simulated response rates, "
+      f"{int(sweep_reps)} iterations each)  {f(rpact_sweep_s):6.1f} s  -> rpact/sepsim = "
+      f"{f(vs_sweep):.2f} x (patient level), {f(vs_sweep_counts):.2f} x (count level)")
 print("aims:")
 print(f"  >= 10 M virtual patients/s per core:  {f(rate1)/1e6:.2f} M  {aim1}")
 print(f"  within 2x of the random-number floor: {f(floor_ratio):.2f} x  {aim2}")

@@ -7,12 +7,16 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -30,7 +34,25 @@ std::string Problem::to_string() const {
 }
 
 namespace {
+// Levenshtein distance, for "did you mean" hints on misspelt keys.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
 std::string join_problems(const std::vector<Problem>& problems) {
+
   std::string out = std::to_string(problems.size()) + " problem(s) in the scenario:";
   for (const auto& p : problems)
     out += "\n  " + p.to_string();
@@ -47,7 +69,12 @@ constexpr int kFormatVersion = 1;
 
 std::string show(const toml::node& node) {
   if (const auto* s = node.as_string()) return '"' + s->get() + '"';
+  if (const auto* f = node.as_floating_point(); f != nullptr && std::isfinite(f->get())) {
+    char text[32]; // the shortest text that reads back as the value: -0.1, not -0.10000000000000001
+    return std::string(text, std::to_chars(text, text + sizeof text, f->get()).ptr);
+  }
   std::ostringstream os;
+
   node.visit([&](auto&& v) { os << v; });
   return os.str();
 }
@@ -75,6 +102,21 @@ public:
   }
   void problem(const toml::node& node, const std::string& key, const std::string& rule) {
     problem(node.source(), key, show(node), rule);
+  }
+
+  // Of two keys of `parent` that conflict, the place to point at: the one in
+  // the scenario's own file rather than its base, else the later one.
+  const toml::source_region& conflict(const toml::table& parent, std::string_view a,
+                                      std::string_view b) const {
+    const toml::node* na = parent.get(a);
+    const toml::node* nb = parent.get(b);
+    if (na == nullptr || nb == nullptr)
+      return na ? na->source() : nb ? nb->source() : parent.source();
+    auto own = [&](const toml::node* n) {
+      return n->source().path && *n->source().path == fallback_file_;
+    };
+    if (own(na) != own(nb)) return own(na) ? na->source() : nb->source();
+    return na->source().begin.line >= nb->source().begin.line ? na->source() : nb->source();
   }
 
   void use(const std::string& path) { used_.insert(path); }
@@ -113,7 +155,12 @@ public:
       problem(*node, join(path, key), "must be a number");
       return std::nullopt;
     }
+    if (!std::isfinite(*value)) { // nan and inf are TOML floats, never scenario values
+      problem(*node, join(path, key), "must be a finite number (not nan or inf)");
+      return std::nullopt;
+    }
     if (const std::string broken = rule(*value); !broken.empty()) {
+
       problem(*node, join(path, key), broken);
       return std::nullopt;
     }
@@ -196,16 +243,23 @@ public:
     for (auto&& [k, node] : t) {
       const std::string full = join(path, k.str());
       if (used_.count(full) == 0) {
-        std::string known;
+        std::string known, closest;
+        std::size_t best = std::max<std::size_t>(2, k.str().size() / 3) + 1;
         for (const auto& u : used_) {
           const auto dot = u.rfind('.');
           const std::string parent = dot == std::string::npos ? "" : u.substr(0, dot);
-          if (parent == path) known += (known.empty() ? "" : ", ") + u.substr(dot + 1);
+          if (parent != path) continue;
+          const std::string name = u.substr(dot + 1);
+          known += (known.empty() ? "" : ", ") + name;
+          const std::size_t d = edit_distance(k.str(), name);
+          if (d < best) best = d, closest = name;
         }
         problem(k.source(), full, "",
-                "unknown key" + (known.empty() ? std::string() : " (known here: " + known + ")"));
+                "unknown key" + (closest.empty() ? "" : "; did you mean " + closest + "?") +
+                    (known.empty() ? std::string() : " (known here: " + known + ")"));
         continue;
       }
+
       if (const toml::table* child = node.as_table()) report_unknown(*child, full);
     }
   }
@@ -304,9 +358,11 @@ void read_population(Reader& r, const toml::table& root, Population& pop) {
   if (auto v = r.integer(*cov, "sites", cp, in_range(1, kMaxSites), false))
     pop.sites = static_cast<int>(*v);
   if (pop.age_min_years > pop.age_max_years)
-    r.problem(cov->source(), cp + ".age_min_years", "", "must not exceed age_max_years");
+    r.problem(r.conflict(*cov, "age_min_years", "age_max_years"), cp + ".age_min_years", "",
+              "must not exceed age_max_years");
   if (pop.baseline_sofa_min > pop.baseline_sofa_max)
-    r.problem(cov->source(), cp + ".baseline_sofa_min", "", "must not exceed baseline_sofa_max");
+    r.problem(r.conflict(*cov, "baseline_sofa_min", "baseline_sofa_max"), cp + ".baseline_sofa_min",
+              "", "must not exceed baseline_sofa_max");
 }
 
 void read_treatments(Reader& r, const toml::table& root, Scenario& s) {
@@ -576,7 +632,8 @@ Hypothesis read_hypothesis(Reader& r, const toml::table& t, const std::string& p
   if (auto arm = r.string(t, "control", path, arm_names))
     h.control_arm = find_index(arm_names, *arm);
   if (h.treatment_arm == h.control_arm)
-    r.problem(t.source(), path + ".control", "", "treatment and control must be different arms");
+    r.problem(r.conflict(t, "treatment", "control"), path + ".control", "",
+              "treatment and control must be different arms");
   h.labels = d.eligible_label;
   if (t.contains("labels")) {
     h.labels = {};
@@ -910,6 +967,28 @@ void derive(Reader& r, const toml::table& root, Scenario& s) {
   s.classifier.log_immunoparalysis_hla_dr_below =
       std::log(s.classifier.immunoparalysis_hla_dr_below_per_monocyte);
   s.population.label_given_phenotype = label_given_phenotype(s.population, s.classifier);
+  // An eligibility that (almost) no one meets is refused now, not after a
+  // trial has screened a thousand patients per place.
+  for (const auto& d : s.designs) {
+    double eligible = 0.0;
+    for (int ph = 0; ph < kPhenotypes; ++ph)
+      for (int label = 0; label < kPhenotypes; ++label)
+        if (d.eligible_label[label])
+          eligible += s.population.prevalence[ph] * s.population.label_given_phenotype[ph][label];
+    if (eligible * kMaxScreenedPerEnrolled >= 1.0) continue;
+    std::ostringstream rule;
+    rule
+        << "these labels go to " << std::setprecision(3) << 100.0 * eligible
+        << "% of screened patients (from the prevalences, biomarkers and classifier), fewer than 1 "
+           "in "
+        << kMaxScreenedPerEnrolled << ": the trial could not enrol";
+    const std::string path = "designs." + d.name + ".eligible_labels";
+    if (const toml::node* node = root["designs"][d.name]["eligible_labels"].node())
+      r.problem(*node, path, rule.str());
+    else
+      r.problem(root.source(), path, "", rule.str());
+  }
+
   const boost::math::normal standard_normal;
   const double threshold = s.endpoint.response_threshold_sofa_points;
   const double sd = s.endpoint.sofa_change_sd;
@@ -1025,9 +1104,53 @@ void apply_null(toml::table& root, const std::string& source) {
 
 namespace {
 
+// toml++ builds the tables of a dotted key or header recursively, and a key of
+// tens of thousands of parts (a.a.a...) overflows the stack. Refuse chains of
+// more than kMaxDottedParts before parsing; strings and comments are skipped.
+constexpr int kMaxDottedParts = 64;
+
+void check_dotted_keys(std::string_view text, const std::string& source) {
+  int line = 1, dots = 0;
+  std::size_t i = 0;
+  auto starts = [&](std::string_view s) { return text.substr(i, s.size()) == s; };
+  while (i < text.size()) {
+    const char c = text[i];
+    if (starts("\"\"\"") || starts("'''")) { // multi-line string
+      const std::string_view close = text.substr(i, 3);
+      i += 3;
+      while (i < text.size() && !starts(close)) {
+        if (text[i] == '\\' && close[0] == '"') ++i;
+        if (i < text.size() && text[i] == '\n') ++line;
+        ++i;
+      }
+      i += 3;
+    } else if (c == '"' || c == '\'') { // one-line string: a part of a key, or a value
+      for (++i; i < text.size() && text[i] != c && text[i] != '\n'; ++i)
+        if (text[i] == '\\' && c == '"') ++i;
+      ++i;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n')
+        ++i;
+    } else {
+      if (c == '.' && ++dots >= kMaxDottedParts)
+        throw ScenarioError({Problem{source, line, 1, "(syntax)", "",
+                                     "a dotted key or table name has more than " +
+                                         std::to_string(kMaxDottedParts) + " parts"}});
+      // Bare-key characters and blanks continue a chain; anything else ends it.
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+            c == ' ' || c == '\t'))
+        dots = 0;
+      if (c == '\n') ++line;
+      ++i;
+    }
+  }
+}
+
 toml::table parse_toml(std::string_view text, const std::string& source) {
+  check_dotted_keys(text, source);
   try {
     return toml::parse(text, source);
+
   } catch (const toml::parse_error& e) {
     Problem p;
     p.file = source;
@@ -1039,8 +1162,20 @@ toml::table parse_toml(std::string_view text, const std::string& source) {
   }
 }
 
+// A scenario is a few kilobytes; anything above this is not one.
+constexpr std::uintmax_t kMaxScenarioBytes = 1 << 20;
+
 std::string read_text(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw IoError("cannot read scenario file " + path + ": it is a folder");
+  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+  if (!ec && bytes > kMaxScenarioBytes)
+    throw ScenarioError({Problem{path, 1, 1, "(file)", "",
+                                 "the file has " + std::to_string(bytes) +
+                                     " bytes; a scenario is a few kilobytes (limit 1 MiB)"}});
   std::ifstream in(path, std::ios::binary);
+
   if (!in) throw IoError("cannot read scenario file " + path + ": " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
@@ -1049,13 +1184,23 @@ std::string read_text(const std::string& path) {
 }
 
 // Tables merge key by key; any other value of the layer replaces the base's.
-void merge_into(toml::table& base, const toml::table& layer) {
+// An inline table of the layer (prevalence = { ... }) is taken whole, with the
+// base's keys it lacks added. Nodes are moved, never copied: a copied toml++
+// node forgets its place in the file, and problems must point at the layer.
+void merge_into(toml::table& base, toml::table& layer) {
   for (auto&& [key, node] : layer) {
     toml::node* existing = base.get(key.str());
-    if (existing != nullptr && existing->is_table() && node.is_table())
+    if (existing != nullptr && existing->is_table() && node.is_table() &&
+        !node.as_table()->is_inline()) {
       merge_into(*existing->as_table(), *node.as_table());
-    else
-      node.visit([&](auto&& value) { base.insert_or_assign(key, value); });
+      continue;
+    }
+    if (existing != nullptr && existing->is_table() && node.is_table())
+      for (auto&& [base_key, base_value] : *existing->as_table())
+        if (!node.as_table()->contains(base_key.str()))
+          base_value.visit(
+              [&](auto&& value) { node.as_table()->insert(base_key, std::move(value)); });
+    node.visit([&](auto&& value) { base.insert_or_assign(key, std::move(value)); });
   }
 }
 

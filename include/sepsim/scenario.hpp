@@ -26,6 +26,9 @@ inline constexpr std::array<std::string_view, kAdverseEvents> kAdverseEventNames
     "serious", "severe", "anaemia", "haemorrhage"};
 
 inline constexpr int kMaxArms = 8;
+// A trial gives up after screening this many patients per place to fill; a
+// scenario whose eligible labels are rarer is refused when it is read.
+inline constexpr std::uint32_t kMaxScreenedPerEnrolled = 1000;
 
 // Log-normal per true phenotype, plus multiplicative assay error.
 struct Biomarker {

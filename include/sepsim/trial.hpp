@@ -82,8 +82,6 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr std::uint32_t kMaxScreenedPerEnrolled = 1000;
-
 // One replicate, by the design's simulation mode (patients or counts).
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
                                const ReplicateId& id);

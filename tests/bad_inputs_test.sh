@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The bad-input corpus: every file of tests/bad_inputs/ states what is wrong
+# with it, the exit code sepsim must give ("# expect-exit: N") and a pattern
+# its message must match ("# expect: ERE", usually FILE:LINE:COL and the key).
+# Each is run with `sepsim run`, which must exit with that code, match the
+# pattern, name the file, and write nothing. Inputs that cannot be committed
+# as small files (enormous, deeply nested, non-UTF-8, binary) and bad command
+# lines are made and checked below. Usage: bad_inputs_test.sh SEPSIM
+set -uo pipefail
+sepsim=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# check CODE PATTERN NAME -- command...: exit code, message, no results file,
+# and never a crash (a signal, or exit 70 = internal error).
+check() {
+  local code=$1 pattern=$2 name=$3
+  shift 4
+  rm -f "$work"/out.h5*
+  timeout 60 "$@" >"$work/stdout" 2>"$work/stderr"
+  local got=$?
+  if [ "$got" -ne "$code" ]; then
+    fail "$name: exit $got, expected $code"
+    head -5 "$work/stderr" | sed 's/^/    /'
+  elif ! grep -Eq -- "$pattern" "$work/stderr"; then
+    fail "$name: the message does not match /$pattern/"
+    head -5 "$work/stderr" | sed 's/^/    /'
+  elif ls "$work"/out.h5* >/dev/null 2>&1; then
+    fail "$name: left $(ls "$work"/out.h5*)"
+  else
+    passes=$((passes + 1))
+  fi
+}
+
+run=("$sepsim" run --reps 20 --no-progress --out "$work/out.h5")
+
+# 1. The committed corpus.
+for file in "$here"/bad_inputs/*.toml; do
+  name=$(basename "$file")
+  code=$(sed -n 's/^# expect-exit: //p' "$file" | head -1)
+  pattern=$(sed -n 's/^# expect: //p' "$file" | head -1)
+  if [ -z "$code" ] || [ -z "$pattern" ]; then
+    fail "$name: no '# expect-exit:' or '# expect:' line"
+    continue
+  fi
+  before=$failures
+  check "$code" "$pattern" "$name" -- "${run[@]}" "$file"
+  # Every scenario problem names the file it is in.
+  if [ "$failures" -eq "$before" ] && [ "$code" -eq 2 ] && ! grep -q "$name" "$work/stderr"; then
+    fail "$name: the message does not name the file"
+    passes=$((passes - 1))
+  fi
+done
+corpus=$(ls "$here"/bad_inputs/*.toml | wc -l)
+
+# 2. Made here: too big, too deep, not text.
+head -c 2000000 /dev/zero | tr '\0' '#' >"$work/enormous.toml"
+check 2 "enormous.toml:1:1: .*limit 1 MiB" "a 2 MB file" -- "${run[@]}" "$work/enormous.toml"
+/usr/bin/python3 -c "print('format_version = 1\n[' + '.'.join(['a'] * 100000) + ']')" >"$work/deep-header.toml"
+check 2 "deep-header.toml:2:1: .*more than 64 parts" "a table header 100,000 deep" -- "${run[@]}" "$work/deep-header.toml"
+/usr/bin/python3 -c "print('format_version = 1\nx = ' + '[' * 100000 + ']' * 100000)" >"$work/deep-array.toml"
+check 2 "deep-array.toml:2:.*nested" "arrays nested 100,000 deep" -- "${run[@]}" "$work/deep-array.toml"
+/usr/bin/python3 -c "print('format_version = 1\nx = ' + '{a = ' * 100000 + '1' + '}' * 100000)" >"$work/deep-inline.toml"
+check 2 "deep-inline.toml:2:.*nested" "inline tables nested 100,000 deep" -- "${run[@]}" "$work/deep-inline.toml"
+printf 'format_version = 1\nname = "caf\xe9"\n' >"$work/latin1.toml"
+check 2 "latin1.toml:2:.*not valid TOML" "a Latin-1 byte (not UTF-8)" -- "${run[@]}" "$work/latin1.toml"
+printf 'format_version = 1\nname = "a\0b"\n' >"$work/nul.toml"
+check 2 "nul.toml:2:.*not valid TOML" "a NUL byte" -- "${run[@]}" "$work/nul.toml"
+head -c 4096 /dev/urandom >"$work/random.toml"
+check 2 "random.toml" "4 KB of random bytes" -- "${run[@]}" "$work/random.toml"
+: >"$work/empty.toml"
+check 2 "empty.toml.*format_version" "an empty file" -- "${run[@]}" "$work/empty.toml"
+
+# 3. Bad files and command lines.
+check 3 "cannot read scenario file $work/none.toml" "a missing file" -- "${run[@]}" "$work/none.toml"
+check 3 "it is a folder" "a folder as the scenario" -- "${run[@]}" "$work"
+check 2 "reps" "--reps 0" -- "$sepsim" run --reps 0 --out "$work/out.h5"
+check 2 "reps" "--reps of 10^13" -- "$sepsim" run --reps 10000000000000 --out "$work/out.h5"
+check 2 "reps" "--reps not a number" -- "$sepsim" run --reps many --out "$work/out.h5"
+check 2 "threads" "--threads -1" -- "$sepsim" run --threads -1 --out "$work/out.h5"
+check 2 "--set needs KEY=VALUE" "--set without =" -- "${run[@]}" --set designs.immunosep.sample_size
+check 2 "did you mean sample_size" "--set of a misspelt key" -- "${run[@]}" --set designs.immunosep.sample_sise=10
+check 2 "--set:1:1: designs.immunosep.sample_size = \[1,: is not a TOML value" "--set with a bad value" -- "${run[@]}" --set 'designs.immunosep.sample_size=[1,'
+check 2 "--vary needs" "--vary without =" -- "$sepsim" sweep --vary designs.immunosep.sample_size --out "$work/out.h5"
+check 2 "not a number" "--vary with a word" -- "$sepsim" sweep --vary designs.immunosep.sample_size=10,ten --out "$work/out.h5"
+check 2 "START <= STOP" "--vary with a backward range" -- "$sepsim" sweep --vary designs.immunosep.sample_size=10:5:1 --out "$work/out.h5"
+check 2 "more than 100,000 values" "--vary with a billion values" -- "$sepsim" sweep --vary designs.immunosep.sample_size=1:1000000000:1 --out "$work/out.h5"
+check 3 "cannot write results to $work/no/such/folder" "an output folder that does not exist" -- "$sepsim" run --reps 20 --out "$work/no/such/folder/out.h5"
+
+total=$((passes + failures))
+echo "bad inputs: $corpus committed files, $((total - corpus)) made here or on the command line; $passes passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -224,8 +225,7 @@ std::string created_utc() {
   return text;
 }
 
-void write_file(const std::string& path, RunSummary summary) {
-  H5::H5File file(path, H5F_ACC_TRUNC);
+void write_layout(H5::H5File& file, RunSummary summary) {
   H5::Group root = file.openGroup("/");
   const Provenance& p = summary.provenance;
   attr(root, "format", kResultsFormat);
@@ -349,6 +349,48 @@ void write_file(const std::string& path, RunSummary summary) {
   }
 }
 
+// The file is built in memory (HDF5's core driver) and its image written
+// with plain system calls: every I/O error (a full disk, a file-size limit)
+// is then ours to report, and HDF5 never holds a half-written file (after a
+// failed flush to disk, libhdf5 1.10 crashes at exit).
+std::vector<char> file_image(const RunSummary& summary) {
+  H5::FileAccPropList fapl;
+  H5Pset_fapl_core(fapl.getId(), std::size_t{1} << 20, false);
+  H5::H5File file("sepsim-results.h5", H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+  write_layout(file, summary);
+  file.flush(H5F_SCOPE_GLOBAL);
+  const ssize_t size = H5Fget_file_image(file.getId(), nullptr, 0);
+  if (size < 0) throw H5::FileIException("H5Fget_file_image", "cannot take the file image");
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file.getId(), image.data(), image.size()) != size)
+    throw H5::FileIException("H5Fget_file_image", "cannot take the file image");
+  return image;
+}
+
+// Writes all bytes and syncs them to disk; the reason on failure.
+std::string write_bytes(const std::string& path, const std::vector<char>& bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::strerror(errno);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string reason = std::strerror(n < 0 ? errno : ENOSPC);
+      ::close(fd);
+      return reason;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    const std::string reason = std::strerror(errno);
+    ::close(fd);
+    return reason;
+  }
+  if (::close(fd) != 0) return std::strerror(errno);
+  return "";
+}
+
 std::vector<std::string> children_by_index(const H5::Group& g) {
   std::vector<std::pair<int, std::string>> items;
   for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
@@ -373,6 +415,12 @@ void check_writable(const std::string& path) {
   if (!std::filesystem::is_directory(dir, ec))
     throw IoError("cannot write results to " + path + ": folder " + dir.string() +
                   " does not exist (create it, or choose another --out)");
+  // The file is renamed into place, which would replace a device or a folder
+  // (as root, even /dev/full): only a new name or a regular file is accepted.
+  const auto status = std::filesystem::symlink_status(p, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw IoError("cannot write results to " + path +
+                  ": it exists and is not a regular file (choose another --out)");
   const std::string probe = path + ".tmp-check-" + std::to_string(::getpid());
   std::ofstream out(probe);
   if (!out) throw IoError("cannot write results to " + path + ": " + std::strerror(errno));
@@ -382,16 +430,20 @@ void check_writable(const std::string& path) {
 
 void write_results(const std::string& path, const RunSummary& summary) {
   H5::Exception::dontPrint();
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  std::vector<char> image;
   try {
-    write_file(temp, summary);
+    image = file_image(summary);
   } catch (const H5::Exception& e) {
-    std::error_code ec;
-    std::filesystem::remove(temp, ec);
     throw IoError("cannot write results to " + path + ": HDF5 " + e.getFuncName() + ": " +
-                  e.getDetailMsg() + " (is the disk full or the folder read-only?)");
+                  e.getDetailMsg());
   }
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   std::error_code ec;
+  if (const std::string reason = write_bytes(temp, image); !reason.empty()) {
+    std::filesystem::remove(temp, ec);
+    throw IoError("cannot write results to " + path + ": " + reason +
+                  " (nothing was left there; free some space or choose another --out)");
+  }
   std::filesystem::rename(temp, path, ec);
   if (ec) {
     std::filesystem::remove(temp, ec);

@@ -480,6 +480,10 @@ int command_cohort(const std::string& path, const std::vector<std::string>& sets
 } // namespace
 
 int main(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG, like a full
+  // disk, instead of killing the process: the error is then reported.
+  std::signal(SIGXFSZ, SIG_IGN);
+
   CLI::App app{"sepsim: Monte Carlo simulator for precision immunotherapy trials in sepsis"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("sepsim ") + "0.1.0");

@@ -1169,18 +1169,18 @@ std::string read_text(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw IoError("cannot read scenario file " + path + ": it is a folder");
-  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
-  if (!ec && bytes > kMaxScenarioBytes)
-    throw ScenarioError({Problem{path, 1, 1, "(file)", "",
-                                 "the file has " + std::to_string(bytes) +
-                                     " bytes; a scenario is a few kilobytes (limit 1 MiB)"}});
   std::ifstream in(path, std::ios::binary);
-
   if (!in) throw IoError("cannot read scenario file " + path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Read at most one byte past the limit, so that pipes and devices
+  // (/dev/zero) are bounded too.
+  std::string text(kMaxScenarioBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw IoError("error while reading scenario file " + path);
-  return text.str();
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxScenarioBytes)
+    throw ScenarioError({Problem{path, 1, 1, "(file)", "",
+                                 "the file is over 1 MiB; a scenario is a few kilobytes"}});
+  return text;
 }
 
 // Tables merge key by key; any other value of the layer replaces the base's.

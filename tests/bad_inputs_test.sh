@@ -59,7 +59,7 @@ corpus=$(ls "$here"/bad_inputs/*.toml | wc -l)
 
 # 2. Made here: too big, too deep, not text.
 head -c 2000000 /dev/zero | tr '\0' '#' >"$work/enormous.toml"
-check 2 "enormous.toml:1:1: .*limit 1 MiB" "a 2 MB file" -- "${run[@]}" "$work/enormous.toml"
+check 2 "enormous.toml:1:1: .*over 1 MiB" "a 2 MB file" -- "${run[@]}" "$work/enormous.toml"
 /usr/bin/python3 -c "print('format_version = 1\n[' + '.'.join(['a'] * 100000) + ']')" >"$work/deep-header.toml"
 check 2 "deep-header.toml:2:1: .*more than 64 parts" "a table header 100,000 deep" -- "${run[@]}" "$work/deep-header.toml"
 /usr/bin/python3 -c "print('format_version = 1\nx = ' + '[' * 100000 + ']' * 100000)" >"$work/deep-array.toml"
@@ -77,6 +77,10 @@ check 2 "empty.toml.*format_version" "an empty file" -- "${run[@]}" "$work/empty
 
 # 3. Bad files and command lines.
 check 3 "cannot read scenario file $work/none.toml" "a missing file" -- "${run[@]}" "$work/none.toml"
+check 2 "/dev/zero:1:1: .*over 1 MiB" "an endless device as the scenario" -- "${run[@]}" /dev/zero
+printf 'format_version = 1\nbase = "/dev/urandom"\n' >"$work/endless-base.toml"
+check 2 "/dev/urandom:1:1: .*over 1 MiB" "an endless device as the base" -- "${run[@]}" "$work/endless-base.toml"
+
 check 3 "it is a folder" "a folder as the scenario" -- "${run[@]}" "$work"
 check 2 "reps" "--reps 0" -- "$sepsim" run --reps 0 --out "$work/out.h5"
 check 2 "reps" "--reps of 10^13" -- "$sepsim" run --reps 10000000000000 --out "$work/out.h5"

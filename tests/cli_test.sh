@@ -116,7 +116,18 @@ expect 3 "cannot write results to $work/no/such/folder/out.h5.*does not exist" "
   "$sepsim" run --reps 10 --out "$work/no/such/folder/out.h5"
 expect 3 "cannot write results to /dev/full/out.h5" "output under a non-folder" -- \
   "$sepsim" run --reps 10 --out /dev/full/out.h5
+expect 3 "cannot write results to /dev/full: it exists and is not a regular file" "--out /dev/full" -- \
+  "$sepsim" run --reps 10 --out /dev/full
+# A full disk, simulated by a file-size limit (writes fail with EFBIG as they
+# would with ENOSPC): exit 3, the reason, and nothing at the path.
+expect 3 "cannot write results to $work/fsize.h5: File too large" "a full disk (ulimit -f)" -- \
+  bash -c "ulimit -f 16 && exec \"$sepsim\" run --reps 100 --no-progress --out \"$work/fsize.h5\""
+no_file "$work/fsize.h5" "a full disk"
+expect 3 "File too large" "a full disk during a sweep" -- \
+  bash -c "ulimit -f 16 && exec \"$sepsim\" sweep --vary designs.immunosep.sample_size=100,120 --reps 50 --no-progress --out \"$work/fsize-sweep.h5\""
+no_file "$work/fsize-sweep.h5" "a full disk during a sweep"
 expect 3 "cannot read $work/none.h5" "show of a missing file" -- "$sepsim" show "$work/none.h5"
+
 echo "not hdf5" >"$work/text.h5"
 expect 3 "cannot read $work/text.h5" "show of a non-HDF5 file" -- "$sepsim" show "$work/text.h5"
 

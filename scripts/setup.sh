@@ -3,6 +3,7 @@
 # Usage: scripts/setup.sh [run|test] [PRESET]
 #   run  - what building and running needs (default)
 #   test - also what the test suite and validation need (h5py, rpact)
+#   fuzz - also clang and libFuzzer (scripts/fuzz.sh)
 # PRESET is a CMake configure preset (release by default; asan, tsan, debug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +14,12 @@ preset=${2:-release}
 build_packages=(g++ make cmake git libboost-dev libtbb-dev libeigen3-dev libhdf5-dev hdf5-tools
   catch2 libcli11-dev libtomlplusplus-dev librandom123-dev)
 test_packages=(python3-h5py python3-matplotlib r-cran-rpact r-cran-mnormt)
+fuzz_packages=(clang libclang-rt-14-dev) # libFuzzer
 
 packages=("${build_packages[@]}")
 [ "$profile" = test ] && packages+=("${test_packages[@]}")
+[ "$profile" = fuzz ] && packages+=("${fuzz_packages[@]}")
+
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,7 +2,8 @@
 # Set up, build, and run the whole test suite through ctest: unit, statistical,
 # exact-enumeration, calibration, command-line and rpact side-by-side tests.
 # With --sanitizers (always in CI) it also runs the suite under AddressSanitizer
-# + UndefinedBehaviorSanitizer and the parallel engine under ThreadSanitizer.
+# + UndefinedBehaviorSanitizer, the parallel engine under ThreadSanitizer, and
+# fuzzes the scenario parser for 60 s (scripts/fuzz.sh; SEPSIM_FUZZ_SECONDS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,10 @@ if [ "$sanitizers" -eq 1 ]; then
   echo "== ThreadSanitizer: the parallel engine"
   scripts/setup.sh test tsan
   TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -L engine
+  echo "== libFuzzer: the scenario parser and validator"
+  scripts/fuzz.sh "${SEPSIM_FUZZ_SECONDS:-60}"
 fi
+
 
 echo "== Release build: the whole suite"
 scripts/setup.sh test release

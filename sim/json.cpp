@@ -13,17 +13,23 @@ namespace sepsim {
 namespace {
 
 struct Json {
-  using Object = std::vector<std::pair<std::string, Json>>;
+  // Members in insertion order (two vectors: a pair<string, Json> of the
+  // incomplete Json is not allowed).
+  struct Object {
+    std::vector<std::string> keys;
+    std::vector<Json> values;
+  };
   using Array = std::vector<Json>;
   std::variant<std::string, Object, Array> v; // string holds a literal (number, "text", null)
 
   Json& member(const std::string& key) {
     if (!std::holds_alternative<Object>(v)) v = Object{};
     auto& obj = std::get<Object>(v);
-    for (auto& [k, child] : obj)
-      if (k == key) return child;
-    obj.emplace_back(key, Json{});
-    return obj.back().second;
+    for (std::size_t i = 0; i < obj.keys.size(); ++i)
+      if (obj.keys[i] == key) return obj.values[i];
+    obj.keys.push_back(key);
+    obj.values.emplace_back();
+    return obj.values.back();
   }
   // Sets a nested member by a '/'-separated path.
   Json& at(const std::string& path) {
@@ -100,15 +106,15 @@ void Json::write(std::ostream& out, int indent) const {
   if (const auto* s = std::get_if<std::string>(&v)) {
     out << *s;
   } else if (const auto* obj = std::get_if<Object>(&v)) {
-    if (obj->empty()) {
+    if (obj->keys.empty()) {
       out << "{}";
       return;
     }
     out << "{\n";
-    for (std::size_t i = 0; i < obj->size(); ++i) {
-      out << pad << quoted((*obj)[i].first) << ": ";
-      (*obj)[i].second.write(out, indent + 2);
-      out << (i + 1 < obj->size() ? ",\n" : "\n");
+    for (std::size_t i = 0; i < obj->keys.size(); ++i) {
+      out << pad << quoted(obj->keys[i]) << ": ";
+      obj->values[i].write(out, indent + 2);
+      out << (i + 1 < obj->keys.size() ? ",\n" : "\n");
     }
     out << std::string(static_cast<std::size_t>(indent), ' ') << "}";
   } else {

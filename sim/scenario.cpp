@@ -1188,18 +1188,24 @@ std::string read_text(const std::string& path) {
 // base's keys it lacks added. Nodes are moved, never copied: a copied toml++
 // node forgets its place in the file, and problems must point at the layer.
 void merge_into(toml::table& base, toml::table& layer) {
-  for (auto&& [key, node] : layer) {
+  for (auto&& entry : layer) {
+    const toml::key& key = entry.first;
+    toml::node& node = entry.second;
     toml::node* existing = base.get(key.str());
     if (existing != nullptr && existing->is_table() && node.is_table() &&
         !node.as_table()->is_inline()) {
       merge_into(*existing->as_table(), *node.as_table());
       continue;
     }
-    if (existing != nullptr && existing->is_table() && node.is_table())
-      for (auto&& [base_key, base_value] : *existing->as_table())
-        if (!node.as_table()->contains(base_key.str()))
-          base_value.visit(
-              [&](auto&& value) { node.as_table()->insert(base_key, std::move(value)); });
+    if (existing != nullptr && existing->is_table() && node.is_table()) {
+      toml::table& combined = *node.as_table();
+      for (auto&& base_entry : *existing->as_table()) {
+        const toml::key& base_key = base_entry.first;
+        if (!combined.contains(base_key.str()))
+          base_entry.second.visit(
+              [&](auto&& value) { combined.insert(base_key, std::move(value)); });
+      }
+    }
     node.visit([&](auto&& value) { base.insert_or_assign(key, std::move(value)); });
   }
 }

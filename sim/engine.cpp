@@ -7,20 +7,42 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <optional>
+#include <string>
 
 namespace sepsim {
 
+namespace {
+int thread_count(const RunOptions& options) {
+  return options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
+}
+
+// MemAvailable from /proc/meminfo, in bytes (0 if unknown).
+std::uint64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
+}
+} // namespace
+
 PointSummary run_point(const Scenario& scenario, const RunOptions& options,
                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  check_memory(scenario, options);
   const std::size_t n_designs = scenario.designs.size();
+
   std::vector<DesignAccumulator> accumulators;
   std::vector<MeanAccumulator> power_differences(n_designs * (n_designs - 1) / 2);
   for (const auto& d : scenario.designs)
     accumulators.emplace_back(d);
 
-  const int threads =
-      options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
+  const int threads = thread_count(options);
+
   // More threads than cores is allowed (for determinism tests); lift TBB's
   // default worker limit for this run only.
   std::optional<oneapi::tbb::global_control> allow_more;
@@ -73,7 +95,37 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   return point;
 }
 
+std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads) {
+  // A patient record and its share of the regression (design matrix, its
+  // copy, weights and working vectors): about 160 bytes.
+  constexpr std::uint64_t kBytesPerRecord = 160;
+  std::uint64_t per_thread = 0;
+  for (const auto& d : scenario.designs)
+    if (needs_patient_records(d.analysis.test))
+      per_thread = std::max<std::uint64_t>(
+          per_thread,
+          static_cast<std::uint64_t>(std::max(d.sample_size, d.max_sample_size)) * kBytesPerRecord);
+  const std::uint64_t slots = kChunkReplicates * scenario.designs.size() * sizeof(ReplicateResult);
+  return static_cast<std::uint64_t>(threads) * per_thread + slots;
+}
+
+void check_memory(const Scenario& scenario, const RunOptions& options) {
+  const int threads = thread_count(options);
+  const std::uint64_t needed = estimated_memory_bytes(scenario, threads);
+  const std::uint64_t available = available_memory_bytes();
+  if (available == 0 || needed <= available) return;
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "this run needs about %.1f GiB (%d threads, each holding the patient records of "
+                "the largest regression analysis) and %.1f GiB is available: use fewer "
+                "--threads or a smaller sample size",
+                static_cast<double>(needed) / (1 << 30), threads,
+                static_cast<double>(available) / (1 << 30));
+  throw MemoryError(text);
+}
+
 Provenance make_provenance(const Scenario& scenario, const RunOptions& options) {
+
   const BuildInfo& b = build_info();
   Provenance p;
   p.sepsim_version = b.version;

@@ -633,7 +633,11 @@ int main(int argc, char** argv) {
   } catch (const sepsim::IoError& e) {
     std::cerr << "sepsim: " << e.what() << "\n";
     return kExitIo;
+  } catch (const sepsim::MemoryError& e) {
+    std::cerr << "sepsim: " << e.what() << ".\nNothing was written.\n";
+    return kExitUsage;
   } catch (const UsageError& e) {
+
     std::cerr << "sepsim " << e.what() << "\n";
     return kExitUsage;
   } catch (const SweepInterrupted& e) {

@@ -97,8 +97,10 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
       values.insert(values.begin(), {axes[a].key, v});
     }
     scenarios.push_back(load(overrides));
+    check_memory(scenarios.back(), options);
     params.push_back(std::move(values));
   }
+
   const std::uint64_t total = options.replicates * (points - first);
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     auto point_progress = [&](std::uint64_t done, std::uint64_t) {

@@ -93,6 +93,9 @@ check 2 "--vary needs" "--vary without =" -- "$sepsim" sweep --vary designs.immu
 check 2 "not a number" "--vary with a word" -- "$sepsim" sweep --vary designs.immunosep.sample_size=10,ten --out "$work/out.h5"
 check 2 "START <= STOP" "--vary with a backward range" -- "$sepsim" sweep --vary designs.immunosep.sample_size=10:5:1 --out "$work/out.h5"
 check 2 "more than 100,000 values" "--vary with a billion values" -- "$sepsim" sweep --vary designs.immunosep.sample_size=1:1000000000:1 --out "$work/out.h5"
+check 2 "this run needs about .* GiB .* use fewer --threads or a smaller sample size" \
+  "a run that would not fit in memory" -- "${run[@]}" --threads 1024 \
+  --set designs.immunosep.sample_size=10000000 --set 'designs.immunosep.analysis.test="logistic"'
 check 3 "cannot write results to $work/no/such/folder" "an output folder that does not exist" -- "$sepsim" run --reps 20 --out "$work/no/such/folder/out.h5"
 
 total=$((passes + failures))

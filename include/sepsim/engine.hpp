@@ -32,7 +32,22 @@ public:
 // results do not depend on the thread count.
 inline constexpr std::uint64_t kChunkReplicates = 1024;
 
+// The memory a run holds at once, in bytes: per thread, the patient records
+// and regression matrices of the largest design whose analysis needs them,
+// plus one chunk of result slots. It does not grow with the replicates.
+std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads);
+
+// A run that would not fit in the memory available (MemAvailable).
+class MemoryError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws MemoryError, before any work, when the estimate exceeds what is free.
+void check_memory(const Scenario& scenario, const RunOptions& options);
+
 PointSummary run_point(const Scenario& scenario, const RunOptions& options,
+
                        const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
 
 RunSummary run(const Scenario& scenario, const RunOptions& options, const ProgressFn& progress = {},

@@ -8,6 +8,7 @@
 # Environment (optional): SEPSIM_BENCH_REPS   default-scenario replicates (40000)
 #                         SEPSIM_BENCH_RATES  rates-design replicates / rpact iterations (100000)
 #                         SEPSIM_BENCH_SWEEP  replicates a point of the 100-point sweep (10000)
+#                         SEPSIM_BENCH_MEMORY replicates of the large peak-memory run (1000000)
 # Aims: >= 10 M virtual patients/s per core; within 2x of the random-number floor;
 # >= 10x faster than rpact. The table reports whatever is measured.
 set -euo pipefail
@@ -20,6 +21,7 @@ FLOOR=build/bench/sepsim_rng_floor
 REPS=${SEPSIM_BENCH_REPS:-40000}
 RATES_REPS=${SEPSIM_BENCH_RATES:-100000}
 SWEEP_REPS=${SEPSIM_BENCH_SWEEP:-10000}
+MEMORY_REPS=${SEPSIM_BENCH_MEMORY:-1000000}
 RATES_SCENARIO=scenarios/validation/rates_two_arm.toml
 
 if ! command -v Rscript >/dev/null 2>&1 ||
@@ -172,6 +174,20 @@ rpact_sweep_s=$(Rscript scripts/rpact_sweep.R "$tmp/sweep.csv" "$SWEEP_REPS" |
 vs_rpact_sweep=$(calc "$rpact_sweep_s / $sweep_s")
 vs_rpact_sweep_counts=$(calc "$rpact_sweep_s / $sweep_counts_s")
 
+# 5. Peak memory (max RSS of the whole process) of 10,000 and 1,000,000
+# replicates of the default scenario: it must not grow with the replicates.
+peak_rss_kib() {
+  "$PY" - "$@" <<'EOF_PY'
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+EOF_PY
+}
+echo "Peak memory: 10,000 and 1,000,000 replicates of the default scenario, 2 threads ..." >&2
+rss_small=$(peak_rss_kib "$SEPSIM" run --reps 10000 --threads 2 --no-progress --out "$tmp/rss_small.h5")
+rss_large=$(peak_rss_kib "$SEPSIM" run --reps "$MEMORY_REPS" --threads 2 --no-progress --out "$tmp/rss_large.h5")
+rss_ratio=$(calc "$rss_large / $rss_small")
+
 # met ACTUAL OP AIM: "met" or "NOT met".
 met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
 
@@ -182,13 +198,14 @@ met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
   "$screened1" "$load_start" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)" \
   "$rp" "$rates_power_p" "$vs_rpact_p" "$tm" "$designs_multi" "$per_design" "$per_design_ratio" \
   "$ms_obf" "$ms_beta" "$sweep_points" "$SWEEP_REPS" "$sweep_s" "$rpact_sweep_s" \
-  "$vs_rpact_sweep" "$sweep_counts_s" "$vs_rpact_sweep_counts" <<'EOF'
+  "$vs_rpact_sweep" "$sweep_counts_s" "$vs_rpact_sweep_counts" "$rss_small" "$rss_large" \
+  "$rss_ratio" "$MEMORY_REPS" <<'EOF'
 import sys
 (cores, build, date, reps, t1, t2, rate1, rate2, speedup, same, floor_rate, floor_ratio,
  rates_reps, rpact_s, rpact_power, r1, p1, r2, p2, vs1, vs2, aim1, aim2, aim3,
  screened, load_start, load_end, rp, pp, vsp, tm, nd, per_design, per_ratio, ms_obf,
  ms_beta, sweep_points, sweep_reps, sweep_s, rpact_sweep_s, vs_sweep, sweep_counts_s,
- vs_sweep_counts) = sys.argv[1:]
+ vs_sweep_counts, rss_small, rss_large, rss_ratio, memory_reps) = sys.argv[1:]
 f = float
 print()
 print(f"sepsim benchmark ({cores} cores; {build} build; {date}; "
@@ -215,6 +232,8 @@ print(f"  sepsim count level (labels and arms as counts, unstratified blocks)  {
 print(f"  rpact getSimulationRates at the same points (two-arm rates at the simulated response rates, "
       f"{int(sweep_reps)} iterations each)  {f(rpact_sweep_s):6.1f} s  -> rpact/sepsim = "
       f"{f(vs_sweep):.2f} x (patient level), {f(vs_sweep_counts):.2f} x (count level)")
+print(f"peak memory (max RSS), default scenario, 2 threads: 10,000 replicates {f(rss_small)/1024:.1f} MiB, "
+      f"{int(memory_reps):,} replicates {f(rss_large)/1024:.1f} MiB ({f(rss_ratio):.2f} x)")
 print("aims:")
 print(f"  >= 10 M virtual patients/s per core:  {f(rate1)/1e6:.2f} M  {aim1}")
 print(f"  within 2x of the random-number floor: {f(floor_ratio):.2f} x  {aim2}")

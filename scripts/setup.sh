@@ -4,6 +4,7 @@
 #   run  - what building and running needs (default)
 #   test - also what the test suite and validation need (h5py, rpact)
 #   fuzz - also clang and libFuzzer (scripts/fuzz.sh)
+#   mpi  - also Open MPI (distributed runs: the mpi preset)
 # PRESET is a CMake configure preset (release by default; asan, tsan, debug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,10 +16,14 @@ build_packages=(g++ make cmake git libboost-dev libtbb-dev libeigen3-dev libhdf5
   catch2 libcli11-dev libtomlplusplus-dev librandom123-dev)
 test_packages=(python3-h5py python3-matplotlib r-cran-rpact r-cran-mnormt)
 fuzz_packages=(clang libclang-rt-14-dev) # libFuzzer
+mpi_packages=(libopenmpi-dev openmpi-bin python3-h5py)
+
 
 packages=("${build_packages[@]}")
 [ "$profile" = test ] && packages+=("${test_packages[@]}")
 [ "$profile" = fuzz ] && packages+=("${fuzz_packages[@]}")
+[ "$profile" = mpi ] && packages+=("${mpi_packages[@]}")
+
 
 
 missing=()

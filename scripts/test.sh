@@ -26,6 +26,11 @@ if [ "$sanitizers" -eq 1 ]; then
 fi
 
 
+echo "== MPI build: distributed runs against one process (mpirun -n 2 and 3)"
+scripts/setup.sh mpi mpi
+ctest --preset mpi -L mpi
+
 echo "== Release build: the whole suite"
+
 scripts/setup.sh test release
 ctest --preset release -j "$jobs"

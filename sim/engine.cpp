@@ -31,6 +31,61 @@ std::uint64_t available_memory_bytes() {
 }
 } // namespace
 
+namespace {
+// Computes chunks of replicates into preallocated slots with oneTBB.
+class ChunkComputer {
+public:
+  ChunkComputer(const Scenario& scenario, const RunOptions& options)
+      : scenario_(scenario), options_(options), threads_(thread_count(options)) {
+    // More threads than cores is allowed (for determinism tests); lift TBB's
+    // default worker limit for this run only.
+    if (threads_ > oneapi::tbb::info::default_concurrency())
+      allow_more_.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
+                          static_cast<std::size_t>(threads_));
+    arena_.emplace(threads_);
+    slots_.resize(kChunkReplicates * scenario.designs.size());
+  }
+
+  // Replicates [start, start + count) of the point, design by design.
+  std::vector<ReplicateResult>& compute(std::uint64_t start, std::uint64_t count) {
+    const std::size_t n_designs = scenario_.designs.size();
+    // The slots pass from the main thread to the workers and back. oneTBB's
+    // own synchronisation lives inside libtbb, which ThreadSanitizer cannot
+    // see into, so the hand-off is also made explicit with release/acquire.
+    handoff_.store(start, std::memory_order_release);
+    arena_->execute([&] {
+      oneapi::tbb::parallel_for(std::uint64_t{0}, count, [&](std::uint64_t i) {
+        (void)handoff_.load(std::memory_order_acquire);
+        const ReplicateId id{options_.seed, options_.grid_point,
+                             static_cast<std::uint32_t>(start + i)};
+        for (std::size_t d = 0; d < n_designs; ++d)
+          slots_[i * n_designs + d] = simulate_trial(scenario_, d, id);
+        handoff_.fetch_add(1, std::memory_order_acq_rel);
+      });
+    });
+    (void)handoff_.load(std::memory_order_acquire);
+    return slots_;
+  }
+  std::vector<ReplicateResult>& slots() { return slots_; }
+
+private:
+  const Scenario& scenario_;
+  const RunOptions& options_;
+  int threads_;
+  std::optional<oneapi::tbb::global_control> allow_more_;
+  std::optional<oneapi::tbb::task_arena> arena_;
+  std::vector<ReplicateResult> slots_;
+  std::atomic<std::uint64_t> handoff_{0};
+};
+
+// Chunk `chunk` of a distributed run is computed by rank chunk % ranks.
+bool computed_here(const RunOptions& options, std::uint64_t chunk) {
+  return options.exchange == nullptr ||
+         chunk % static_cast<std::uint64_t>(options.exchange->ranks()) ==
+             static_cast<std::uint64_t>(options.exchange->rank());
+}
+} // namespace
+
 PointSummary run_point(const Scenario& scenario, const RunOptions& options,
                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
   check_memory(scenario, options);
@@ -40,39 +95,21 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   std::vector<MeanAccumulator> power_differences(n_designs * (n_designs - 1) / 2);
   for (const auto& d : scenario.designs)
     accumulators.emplace_back(d);
+  ChunkComputer computer(scenario, options);
 
-  const int threads = thread_count(options);
-
-  // More threads than cores is allowed (for determinism tests); lift TBB's
-  // default worker limit for this run only.
-  std::optional<oneapi::tbb::global_control> allow_more;
-  if (threads > oneapi::tbb::info::default_concurrency())
-    allow_more.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
-                       static_cast<std::size_t>(threads));
-  oneapi::tbb::task_arena arena(threads);
-  std::vector<ReplicateResult> slots(kChunkReplicates * n_designs);
-
-  // The slots pass from the main thread to the workers and back. oneTBB's own
-  // synchronisation lives inside libtbb, which ThreadSanitizer cannot see into,
-  // so the hand-off is also made explicit with release/acquire on `handoff`.
-  std::atomic<std::uint64_t> handoff{0};
-  for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates) {
+  // Chunks are folded in replicate order whoever computed them, so the
+  // numbers do not depend on threads or processes.
+  std::uint64_t chunk = options.first_chunk;
+  for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates, ++chunk) {
     if (cancel != nullptr && cancel->load()) throw Interrupted();
     const std::uint64_t count = std::min(kChunkReplicates, options.replicates - start);
-    handoff.store(start, std::memory_order_release);
-    arena.execute([&] {
-      oneapi::tbb::parallel_for(std::uint64_t{0}, count, [&](std::uint64_t i) {
-        (void)handoff.load(std::memory_order_acquire);
-        const ReplicateId id{options.seed, options.grid_point,
-                             static_cast<std::uint32_t>(start + i)};
-        for (std::size_t d = 0; d < n_designs; ++d)
-          slots[i * n_designs + d] = simulate_trial(scenario, d, id);
-        handoff.fetch_add(1, std::memory_order_acq_rel);
-      });
-    });
-    (void)handoff.load(std::memory_order_acquire);
+    std::vector<ReplicateResult>* slots = &computer.slots();
+    if (computed_here(options, chunk))
+      slots = &computer.compute(start, count);
+    else
+      options.exchange->receive(chunk, slots->data(), count * n_designs);
     for (std::uint64_t i = 0; i < count; ++i) {
-      const ReplicateResult* replicate = &slots[i * n_designs];
+      const ReplicateResult* replicate = &(*slots)[i * n_designs];
       for (std::size_t d = 0; d < n_designs; ++d)
         accumulators[d].add(replicate[d]);
       std::size_t pair = 0;
@@ -122,6 +159,18 @@ void check_memory(const Scenario& scenario, const RunOptions& options) {
                 static_cast<double>(needed) / (1 << 30), threads,
                 static_cast<double>(available) / (1 << 30));
   throw MemoryError(text);
+}
+
+void serve_point(const Scenario& scenario, const RunOptions& options) {
+  check_memory(scenario, options);
+  ChunkComputer computer(scenario, options);
+  const std::size_t n_designs = scenario.designs.size();
+  std::uint64_t chunk = options.first_chunk;
+  for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates, ++chunk) {
+    if (!computed_here(options, chunk)) continue;
+    const std::uint64_t count = std::min(kChunkReplicates, options.replicates - start);
+    options.exchange->send(chunk, computer.compute(start, count).data(), count * n_designs);
+  }
 }
 
 Provenance make_provenance(const Scenario& scenario, const RunOptions& options) {

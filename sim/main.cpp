@@ -1,5 +1,6 @@
 // The sepsim command line: parses options with CLI11, calls the library and
 // maps failures to exit codes (0 ok, 2 usage/scenario, 3 I/O, 70 internal).
+#include "distributed.hpp"
 #include "sepsim/boundaries.hpp"
 #include "sepsim/build_info.hpp"
 #include "sepsim/cohort.hpp"
@@ -32,6 +33,7 @@ constexpr int kExitInterrupted = 130;
 constexpr int kExitInternal = 70;
 
 std::atomic<bool> g_interrupted{false};
+Processes* g_processes = nullptr; // this process among the ranks of the run
 extern "C" void on_signal(int) {
   g_interrupted.store(true);
 }
@@ -127,13 +129,18 @@ sepsim::RunOptions run_options(const RunArgs& args) {
   options.seed = args.seed;
   options.replicates = args.replicates;
   options.threads = args.threads;
+  options.exchange = g_processes->exchange();
   return options;
 }
 
 int command_run(const RunArgs& args) {
   const sepsim::Scenario scenario = load(args.scenario, args.sets, args.null_hypothesis);
-  const std::string out = prepare_output(args, scenario.name);
   const sepsim::RunOptions options = run_options(args);
+  if (g_processes->worker()) {
+    sepsim::serve_point(scenario, options);
+    return 0;
+  }
+  const std::string out = prepare_output(args, scenario.name);
   ProgressBar bar(!args.no_progress);
   const auto start = std::chrono::steady_clock::now();
   const sepsim::RunSummary summary = sepsim::run(scenario, options, std::ref(bar), &g_interrupted);
@@ -227,9 +234,13 @@ int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
     axes.push_back(sepsim::parse_axis(v));
   const auto loader = sweep_loader(args.scenario, args.sets, args.null_hypothesis);
   const sepsim::Scenario base = loader({});
-  const std::string out = prepare_output(args, base.name + "-sweep");
   const sepsim::RunOptions options = run_options(args);
   sepsim::RunSummary summary = sepsim::start_sweep(loader, axes, options);
+  if (g_processes->worker()) {
+    sepsim::serve_sweep(loader, summary, options);
+    return 0;
+  }
+  const std::string out = prepare_output(args, base.name + "-sweep");
   summary.grid.scenario_path = args.scenario;
   summary.grid.sets = args.sets;
   summary.grid.output = out;
@@ -264,11 +275,14 @@ int command_resume(const std::string& partial, const RunArgs& args) {
                  " has changed since the sweep started: restore it, or start the sweep again");
   RunArgs resumed = args;
   resumed.out = summary.grid.output;
+  resumed.seed = p.seed;
+  resumed.replicates = p.replicates;
+  const sepsim::RunOptions options = run_options(resumed);
+  if (g_processes->worker()) {
+    sepsim::serve_sweep(loader, summary, options);
+    return 0;
+  }
   prepare_output(resumed, "");
-  sepsim::RunOptions options;
-  options.seed = p.seed;
-  options.replicates = p.replicates;
-  options.threads = args.threads;
   if (!args.no_progress)
     std::cerr << "Resuming " << partial << ": " << summary.points.size() << " of "
               << summary.grid.points() << " grid points done.\n";
@@ -477,9 +491,7 @@ int command_cohort(const std::string& path, const std::vector<std::string>& sets
   return 0;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int sepsim_main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) a write fails with EFBIG, like a full
   // disk, instead of killing the process: the error is then reported.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -601,6 +613,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // Only run and sweep are distributed; in a job of several processes the
+  // other commands run on rank 0 alone.
+  if (g_processes->worker() && !*run_cmd && !*sweep_cmd) return 0;
   try {
     if (*run_cmd) return command_run(run);
     if (*check_cmd) return command_check(check_path, check_sets);
@@ -637,7 +652,6 @@ int main(int argc, char** argv) {
     std::cerr << "sepsim: " << e.what() << ".\nNothing was written.\n";
     return kExitUsage;
   } catch (const UsageError& e) {
-
     std::cerr << "sepsim " << e.what() << "\n";
     return kExitUsage;
   } catch (const SweepInterrupted& e) {
@@ -646,10 +660,30 @@ int main(int argc, char** argv) {
   } catch (const sepsim::Interrupted&) {
     std::cerr << "\nsepsim: interrupted; no results file was written.\n";
     return kExitInterrupted;
-
   } catch (const std::exception& e) {
-    std::cerr << "sepsim: internal error (a bug in sepsim, please report it): " << e.what() << "\n";
+    // stderr itself: on the other ranks std::cerr is silenced.
+    std::fprintf(stderr, "sepsim%s: internal error (a bug in sepsim, please report it): %s\n",
+                 g_processes->worker() ? (" rank " + std::to_string(g_processes->rank())).c_str()
+                                       : "",
+                 e.what());
     return kExitInternal;
   }
   return kExitInternal;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  Processes processes(argc, argv);
+  g_processes = &processes;
+  // Rank 0 speaks for the job; the others print nothing (every rank meets the
+  // same scenario problems, and only rank 0 writes results).
+  if (processes.worker()) {
+    std::cout.rdbuf(nullptr);
+    std::cerr.rdbuf(nullptr);
+  }
+  const int code = sepsim_main(argc, argv);
+  // After a failure on rank 0 the others may be waiting to send: stop them.
+  if (code != 0 && processes.ranks() > 1 && !processes.worker()) processes.abort(code);
+  return code;
 }

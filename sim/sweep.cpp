@@ -78,15 +78,20 @@ RunSummary start_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes
   return sweep;
 }
 
-void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOptions& options,
-                    const ProgressFn& progress, const std::atomic<bool>* cancel,
-                    const PointDoneFn& point_done) {
-  const auto& axes = sweep.grid.axes;
-  const std::size_t points = sweep.grid.points(), first = sweep.points.size();
-  // Every remaining point is loaded (and so validated) before any simulation.
+namespace {
+// The scenarios of the grid points `sweep` does not hold yet, each loaded
+// (and so validated, and its memory checked) before any simulation, with the
+// values of its axes.
+struct RemainingPoints {
   std::vector<Scenario> scenarios;
   std::vector<std::vector<std::pair<std::string, double>>> params;
-  for (std::size_t p = first; p < points; ++p) {
+};
+
+RemainingPoints remaining_points(const ScenarioLoader& load, const RunSummary& sweep,
+                                 const RunOptions& options) {
+  RemainingPoints out;
+  const auto& axes = sweep.grid.axes;
+  for (std::size_t p = sweep.points.size(); p < sweep.grid.points(); ++p) {
     std::vector<Override> overrides;
     std::vector<std::pair<std::string, double>> values;
     std::size_t rest = p;
@@ -96,20 +101,44 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
       overrides.insert(overrides.begin(), Override{axes[a].key + "=" + toml_number(v)});
       values.insert(values.begin(), {axes[a].key, v});
     }
-    scenarios.push_back(load(overrides));
-    check_memory(scenarios.back(), options);
-    params.push_back(std::move(values));
+    out.scenarios.push_back(load(overrides));
+    check_memory(out.scenarios.back(), options);
+    out.params.push_back(std::move(values));
   }
+  return out;
+}
 
+std::uint64_t chunks_per_point(const RunOptions& options) {
+  return (options.replicates + kChunkReplicates - 1) / kChunkReplicates;
+}
+} // namespace
+
+void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOptions& options,
+                    const ProgressFn& progress, const std::atomic<bool>* cancel,
+                    const PointDoneFn& point_done) {
+  const std::size_t points = sweep.grid.points(), first = sweep.points.size();
+  auto [scenarios, params] = remaining_points(load, sweep, options);
   const std::uint64_t total = options.replicates * (points - first);
+  const std::uint64_t chunks = chunks_per_point(options);
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     auto point_progress = [&](std::uint64_t done, std::uint64_t) {
       if (progress) progress(i * options.replicates + done, total);
     };
-    PointSummary point = run_point(scenarios[i], options, point_progress, cancel);
+    RunOptions point_options = options;
+    point_options.first_chunk = i * chunks;
+    PointSummary point = run_point(scenarios[i], point_options, point_progress, cancel);
     point.params = params[i];
     sweep.points.push_back(std::move(point));
     if (point_done) point_done(sweep);
+  }
+}
+
+void serve_sweep(const ScenarioLoader& load, const RunSummary& sweep, const RunOptions& options) {
+  const auto remaining = remaining_points(load, sweep, options);
+  for (std::size_t i = 0; i < remaining.scenarios.size(); ++i) {
+    RunOptions point_options = options;
+    point_options.first_chunk = i * chunks_per_point(options);
+    serve_point(remaining.scenarios[i], point_options);
   }
 }
 

@@ -13,11 +13,33 @@
 
 namespace sepsim {
 
+class ChunkExchange;
+
 struct RunOptions {
   std::uint64_t seed = 1;
   std::uint64_t replicates = 10000;
   int threads = 0; // 0: all cores
   std::uint32_t grid_point = 0;
+  // Distributed runs (MPI): the exchange between processes, and the number of
+  // the point's first chunk among all chunks of the run (a sweep numbers its
+  // points' chunks one after another).
+  ChunkExchange* exchange = nullptr;
+  std::uint64_t first_chunk = 0;
+};
+
+// A distributed run's processes: chunk g of the run is computed by rank
+// g % ranks(). Rank 0 folds every chunk in order, receiving the others'
+// replicate results, so the numbers are the same for any number of processes
+// (and threads). The MPI implementation lives with the executable.
+class ChunkExchange {
+public:
+  virtual ~ChunkExchange() = default;
+  virtual int rank() const = 0;
+  virtual int ranks() const = 0;
+  // Rank 0: the results of chunk `chunk` from the rank that computed it.
+  virtual void receive(std::uint64_t chunk, ReplicateResult* results, std::size_t count) = 0;
+  // Other ranks: the results of chunk `chunk` to rank 0.
+  virtual void send(std::uint64_t chunk, const ReplicateResult* results, std::size_t count) = 0;
 };
 
 // Called after each chunk with (replicates done, replicates in total).
@@ -50,7 +72,12 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
 
                        const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
 
+// A rank other than 0 of a distributed run: computes this point's chunks that
+// fall to it and sends them to rank 0.
+void serve_point(const Scenario& scenario, const RunOptions& options);
+
 RunSummary run(const Scenario& scenario, const RunOptions& options, const ProgressFn& progress = {},
+
                const std::atomic<bool>* cancel = nullptr);
 
 Provenance make_provenance(const Scenario& scenario, const RunOptions& options);

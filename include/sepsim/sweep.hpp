@@ -39,7 +39,12 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
                     const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
                     const PointDoneFn& point_done = {});
 
+// A rank other than 0 of a distributed sweep: computes its share of the
+// chunks of the points continue_sweep runs on rank 0, in the same order.
+void serve_sweep(const ScenarioLoader& load, const RunSummary& sweep, const RunOptions& options);
+
 // start_sweep and continue_sweep in one call.
+
 RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
                      const RunOptions& options, const ProgressFn& progress = {},
                      const std::atomic<bool>* cancel = nullptr);

@@ -188,6 +188,27 @@ rss_small=$(peak_rss_kib "$SEPSIM" run --reps 10000 --threads 2 --no-progress --
 rss_large=$(peak_rss_kib "$SEPSIM" run --reps "$MEMORY_REPS" --threads 2 --no-progress --out "$tmp/rss_large.h5")
 rss_ratio=$(calc "$rss_large / $rss_small")
 
+# 6. Distributed: the same 20-point sweep with 1 and 2 MPI processes (one
+# thread each), from the MPI build (built here if Open MPI is installed).
+mpi_1=nan
+mpi_2=nan
+if command -v mpirun >/dev/null 2>&1; then
+  if [[ ! -x build-mpi/sepsim ]]; then
+    echo "Building the MPI preset ..." >&2
+    cmake --preset mpi >&2 && cmake --build --preset mpi -j2 >&2
+  fi
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  for p in 1 2; do
+    echo "MPI: 20-point sweep, $p process(es), 1 thread each ..." >&2
+    start=$(date +%s.%N)
+    mpirun --oversubscribe --bind-to none -n "$p" build-mpi/sepsim sweep \
+      --vary designs.immunosep.sample_size=150:600:50 --vary population.prevalence.mals=0.05,0.15 \
+      --reps "$SWEEP_REPS" --threads 1 --json --no-progress --out "$tmp/mpi_$p.h5" >"$tmp/mpi_$p.json"
+    printf -v "mpi_$p" '%s' "$(calc "$(date +%s.%N) - $start")"
+  done
+  cmp -s "$tmp/mpi_1.json" "$tmp/mpi_2.json" || mpi_1=nan
+fi
+
 # met ACTUAL OP AIM: "met" or "NOT met".
 met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
 
@@ -199,13 +220,13 @@ met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
   "$rp" "$rates_power_p" "$vs_rpact_p" "$tm" "$designs_multi" "$per_design" "$per_design_ratio" \
   "$ms_obf" "$ms_beta" "$sweep_points" "$SWEEP_REPS" "$sweep_s" "$rpact_sweep_s" \
   "$vs_rpact_sweep" "$sweep_counts_s" "$vs_rpact_sweep_counts" "$rss_small" "$rss_large" \
-  "$rss_ratio" "$MEMORY_REPS" <<'EOF'
+  "$rss_ratio" "$MEMORY_REPS" "$mpi_1" "$mpi_2" <<'EOF'
 import sys
 (cores, build, date, reps, t1, t2, rate1, rate2, speedup, same, floor_rate, floor_ratio,
  rates_reps, rpact_s, rpact_power, r1, p1, r2, p2, vs1, vs2, aim1, aim2, aim3,
  screened, load_start, load_end, rp, pp, vsp, tm, nd, per_design, per_ratio, ms_obf,
  ms_beta, sweep_points, sweep_reps, sweep_s, rpact_sweep_s, vs_sweep, sweep_counts_s,
- vs_sweep_counts, rss_small, rss_large, rss_ratio, memory_reps) = sys.argv[1:]
+ vs_sweep_counts, rss_small, rss_large, rss_ratio, memory_reps, mpi_1, mpi_2) = sys.argv[1:]
 f = float
 print()
 print(f"sepsim benchmark ({cores} cores; {build} build; {date}; "
@@ -234,6 +255,11 @@ print(f"  rpact getSimulationRates at the same points (two-arm rates at the simu
       f"{f(vs_sweep):.2f} x (patient level), {f(vs_sweep_counts):.2f} x (count level)")
 print(f"peak memory (max RSS), default scenario, 2 threads: 10,000 replicates {f(rss_small)/1024:.1f} MiB, "
       f"{int(memory_reps):,} replicates {f(rss_large)/1024:.1f} MiB ({f(rss_ratio):.2f} x)")
+if mpi_1 != "nan":
+    print(f"MPI, 20-point sweep of the default scenario, 1 thread a process: 1 process {f(mpi_1):.1f} s, "
+          f"2 processes {f(mpi_2):.1f} s: speed-up {f(mpi_1) / f(mpi_2):.2f} (identical JSON)")
+else:
+    print("MPI: not measured (Open MPI missing, or 1 and 2 processes disagreed)")
 print("aims:")
 print(f"  >= 10 M virtual patients/s per core:  {f(rate1)/1e6:.2f} M  {aim1}")
 print(f"  within 2x of the random-number floor: {f(floor_ratio):.2f} x  {aim2}")

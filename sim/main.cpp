@@ -307,7 +307,9 @@ int command_size(const SizeArgs& args) {
       sets.push_back(o.text);
     return load(args.run.scenario, sets, false);
   };
-  const sepsim::RunOptions options = run_options(args.run);
+  sepsim::RunOptions options = run_options(args.run);
+  options.exchange = nullptr; // not distributed: rank 0 alone
+
   const sepsim::SizeResult r = sepsim::find_sample_size(loader, args.design, args.target,
                                                         args.min_n, args.max_n, args.step, options);
   if (args.run.json) {

@@ -5,6 +5,7 @@
 # Usage: mpi_test.sh SEPSIM (a build with SEPSIM_MPI=ON)
 set -uo pipefail
 sepsim=$(realpath "$1")
+here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -36,7 +37,15 @@ done
 /usr/bin/python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["points"]) == 10' \
   "$work/two/r.json" && pass || fail "the distributed sweep lacks points"
 
+# Commands that are not distributed run on rank 0 alone, with the same output.
+size=(size "$here/scenarios/validation/rates_two_arm.toml" --design main --reps 400 --min 200 --max 320
+  --set 'designs.main.simulation="counts"' --json)
+"$sepsim" "${size[@]}" >"$work/size1.json" 2>/dev/null
+"${mpi[@]}" -n 2 "$sepsim" "${size[@]}" >"$work/size2.json" 2>/dev/null
+cmp -s "$work/size1.json" "$work/size2.json" && pass || fail "sepsim size under mpirun -n 2 differs"
+
 # A rank that dies: the job fails, no results file; the partial file resumes.
+
 mkdir -p "$work/dies" && cd "$work/dies"
 "${mpi[@]}" -n 2 "$sepsim" sweep "${grid[@]}" --reps 60000 --threads 1 --no-progress \
   --out r.h5 >/dev/null 2>err &

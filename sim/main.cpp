@@ -493,6 +493,27 @@ int command_cohort(const std::string& path, const std::vector<std::string>& sets
   return 0;
 }
 
+// The options run and sweep share; the texts that differ between them.
+struct RunOptionTexts {
+  const char* reps;
+  const char* out;
+  const char* json;
+};
+
+void add_run_options(CLI::App* cmd, RunArgs& args, const RunOptionTexts& texts) {
+  cmd->add_option("--reps,-r", args.replicates, texts.reps)
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
+  cmd->add_option("--seed,-s", args.seed, "Master seed");
+  cmd->add_option("--threads,-t", args.threads, "Threads (0: all cores)")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--set", args.sets, "Override a scenario value: KEY=VALUE (TOML value)");
+  cmd->add_option("--out,-o", args.out, texts.out);
+  cmd->add_flag("--json", args.json, texts.json);
+  cmd->add_flag("--no-progress", args.no_progress, "Never show the progress bar");
+  cmd->add_flag("--null", args.null_hypothesis,
+                "Make every treatment equal to placebo: power becomes the type I error");
+}
+
 int sepsim_main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) a write fails with EFBIG, like a full
   // disk, instead of killing the process: the error is then reported.
@@ -505,17 +526,9 @@ int sepsim_main(int argc, char** argv) {
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Run a scenario (default: the bundled ImmunoSep)");
   run_cmd->add_option("scenario", run.scenario, "Scenario file (TOML)");
-  run_cmd->add_option("--reps,-r", run.replicates, "Replicates (virtual trials)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
-  run_cmd->add_option("--seed,-s", run.seed, "Master seed");
-  run_cmd->add_option("--threads,-t", run.threads, "Threads (0: all cores)")
-      ->check(CLI::Range(0, 1024));
-  run_cmd->add_option("--set", run.sets, "Override a scenario value: KEY=VALUE (TOML value)");
-  run_cmd->add_option("--out,-o", run.out, "Results file (default results/<scenario>.h5)");
-  run_cmd->add_flag("--json", run.json, "Print the JSON summary on stdout instead of the table");
-  run_cmd->add_flag("--no-progress", run.no_progress, "Never show the progress bar");
-  run_cmd->add_flag("--null", run.null_hypothesis,
-                    "Make every treatment equal to placebo: power becomes the type I error");
+  add_run_options(run_cmd, run,
+                  {"Replicates (virtual trials)", "Results file (default results/<scenario>.h5)",
+                   "Print the JSON summary on stdout instead of the table"});
 
   std::string check_path;
   std::vector<std::string> check_sets;
@@ -553,18 +566,10 @@ int sepsim_main(int argc, char** argv) {
       "--resume", resume,
       "Finish an interrupted sweep from its FILE.partial.h5 (same scenario, grid, seed, reps)");
   resume_opt->excludes(vary_opt);
-
-  sweep_cmd->add_option("--reps,-r", sweep.replicates, "Replicates per grid point")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
-  sweep_cmd->add_option("--seed,-s", sweep.seed, "Master seed");
-  sweep_cmd->add_option("--threads,-t", sweep.threads, "Threads (0: all cores)")
-      ->check(CLI::Range(0, 1024));
-  sweep_cmd->add_option("--set", sweep.sets, "Override a scenario value: KEY=VALUE (TOML value)");
-  sweep_cmd->add_option("--out,-o", sweep.out,
-                        "Results file (default results/<scenario>-sweep.h5)");
-  sweep_cmd->add_flag("--json", sweep.json, "Print the JSON summary (one entry per point)");
-  sweep_cmd->add_flag("--no-progress", sweep.no_progress, "Never show the progress bar");
-  sweep_cmd->add_flag("--null", sweep.null_hypothesis, "Make every treatment equal to placebo");
+  add_run_options(sweep_cmd, sweep,
+                  {"Replicates per grid point",
+                   "Results file (default results/<scenario>-sweep.h5)",
+                   "Print the JSON summary (one entry per point)"});
 
   SizeArgs size;
   auto* size_cmd =

@@ -60,16 +60,14 @@ TEST_CASE("Adverse events follow the treatment given", "[engine]") {
 
 TEST_CASE("A trial no one is eligible for is refused before it runs", "[engine]") {
   const auto load = [] {
-    return load_default_scenario(
-        {{"population.prevalence={ mals = 0.0, immunoparalysis = 0.0 }"},
-         {"population.ferritin_ng_per_ml.median.unclassified=1.0"},
-         {"population.hla_dr_per_monocyte.median.unclassified=1e9"},
-         {"designs.immunosep.sample_size=2"}});
+    return load_default_scenario({{"population.prevalence={ mals = 0.0, immunoparalysis = 0.0 }"},
+                                  {"population.ferritin_ng_per_ml.median.unclassified=1.0"},
+                                  {"population.hla_dr_per_monocyte.median.unclassified=1e9"},
+                                  {"designs.immunosep.sample_size=2"}});
   };
   CHECK_THROWS_WITH(load(), Catch::Matchers::Contains("eligible_labels") &&
                                 Catch::Matchers::Contains("the trial could not enrol"));
 }
-
 
 TEST_CASE("A results file reads back to what was written", "[engine][hdf5]") {
   const auto dir = std::filesystem::temp_directory_path() / "sepsim-test-hdf5";

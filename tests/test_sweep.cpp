@@ -27,15 +27,20 @@ double exact_power(int n, double pt, double pc) {
         power += boost::math::pdf(bt, xt) * boost::math::pdf(bc, xc);
   return power;
 }
+
+// The two-arm rates design of references.md at count level, with the
+// overrides of a grid point or candidate N.
+ScenarioLoader rates_at_count_level() {
+  return [](const std::vector<Override>& extra) {
+    std::vector<Override> all = {{"designs.main.simulation=\"counts\""}};
+    all.insert(all.end(), extra.begin(), extra.end());
+    return load_scenario(test::source_path("scenarios/validation/rates_two_arm.toml"), all);
+  };
+}
 } // namespace
 
 TEST_CASE("A sample-size sweep reproduces the exact power at every N", "[sweep]") {
-  const std::string path = test::source_path("scenarios/validation/rates_two_arm.toml");
-  const ScenarioLoader load = [&](const std::vector<Override>& grid) {
-    std::vector<Override> all = {{"designs.main.simulation=\"counts\""}};
-    all.insert(all.end(), grid.begin(), grid.end());
-    return load_scenario(path, all);
-  };
+  const ScenarioLoader load = rates_at_count_level();
   RunOptions options;
   options.replicates = 40000;
   options.seed = 17;
@@ -73,12 +78,7 @@ TEST_CASE("Grid axes parse and refuse bad specifications", "[sweep]") {
 }
 
 TEST_CASE("sepsim size finds an N whose exact power brackets the target", "[sweep][size]") {
-  const std::string path = test::source_path("scenarios/validation/rates_two_arm.toml");
-  const ScenarioLoader load = [&](const std::vector<Override>& extra) {
-    std::vector<Override> all = {{"designs.main.simulation=\"counts\""}};
-    all.insert(all.end(), extra.begin(), extra.end());
-    return load_scenario(path, all);
-  };
+  const ScenarioLoader load = rates_at_count_level();
   RunOptions options;
   options.replicates = 40000;
   options.seed = 90;
@@ -96,12 +96,7 @@ TEST_CASE("sepsim size finds an N whose exact power brackets the target", "[swee
 }
 
 TEST_CASE("An interrupted sweep, saved and resumed, equals the uninterrupted one", "[sweep]") {
-  const std::string path = test::source_path("scenarios/validation/rates_two_arm.toml");
-  const ScenarioLoader load = [&](const std::vector<Override>& grid) {
-    std::vector<Override> all = {{"designs.main.simulation=\"counts\""}};
-    all.insert(all.end(), grid.begin(), grid.end());
-    return load_scenario(path, all);
-  };
+  const ScenarioLoader load = rates_at_count_level();
   RunOptions options;
   options.replicates = 3000;
   const std::vector<Axis> axes = {parse_axis("designs.main.sample_size=100:200:50"),

@@ -7,13 +7,7 @@
 # as small files (enormous, deeply nested, non-UTF-8, binary) and bad command
 # lines are made and checked below. Usage: bad_inputs_test.sh SEPSIM
 set -uo pipefail
-sepsim=$(realpath "$1")
-here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/harness.sh"
 
 # check CODE PATTERN NAME -- command...: exit code, message, no results file,
 # and never a crash (a signal, or exit 70 = internal error).
@@ -39,7 +33,7 @@ check() {
 run=("$sepsim" run --reps 20 --no-progress --out "$work/out.h5")
 
 # 1. The committed corpus.
-for file in "$here"/bad_inputs/*.toml; do
+for file in "$here"/tests/bad_inputs/*.toml; do
   name=$(basename "$file")
   code=$(sed -n 's/^# expect-exit: //p' "$file" | head -1)
   pattern=$(sed -n 's/^# expect: //p' "$file" | head -1)
@@ -55,7 +49,7 @@ for file in "$here"/bad_inputs/*.toml; do
     passes=$((passes - 1))
   fi
 done
-corpus=$(ls "$here"/bad_inputs/*.toml | wc -l)
+corpus=$(ls "$here"/tests/bad_inputs/*.toml | wc -l)
 
 # 2. Made here: too big, too deep, not text.
 head -c 2000000 /dev/zero | tr '\0' '#' >"$work/enormous.toml"

@@ -2,16 +2,8 @@
 # End-to-end tests of the sepsim command line: exit codes, messages naming
 # file, line and key, and no partial results files. Usage: cli_test.sh SEPSIM
 set -uo pipefail
-sepsim=$1
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
+source "$(dirname "$0")/harness.sh"
 py=/usr/bin/python3
-
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 # expect CODE PATTERN DESCRIPTION -- command...: exit code and stderr pattern.
 expect() {
@@ -168,5 +160,4 @@ code=$?
 [ "$code" -eq 130 ] && pass || fail "interrupted run exit $code, expected 130"
 no_file "$work/interrupted.h5" "interrupted run"
 
-echo "cli: $passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish cli

@@ -3,14 +3,7 @@
 # complete; an interrupted sweep resumes to the same bytes as an uninterrupted
 # one. Usage: interrupt_test.sh SEPSIM
 set -uo pipefail
-sepsim=$(realpath "$1")
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/harness.sh"
 # Results files carry their time of writing; pin it so identical runs are
 # identical files.
 export SOURCE_DATE_EPOCH=1700000000
@@ -85,5 +78,4 @@ done
 out=$("$sepsim" sweep --resume "$work/full/r.h5" 2>&1)
 [ $? -eq 2 ] && echo "$out" | grep -q "nothing to resume" && pass || fail "resume of a complete sweep: $out"
 
-echo "interrupt: $passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish interrupt

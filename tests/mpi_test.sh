@@ -4,14 +4,7 @@
 # fails the job without a results file, and --resume completes the sweep.
 # Usage: mpi_test.sh SEPSIM (a build with SEPSIM_MPI=ON)
 set -uo pipefail
-sepsim=$(realpath "$1")
-here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/harness.sh"
 export SOURCE_DATE_EPOCH=1700000000
 # CI runs as root; Open MPI refuses root unless told, and the machine may have
 # fewer cores than ranks.
@@ -75,5 +68,4 @@ else
   fi
 fi
 
-echo "mpi: $passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish mpi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sepsim benchmark: speed of the default scenario at 1 and 2 threads, the same
-# patients against the bare cost of their random numbers (bench/rng_floor.cpp),
+# patients against the bare cost of their random numbers (scripts/bench/rng_floor.cpp),
 # the two-arm rates design against rpact's getSimulationRates, and a 100-point
 # sweep of the default scenario against rpact at the same points.
 #
@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PY=/usr/bin/python3
 SEPSIM=build/sepsim
-FLOOR=build/bench/sepsim_rng_floor
+FLOOR=build/scripts/bench/sepsim_rng_floor
 REPS=${SEPSIM_BENCH_REPS:-40000}
 RATES_REPS=${SEPSIM_BENCH_RATES:-100000}
 SWEEP_REPS=${SEPSIM_BENCH_SWEEP:-10000}

@@ -1,8 +1,9 @@
 // Shared helpers for the test suite.
 #pragma once
 
-#include "sepsim/engine.hpp"
-#include "sepsim/scenario.hpp"
+#include "sepsim/input/scenario_reader.hpp"
+#include "sepsim/run/engine.hpp"
+#include "sepsim/scenario/scenario.hpp"
 
 #include <fstream>
 #include <iterator>

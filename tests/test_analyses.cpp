@@ -1,8 +1,8 @@
 // The analyses beyond the two-proportion z: CMH against R's mantelhaen.test,
 // the Bayesian posterior against its closed form, and every analysis run on
 // the default scenario (power, type I error under --null, coverage, failures).
-#include "sepsim/analysis.hpp"
-#include "sepsim/engine.hpp"
+#include "sepsim/run/engine.hpp"
+#include "sepsim/stats/tests.hpp"
 
 #include "support.hpp"
 

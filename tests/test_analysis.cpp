@@ -1,7 +1,7 @@
 // Two-arm binary analyses against exact enumeration and the published values of
 // ../shared/docs/references.md, then the simulator against the exact power.
-#include "sepsim/analysis.hpp"
-#include "sepsim/engine.hpp"
+#include "sepsim/run/engine.hpp"
+#include "sepsim/stats/tests.hpp"
 
 #include "support.hpp"
 

@@ -1,5 +1,6 @@
 // The virtual cohort against closed-form answers and calibration.md.
-#include "sepsim/cohort.hpp"
+#include "sepsim/cohort/cohort.hpp"
+#include "sepsim/input/scenario_reader.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // The count-level sampler draws the same distribution as the patient-level
 // simulation: every operating characteristic agrees within Monte Carlo error.
-#include "sepsim/engine.hpp"
+#include "sepsim/run/engine.hpp"
 
 #include "support.hpp"
 

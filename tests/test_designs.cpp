@@ -1,6 +1,6 @@
 // Designs side by side on the same virtual patients: the teaching scenario
 // (one-size-fits-all anakinra in all-comers vs precision) and the oracle.
-#include "sepsim/engine.hpp"
+#include "sepsim/run/engine.hpp"
 
 #include "support.hpp"
 

@@ -1,7 +1,7 @@
 // Numerical edge cases: each gives a defined result (documented in
 // results/FORMAT.md), never a crash and never an unexplained NaN.
-#include "sepsim/boundaries.hpp"
-#include "sepsim/engine.hpp"
+#include "sepsim/run/engine.hpp"
+#include "sepsim/stats/boundaries.hpp"
 
 #include "support.hpp"
 

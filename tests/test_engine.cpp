@@ -1,8 +1,9 @@
 // The engine: determinism across threads, common random numbers across
 // designs, and results files that read back to what was written.
-#include "sepsim/engine.hpp"
-#include "sepsim/hdf5_file.hpp"
-#include "sepsim/report.hpp"
+#include "sepsim/output/hdf5_file.hpp"
+#include "sepsim/output/json.hpp"
+#include "sepsim/output/table.hpp"
+#include "sepsim/run/engine.hpp"
 
 #include "support.hpp"
 

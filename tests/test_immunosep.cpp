@@ -1,6 +1,6 @@
 // The default scenario reproduces the published ImmunoSep trial (JAMA 2025):
 // targets and tolerances from the foundation issue and calibration.md §1.5-1.6.
-#include "sepsim/engine.hpp"
+#include "sepsim/run/engine.hpp"
 
 #include "support.hpp"
 

@@ -1,9 +1,9 @@
 // Multiple testing procedures on hand-checked p-values, Dunnett's critical
 // value against published tables and a Monte Carlo check, and family-wise
 // error under --null.
-#include "sepsim/engine.hpp"
-#include "sepsim/multiplicity.hpp"
-#include "sepsim/random.hpp"
+#include "sepsim/core/random.hpp"
+#include "sepsim/run/engine.hpp"
+#include "sepsim/stats/multiplicity.hpp"
 
 #include "support.hpp"
 

@@ -1,5 +1,5 @@
 // Known answers and basic statistics of the counter-based streams.
-#include "sepsim/random.hpp"
+#include "sepsim/core/random.hpp"
 
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>

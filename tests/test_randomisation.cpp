@@ -1,5 +1,5 @@
 // Randomisation procedures and the imbalance they achieve.
-#include "sepsim/engine.hpp"
+#include "sepsim/run/engine.hpp"
 
 #include "support.hpp"
 

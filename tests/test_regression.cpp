@@ -6,7 +6,7 @@
 //   d$label <- factor(d$label, levels = c("immunoparalysis", "mals", "unclassified"))
 //   glm(response ~ treated + baseline_sofa + age_years + label, binomial, d)   # 4 iterations
 //   lm(age_years ~ treated + baseline_sofa, d)
-#include "sepsim/regression.hpp"
+#include "sepsim/stats/regression.hpp"
 
 #include "support.hpp"
 

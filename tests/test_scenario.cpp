@@ -1,5 +1,5 @@
 // Scenario parsing: defaults, overrides, and every problem reported at once.
-#include "sepsim/scenario.hpp"
+#include "sepsim/scenario/scenario.hpp"
 
 #include "support.hpp"
 

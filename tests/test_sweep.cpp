@@ -1,8 +1,9 @@
 // Sweeps: a grid of scenario values on the same virtual patients.
-#include "sepsim/analysis.hpp"
-#include "sepsim/hdf5_file.hpp"
-#include "sepsim/report.hpp"
-#include "sepsim/sweep.hpp"
+#include "sepsim/output/hdf5_file.hpp"
+#include "sepsim/output/json.hpp"
+#include "sepsim/output/table.hpp"
+#include "sepsim/run/sweep.hpp"
+#include "sepsim/stats/tests.hpp"
 
 #include "support.hpp"
 

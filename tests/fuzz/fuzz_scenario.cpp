@@ -3,9 +3,9 @@
 // exception); a scenario that parses, and is small, is also simulated for two
 // replicates, so odd but valid values reach the trial code.
 // Build and run: scripts/fuzz.sh [SECONDS] (the `fuzz` CMake preset, clang).
-#include "sepsim/engine.hpp"
-#include "sepsim/scenario.hpp"
-#include "sepsim/trial.hpp"
+#include "sepsim/input/scenario_reader.hpp"
+#include "sepsim/run/engine.hpp"
+#include "sepsim/trial/trial.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,0 +1,60 @@
+// The virtual cohort: one screened patient, and the outcomes that patient
+// would have under each treatment (potential outcomes from shared noise).
+#pragma once
+
+#include "sepsim/core/random.hpp"
+#include "sepsim/scenario/scenario.hpp"
+
+namespace sepsim {
+
+// What screening sees: the latent phenotype, true and measured biomarkers,
+// and the label the classifier gives from the measured values.
+// Biomarkers are kept on the natural-log scale (exp() them to read ng/mL and
+// antibodies per monocyte): the classifier compares logs, which is cheaper.
+struct ScreenedPatient {
+  Phenotype phenotype = unclassified;
+  Phenotype label = unclassified;
+  double log_ferritin_true = 0, log_ferritin_measured = 0; // ln(ng/mL)
+  double log_hla_dr_true = 0, log_hla_dr_measured = 0;     // ln(antibodies per monocyte)
+};
+
+// Covariates and the noise shared by all potential outcomes of one patient.
+struct PatientNoise {
+  double age_years = 0;
+  bool female = false;
+  int baseline_sofa = 0;
+  int site = 0;             // 0 .. sites - 1
+  double sofa_change_z = 0; // standard normal
+  double early_death_u = 0; // uniform
+  double mortality_u = 0;   // uniform
+  std::array<double, kAdverseEvents> adverse_u{};
+};
+
+struct Outcome {
+  bool early_death = false; // by day 9
+  double sofa_change = 0;   // day 1 minus mean of days 2-9 (survivors)
+  bool response = false;    // alive at day 9 and change > threshold
+  bool death28 = false;
+  std::array<bool, kAdverseEvents> adverse{};
+};
+
+// Patient `patient` of replicate `replicate`: a pure function of its identity.
+ScreenedPatient screen_patient(const Population& population, const Classifier& classifier,
+                               std::uint64_t seed, std::uint32_t grid_point,
+                               std::uint32_t replicate, std::uint32_t patient);
+
+// With covariates = false, age, sex, baseline SOFA and site are left at zero:
+// they are drawn last, so skipping them changes no other draw.
+PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
+                                std::uint32_t grid_point, std::uint32_t replicate,
+                                std::uint32_t patient, bool covariates = true);
+
+// P(label | true phenotype) of the classifier in closed form, [phenotype][label]:
+// measured log-biomarkers are normal with variance sd_log^2 + s^2.
+std::array<std::array<double, kPhenotypes>, kPhenotypes>
+label_given_phenotype(const Population& population, const Classifier& classifier);
+
+Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+                      const PatientNoise& noise);
+
+} // namespace sepsim

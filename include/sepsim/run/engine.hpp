@@ -1,0 +1,83 @@
+// The parallel engine: replicates in fixed-size chunks, each chunk run with
+// oneTBB into preallocated slots and folded in replicate order, so results
+// are bitwise identical for any number of threads.
+#pragma once
+
+#include "sepsim/core/errors.hpp"
+#include "sepsim/run/summary.hpp"
+#include "sepsim/scenario/scenario.hpp"
+#include "sepsim/trial/trial.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+
+namespace sepsim {
+
+class ChunkExchange;
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  std::uint64_t replicates = 10000;
+  int threads = 0; // 0: all cores
+  std::uint32_t grid_point = 0;
+  // Distributed runs (MPI): the exchange between processes, and the number of
+  // the point's first chunk among all chunks of the run (a sweep numbers its
+  // points' chunks one after another).
+  ChunkExchange* exchange = nullptr;
+  std::uint64_t first_chunk = 0;
+};
+
+// A distributed run's processes: chunk g of the run is computed by rank
+// g % ranks(). Rank 0 folds every chunk in order, receiving the others'
+// replicate results, so the numbers are the same for any number of processes
+// (and threads). The MPI implementation lives with the executable.
+class ChunkExchange {
+public:
+  virtual ~ChunkExchange() = default;
+  virtual int rank() const = 0;
+  virtual int ranks() const = 0;
+  // Rank 0: the results of chunk `chunk` from the rank that computed it.
+  virtual void receive(std::uint64_t chunk, ReplicateResult* results, std::size_t count) = 0;
+  // Other ranks: the results of chunk `chunk` to rank 0.
+  virtual void send(std::uint64_t chunk, const ReplicateResult* results, std::size_t count) = 0;
+};
+
+// Called after each chunk with (replicates done, replicates in total).
+using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
+
+// Replicates run in chunks of this many; the fold order depends on it, the
+// results do not depend on the thread count.
+inline constexpr std::uint64_t kChunkReplicates = 1024;
+
+// The memory a run holds at once, in bytes: per thread, the patient records
+// and regression matrices of the largest design whose analysis needs them,
+// plus one chunk of result slots. It does not grow with the replicates.
+std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads);
+
+// A run that would not fit in the memory available (MemAvailable).
+class MemoryError : public UserError {
+public:
+  using UserError::UserError;
+  std::string report() const override { return UserError::report() + ".\nNothing was written."; }
+};
+
+// Throws MemoryError, before any work, when the estimate exceeds what is free.
+void check_memory(const Scenario& scenario, const RunOptions& options);
+
+PointSummary run_point(const Scenario& scenario, const RunOptions& options,
+
+                       const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
+
+// A rank other than 0 of a distributed run: computes this point's chunks that
+// fall to it and sends them to rank 0.
+void serve_point(const Scenario& scenario, const RunOptions& options);
+
+RunSummary run(const Scenario& scenario, const RunOptions& options, const ProgressFn& progress = {},
+
+               const std::atomic<bool>* cancel = nullptr);
+
+Provenance make_provenance(const Scenario& scenario, const RunOptions& options);
+
+} // namespace sepsim

@@ -1,0 +1,45 @@
+// Operating characteristics: the accumulators that fold one design's
+// replicate results, in replicate order, into its summary.
+#pragma once
+
+#include "sepsim/core/estimate.hpp"
+#include "sepsim/run/summary.hpp"
+#include "sepsim/scenario/scenario.hpp"
+#include "sepsim/trial/trial.hpp"
+
+#include <array>
+#include <vector>
+
+namespace sepsim {
+
+// Folds one design's replicate results, in replicate order.
+class DesignAccumulator {
+public:
+  explicit DesignAccumulator(const Design& design);
+  void add(const ReplicateResult& r);
+  DesignSummary summary(const Scenario& scenario) const;
+
+private:
+  struct Arm {
+    MeanAccumulator patients, response_rate;
+    RatioAccumulator response, mortality28, early_death, matched, harmed;
+    std::array<RatioAccumulator, kPhenotypes> response_by_label;
+    std::array<RatioAccumulator, kAdverseEvents> adverse;
+  };
+  struct Hypothesis {
+    MeanAccumulator power, estimate, true_difference, error, squared_error, coverage, failures;
+    MeanAccumulator mortality, mortality_true, mortality_coverage, mortality_power;
+    RatioAccumulator interaction;
+  };
+  const Design& design_;
+  std::vector<Hypothesis> hypotheses_;
+  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_;
+  std::array<MeanAccumulator, 4> imbalance_;
+  std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
+  RatioAccumulator screened_per_enrolled_;
+  std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;
+  std::array<RatioAccumulator, kPhenotypes> purity_;
+  std::vector<Arm> arms_;
+};
+
+} // namespace sepsim

@@ -1,0 +1,185 @@
+// The run summary: what a run reports, each estimate with its Monte Carlo
+// standard error. The output layer (HDF5, JSON, table) sees only this.
+#pragma once
+
+#include "sepsim/core/estimate.hpp"
+#include "sepsim/scenario/scenario.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sepsim {
+
+struct ArmSummary {
+  std::string name;
+  std::string policy; // e.g. "mals->anakinra, immunoparalysis->ifn_gamma"
+  Estimate patients;  // mean enrolled per replicate
+  Estimate response_rate;
+  Estimate mortality28;
+  Estimate early_death;
+  // Oracle quantities from the potential outcomes (unknowable in a real trial):
+  Estimate matched_drug;     // share given the best treatment for their true phenotype
+  Estimate harmed_by_drug;   // share who would respond on placebo but not on their drug
+  Estimate response_rate_sd; // replicate-to-replicate spread (a value, not tested)
+  std::array<Estimate, kPhenotypes> response_by_label{};
+  std::array<Estimate, kAdverseEvents> adverse_events{};
+};
+
+// One hypothesis of a design's family (after its multiplicity procedure).
+struct HypothesisSummary {
+  std::string name, treatment_arm, control_arm;
+  std::string labels; // the subgroup tested, e.g. "mals, immunoparalysis"
+  Estimate power;     // P(reject in favour of treatment)
+  // Estimated risk difference (treatment - control response rate) in its patients.
+  Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
+  Estimate analysis_failures; // share of trials whose analysis could not be done
+  // Secondary: 28-day mortality (treatment - control) and the one-sided test
+  // of a reduction; treatment-by-label interaction (Cochran's Q over labels).
+  Estimate mortality_estimate_mean, mortality_true_difference, mortality_ci_coverage,
+      mortality_power;
+  Estimate interaction_power; // among trials with two or more labels to compare
+};
+
+struct DesignSummary {
+  std::string name;
+  std::string treatment_arm, control_arm, test; // arms of the primary hypothesis
+  std::string multiplicity;
+  double alpha = 0;
+  int sided = 2;
+  int sample_size = 0;
+  Estimate power; // primary hypothesis: P(reject for treatment); type I error under a null
+  Estimate expected_n;
+  std::vector<double> reject_per_look, futility_per_look;
+  // Group-sequential: patients enrolled at each look and the boundaries.
+  std::vector<double> look_patients, efficacy_z, futility_z;
+  // Estimated risk difference (treatment - control response rate).
+  Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
+  std::array<Estimate, kPhenotypes> enrolled_by_label{}, enrolled_by_phenotype{}, label_purity{};
+  Estimate screened, screened_per_enrolled;
+  // Final number enrolled (its spread: group-sequential stops and pipelines)
+  // and, with an accrual model, the duration to the last outcome.
+  Estimate final_n_sd, expected_duration_months;
+  Estimate sample_size_increased; // share of trials whose re-estimation raised N
+  std::vector<ArmSummary> arms;
+  std::vector<HypothesisSummary> hypotheses; // the first is the primary (copied above)
+  // Achieved imbalance (patients): overall, within label, SOFA >= 10, site.
+  std::array<Estimate, 4> imbalance{};
+  Estimate any_rejection;     // P(at least one hypothesis rejected)
+  Estimate family_wise_error; // P(rejecting a hypothesis whose true difference is <= 0)
+};
+
+// Two designs run on the same virtual patients (common random numbers): the
+// difference of their powers with the paired Monte Carlo SE, which is far
+// smaller than that of two independent runs.
+struct DesignComparison {
+  std::string design_a, design_b;
+  Estimate power_difference; // power(a) - power(b)
+};
+
+struct PointSummary {
+  std::vector<std::pair<std::string, double>> params; // sweep values; empty for one run
+  std::vector<DesignSummary> designs;
+  std::vector<DesignComparison> comparisons; // every pair of designs, in scenario order
+};
+
+struct Provenance {
+  std::string sepsim_version, git_commit, compiler, boost_version, tbb_version, hdf5_version;
+  std::string scenario_name, scenario_source, scenario_text;
+  std::uint64_t seed = 1;
+  std::uint64_t replicates = 0;
+  bool null_hypothesis = false; // run with --null
+};
+
+// One swept scenario key and its values.
+struct Axis {
+  std::string key; // dotted TOML path, e.g. designs.main.sample_size
+  std::vector<double> values;
+};
+
+// The grid of a run: the axes in --vary order (the first varies slowest). A
+// plain run has no axes and one point. A sweep also keeps what it was started
+// with, so that `sepsim sweep --resume` can finish it.
+struct Grid {
+  std::vector<Axis> axes;
+  std::string scenario_path;     // as given on the command line ("" = bundled default)
+  std::vector<std::string> sets; // --set overrides, in order
+  std::string output;            // the requested results path
+  std::uint64_t points() const {
+    std::uint64_t p = 1;
+    for (const auto& a : axes)
+      p *= a.values.size();
+    return p;
+  }
+};
+
+struct RunSummary {
+  Provenance provenance;
+  Grid grid;
+  // Completed points in grid order: all of them, except in the partial file
+  // of an interrupted sweep.
+  std::vector<PointSummary> points;
+  bool complete() const { return points.size() == grid.points(); }
+};
+
+// Visits every estimate of a summary with a '/'-separated path; the HDF5
+// writer and reader and the JSON writer share this one layout.
+template <class F> void for_each_estimate(ArmSummary& a, F&& f) {
+  f("patients", a.patients);
+  f("response_rate", a.response_rate);
+  f("mortality28", a.mortality28);
+  f("early_death", a.early_death);
+  f("oracle/matched_drug", a.matched_drug);
+  f("oracle/harmed_by_drug", a.harmed_by_drug);
+  f("response_rate_sd", a.response_rate_sd);
+  for (int l = 0; l < kPhenotypes; ++l)
+    f("response_by_label/" + std::string(kPhenotypeNames[l]), a.response_by_label[l]);
+  for (int e = 0; e < kAdverseEvents; ++e)
+    f("adverse_events/" + std::string(kAdverseEventNames[e]), a.adverse_events[e]);
+}
+
+template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
+  f("power", d.power);
+  f("expected_n", d.expected_n);
+  f("estimate/mean", d.estimate_mean);
+  f("estimate/true_difference", d.true_difference);
+  f("estimate/bias", d.bias);
+  f("estimate/rmse", d.rmse);
+  f("estimate/ci_coverage", d.ci_coverage);
+  for (int l = 0; l < kPhenotypes; ++l) {
+    const std::string name(kPhenotypeNames[l]);
+    f("enrolled_by_label/" + name, d.enrolled_by_label[l]);
+    f("enrolled_by_phenotype/" + name, d.enrolled_by_phenotype[l]);
+    f("label_purity/" + name, d.label_purity[l]);
+  }
+  f("screened", d.screened);
+  f("screened_per_enrolled", d.screened_per_enrolled);
+  f("final_n_sd", d.final_n_sd);
+  f("expected_duration_months", d.expected_duration_months);
+  f("sample_size_increased", d.sample_size_increased);
+  f("any_rejection", d.any_rejection);
+  f("imbalance/overall", d.imbalance[0]);
+  f("imbalance/within_label", d.imbalance[1]);
+  f("imbalance/within_sofa10", d.imbalance[2]);
+  f("imbalance/within_site", d.imbalance[3]);
+  f("family_wise_error", d.family_wise_error);
+}
+
+template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {
+  f("power", h.power);
+  f("estimate/mean", h.estimate_mean);
+  f("estimate/true_difference", h.true_difference);
+  f("estimate/bias", h.bias);
+  f("estimate/rmse", h.rmse);
+  f("estimate/ci_coverage", h.ci_coverage);
+  f("analysis_failures", h.analysis_failures);
+  f("mortality28/estimate_mean", h.mortality_estimate_mean);
+  f("mortality28/true_difference", h.mortality_true_difference);
+  f("mortality28/ci_coverage", h.mortality_ci_coverage);
+  f("mortality28/power", h.mortality_power);
+  f("interaction/power", h.interaction_power);
+}
+
+} // namespace sepsim

@@ -1,0 +1,240 @@
+// The scenario: plain structs, frozen once read (sim/input reads, validates
+// and derives them from TOML). Model code never sees toml++.
+#pragma once
+
+#include "sepsim/scenario/looks.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sepsim {
+
+// True immune phenotypes and the classifier's labels share one vocabulary.
+enum Phenotype : std::uint8_t { mals = 0, immunoparalysis = 1, unclassified = 2 };
+inline constexpr int kPhenotypes = 3;
+inline constexpr std::array<std::string_view, kPhenotypes> kPhenotypeNames = {
+    "mals", "immunoparalysis", "unclassified"};
+using PerPhenotype = std::array<double, kPhenotypes>;
+
+enum AdverseEvent : std::uint8_t { serious = 0, severe = 1, anaemia = 2, haemorrhage = 3 };
+inline constexpr int kAdverseEvents = 4;
+inline constexpr std::array<std::string_view, kAdverseEvents> kAdverseEventNames = {
+    "serious", "severe", "anaemia", "haemorrhage"};
+
+inline constexpr int kMaxArms = 8;
+// A trial gives up after screening this many patients per place to fill; a
+// scenario whose eligible labels are rarer is refused when it is read.
+inline constexpr std::uint32_t kMaxScreenedPerEnrolled = 1000;
+
+// Log-normal per true phenotype, plus multiplicative assay error.
+struct Biomarker {
+  PerPhenotype median{};
+  PerPhenotype sd_log{};
+  double assay_cv = 0.0;
+  // Derived when the scenario is frozen (the hot path works on the log scale):
+  PerPhenotype log_median{};
+  double assay_sd_log = 0.0;   // s = sqrt(ln(1 + CV^2))
+  double assay_mean_log = 0.0; // -s^2/2, so the error has mean 1 on the natural scale
+};
+
+struct Population {
+  PerPhenotype prevalence{}; // among screened patients; sums to 1
+  Biomarker ferritin;        // ng/mL
+  Biomarker hla_dr;          // antibodies bound per monocyte
+  double age_mean_years = 70, age_sd_years = 13, age_min_years = 18, age_max_years = 100;
+  double female_share = 0.337;
+  double baseline_sofa_mean = 9.4, baseline_sofa_sd = 3.0;
+  int baseline_sofa_min = 2, baseline_sofa_max = 24;
+  int sites = 33; // recruiting sites, equally likely (ImmunoSep: 33 sites in 6 countries)
+  // Derived: P(label | true phenotype) of the classifier, [phenotype][label].
+  std::array<PerPhenotype, kPhenotypes> label_given_phenotype{};
+};
+
+// Ordered rules on measured values, first match wins.
+struct Classifier {
+  double mals_ferritin_above_ng_per_ml = 4420;
+  double immunoparalysis_hla_dr_below_per_monocyte = 5000;
+  // Derived: the thresholds on the log scale.
+  double log_mals_ferritin_above = 0, log_immunoparalysis_hla_dr_below = 0;
+};
+
+struct Endpoint {
+  double response_threshold_sofa_points = 1.4; // responder: alive at day 9 and change > this
+  double sofa_change_sd = 2.5;
+};
+
+struct Treatment {
+  std::string name;
+  PerPhenotype response{};    // P(primary response) by true phenotype
+  PerPhenotype early_death{}; // P(death by day 9)
+  std::array<double, kAdverseEvents> adverse_events{};
+  // Derived when the scenario is frozen:
+  PerPhenotype sofa_change_mean{}; // mean day-9 SOFA change of survivors
+  PerPhenotype death28_if_alive_non_responder{};
+  // Oracle: best response of all treatments for the phenotype (ties count),
+  // and P(responds on placebo but not on this treatment); NaN without placebo.
+  std::array<bool, kPhenotypes> matches_phenotype{};
+  PerPhenotype harm_vs_placebo{};
+};
+
+struct Mortality28 {
+  PerPhenotype responder{};
+  PerPhenotype non_responder{}; // early deaths included
+};
+
+enum class RandomisationMethod { simple, permuted_blocks, minimisation };
+inline constexpr std::array<std::string_view, 3> kRandomisationNames = {"simple", "permuted_blocks",
+                                                                        "minimisation"};
+
+// Patient factors that strata and minimisation balance: the label, baseline
+// SOFA >= 10, and the recruiting site.
+enum Factor : std::uint8_t { factor_label = 0, factor_sofa10 = 1, factor_site = 2 };
+inline constexpr int kFactors = 3;
+inline constexpr std::array<std::string_view, kFactors> kFactorNames = {"label", "sofa10", "site"};
+inline constexpr int kMaxSites = 64;
+using FactorSet = std::array<bool, kFactors>;
+
+struct Randomisation {
+  RandomisationMethod method = RandomisationMethod::permuted_blocks;
+  std::vector<int> block_sizes{4};        // one: fixed; several: each block's size drawn at random
+  FactorSet stratify{true, false, false}; // strata of the permuted blocks
+  FactorSet minimise{true, false, false}; // factors Pocock-Simon minimisation balances
+  double p_best = 0.8; // minimisation: P(the arm that minimises imbalance); else at random
+  bool stratified() const { return stratify[0] || stratify[1] || stratify[2]; }
+  // Whether assignment needs baseline SOFA or site (drawn before randomising).
+  bool uses_covariates() const {
+    const FactorSet& f = method == RandomisationMethod::minimisation ? minimise : stratify;
+    return f[factor_sofa10] || f[factor_site];
+  }
+};
+
+// Binary primary response: pooled_z, unpooled_z, fisher, cmh (stratified by
+// label), logistic (adjusted for baseline SOFA, age and label), bayes
+// (posterior P(p_t > p_c) under Beta priors). Continuous day-9 SOFA change
+// among day-9 survivors: mean_difference, ancova (adjusted for baseline SOFA).
+enum class TestKind { pooled_z, unpooled_z, fisher, cmh, logistic, bayes, mean_difference, ancova };
+inline constexpr std::array<std::string_view, 8> kTestNames = {
+    "pooled_z", "unpooled_z", "fisher", "cmh", "logistic", "bayes", "mean_difference", "ancova"};
+// Tests that need every enrolled patient's record (not only counts).
+inline bool needs_patient_records(TestKind t) {
+  return t == TestKind::logistic || t == TestKind::ancova;
+}
+inline bool continuous_endpoint(TestKind t) {
+  return t == TestKind::mean_difference || t == TestKind::ancova;
+}
+
+// How the family of hypotheses of a design controls the family-wise error.
+// dunnett: single step; dunnett_stepdown: closed testing with Dunnett
+// intersection tests (rpact's multi-arm "Dunnett"), never less powerful.
+enum class Multiplicity {
+  none,
+  bonferroni,
+  holm,
+  hochberg,
+  fixed_sequence,
+  fallback,
+  dunnett,
+  dunnett_stepdown
+};
+inline constexpr std::array<std::string_view, 8> kMultiplicityNames = {
+    "none",           "bonferroni", "holm",    "hochberg",
+    "fixed_sequence", "fallback",   "dunnett", "dunnett_stepdown"};
+
+inline constexpr int kMaxHypotheses = 8;
+
+// One comparison: treatment arm vs control arm among the enrolled patients
+// whose label is in `labels` (a subgroup, or everyone).
+struct Hypothesis {
+  std::string name;
+  int treatment_arm = 0; // index into Design::arms
+  int control_arm = 1;
+  std::array<bool, kPhenotypes> labels{true, true, true};
+  double weight = 1.0; // share of alpha (bonferroni, holm, fallback); weights sum to 1
+};
+
+struct Analysis {
+  TestKind test = TestKind::pooled_z;
+  double alpha = 0.05;
+  int sided = 2;
+  Multiplicity multiplicity = Multiplicity::none;
+  double prior_a = 1.0, prior_b = 1.0;   // Beta prior of each arm's response rate (bayes)
+  std::vector<Hypothesis> hypotheses;    // the first is the primary
+  double critical_z = 1.959963984540054; // derived: unadjusted, from alpha and sided
+  // Derived for Dunnett: the critical value of every subset of hypotheses,
+  // indexed by bit mask (bit h = hypothesis h); the full set is the single step.
+  std::vector<double> dunnett_critical_z;
+  // Derived: chi-square critical values at alpha for 1 and 2 degrees of freedom
+  // (the treatment-by-label interaction over 2 or 3 labels); index = df.
+  std::array<double, kPhenotypes> interaction_critical{};
+};
+
+struct Arm {
+  std::string name;
+  std::array<int, kPhenotypes> treatment_by_label{-1, -1, -1}; // index into treatments; -1: none
+  double allocation = 1;
+};
+
+// How a replicate is simulated. `patients`: every screened patient is drawn
+// (designs share patients; covariates exist). `counts`: each arm's sufficient
+// statistics are drawn from their exact joint distribution (binomial counts per
+// label x phenotype cell): far faster, but designs no longer share patients
+// and randomisation may not be stratified.
+enum class Simulation { patients, counts };
+
+struct Design {
+  std::string name;
+  Simulation simulation = Simulation::patients;
+  // Optional enrolment quotas: patients per label (summing to sample_size);
+  // once a label's quota is full its patients are screened but not enrolled.
+  bool has_quota = false;
+  std::array<int, kPhenotypes> quota{};
+  // Group-sequential looks ([designs.NAME.looks]): enrolled patients at each
+  // look (the last is sample_size) and the boundaries on the primary z.
+  std::vector<int> look_n;
+  // Accrual ([designs.NAME.accrual]): enrolment as a Poisson process of
+  // `patients_per_month`, ramping up linearly over `ramp_up_months` as sites
+  // open; each outcome is known `endpoint_delay_days` after enrolment.
+  // Sample-size re-estimation ([designs.NAME.reestimation]): at the interim
+  // (interim_patients), if conditional power under the observed effect lies in
+  // [cp_min, target_cp), stage 2 grows to reach target_cp (at most
+  // max_sample_size); the final test is the inverse-normal combination with
+  // the planned (Cui-Hung-Wang) weights, so the type I error holds.
+  bool has_reestimation = false;
+  int interim_patients = 0, max_sample_size = 0;
+  double cp_min = 0.36, target_cp = 0.9;
+  bool has_accrual = false;
+  double patients_per_month = 0, ramp_up_months = 0, endpoint_delay_days = 9;
+  // Piecewise-constant rates: accrual_rates[i] patients a month from
+  // accrual_from_month[i] (the first 0) on; one piece when a single rate.
+  std::vector<double> accrual_rates, accrual_from_month;
+  Boundaries boundaries;
+  // Optional conditional-power futility (non-binding): stop at an interim when
+  // the power to win at the end, under the effect seen so far, is below this.
+  double futility_cp = 0.0;
+  bool has_looks() const { return look_n.size() > 1; }
+  std::array<bool, kPhenotypes> eligible_label{};
+  std::vector<Arm> arms;
+  int sample_size = 0;
+  Randomisation randomisation;
+  Analysis analysis;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string source; // file path, or "(bundled) scenarios/immunosep.toml"
+  std::string text;   // the full scenario after overrides, as TOML
+  Population population;
+  Classifier classifier;
+  Endpoint endpoint;
+  Mortality28 mortality28;
+  std::vector<Treatment> treatments;
+  int placebo = -1; // index of the placebo treatment (key `placebo`), -1 if none
+  bool null_hypothesis = false;
+  std::vector<Design> designs;
+};
+
+} // namespace sepsim

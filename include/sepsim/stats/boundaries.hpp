@@ -1,0 +1,56 @@
+// Group-sequential boundaries by recursive numerical integration
+// (Armitage-McPherson-Rowe; Jennison & Turnbull 2000, ch. 19): the joint law of
+// the z statistics at looks with information fractions t_1 < ... < t_K = 1 is
+// that of a Brownian motion, so crossing probabilities are integrals over a
+// grid, stage by stage. No simulation.
+#pragma once
+
+#include "sepsim/core/errors.hpp"
+#include "sepsim/scenario/looks.hpp"
+
+#include <string>
+#include <vector>
+
+namespace sepsim {
+
+// Parses obf, pocock, kd:RHO, hsd:GAMMA, user:a1,..., OF, P, WT:DELTA, HP.
+SpendingSpec parse_spending(const std::string& text);
+std::string spending_name(const SpendingSpec& spec);
+
+// Cumulative alpha (or beta) spent at information fraction t.
+double spent(const SpendingSpec& spec, double total, double t, std::size_t look = 0);
+
+enum class FutilityKind { none, fixed_z, beta_spending };
+
+struct BoundaryRequest {
+  std::vector<double> information; // fractions t_1 < ... < t_K = 1
+  double alpha = 0.025;            // one-sided, or the two-sided total when sided = 2
+  int sided = 1;                   // 2: symmetric two-sided efficacy bounds
+  SpendingSpec efficacy;
+  FutilityKind futility = FutilityKind::none;
+  std::vector<double> futility_z; // fixed_z: bounds at looks 1..K-1
+  SpendingSpec futility_spending; // beta_spending: the beta spending function
+  double beta = 0.1;              // beta_spending: type II error spent
+  bool binding = false;           // binding futility changes the efficacy bounds
+};
+
+// Boundaries that cannot be computed as asked (exit 2).
+class BoundaryError : public UserError {
+public:
+  using UserError::UserError;
+  std::string report() const override { return std::string("sepsim boundaries: ") + what(); }
+};
+
+Boundaries compute_boundaries(const BoundaryRequest& request);
+
+// P(rejection at each look), P(futility stop at each look) under drift
+// theta sqrt(I_max) (0 = H0), for given bounds (futility binding or not, the
+// probabilities are those of the trial that stops at either bound).
+struct Crossing {
+  std::vector<double> reject, futility;
+};
+Crossing crossing_probabilities(const std::vector<double>& information,
+                                const std::vector<double>& efficacy_z,
+                                const std::vector<double>& futility_z, double drift);
+
+} // namespace sepsim

@@ -1,0 +1,83 @@
+// Analyses of a binary endpoint between a treatment and a control arm.
+#pragma once
+
+#include "sepsim/scenario/scenario.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace sepsim {
+
+struct TwoArmCounts {
+  int x_treatment = 0, n_treatment = 0;
+  int x_control = 0, n_control = 0;
+};
+
+// One enrolled patient, kept when the analysis needs more than counts.
+struct PatientRecord {
+  std::uint8_t arm = 0;
+  Phenotype label = unclassified, phenotype = unclassified;
+  bool response = false, alive_day9 = false;
+  std::uint8_t baseline_sofa = 0;
+  float age_years = 0, sofa_change = 0;
+};
+
+// What a hypothesis's test sees: counts overall and per label, continuous
+// summaries, and (for regression analyses) the patient records.
+struct HypothesisData {
+  TwoArmCounts total;
+  std::array<TwoArmCounts, kPhenotypes> by_label{};
+  // Day-9 survivors' SOFA change: count, sum, sum of squares, per arm (t, c).
+  double alive_t = 0, sum_t = 0, sum_sq_t = 0, alive_c = 0, sum_c = 0, sum_sq_c = 0;
+  const std::vector<PatientRecord>* records = nullptr;
+  int treatment_arm = 0, control_arm = 1;
+  std::array<bool, kPhenotypes> labels{};
+};
+
+struct TestResult {
+  double z = 0;        // > 0 favours treatment
+  bool reject = false; // rejected in favour of treatment (alone, no multiplicity)
+  double p = 1; // one-sided p favouring treatment (Fisher two-sided: half R's p if ahead, else 1)
+  double difference = 0;          // treatment minus control response rate
+  double ci_low = 0, ci_high = 0; // 95% Wald interval of the difference
+  bool failed = false;            // no valid analysis (separation, too few patients)
+};
+
+// Pooled two-proportion z (rpact's Farrington-Manning statistic at thetaH0 = 0).
+// When the pooled rate is 0 or 1 the arms are identical and z = 0.
+double pooled_z(const TwoArmCounts& c);
+// Unpooled (Wald) z. With zero standard error z is 0 when the rates agree and
+// +/- infinity otherwise.
+double unpooled_z(const TwoArmCounts& c);
+
+// Fisher's exact test on the 2x2 table, conditional on the margins.
+// One-sided: P(X >= x_treatment) under the hypergeometric null. Two-sided:
+// R's fisher.test rule, the sum over tables no more likely than the observed
+// one (relative tolerance 1e-7).
+double fisher_p_one_sided(const TwoArmCounts& c);
+double fisher_p_two_sided(const TwoArmCounts& c);
+
+// Treatment minus control rate with its 95% Wald interval.
+struct RiskDifference {
+  double estimate = 0, ci_low = 0, ci_high = 0;
+};
+RiskDifference risk_difference(const TwoArmCounts& c);
+
+// Cochran-Mantel-Haenszel z over strata (no continuity correction); strata
+// with one arm empty add nothing.
+double cmh_z(const std::array<TwoArmCounts, kPhenotypes>& strata);
+
+// Posterior P(p_treatment > p_control) with independent Beta(a, b) priors, by
+// Gauss-Kronrod quadrature of the control's posterior density times the
+// treatment's posterior upper tail (Boost.Math).
+double posterior_superiority(const TwoArmCounts& c, double a, double b);
+
+// The test the analysis names against its critical value (one-sided alpha, or
+// alpha/2 per side). The estimate is the unadjusted difference (response
+// rates, or mean SOFA change for continuous tests) with its 95% Wald interval.
+TestResult analyse(const Analysis& analysis, const HypothesisData& data);
+// Two arms' counts alone (pooled_z, unpooled_z, fisher, bayes).
+TestResult analyse(const Analysis& analysis, const TwoArmCounts& c);
+
+} // namespace sepsim

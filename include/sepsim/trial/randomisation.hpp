@@ -1,0 +1,43 @@
+// Arm assignment. Draws come from the design's own randomisation stream, so a
+// change of design never changes the patients.
+#pragma once
+
+#include "sepsim/core/random.hpp"
+#include "sepsim/scenario/scenario.hpp"
+
+#include <vector>
+
+namespace sepsim {
+
+// What randomisation may balance on.
+struct PatientFactors {
+  Phenotype label = unclassified;
+  bool sofa10 = false; // baseline SOFA >= 10
+  int site = 0;
+};
+
+class Randomiser {
+public:
+  Randomiser(const Design& design, int sites, Stream stream);
+  // The arm of the next enrolled patient.
+  int assign(const PatientFactors& patient);
+
+private:
+  int simple();
+  int from_block(const PatientFactors& patient);
+  int minimise(const PatientFactors& patient);
+  void refill_block(std::vector<int>& block);
+
+  const Design& design_;
+  int sites_;
+  Stream stream_;
+  std::vector<double> weights_; // allocation shares, summing to 1
+  std::vector<std::size_t> allocation_;
+  std::size_t allocation_sum_ = 0;
+  std::vector<std::vector<int>> blocks_; // per stratum, drawn from the back
+  // Minimisation: patients per (factor level, arm), levels: 3 labels, 2 SOFA
+  // groups, up to kMaxSites sites.
+  std::vector<std::array<int, kMaxArms>> label_counts_, sofa_counts_, site_counts_;
+};
+
+} // namespace sepsim

@@ -1,0 +1,130 @@
+#include "sepsim/cohort/cohort.hpp"
+
+#include <boost/math/distributions/normal.hpp>
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/uniform_01.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace sepsim {
+
+namespace {
+
+// log(measured) = log(median) + sd_log * z_true + log-normal assay error with
+// mean 1 on the natural scale: exp(N(-s^2/2, s^2)), s^2 = ln(1 + CV^2).
+void draw_biomarker(const Biomarker& b, Phenotype p, Stream& stream, double& log_true,
+                    double& log_measured) {
+  boost::random::normal_distribution<double> normal;
+  log_true = b.log_median[p] + b.sd_log[p] * normal(stream);
+  log_measured = log_true + b.assay_mean_log + b.assay_sd_log * normal(stream);
+}
+
+Phenotype draw_phenotype(const PerPhenotype& prevalence, double u) {
+  double cumulative = 0.0;
+  for (int p = 0; p < kPhenotypes - 1; ++p) {
+    cumulative += prevalence[p];
+    if (u < cumulative) return static_cast<Phenotype>(p);
+  }
+  return static_cast<Phenotype>(kPhenotypes - 1);
+}
+
+double truncated_normal(double mean, double sd, double lo, double hi, Stream& stream) {
+  // Rejection keeps the shape; the bounds in practice cut < 0.1% of the mass.
+  boost::random::normal_distribution<double> normal(mean, sd);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const double x = normal(stream);
+    if (x >= lo && x <= hi) return x;
+  }
+  return std::clamp(mean, lo, hi);
+}
+
+} // namespace
+
+ScreenedPatient screen_patient(const Population& population, const Classifier& classifier,
+                               std::uint64_t seed, std::uint32_t grid_point,
+                               std::uint32_t replicate, std::uint32_t patient) {
+  Stream stream({seed, Purpose::patient_screening, grid_point, replicate, patient});
+  boost::random::uniform_01<double> uniform;
+  ScreenedPatient out;
+  out.phenotype = draw_phenotype(population.prevalence, uniform(stream));
+  draw_biomarker(population.ferritin, out.phenotype, stream, out.log_ferritin_true,
+                 out.log_ferritin_measured);
+  draw_biomarker(population.hla_dr, out.phenotype, stream, out.log_hla_dr_true,
+                 out.log_hla_dr_measured);
+  if (out.log_ferritin_measured > classifier.log_mals_ferritin_above)
+    out.label = mals;
+  else if (out.log_hla_dr_measured < classifier.log_immunoparalysis_hla_dr_below)
+    out.label = immunoparalysis;
+  else
+    out.label = unclassified;
+  return out;
+}
+
+PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
+                                std::uint32_t grid_point, std::uint32_t replicate,
+                                std::uint32_t patient, bool covariates) {
+  Stream stream({seed, Purpose::patient_outcomes, grid_point, replicate, patient});
+  boost::random::uniform_01<double> uniform;
+  boost::random::normal_distribution<double> normal;
+  PatientNoise n;
+  n.sofa_change_z = normal(stream);
+  n.early_death_u = uniform(stream);
+  n.mortality_u = uniform(stream);
+  for (auto& u : n.adverse_u)
+    u = uniform(stream);
+  if (!covariates) return n;
+  n.female = uniform(stream) < population.female_share;
+  n.age_years = truncated_normal(population.age_mean_years, population.age_sd_years,
+                                 population.age_min_years, population.age_max_years, stream);
+  const double sofa = std::round(truncated_normal(
+      population.baseline_sofa_mean, population.baseline_sofa_sd,
+      population.baseline_sofa_min - 0.5, population.baseline_sofa_max + 0.5, stream));
+  n.baseline_sofa = std::clamp(static_cast<int>(sofa), population.baseline_sofa_min,
+                               population.baseline_sofa_max);
+  n.site = boost::random::uniform_int_distribution<int>(0, population.sites - 1)(stream);
+  return n;
+}
+
+namespace {
+// P(measured > threshold) on the log scale.
+double p_measured_above(const Biomarker& b, Phenotype p, double log_threshold) {
+  const double sd = std::sqrt(b.sd_log[p] * b.sd_log[p] + b.assay_sd_log * b.assay_sd_log);
+  const double mean = b.log_median[p] + b.assay_mean_log;
+  if (sd == 0.0) return mean > log_threshold ? 1.0 : 0.0;
+  return boost::math::cdf(boost::math::complement(boost::math::normal(mean, sd), log_threshold));
+}
+} // namespace
+
+std::array<std::array<double, kPhenotypes>, kPhenotypes>
+label_given_phenotype(const Population& population, const Classifier& classifier) {
+  std::array<std::array<double, kPhenotypes>, kPhenotypes> out{};
+  for (int ph = 0; ph < kPhenotypes; ++ph) {
+    const auto phenotype = static_cast<Phenotype>(ph);
+    // First match wins: MALS on ferritin, then immunoparalysis on HLA-DR.
+    const double f =
+        p_measured_above(population.ferritin, phenotype, classifier.log_mals_ferritin_above);
+    const double h = 1.0 - p_measured_above(population.hla_dr, phenotype,
+                                            classifier.log_immunoparalysis_hla_dr_below);
+    out[ph] = {f, (1.0 - f) * h, (1.0 - f) * (1.0 - h)};
+  }
+  return out;
+}
+
+Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+                      const PatientNoise& noise) {
+  Outcome o;
+  o.early_death = noise.early_death_u < treatment.early_death[phenotype];
+  o.sofa_change = treatment.sofa_change_mean[phenotype] +
+                  scenario.endpoint.sofa_change_sd * noise.sofa_change_z;
+  o.response = !o.early_death && o.sofa_change > scenario.endpoint.response_threshold_sofa_points;
+  const double death_risk = o.response ? scenario.mortality28.responder[phenotype]
+                                       : treatment.death28_if_alive_non_responder[phenotype];
+  o.death28 = o.early_death || noise.mortality_u < death_risk;
+  for (int a = 0; a < kAdverseEvents; ++a)
+    o.adverse[a] = noise.adverse_u[a] < treatment.adverse_events[a];
+  return o;
+}
+
+} // namespace sepsim

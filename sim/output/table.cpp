@@ -1,0 +1,217 @@
+#include "sepsim/output/table.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace sepsim {
+
+namespace {
+
+std::string fmt(const char* format, double a, double b = 0.0) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, a, b);
+  return text;
+}
+
+// A rate in percent with its Monte Carlo SE, or "-" where no patient counted.
+std::string pct(const Estimate& e) {
+  if (!std::isfinite(e.value)) return "-";
+  return fmt("%5.1f%% ±%.2f", 100.0 * e.value, 100.0 * e.mcse);
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  // Count UTF-8 code points so that "±" lines up.
+  std::size_t shown = 0;
+  for (const char c : s)
+    shown += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return shown >= width ? s + " " : s + std::string(width - shown, ' ');
+}
+
+void print_design(std::ostream& out, const DesignSummary& d) {
+  out << "Design " << d.name << ": " << d.treatment_arm << " vs " << d.control_arm
+      << ", N = " << d.sample_size << ", " << d.test << " test, alpha " << d.alpha
+      << (d.sided == 2 ? " two-sided" : " one-sided") << "\n";
+  out << "  " << pad("Power (reject for " + d.treatment_arm + ")", 34)
+      << fmt("%.4f ± %.4f", d.power.value, d.power.mcse) << "\n";
+  if (!d.look_patients.empty()) {
+    out << "  " << pad("Looks", 10) << pad("patients", 10) << pad("efficacy z", 12)
+        << pad("futility z", 12) << pad("P(reject here)", 16) << "P(stop for futility here)\n";
+    for (std::size_t k = 0; k < d.look_patients.size(); ++k)
+      out << "  " << pad(fmt("%.0f", k + 1.0), 10) << pad(fmt("%.0f", d.look_patients[k]), 10)
+          << pad(std::isfinite(d.efficacy_z[k]) ? fmt("%.4f", d.efficacy_z[k]) : "-", 12)
+          << pad(std::isfinite(d.futility_z[k]) ? fmt("%.4f", d.futility_z[k]) : "-", 12)
+          << pad(fmt("%.4f", d.reject_per_look[k]), 16) << fmt("%.4f", d.futility_per_look[k])
+          << "\n";
+    out << "  " << pad("Expected patients enrolled", 34)
+        << fmt("%.1f ± %.1f", d.expected_n.value, d.expected_n.mcse)
+        << fmt(" of %.0f", d.sample_size) << fmt(" (SD %.1f)", d.final_n_sd.value) << "\n";
+  }
+  if (d.sample_size_increased.value > 0.0)
+    out << "  " << pad("Sample size re-estimated upwards", 34)
+        << fmt("%.4f ± %.4f", d.sample_size_increased.value, d.sample_size_increased.mcse)
+        << fmt("   (expected N %.1f, SD %.1f)\n", d.expected_n.value, d.final_n_sd.value);
+  if (std::isfinite(d.expected_duration_months.value))
+    out << "  " << pad("Expected duration (months)", 34)
+        << fmt("%.2f ± %.2f", d.expected_duration_months.value, d.expected_duration_months.mcse)
+        << "   (to the last patient's day-9 outcome)\n";
+  if (d.hypotheses.size() > 1) {
+    out << "  Hypotheses (" << d.multiplicity << "):\n";
+    for (const auto& h : d.hypotheses)
+      out << "    "
+          << pad(h.name + ": " + h.treatment_arm + " vs " + h.control_arm + " in " + h.labels, 52)
+          << fmt("power %.4f ± %.4f", h.power.value, h.power.mcse)
+          << fmt("   difference %+.4f (true %+.4f)\n", h.estimate_mean.value,
+                 h.true_difference.value);
+    out << "  " << pad("Any hypothesis rejected", 34)
+        << fmt("%.4f ± %.4f", d.any_rejection.value, d.any_rejection.mcse) << "\n";
+    out << "  " << pad("Family-wise error", 34)
+        << fmt("%.4f ± %.4f", d.family_wise_error.value, d.family_wise_error.mcse)
+        << "   (rejecting a hypothesis with true difference <= 0)\n";
+  }
+  const bool continuous = d.test == "mean_difference" || d.test == "ancova";
+  out << "  "
+      << pad(continuous ? "SOFA change difference (survivors)" : "Risk difference, estimated", 34)
+      << fmt("%+.4f ± %.4f", d.estimate_mean.value, d.estimate_mean.mcse)
+      << fmt("   (true in enrolled %+.4f)", d.true_difference.value) << "\n";
+  out << "  " << pad("  bias / RMSE", 34) << fmt("%+.4f ± %.4f", d.bias.value, d.bias.mcse)
+      << fmt("   RMSE %.4f ± %.4f", d.rmse.value, d.rmse.mcse) << "\n";
+  out << "  " << pad("  95% CI coverage", 34)
+      << fmt("%.4f ± %.4f", d.ci_coverage.value, d.ci_coverage.mcse) << "\n";
+  const HypothesisSummary& primary = d.hypotheses.front();
+  out << "  " << pad("28-day mortality difference", 34)
+      << fmt("%+.4f ± %.4f", primary.mortality_estimate_mean.value,
+             primary.mortality_estimate_mean.mcse)
+      << fmt("   (true %+.4f; 95%% CI coverage %.3f)\n", primary.mortality_true_difference.value,
+             primary.mortality_ci_coverage.value);
+  out << "  " << pad("  power to show a reduction", 34)
+      << fmt("%.4f ± %.4f", primary.mortality_power.value, primary.mortality_power.mcse) << "\n";
+  if (std::isfinite(primary.interaction_power.value))
+    out << "  " << pad("Treatment-by-label interaction", 34)
+        << fmt("power %.4f ± %.4f", primary.interaction_power.value, primary.interaction_power.mcse)
+        << "   (Cochran's Q over labels)\n";
+  out << "  " << pad("Achieved imbalance (patients)", 34)
+      << fmt("overall %.2f, within labels %.2f", d.imbalance[0].value, d.imbalance[1].value);
+  if (std::isfinite(d.imbalance[2].value))
+    out << fmt(", SOFA>=10 %.2f, sites %.2f", d.imbalance[2].value, d.imbalance[3].value);
+  out << "\n";
+  out << "  " << pad("Screened per enrolled", 34)
+      << fmt("%.3f ± %.3f", d.screened_per_enrolled.value, d.screened_per_enrolled.mcse)
+      << fmt("   (%.1f screened per trial)", d.screened.value) << "\n";
+
+  out << "\n  " << pad("Enrolled (mean per trial)", 28);
+  for (auto name : kPhenotypeNames)
+    out << pad(std::string(name), 18);
+  out << "\n  " << pad("  by label", 28);
+  for (const auto& e : d.enrolled_by_label)
+    out << pad(fmt("%.1f", e.value), 18);
+  out << "\n  " << pad("  by true phenotype", 28);
+  for (const auto& e : d.enrolled_by_phenotype)
+    out << pad(fmt("%.1f", e.value), 18);
+  out << "\n  " << pad("  label purity", 28);
+  for (const auto& e : d.label_purity)
+    out << pad(pct(e), 18);
+  out << "\n\n";
+
+  out << "  " << pad("Arm", 12) << pad("n", 8) << pad("response", 16) << pad("28-day mortality", 18)
+      << pad("death by day 9", 16) << "policy\n";
+  for (const auto& a : d.arms)
+    out << "  " << pad(a.name, 12) << pad(fmt("%.1f", a.patients.value), 8)
+        << pad(pct(a.response_rate), 16) << pad(pct(a.mortality28), 18)
+        << pad(pct(a.early_death), 16) << a.policy << "\n";
+
+  out << "\n  " << pad("Response by label", 20);
+  for (auto name : kPhenotypeNames)
+    out << pad(std::string(name), 18);
+  out << "\n";
+  for (const auto& a : d.arms) {
+    out << "  " << pad(a.name, 20);
+    for (const auto& e : a.response_by_label)
+      out << pad(pct(e), 18);
+    out << "\n";
+  }
+
+  out << "\n  " << pad("Adverse events", 20);
+  for (auto name : kAdverseEventNames)
+    out << pad(std::string(name), 16);
+  out << "\n";
+  for (const auto& a : d.arms) {
+    out << "  " << pad(a.name, 20);
+    for (const auto& e : a.adverse_events)
+      out << pad(pct(e), 16);
+    out << "\n";
+  }
+  out << "\n  " << pad("Oracle (true phenotype)", 20) << pad("best drug for it", 18)
+      << "harmed: responds on placebo, not on the drug given\n";
+  for (const auto& a : d.arms)
+    out << "  " << pad(a.name, 20) << pad(pct(a.matched_drug), 18) << pct(a.harmed_by_drug) << "\n";
+  out << "\n  Replicate-to-replicate SD of the response rate:";
+  for (const auto& a : d.arms)
+    out << " " << a.name << fmt(" %.1f%%", 100.0 * a.response_rate_sd.value);
+  out << "\n";
+}
+
+// A sweep: one row per grid point, the power of each design (in percent, ±
+// Monte Carlo SE) and its expected sample size. Everything else is in the file.
+void print_sweep(std::ostream& out, const RunSummary& summary) {
+  out << "Power in percent ± Monte Carlo SE; E[N] in patients. One row per grid point ("
+      << summary.points.size() << " of " << summary.grid.points() << ").\n\n";
+  std::vector<int> widths;
+  for (const auto& axis : summary.grid.axes) {
+    widths.push_back(std::max<int>(12, static_cast<int>(axis.key.size()) + 2));
+    out << pad(axis.key, static_cast<std::size_t>(widths.back()));
+  }
+  if (summary.points.empty()) return;
+  for (const auto& d : summary.points.front().designs)
+    out << pad(d.name + " power", 22) << pad("E[N]", 9);
+  for (const auto& c : summary.points.front().comparisons)
+    out << pad("power " + c.design_a + " - " + c.design_b, 26);
+  out << "\n";
+  for (const auto& point : summary.points) {
+    for (std::size_t a = 0; a < point.params.size(); ++a)
+      out << pad(fmt("%g", point.params[a].second), static_cast<std::size_t>(widths[a]));
+    for (const auto& d : point.designs)
+      out << pad(pct(d.power), 22) << pad(fmt("%.1f", d.expected_n.value), 9);
+    for (const auto& c : point.comparisons)
+      out << pad(fmt("%+.2f ± %.2f", 100 * c.power_difference.value, 100 * c.power_difference.mcse),
+                 26);
+    out << "\n";
+  }
+}
+
+} // namespace
+
+void print_table(std::ostream& out, const RunSummary& summary) {
+
+  const Provenance& p = summary.provenance;
+  out << "sepsim " << p.sepsim_version << " | scenario " << p.scenario_name << " | " << p.replicates
+      << " replicates | seed " << p.seed
+      << (p.null_hypothesis ? " | NULL: every treatment = placebo; power is the type I error" : "")
+      << "\n";
+  if (!summary.grid.axes.empty()) {
+    print_sweep(out, summary);
+    return;
+  }
+  out << "Rates are per patient, in percent ± Monte Carlo SE.\n";
+  for (const auto& point : summary.points) {
+
+    if (!point.params.empty()) {
+      out << "\nGrid point:";
+      for (const auto& [key, value] : point.params)
+        out << " " << key << " = " << value;
+      out << "\n";
+    }
+    for (const auto& d : point.designs) {
+      out << "\n";
+      print_design(out, d);
+    }
+    if (!point.comparisons.empty()) {
+      out << "\nDesigns compared on the same virtual patients (paired Monte Carlo SE):\n";
+      for (const auto& c : point.comparisons)
+        out << "  power " << c.design_a << " - " << c.design_b << ": "
+            << fmt("%+.4f ± %.4f", c.power_difference.value, c.power_difference.mcse) << "\n";
+    }
+  }
+}
+
+} // namespace sepsim

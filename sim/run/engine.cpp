@@ -1,0 +1,204 @@
+#include "sepsim/run/engine.hpp"
+#include "sepsim/run/oc.hpp"
+
+#include "sepsim/core/build_info.hpp"
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <string>
+
+namespace sepsim {
+
+namespace {
+int thread_count(const RunOptions& options) {
+  return options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
+}
+
+// MemAvailable from /proc/meminfo, in bytes (0 if unknown).
+std::uint64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
+}
+} // namespace
+
+namespace {
+// Computes chunks of replicates into preallocated slots with oneTBB.
+class ChunkComputer {
+public:
+  ChunkComputer(const Scenario& scenario, const RunOptions& options)
+      : scenario_(scenario), options_(options), threads_(thread_count(options)) {
+    // More threads than cores is allowed (for determinism tests); lift TBB's
+    // default worker limit for this run only.
+    if (threads_ > oneapi::tbb::info::default_concurrency())
+      allow_more_.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
+                          static_cast<std::size_t>(threads_));
+    arena_.emplace(threads_);
+    slots_.resize(kChunkReplicates * scenario.designs.size());
+  }
+
+  // Replicates [start, start + count) of the point, design by design.
+  std::vector<ReplicateResult>& compute(std::uint64_t start, std::uint64_t count) {
+    const std::size_t n_designs = scenario_.designs.size();
+    // The slots pass from the main thread to the workers and back. oneTBB's
+    // own synchronisation lives inside libtbb, which ThreadSanitizer cannot
+    // see into, so the hand-off is also made explicit with release/acquire.
+    handoff_.store(start, std::memory_order_release);
+    arena_->execute([&] {
+      oneapi::tbb::parallel_for(std::uint64_t{0}, count, [&](std::uint64_t i) {
+        (void)handoff_.load(std::memory_order_acquire);
+        const ReplicateId id{options_.seed, options_.grid_point,
+                             static_cast<std::uint32_t>(start + i)};
+        for (std::size_t d = 0; d < n_designs; ++d)
+          slots_[i * n_designs + d] = simulate_trial(scenario_, d, id);
+        handoff_.fetch_add(1, std::memory_order_acq_rel);
+      });
+    });
+    (void)handoff_.load(std::memory_order_acquire);
+    return slots_;
+  }
+  std::vector<ReplicateResult>& slots() { return slots_; }
+
+private:
+  const Scenario& scenario_;
+  const RunOptions& options_;
+  int threads_;
+  std::optional<oneapi::tbb::global_control> allow_more_;
+  std::optional<oneapi::tbb::task_arena> arena_;
+  std::vector<ReplicateResult> slots_;
+  std::atomic<std::uint64_t> handoff_{0};
+};
+
+// Chunk `chunk` of a distributed run is computed by rank chunk % ranks.
+bool computed_here(const RunOptions& options, std::uint64_t chunk) {
+  return options.exchange == nullptr ||
+         chunk % static_cast<std::uint64_t>(options.exchange->ranks()) ==
+             static_cast<std::uint64_t>(options.exchange->rank());
+}
+} // namespace
+
+PointSummary run_point(const Scenario& scenario, const RunOptions& options,
+                       const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  check_memory(scenario, options);
+  const std::size_t n_designs = scenario.designs.size();
+
+  std::vector<DesignAccumulator> accumulators;
+  std::vector<MeanAccumulator> power_differences(n_designs * (n_designs - 1) / 2);
+  for (const auto& d : scenario.designs)
+    accumulators.emplace_back(d);
+  ChunkComputer computer(scenario, options);
+
+  // Chunks are folded in replicate order whoever computed them, so the
+  // numbers do not depend on threads or processes.
+  std::uint64_t chunk = options.first_chunk;
+  for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates, ++chunk) {
+    if (cancel != nullptr && cancel->load()) throw Interrupted();
+    const std::uint64_t count = std::min(kChunkReplicates, options.replicates - start);
+    std::vector<ReplicateResult>* slots = &computer.slots();
+    if (computed_here(options, chunk))
+      slots = &computer.compute(start, count);
+    else
+      options.exchange->receive(chunk, slots->data(), count * n_designs);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const ReplicateResult* replicate = &(*slots)[i * n_designs];
+      for (std::size_t d = 0; d < n_designs; ++d)
+        accumulators[d].add(replicate[d]);
+      std::size_t pair = 0;
+      for (std::size_t a = 0; a < n_designs; ++a)
+        for (std::size_t b = a + 1; b < n_designs; ++b)
+          power_differences[pair++].add(double(replicate[a].hypotheses[0].reject) -
+                                        double(replicate[b].hypotheses[0].reject));
+    }
+    if (progress) progress(start + count, options.replicates);
+  }
+
+  PointSummary point;
+  for (const auto& acc : accumulators)
+    point.designs.push_back(acc.summary(scenario));
+  std::size_t pair = 0;
+  for (std::size_t a = 0; a < n_designs; ++a)
+    for (std::size_t b = a + 1; b < n_designs; ++b)
+      point.comparisons.push_back({scenario.designs[a].name, scenario.designs[b].name,
+                                   power_differences[pair++].estimate()});
+  return point;
+}
+
+std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads) {
+  // A patient record and its share of the regression (design matrix, its
+  // copy, weights and working vectors): about 160 bytes.
+  constexpr std::uint64_t kBytesPerRecord = 160;
+  std::uint64_t per_thread = 0;
+  for (const auto& d : scenario.designs)
+    if (needs_patient_records(d.analysis.test))
+      per_thread = std::max<std::uint64_t>(
+          per_thread,
+          static_cast<std::uint64_t>(std::max(d.sample_size, d.max_sample_size)) * kBytesPerRecord);
+  const std::uint64_t slots = kChunkReplicates * scenario.designs.size() * sizeof(ReplicateResult);
+  return static_cast<std::uint64_t>(threads) * per_thread + slots;
+}
+
+void check_memory(const Scenario& scenario, const RunOptions& options) {
+  const int threads = thread_count(options);
+  const std::uint64_t needed = estimated_memory_bytes(scenario, threads);
+  const std::uint64_t available = available_memory_bytes();
+  if (available == 0 || needed <= available) return;
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "this run needs about %.1f GiB (%d threads, each holding the patient records of "
+                "the largest regression analysis) and %.1f GiB is available: use fewer "
+                "--threads or a smaller sample size",
+                static_cast<double>(needed) / (1 << 30), threads,
+                static_cast<double>(available) / (1 << 30));
+  throw MemoryError(text);
+}
+
+void serve_point(const Scenario& scenario, const RunOptions& options) {
+  check_memory(scenario, options);
+  ChunkComputer computer(scenario, options);
+  const std::size_t n_designs = scenario.designs.size();
+  std::uint64_t chunk = options.first_chunk;
+  for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates, ++chunk) {
+    if (!computed_here(options, chunk)) continue;
+    const std::uint64_t count = std::min(kChunkReplicates, options.replicates - start);
+    options.exchange->send(chunk, computer.compute(start, count).data(), count * n_designs);
+  }
+}
+
+Provenance make_provenance(const Scenario& scenario, const RunOptions& options) {
+
+  const BuildInfo& b = build_info();
+  Provenance p;
+  p.sepsim_version = b.version;
+  p.git_commit = b.git_commit;
+  p.compiler = b.compiler;
+  p.boost_version = b.boost_version;
+  p.tbb_version = b.tbb_version;
+  p.hdf5_version = b.hdf5_version;
+  p.scenario_name = scenario.name;
+  p.scenario_source = scenario.source;
+  p.scenario_text = scenario.text;
+  p.seed = options.seed;
+  p.replicates = options.replicates;
+  p.null_hypothesis = scenario.null_hypothesis;
+  return p;
+}
+
+RunSummary run(const Scenario& scenario, const RunOptions& options, const ProgressFn& progress,
+               const std::atomic<bool>* cancel) {
+  RunSummary summary;
+  summary.provenance = make_provenance(scenario, options);
+  summary.points.push_back(run_point(scenario, options, progress, cancel));
+  return summary;
+}
+
+} // namespace sepsim

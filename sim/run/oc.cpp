@@ -1,0 +1,221 @@
+#include "sepsim/run/oc.hpp"
+
+#include <cmath>
+
+namespace sepsim {
+
+double MeanAccumulator::sd() const {
+  if (m_ < 2) return 0.0;
+  const double mean = sum_ / m_;
+  const double var = (sum_sq_ - m_ * mean * mean) / (m_ - 1);
+  return var > 0.0 ? std::sqrt(var) : 0.0;
+}
+
+Estimate MeanAccumulator::estimate() const {
+  if (m_ == 0) return {};
+  return {sum_ / m_, sd() / std::sqrt(static_cast<double>(m_))};
+}
+
+Estimate RatioAccumulator::estimate() const {
+  if (m_ == 0 || sn_ <= 0.0) return {std::nan(""), std::nan("")};
+  const double ratio = sx_ / sn_;
+  if (m_ < 2) return {ratio, 0.0};
+  const double residual_ss = sxx_ - 2.0 * ratio * sxn_ + ratio * ratio * snn_;
+  const double mean_n = sn_ / m_;
+  const double var = std::max(0.0, residual_ss) / (m_ - 1) / m_ / (mean_n * mean_n);
+  return {ratio, std::sqrt(var)};
+}
+
+DesignAccumulator::DesignAccumulator(const Design& design)
+    : design_(design), hypotheses_(design.analysis.hypotheses.size()),
+      reject_look_(std::max<std::size_t>(1, design.look_n.size())),
+      futility_look_(std::max<std::size_t>(1, design.look_n.size())), arms_(design.arms.size()) {}
+
+void DesignAccumulator::add(const ReplicateResult& r) {
+  bool any = false, false_rejection = false;
+  for (std::size_t h = 0; h < hypotheses_.size(); ++h) {
+    const HypothesisResult& result = r.hypotheses[h];
+    Hypothesis& acc = hypotheses_[h];
+    const double error = result.difference - result.true_difference;
+    acc.power.add(result.reject ? 1.0 : 0.0);
+    acc.failures.add(result.failed ? 1.0 : 0.0);
+    acc.mortality.add(result.mortality_difference);
+    acc.mortality_true.add(result.true_mortality_difference);
+    acc.mortality_coverage.add(result.mortality_ci_low <= result.true_mortality_difference &&
+                                       result.true_mortality_difference <= result.mortality_ci_high
+                                   ? 1.0
+                                   : 0.0);
+    acc.mortality_power.add(result.mortality_reject ? 1.0 : 0.0);
+    acc.interaction.add(result.interaction_reject ? 1.0 : 0.0,
+                        result.interaction_tested ? 1.0 : 0.0);
+    acc.estimate.add(result.difference);
+    acc.true_difference.add(result.true_difference);
+    acc.error.add(error);
+    acc.squared_error.add(error * error);
+    acc.coverage.add(
+        result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
+                                                                                            : 0.0);
+    any = any || result.reject;
+    false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
+  }
+  any_rejection_.add(any ? 1.0 : 0.0);
+  for (std::size_t k = 0; k < reject_look_.size(); ++k) {
+    const bool here = !design_.has_looks() || r.stop_look == k;
+    reject_look_[k].add(here && r.hypotheses[0].reject ? 1.0 : 0.0);
+    futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
+  }
+  for (std::size_t i = 0; i < imbalance_.size(); ++i)
+    imbalance_[i].add(r.imbalance[i]);
+  family_wise_error_.add(false_rejection ? 1.0 : 0.0);
+  enrolled_.add(r.enrolled);
+  duration_.add(r.duration_months);
+  increased_.add(r.increased ? 1.0 : 0.0);
+  screened_.add(r.screened);
+  screened_per_enrolled_.add(r.screened, r.enrolled);
+  for (int l = 0; l < kPhenotypes; ++l) {
+    double label_total = 0.0, phenotype_total = 0.0;
+    for (int p = 0; p < kPhenotypes; ++p) {
+      label_total += r.enrolled_label_phenotype[l][p];
+      phenotype_total += r.enrolled_label_phenotype[p][l];
+    }
+    by_label_[l].add(label_total);
+    by_phenotype_[l].add(phenotype_total);
+    purity_[l].add(r.enrolled_label_phenotype[l][l], label_total);
+  }
+  for (std::size_t a = 0; a < arms_.size(); ++a) {
+    const ArmCounts& c = r.arms[a];
+    Arm& acc = arms_[a];
+    acc.patients.add(c.n);
+    acc.response_rate.add(c.n ? static_cast<double>(c.responders) / c.n : 0.0);
+    acc.response.add(c.responders, c.n);
+    acc.mortality28.add(c.deaths28, c.n);
+    acc.early_death.add(c.early_deaths, c.n);
+    acc.matched.add(c.matched, c.n);
+    acc.harmed.add(c.harmed, c.n);
+    for (int l = 0; l < kPhenotypes; ++l)
+      acc.response_by_label[l].add(c.responders_by_label[l], c.n_by_label[l]);
+    for (int e = 0; e < kAdverseEvents; ++e)
+      acc.adverse[e].add(c.adverse[e], c.n);
+  }
+}
+
+namespace {
+std::string policy_text(const Scenario& s, const Design& d, const sepsim::Arm& arm) {
+  int first = -2;
+  bool same = true;
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!d.eligible_label[l]) continue;
+    if (first == -2) first = arm.treatment_by_label[l];
+    same = same && arm.treatment_by_label[l] == first;
+  }
+  if (same && first >= 0) return s.treatments[first].name;
+  std::string out;
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!d.eligible_label[l]) continue;
+    out += (out.empty() ? "" : ", ") + std::string(kPhenotypeNames[l]) + "->" +
+           s.treatments[arm.treatment_by_label[l]].name;
+  }
+  return out;
+}
+} // namespace
+
+DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
+  DesignSummary d;
+  d.name = design_.name;
+  const Analysis& analysis = design_.analysis;
+  d.test = kTestNames[static_cast<int>(analysis.test)];
+  d.multiplicity = kMultiplicityNames[static_cast<int>(analysis.multiplicity)];
+  d.alpha = analysis.alpha;
+  d.sided = analysis.sided;
+  d.sample_size = design_.sample_size;
+  for (std::size_t h = 0; h < hypotheses_.size(); ++h) {
+    const Hypothesis& acc = hypotheses_[h];
+    const sepsim::Hypothesis& spec = analysis.hypotheses[h];
+    HypothesisSummary out;
+    out.name = spec.name;
+    out.treatment_arm = design_.arms[spec.treatment_arm].name;
+    out.control_arm = design_.arms[spec.control_arm].name;
+    for (int l = 0; l < kPhenotypes; ++l)
+      if (spec.labels[l] && design_.eligible_label[l])
+        out.labels += (out.labels.empty() ? "" : ", ") + std::string(kPhenotypeNames[l]);
+    out.power = acc.power.estimate();
+    out.estimate_mean = acc.estimate.estimate();
+    out.true_difference = acc.true_difference.estimate();
+    out.bias = acc.error.estimate();
+    // RMSE = sqrt(mean squared error); its MCSE by the delta method.
+    const Estimate mse = acc.squared_error.estimate();
+    const double rmse = std::sqrt(mse.value);
+    out.rmse = {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
+    out.ci_coverage = acc.coverage.estimate();
+    out.analysis_failures = acc.failures.estimate();
+    out.mortality_estimate_mean = acc.mortality.estimate();
+    out.mortality_true_difference = acc.mortality_true.estimate();
+    out.mortality_ci_coverage = acc.mortality_coverage.estimate();
+    out.mortality_power = acc.mortality_power.estimate();
+    out.interaction_power = acc.interaction.estimate();
+    d.hypotheses.push_back(std::move(out));
+  }
+  const HypothesisSummary& primary = d.hypotheses.front();
+  d.treatment_arm = primary.treatment_arm;
+  d.control_arm = primary.control_arm;
+  d.power = primary.power;
+  d.estimate_mean = primary.estimate_mean;
+  d.true_difference = primary.true_difference;
+  d.bias = primary.bias;
+  d.rmse = primary.rmse;
+  d.ci_coverage = primary.ci_coverage;
+  d.any_rejection = any_rejection_.estimate();
+  for (std::size_t i = 0; i < imbalance_.size(); ++i)
+    d.imbalance[i] = imbalance_[i].estimate();
+  d.family_wise_error = family_wise_error_.estimate();
+  d.expected_n = enrolled_.estimate();
+  {
+    // SE of a normal-theory SD: sd / sqrt(2 (m - 1)).
+    const double sd = enrolled_.sd();
+    const auto m = static_cast<double>(enrolled_.count());
+    d.final_n_sd = {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
+  }
+  d.expected_duration_months = duration_.estimate();
+  d.sample_size_increased = increased_.estimate();
+  for (std::size_t k = 0; k < design_.look_n.size(); ++k) {
+    d.look_patients.push_back(design_.look_n[k]);
+    d.efficacy_z.push_back(design_.boundaries.efficacy_z[k]);
+    d.futility_z.push_back(design_.boundaries.futility_z[k]);
+  }
+  for (std::size_t k = 0; k < reject_look_.size(); ++k) {
+    d.reject_per_look.push_back(reject_look_[k].estimate().value);
+    d.futility_per_look.push_back(futility_look_[k].estimate().value);
+  }
+  for (int l = 0; l < kPhenotypes; ++l) {
+    d.enrolled_by_label[l] = by_label_[l].estimate();
+    d.enrolled_by_phenotype[l] = by_phenotype_[l].estimate();
+    d.label_purity[l] = purity_[l].estimate();
+  }
+  d.screened = screened_.estimate();
+  d.screened_per_enrolled = screened_per_enrolled_.estimate();
+  for (std::size_t a = 0; a < arms_.size(); ++a) {
+    const Arm& acc = arms_[a];
+    ArmSummary s;
+    s.name = design_.arms[a].name;
+    s.policy = policy_text(scenario, design_, design_.arms[a]);
+    s.patients = acc.patients.estimate();
+    s.response_rate = acc.response.estimate();
+    // SE of a normal-theory SD: sd / sqrt(2 (m - 1)).
+    const double sd = acc.response_rate.sd();
+    const auto m = static_cast<double>(acc.response_rate.count());
+    s.response_rate_sd = {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
+    s.mortality28 = acc.mortality28.estimate();
+    s.early_death = acc.early_death.estimate();
+    s.matched_drug = acc.matched.estimate();
+    s.harmed_by_drug =
+        scenario.placebo >= 0 ? acc.harmed.estimate() : Estimate{std::nan(""), std::nan("")};
+    for (int l = 0; l < kPhenotypes; ++l)
+      s.response_by_label[l] = acc.response_by_label[l].estimate();
+    for (int e = 0; e < kAdverseEvents; ++e)
+      s.adverse_events[e] = acc.adverse[e].estimate();
+    d.arms.push_back(std::move(s));
+  }
+  return d;
+}
+
+} // namespace sepsim

@@ -1,0 +1,159 @@
+// Count-level simulation: instead of drawing every patient, draw the
+// sufficient statistics of each arm from their exact joint distribution.
+// Patients are exchangeable within a (label, true phenotype) cell once
+// randomisation ignores labels, so per arm:
+//   cell counts ~ Multinomial(n_arm, P(label, phenotype | eligible)),
+// and per cell of m patients on treatment t:
+//   early deaths ~ Bin(m, early_death), responders ~ Bin(alive, P(change > threshold)),
+//   28-day deaths = early + Bin(responders, q_r) + Bin(alive non-responders, q_nr),
+//   each adverse event ~ Bin(m, rate).
+// Screening until N are eligible: screened = N + NegativeBinomial(N, P(eligible)).
+#include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/random.hpp"
+#include "sepsim/trial/trial.hpp"
+
+#include <boost/random/binomial_distribution.hpp>
+#include <boost/random/negative_binomial_distribution.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+
+#include <cmath>
+#include <numeric>
+
+namespace sepsim {
+
+namespace {
+
+std::uint32_t binomial(Stream& stream, std::uint32_t n, double p) {
+  if (n == 0 || p <= 0.0) return 0;
+  if (p >= 1.0) return n;
+  boost::random::binomial_distribution<int, double> draw(static_cast<int>(n), p);
+  return static_cast<std::uint32_t>(draw(stream));
+}
+
+// Multinomial by sequential conditional binomials.
+template <std::size_t K>
+std::array<std::uint32_t, K> multinomial(Stream& stream, std::uint32_t n,
+                                         const std::array<double, K>& p) {
+  std::array<std::uint32_t, K> out{};
+  double mass = std::accumulate(p.begin(), p.end(), 0.0);
+  for (std::size_t k = 0; k < K && n > 0; ++k) {
+    if (p[k] <= 0.0) continue;
+    out[k] = mass > p[k] ? binomial(stream, n, p[k] / mass) : n;
+    n -= out[k];
+    mass -= p[k];
+  }
+  return out;
+}
+
+// Arm sizes of N patients: permuted blocks give full blocks in exact ratio,
+// and the final partial block is the first r entries of a shuffled block
+// (drawn without replacement); simple randomisation is multinomial.
+std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, std::uint32_t n,
+                                              Stream& stream) {
+  std::array<std::uint32_t, kMaxArms> sizes{};
+  std::array<double, kMaxArms> weights{};
+  for (std::size_t a = 0; a < design.arms.size(); ++a)
+    weights[a] = design.arms[a].allocation;
+  if (design.randomisation.method == RandomisationMethod::simple)
+    return multinomial(stream, n, weights);
+
+  const auto block = static_cast<std::uint32_t>(design.randomisation.block_sizes.front());
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  std::array<std::uint32_t, kMaxArms> per_block{};
+  for (std::size_t a = 0; a < design.arms.size(); ++a)
+    per_block[a] = static_cast<std::uint32_t>(std::lround(block * weights[a] / total));
+  for (std::size_t a = 0; a < design.arms.size(); ++a)
+    sizes[a] = (n / block) * per_block[a];
+  std::uint32_t left_in_block = block;
+  for (std::uint32_t i = 0; i < n % block; ++i) {
+    boost::random::uniform_int_distribution<std::uint32_t> pick(0, left_in_block - 1);
+    std::uint32_t k = pick(stream);
+    std::size_t a = 0;
+    while (k >= per_block[a])
+      k -= per_block[a++];
+    ++sizes[a];
+    --per_block[a];
+    --left_in_block;
+  }
+  return sizes;
+}
+
+} // namespace
+
+ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
+                                      const ReplicateId& id) {
+  const Design& design = scenario.designs[design_index];
+  Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate,
+                 static_cast<std::uint32_t>(design_index)});
+
+  // P(label, phenotype) among eligible patients, cell index label * 3 + phenotype.
+  const auto& p_label = scenario.population.label_given_phenotype;
+  std::array<double, kPhenotypes * kPhenotypes> cell{};
+  double eligible = 0.0;
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!design.eligible_label[l]) continue;
+    for (int ph = 0; ph < kPhenotypes; ++ph) {
+      cell[l * kPhenotypes + ph] = scenario.population.prevalence[ph] * p_label[ph][l];
+      eligible += cell[l * kPhenotypes + ph];
+    }
+  }
+  if (!(eligible * kMaxScreenedPerEnrolled > 1.0))
+    throw EnrolmentError("design " + design.name + ": only " + std::to_string(eligible) +
+                         " of screened patients are eligible; the eligible labels are too rare "
+                         "in this population");
+
+  // Stage by stage (one stage without looks): each stage's arm sizes, then
+  // its patients' cells and outcomes; a group-sequential design may stop.
+  ReplicateResult r;
+  const std::vector<int> looks =
+      design.has_looks() ? design.look_n : std::vector<int>{design.sample_size};
+  for (std::size_t k = 0; k < looks.size(); ++k) {
+    const auto stage = static_cast<std::uint32_t>(looks[k]) - r.enrolled;
+    const auto sizes = arm_sizes(design, stage, stream);
+    for (std::size_t a = 0; a < design.arms.size(); ++a) {
+      ArmCounts& arm = r.arms[a];
+      arm.n += sizes[a];
+      const auto counts = multinomial(stream, sizes[a], cell);
+      for (int l = 0; l < kPhenotypes; ++l) {
+        for (int ph = 0; ph < kPhenotypes; ++ph) {
+          const std::uint32_t m = counts[l * kPhenotypes + ph];
+          if (m == 0) continue;
+          const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[l]];
+          const double early_death = t.early_death[ph];
+          const std::uint32_t early = binomial(stream, m, early_death);
+          const std::uint32_t alive = m - early;
+          const double respond_if_alive =
+              early_death < 1.0 ? t.response[ph] / (1.0 - early_death) : 0.0;
+          const std::uint32_t responders = binomial(stream, alive, respond_if_alive);
+          const std::uint32_t deaths =
+              early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
+              binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
+          arm.responders += responders;
+          arm.deaths28 += deaths;
+          arm.deaths28_by_label[l] += deaths;
+          arm.early_deaths += early;
+          arm.n_by_label[l] += m;
+          arm.responders_by_label[l] += responders;
+          for (int e = 0; e < kAdverseEvents; ++e)
+            arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
+          arm.matched += t.matches_phenotype[ph] ? m : 0;
+          if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
+          r.enrolled_label_phenotype[l][ph] += m;
+        }
+      }
+    }
+    r.enrolled += stage;
+    if (design.has_looks() && interim_decision(design, k, r)) break;
+  }
+  r.screened = r.enrolled;
+  if (eligible < 1.0) {
+    boost::random::negative_binomial_distribution<int, double> failures(
+        static_cast<int>(r.enrolled), eligible);
+    r.screened += static_cast<std::uint32_t>(failures(stream));
+  }
+  r.imbalance[2] = r.imbalance[3] = std::nan(""); // no covariates at count level
+  analyse_replicate(scenario, design, r);
+  return r;
+}
+
+} // namespace sepsim

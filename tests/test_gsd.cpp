@@ -195,8 +195,8 @@ TEST_CASE("Sample-size re-estimation keeps the type I error and raises power", "
        "cp_min = 0.36, target_cp = 0.9 }"}};
   const Scenario s = load_default_scenario(ssr);
   const Design& d = s.designs.front();
-  REQUIRE(d.has_reestimation);
-  REQUIRE(d.interim_patients == 100);
+  REQUIRE(d.reestimation);
+  REQUIRE(d.reestimation->interim_patients == 100);
 
   // Promising zone: the new size gives conditional power 0.9 (to the ceiling).
   const double w1 = std::sqrt(0.5), w2 = std::sqrt(0.5);

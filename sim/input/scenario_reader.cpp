@@ -546,6 +546,7 @@ void read_randomisation(Reader& r, const toml::table& t, const std::string& path
 // futility binds. The boundaries are computed here, once.
 void read_looks(Reader& r, const toml::table& t, const std::string& path, Design& d) {
   BoundaryRequest request;
+  Looks looks;
   // Looks by information fraction, or by the number of evaluable patients.
   const bool by_patients = t.contains("patients");
   const toml::node* info = r.find(t, by_patients ? "patients" : "information", path, true);
@@ -560,7 +561,7 @@ void read_looks(Reader& r, const toml::table& t, const std::string& path, Design
   for (const auto& f : *fractions)
     request.information.push_back(f.value<double>().value_or(-1.0) /
                                   (by_patients ? d.sample_size : 1.0));
-  r.number_into(d.futility_cp, t, "futility_conditional_power", path, probability, false);
+  r.number_into(looks.futility_cp, t, "futility_conditional_power", path, probability, false);
   // Only rejections favouring treatment count (as for fixed designs), so the
   // upper bounds are those of a one-sided design at alpha / sided.
   request.alpha = d.analysis.alpha / d.analysis.sided;
@@ -582,15 +583,16 @@ void read_looks(Reader& r, const toml::table& t, const std::string& path, Design
     }
     if (const toml::node* b = r.find(t, "binding_futility", path, false))
       request.binding = b->value<bool>().value_or(false);
-    d.boundaries = compute_boundaries(request);
+    looks.boundaries = compute_boundaries(request);
   } catch (const BoundaryError& e) {
     r.problem(info->source(), path, "", e.what());
     return;
   }
   for (const double f : request.information)
-    d.look_n.push_back(static_cast<int>(std::lround(f * d.sample_size)));
-  for (std::size_t k = 1; k < d.look_n.size(); ++k)
-    if (d.look_n[k] <= d.look_n[k - 1] || d.look_n[0] < 2)
+    looks.patients.push_back(static_cast<int>(std::lround(f * d.sample_size)));
+  const std::vector<int>& look_n = looks.patients;
+  for (std::size_t k = 1; k < look_n.size(); ++k)
+    if (look_n[k] <= look_n[k - 1] || look_n[0] < 2)
       r.problem(*info, path + ".information", "looks must fall on distinct patient counts");
   if (d.analysis.test != TestKind::pooled_z && d.analysis.test != TestKind::unpooled_z)
     r.problem(info->source(), path, "",
@@ -599,10 +601,11 @@ void read_looks(Reader& r, const toml::table& t, const std::string& path, Design
     r.problem(info->source(), path, "", "group-sequential looks test one hypothesis");
   if (d.simulation == Simulation::counts &&
       d.randomisation.method == RandomisationMethod::permuted_blocks)
-    for (std::size_t k = 0; k < d.look_n.size(); ++k)
-      if ((d.look_n[k] - (k ? d.look_n[k - 1] : 0)) % d.randomisation.block_sizes.front() != 0)
+    for (std::size_t k = 0; k < look_n.size(); ++k)
+      if ((look_n[k] - (k ? look_n[k - 1] : 0)) % d.randomisation.block_sizes.front() != 0)
         r.problem(*info, path + ".information",
                   "at count level each stage's patients must fill whole randomisation blocks");
+  d.looks = std::move(looks);
 }
 
 // One hypothesis's arms (and optional subgroup) from a table with keys
@@ -744,7 +747,7 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   }
   // quota = { mals = 0.3, unclassified = 0.7 }: shares of sample_size per label.
   if (const toml::table* q = r.table(t, "quota", path, false)) {
-    d.has_quota = true;
+    Quota& quota = d.quota.emplace();
     double total = 0.0;
     int assigned = 0, last = -1;
     for (int l = 0; l < kPhenotypes; ++l) {
@@ -755,14 +758,14 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
                   path + ".quota." + std::string(kPhenotypeNames[l]), "",
                   "a quota needs the label among eligible_labels");
       total += *share;
-      d.quota[l] = static_cast<int>(std::lround(*share * d.sample_size));
-      assigned += d.quota[l];
+      quota.patients[l] = static_cast<int>(std::lround(*share * d.sample_size));
+      assigned += quota.patients[l];
       last = l;
     }
     if (std::abs(total - 1.0) > 1e-9 || last < 0)
       r.problem(q->source(), path + ".quota", "", "label shares must sum to 1");
     else
-      d.quota[last] += d.sample_size - assigned; // rounding goes to the last label
+      quota.patients[last] += d.sample_size - assigned; // rounding goes to the last label
   }
 
   if (const toml::table* policy = r.table(t, "policy", path)) {
@@ -797,7 +800,7 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   }
   if (auto mode = r.string(t, "simulation", path, {"patients", "counts"}, false)) {
     d.simulation = *mode == "counts" ? Simulation::counts : Simulation::patients;
-    if (d.simulation == Simulation::counts && d.has_quota)
+    if (d.simulation == Simulation::counts && d.quota)
       r.problem(t.get("simulation")->source(), path + ".simulation", "\"counts\"",
                 "enrolment quotas need \"patients\"");
     if (d.simulation == Simulation::counts &&
@@ -817,21 +820,21 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
     read_looks(r, *lt, path + ".looks", d);
   if (const toml::table* st = r.table(t, "reestimation", path, false)) {
     const std::string sp = path + ".reestimation";
-    d.has_reestimation = true;
+    Reestimation& re = d.reestimation.emplace();
     double fraction = 0.5;
     r.number_into(fraction, *st, "interim_fraction", sp, [](double v) {
       return (v > 0.0 && v < 1.0) ? std::string() : "must lie strictly between 0 and 1";
     });
-    d.interim_patients = static_cast<int>(std::lround(fraction * d.sample_size));
+    re.interim_patients = static_cast<int>(std::lround(fraction * d.sample_size));
     if (auto m = r.integer(*st, "max_sample_size", sp, positive_integer)) {
-      d.max_sample_size = static_cast<int>(*m);
-      if (d.max_sample_size < d.sample_size)
+      re.max_sample_size = static_cast<int>(*m);
+      if (re.max_sample_size < d.sample_size)
         r.problem(st->get("max_sample_size")->source(), sp + ".max_sample_size", std::to_string(*m),
                   "must be at least sample_size");
     }
-    r.number_into(d.cp_min, *st, "cp_min", sp, probability, false);
-    r.number_into(d.target_cp, *st, "target_cp", sp, probability, false);
-    if (d.has_looks() || d.simulation == Simulation::counts ||
+    r.number_into(re.cp_min, *st, "cp_min", sp, probability, false);
+    r.number_into(re.target_cp, *st, "target_cp", sp, probability, false);
+    if (d.looks || d.simulation == Simulation::counts ||
         (d.analysis.test != TestKind::pooled_z && d.analysis.test != TestKind::unpooled_z) ||
         d.analysis.hypotheses.size() > 1)
       r.problem(st->source(), sp, "",
@@ -840,37 +843,37 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   }
   if (const toml::table* at = r.table(t, "accrual", path, false)) {
     const std::string ap = path + ".accrual";
-    d.has_accrual = true;
+    Accrual& accrual = d.accrual.emplace();
     // patients_per_month = 15.0, or piecewise: [5.0, 10.0, 15.0] with
     // from_month = [0.0, 3.0, 6.0].
     if (const toml::node* rates = r.find(*at, "patients_per_month", ap, true)) {
       if (const toml::array* a = rates->as_array()) {
         for (const auto& v : *a)
-          d.accrual_rates.push_back(v.value<double>().value_or(-1.0));
+          accrual.rates.push_back(v.value<double>().value_or(-1.0));
         if (const toml::node* from = r.find(*at, "from_month", ap, true))
           if (const toml::array* f = from->as_array())
             for (const auto& v : *f)
-              d.accrual_from_month.push_back(v.value<double>().value_or(-1.0));
+              accrual.from_month.push_back(v.value<double>().value_or(-1.0));
       } else {
-        d.accrual_rates = {rates->value<double>().value_or(-1.0)};
-        d.accrual_from_month = {0.0};
+        accrual.rates = {rates->value<double>().value_or(-1.0)};
+        accrual.from_month = {0.0};
       }
-      bool ok = !d.accrual_rates.empty() && d.accrual_rates.size() == d.accrual_from_month.size() &&
-                d.accrual_from_month.front() == 0.0;
-      for (std::size_t i = 0; ok && i < d.accrual_rates.size(); ++i)
-        ok = d.accrual_rates[i] > 0.0 &&
-             (i == 0 || d.accrual_from_month[i] > d.accrual_from_month[i - 1]);
+      bool ok = !accrual.rates.empty() && accrual.rates.size() == accrual.from_month.size() &&
+                accrual.from_month.front() == 0.0;
+      for (std::size_t i = 0; ok && i < accrual.rates.size(); ++i)
+        ok =
+            accrual.rates[i] > 0.0 && (i == 0 || accrual.from_month[i] > accrual.from_month[i - 1]);
       if (!ok)
         r.problem(*rates, ap + ".patients_per_month",
                   "must be a positive rate, or positive rates with from_month = [0, ...] "
                   "increasing, one start per rate");
-      d.patients_per_month = d.accrual_rates.empty() ? 0.0 : d.accrual_rates.back();
+      accrual.patients_per_month = accrual.rates.empty() ? 0.0 : accrual.rates.back();
     }
-    r.number_into(d.ramp_up_months, *at, "ramp_up_months", ap, non_negative, false);
-    if (d.ramp_up_months > 0.0 && d.accrual_rates.size() > 1)
+    r.number_into(accrual.ramp_up_months, *at, "ramp_up_months", ap, non_negative, false);
+    if (accrual.ramp_up_months > 0.0 && accrual.rates.size() > 1)
       r.problem(at->source(), ap + ".ramp_up_months", "",
                 "give a ramp-up or piecewise rates, not both");
-    r.number_into(d.endpoint_delay_days, *at, "endpoint_delay_days", ap, non_negative, false);
+    r.number_into(accrual.endpoint_delay_days, *at, "endpoint_delay_days", ap, non_negative, false);
     if (d.simulation == Simulation::counts)
       r.problem(at->source(), ap, "",
                 "accrual and the endpoint delay need simulation = \"patients\"");

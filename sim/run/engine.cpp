@@ -142,7 +142,7 @@ std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads) {
     if (needs_patient_records(d.analysis.test))
       per_thread = std::max<std::uint64_t>(
           per_thread,
-          static_cast<std::uint64_t>(std::max(d.sample_size, d.max_sample_size)) * kBytesPerRecord);
+          static_cast<std::uint64_t>(d.max_enrolment()) * kBytesPerRecord);
   const std::uint64_t slots = kChunkReplicates * scenario.designs.size() * sizeof(ReplicateResult);
   return static_cast<std::uint64_t>(threads) * per_thread + slots;
 }

@@ -28,8 +28,8 @@ Estimate RatioAccumulator::estimate() const {
 
 DesignAccumulator::DesignAccumulator(const Design& design)
     : design_(design), hypotheses_(design.analysis.hypotheses.size()),
-      reject_look_(std::max<std::size_t>(1, design.look_n.size())),
-      futility_look_(std::max<std::size_t>(1, design.look_n.size())), arms_(design.arms.size()) {}
+      reject_look_(design.look_count()), futility_look_(design.look_count()),
+      arms_(design.arms.size()) {}
 
 void DesignAccumulator::add(const ReplicateResult& r) {
   bool any = false, false_rejection = false;
@@ -60,7 +60,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
   }
   any_rejection_.add(any ? 1.0 : 0.0);
   for (std::size_t k = 0; k < reject_look_.size(); ++k) {
-    const bool here = !design_.has_looks() || r.stop_look == k;
+    const bool here = !design_.looks || r.stop_look == k;
     reject_look_[k].add(here && r.hypotheses[0].reject ? 1.0 : 0.0);
     futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
   }
@@ -177,11 +177,12 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   }
   d.expected_duration_months = duration_.estimate();
   d.sample_size_increased = increased_.estimate();
-  for (std::size_t k = 0; k < design_.look_n.size(); ++k) {
-    d.look_patients.push_back(design_.look_n[k]);
-    d.efficacy_z.push_back(design_.boundaries.efficacy_z[k]);
-    d.futility_z.push_back(design_.boundaries.futility_z[k]);
-  }
+  if (const auto& looks = design_.looks)
+    for (std::size_t k = 0; k < looks->count(); ++k) {
+      d.look_patients.push_back(looks->patients[k]);
+      d.efficacy_z.push_back(looks->boundaries.efficacy_z[k]);
+      d.futility_z.push_back(looks->boundaries.futility_z[k]);
+    }
   for (std::size_t k = 0; k < reject_look_.size(); ++k) {
     d.reject_per_look.push_back(reject_look_[k].estimate().value);
     d.futility_per_look.push_back(futility_look_[k].estimate().value);

@@ -160,14 +160,14 @@ namespace {
 // patients_per_month over ramp_up_months: the cumulative intensity is
 // R t^2 / (2a) before a and R (t - a/2) after, inverted at sums of unit
 // exponential draws.
-class Accrual {
+class AccrualClock {
 public:
-  Accrual(const Design& design, Stream stream)
-      : design_(design), rate_(design.patients_per_month), ramp_(design.ramp_up_months),
+  AccrualClock(const Accrual& accrual, Stream stream)
+      : accrual_(accrual), rate_(accrual.patients_per_month), ramp_(accrual.ramp_up_months),
         stream_(std::move(stream)) {}
   double next() {
     hazard_ += boost::random::exponential_distribution<double>()(stream_);
-    if (design_.accrual_rates.size() > 1) return piecewise();
+    if (accrual_.rates.size() > 1) return piecewise();
     if (ramp_ > 0.0 && hazard_ < rate_ * ramp_ / 2.0)
       return std::sqrt(2.0 * ramp_ * hazard_ / rate_);
     return hazard_ / rate_ + ramp_ / 2.0;
@@ -176,8 +176,8 @@ public:
 private:
   // Piecewise-constant rates: walk the pieces' cumulative intensity.
   double piecewise() const {
-    const auto& rates = design_.accrual_rates;
-    const auto& from = design_.accrual_from_month;
+    const auto& rates = accrual_.rates;
+    const auto& from = accrual_.from_month;
     double cumulative = 0.0;
     for (std::size_t i = 0; i + 1 < rates.size(); ++i) {
       const double piece = rates[i] * (from[i + 1] - from[i]);
@@ -187,7 +187,7 @@ private:
     return from.back() + (hazard_ - cumulative) / rates.back();
   }
 
-  const Design& design_;
+  const Accrual& accrual_;
   double rate_, ramp_, hazard_ = 0.0;
   Stream stream_;
 };
@@ -213,10 +213,11 @@ double interim_z(const Design& design, const ReplicateResult& r) {
 }
 
 std::uint32_t reestimated_sample_size(const Design& design, double z1) {
+  const Reestimation& re = *design.reestimation;
   // Conditional power of the combination test under the observed effect
   // theta = z1 / sqrt(n1) (per patient): stage 2 of n2 patients gives
   // Z2 ~ N(theta sqrt(n2), 1) and CP = P(w1 z1 + w2 Z2 >= c).
-  const double n1 = design.interim_patients;
+  const double n1 = re.interim_patients;
   const double planned = design.sample_size - n1;
   const double w1 = std::sqrt(n1 / design.sample_size), w2 = std::sqrt(1.0 - w1 * w1);
   const double theta = z1 / std::sqrt(n1);
@@ -225,35 +226,35 @@ std::uint32_t reestimated_sample_size(const Design& design, double z1) {
   const double cp = boost::math::cdf(
       boost::math::complement(standard_normal, needed - theta * std::sqrt(planned)));
   const auto keep = static_cast<std::uint32_t>(design.sample_size);
-  if (theta <= 0.0 || cp < design.cp_min || cp >= design.target_cp) return keep;
+  if (theta <= 0.0 || cp < re.cp_min || cp >= re.target_cp) return keep;
   const double root =
-      (needed - boost::math::quantile(boost::math::complement(standard_normal, design.target_cp))) /
+      (needed - boost::math::quantile(boost::math::complement(standard_normal, re.target_cp))) /
       theta;
-  const double n2 = std::min(std::ceil(root * root), double(design.max_sample_size) - n1);
+  const double n2 = std::min(std::ceil(root * root), double(re.max_sample_size) - n1);
   return std::max(keep, static_cast<std::uint32_t>(n1 + n2));
 }
 
 // rpact's rule: efficacy if z >= c_k; futility stop if z <= f_k (inclusive).
 bool interim_decision(const Design& design, std::size_t k, ReplicateResult& r) {
+  const Looks& looks = *design.looks;
   const double z = interim_z(design, r);
   r.stop_look = static_cast<std::uint8_t>(k);
-  if (z >= design.boundaries.efficacy_z[k]) {
+  if (z >= looks.boundaries.efficacy_z[k]) {
     r.efficacy_stop = true;
     return true;
   }
-  if (k + 1 < design.look_n.size() && z <= design.boundaries.futility_z[k]) {
+  if (k + 1 < looks.count() && z <= looks.boundaries.futility_z[k]) {
     r.futility_stop = true;
     return true;
   }
-  if (k + 1 < design.look_n.size() && design.futility_cp > 0.0) {
+  if (k + 1 < looks.count() && looks.futility_cp > 0.0) {
     // Conditional power at the final bound under the current trend: the
     // score moves on by theta (1 - t) with variance 1 - t, theta = z / sqrt(t).
-    const double t = double(design.look_n[k]) / design.sample_size;
+    const double t = double(looks.patients[k]) / design.sample_size;
     const double theta = z / std::sqrt(t);
-    const double needed =
-        design.boundaries.efficacy_z.back() - z * std::sqrt(t) - theta * (1.0 - t);
+    const double needed = looks.boundaries.efficacy_z.back() - z * std::sqrt(t) - theta * (1.0 - t);
     const double cp = 0.5 * std::erfc(needed / std::sqrt(1.0 - t) / std::sqrt(2.0));
-    if (cp < design.futility_cp) {
+    if (cp < looks.futility_cp) {
       r.futility_stop = true;
       return true;
     }
@@ -300,7 +301,7 @@ void analyse_replicate(const Scenario& scenario, const Design& design, Replicate
   for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h)
     r.hypotheses[h].reject = analysis.multiplicity == Multiplicity::none ? single[h] : reject[h];
   // Group-sequential boundaries, or the re-estimation's combination test, decided.
-  if (design.has_looks() || design.has_reestimation) r.hypotheses[0].reject = r.efficacy_stop;
+  if (design.looks || design.reestimation) r.hypotheses[0].reject = r.efficacy_stop;
 }
 
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
@@ -312,8 +313,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
                         Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate,
                                 static_cast<std::uint32_t>(design_index)}));
   const auto max_screened =
-      static_cast<std::uint64_t>(std::max(design.sample_size, design.max_sample_size)) *
-      kMaxScreenedPerEnrolled;
+      static_cast<std::uint64_t>(design.max_enrolment()) * kMaxScreenedPerEnrolled;
 
   // Patient records only when the analysis needs them; the buffer is reused.
   const bool keep_records = needs_patient_records(design.analysis.test);
@@ -330,9 +330,12 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   ReplicateResult r;
   std::uint32_t patient = 0;
   std::size_t look = 0;
-  Accrual accrual(design, Stream({id.seed, Purpose::accrual, id.grid_point, id.replicate,
-                                  static_cast<std::uint32_t>(design_index)}));
-  const double delay_months = design.endpoint_delay_days / (365.25 / 12.0);
+  std::optional<AccrualClock> accrual;
+  if (design.accrual)
+    accrual.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point, id.replicate,
+                                             static_cast<std::uint32_t>(design_index)}));
+  const double delay_months =
+      (design.accrual ? design.accrual->endpoint_delay_days : 9.0) / (365.25 / 12.0);
   double enrolled_at = 0.0, last_enrolled_at = 0.0;
   std::optional<double> stop_time;
   // Sample-size re-estimation may raise the target at its interim.
@@ -347,15 +350,15 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
                                                     id.seed, id.grid_point, id.replicate, patient);
     const std::uint32_t index = patient++;
     if (!design.eligible_label[screened.label]) continue;
-    if (design.has_quota && r.enrolled_label_phenotype[screened.label][0] +
-                                    r.enrolled_label_phenotype[screened.label][1] +
-                                    r.enrolled_label_phenotype[screened.label][2] >=
-                                static_cast<std::uint32_t>(design.quota[screened.label]))
+    if (design.quota && r.enrolled_label_phenotype[screened.label][0] +
+                                r.enrolled_label_phenotype[screened.label][1] +
+                                r.enrolled_label_phenotype[screened.label][2] >=
+                            static_cast<std::uint32_t>(design.quota->patients[screened.label]))
       continue;
     // Accrual: this patient's enrolment time; after a stopping decision only
     // the patients already enrolled by then (the pipeline) are followed up.
-    if (design.has_accrual) {
-      enrolled_at = accrual.next();
+    if (accrual) {
+      enrolled_at = accrual->next();
       if (stop_time && enrolled_at > *stop_time) break;
       last_enrolled_at = enrolled_at;
     }
@@ -404,22 +407,22 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
               .response;
     // Interim (and final) looks of a group-sequential design, once the look's
     // patients are in (outcomes observed without delay).
-    if (design.has_reestimation &&
-        r.enrolled == static_cast<std::uint32_t>(design.interim_patients)) {
+    if (design.reestimation &&
+        r.enrolled == static_cast<std::uint32_t>(design.reestimation->interim_patients)) {
       stage1.emplace(interim_z(design, r), primary_counts(design, r));
       target = reestimated_sample_size(design, stage1->first);
       r.increased = target > static_cast<std::uint32_t>(design.sample_size);
     }
-    if (!stop_time && design.has_looks() &&
-        r.enrolled == static_cast<std::uint32_t>(design.look_n[look]) &&
+    if (!stop_time && design.looks &&
+        r.enrolled == static_cast<std::uint32_t>(design.looks->patients[look]) &&
         interim_decision(design, look++, r)) {
-      if (!design.has_accrual) break;
+      if (!design.accrual) break;
       // The look happens when this patient's outcome is known; patients
       // enrolled meanwhile are followed to the end (overrunning).
       stop_time = enrolled_at + delay_months;
     }
   }
-  if (design.has_accrual) r.duration_months = last_enrolled_at + delay_months;
+  if (design.accrual) r.duration_months = last_enrolled_at + delay_months;
   if (stage1) {
     // Inverse-normal combination with the planned weights (Cui-Hung-Wang).
     const TwoArmCounts all = primary_counts(design, r);
@@ -427,7 +430,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     const TwoArmCounts second{all.x_treatment - first.x_treatment,
                               all.n_treatment - first.n_treatment, all.x_control - first.x_control,
                               all.n_control - first.n_control};
-    const double w1 = std::sqrt(double(design.interim_patients) / design.sample_size);
+    const double w1 = std::sqrt(double(design.reestimation->interim_patients) / design.sample_size);
     const double w2 = std::sqrt(1.0 - w1 * w1);
     const double z2 =
         design.analysis.test == TestKind::unpooled_z ? unpooled_z(second) : pooled_z(second);

@@ -106,7 +106,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
   // its patients' cells and outcomes; a group-sequential design may stop.
   ReplicateResult r;
   const std::vector<int> looks =
-      design.has_looks() ? design.look_n : std::vector<int>{design.sample_size};
+      design.looks ? design.looks->patients : std::vector<int>{design.sample_size};
   for (std::size_t k = 0; k < looks.size(); ++k) {
     const auto stage = static_cast<std::uint32_t>(looks[k]) - r.enrolled;
     const auto sizes = arm_sizes(design, stage, stream);
@@ -143,7 +143,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
       }
     }
     r.enrolled += stage;
-    if (design.has_looks() && interim_decision(design, k, r)) break;
+    if (design.looks && interim_decision(design, k, r)) break;
   }
   r.screened = r.enrolled;
   if (eligible < 1.0) {

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const sepsim::Scenario scenario = sepsim::parse_scenario(text, "fuzz/scenario.toml", {}, false);
     for (const auto& design : scenario.designs)
-      if (design.sample_size > 2000 || design.max_sample_size > 2000) return 0;
+      if (design.max_enrolment() > 2000) return 0;
     sepsim::RunOptions options;
     options.replicates = 2;
     options.threads = 1;

@@ -4,8 +4,10 @@
 
 #include "sepsim/scenario/looks.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -184,42 +186,66 @@ struct Arm {
 // and randomisation may not be stratified.
 enum class Simulation { patients, counts };
 
+// Optional features of a design: each is present only when its table is in
+// the scenario, and its fields exist only then.
+
+// Enrolment quotas ([designs.NAME.quota]): patients per label, summing to
+// sample_size; once a label's quota is full its patients are screened but not
+// enrolled.
+struct Quota {
+  std::array<int, kPhenotypes> patients{};
+};
+
+// Group-sequential looks ([designs.NAME.looks]): enrolled patients at each
+// look (two or more; the last is sample_size) and the boundaries on the
+// primary z, computed once when the scenario is read.
+struct Looks {
+  std::vector<int> patients;
+  Boundaries boundaries;
+  // Conditional-power futility (non-binding; 0: none): stop at an interim
+  // when the power to win at the end, under the effect seen so far, is below this.
+  double futility_cp = 0.0;
+  std::size_t count() const { return patients.size(); }
+};
+
+// Sample-size re-estimation ([designs.NAME.reestimation]): at the interim
+// (interim_patients), if conditional power under the observed effect lies in
+// [cp_min, target_cp), stage 2 grows to reach target_cp (at most
+// max_sample_size); the final test is the inverse-normal combination with the
+// planned (Cui-Hung-Wang) weights, so the type I error holds.
+struct Reestimation {
+  int interim_patients = 0, max_sample_size = 0;
+  double cp_min = 0.36, target_cp = 0.9;
+};
+
+// Accrual ([designs.NAME.accrual]): enrolment as a Poisson process of
+// `patients_per_month`, ramping up linearly over `ramp_up_months` as sites
+// open; each outcome is known `endpoint_delay_days` after enrolment.
+struct Accrual {
+  double patients_per_month = 0, ramp_up_months = 0, endpoint_delay_days = 9;
+  // Piecewise-constant rates: rates[i] patients a month from from_month[i]
+  // (the first 0) on; one piece when a single rate.
+  std::vector<double> rates, from_month;
+};
+
 struct Design {
   std::string name;
   Simulation simulation = Simulation::patients;
-  // Optional enrolment quotas: patients per label (summing to sample_size);
-  // once a label's quota is full its patients are screened but not enrolled.
-  bool has_quota = false;
-  std::array<int, kPhenotypes> quota{};
-  // Group-sequential looks ([designs.NAME.looks]): enrolled patients at each
-  // look (the last is sample_size) and the boundaries on the primary z.
-  std::vector<int> look_n;
-  // Accrual ([designs.NAME.accrual]): enrolment as a Poisson process of
-  // `patients_per_month`, ramping up linearly over `ramp_up_months` as sites
-  // open; each outcome is known `endpoint_delay_days` after enrolment.
-  // Sample-size re-estimation ([designs.NAME.reestimation]): at the interim
-  // (interim_patients), if conditional power under the observed effect lies in
-  // [cp_min, target_cp), stage 2 grows to reach target_cp (at most
-  // max_sample_size); the final test is the inverse-normal combination with
-  // the planned (Cui-Hung-Wang) weights, so the type I error holds.
-  bool has_reestimation = false;
-  int interim_patients = 0, max_sample_size = 0;
-  double cp_min = 0.36, target_cp = 0.9;
-  bool has_accrual = false;
-  double patients_per_month = 0, ramp_up_months = 0, endpoint_delay_days = 9;
-  // Piecewise-constant rates: accrual_rates[i] patients a month from
-  // accrual_from_month[i] (the first 0) on; one piece when a single rate.
-  std::vector<double> accrual_rates, accrual_from_month;
-  Boundaries boundaries;
-  // Optional conditional-power futility (non-binding): stop at an interim when
-  // the power to win at the end, under the effect seen so far, is below this.
-  double futility_cp = 0.0;
-  bool has_looks() const { return look_n.size() > 1; }
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;
   int sample_size = 0;
   Randomisation randomisation;
   Analysis analysis;
+  std::optional<Quota> quota;
+  std::optional<Looks> looks;
+  std::optional<Reestimation> reestimation;
+  std::optional<Accrual> accrual;
+  // Looks of the design (1 without group-sequential looks).
+  std::size_t look_count() const { return looks ? looks->count() : 1; }
+  // The most patients a trial of this design can enrol.
+  int max_enrolment() const {
+    return reestimation ? std::max(sample_size, reestimation->max_sample_size) : sample_size;
+  }
 };
 
 struct Scenario {

@@ -3,6 +3,7 @@
 
 #include "sepsim/cohort/cohort.hpp"
 #include "sepsim/stats/boundaries.hpp"
+#include "sepsim/stats/tests.hpp"
 #include "sepsim/stats/multiplicity.hpp"
 
 #include <boost/math/distributions/chi_squared.hpp>

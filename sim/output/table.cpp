@@ -28,7 +28,8 @@ std::string pad(const std::string& s, std::size_t width) {
   return shown >= width ? s + " " : s + std::string(width - shown, ' ');
 }
 
-void print_design(std::ostream& out, const DesignSummary& d) {
+// The design line, its power, looks and sequential outcomes.
+void print_design_header(std::ostream& out, const DesignSummary& d) {
   out << "Design " << d.name << ": " << d.treatment_arm << " vs " << d.control_arm
       << ", N = " << d.sample_size << ", " << d.test << " test, alpha " << d.alpha
       << (d.sided == 2 ? " two-sided" : " one-sided") << "\n";
@@ -55,6 +56,10 @@ void print_design(std::ostream& out, const DesignSummary& d) {
     out << "  " << pad("Expected duration (months)", 34)
         << fmt("%.2f ± %.2f", d.expected_duration_months.value, d.expected_duration_months.mcse)
         << "   (to the last patient's day-9 outcome)\n";
+}
+
+// The family of hypotheses (when more than one) and the primary's estimates.
+void print_estimates(std::ostream& out, const DesignSummary& d) {
   if (d.hypotheses.size() > 1) {
     out << "  Hypotheses (" << d.multiplicity << "):\n";
     for (const auto& h : d.hypotheses)
@@ -90,10 +95,16 @@ void print_design(std::ostream& out, const DesignSummary& d) {
     out << "  " << pad("Treatment-by-label interaction", 34)
         << fmt("power %.4f ± %.4f", primary.interaction_power.value, primary.interaction_power.mcse)
         << "   (Cochran's Q over labels)\n";
+}
+
+// Imbalance, screening and who was enrolled.
+void print_enrolment(std::ostream& out, const DesignSummary& d) {
   out << "  " << pad("Achieved imbalance (patients)", 34)
-      << fmt("overall %.2f, within labels %.2f", d.imbalance[0].value, d.imbalance[1].value);
-  if (std::isfinite(d.imbalance[2].value))
-    out << fmt(", SOFA>=10 %.2f, sites %.2f", d.imbalance[2].value, d.imbalance[3].value);
+      << fmt("overall %.2f, within labels %.2f", d.imbalance[imbalance_overall].value,
+             d.imbalance[imbalance_within_label].value);
+  if (std::isfinite(d.imbalance[imbalance_within_sofa10].value))
+    out << fmt(", SOFA>=10 %.2f, sites %.2f", d.imbalance[imbalance_within_sofa10].value,
+               d.imbalance[imbalance_within_site].value);
   out << "\n";
   out << "  " << pad("Screened per enrolled", 34)
       << fmt("%.3f ± %.3f", d.screened_per_enrolled.value, d.screened_per_enrolled.mcse)
@@ -112,7 +123,10 @@ void print_design(std::ostream& out, const DesignSummary& d) {
   for (const auto& e : d.label_purity)
     out << pad(pct(e), 18);
   out << "\n\n";
+}
 
+// Per arm: outcomes, response by label, adverse events and the oracle.
+void print_arms(std::ostream& out, const DesignSummary& d) {
   out << "  " << pad("Arm", 12) << pad("n", 8) << pad("response", 16) << pad("28-day mortality", 18)
       << pad("death by day 9", 16) << "policy\n";
   for (const auto& a : d.arms)
@@ -149,6 +163,13 @@ void print_design(std::ostream& out, const DesignSummary& d) {
   for (const auto& a : d.arms)
     out << " " << a.name << fmt(" %.1f%%", 100.0 * a.response_rate_sd.value);
   out << "\n";
+}
+
+void print_design(std::ostream& out, const DesignSummary& d) {
+  print_design_header(out, d);
+  print_estimates(out, d);
+  print_enrolment(out, d);
+  print_arms(out, d);
 }
 
 // A sweep: one row per grid point, the power of each design (in percent, ±

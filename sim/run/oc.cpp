@@ -86,14 +86,14 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     const ArmCounts& c = r.arms[a];
     Arm& acc = arms_[a];
     acc.patients.add(c.n);
-    acc.response_rate.add(c.n ? static_cast<double>(c.responders) / c.n : 0.0);
-    acc.response.add(c.responders, c.n);
-    acc.mortality28.add(c.deaths28, c.n);
+    acc.response_rate.add(c.n ? static_cast<double>(c.response.total) / c.n : 0.0);
+    acc.response.add(c.response.total, c.n);
+    acc.mortality28.add(c.death28.total, c.n);
     acc.early_death.add(c.early_deaths, c.n);
     acc.matched.add(c.matched, c.n);
     acc.harmed.add(c.harmed, c.n);
     for (int l = 0; l < kPhenotypes; ++l)
-      acc.response_by_label[l].add(c.responders_by_label[l], c.n_by_label[l]);
+      acc.response_by_label[l].add(c.response.by_label[l], c.n_by_label[l]);
     for (int e = 0; e < kAdverseEvents; ++e)
       acc.adverse[e].add(c.adverse[e], c.n);
   }
@@ -119,6 +119,63 @@ std::string policy_text(const Scenario& s, const Design& d, const sepsim::Arm& a
 }
 } // namespace
 
+namespace {
+// A replicate-to-replicate SD with the SE of a normal-theory SD, sd / sqrt(2 (m - 1)).
+Estimate spread(const MeanAccumulator& acc) {
+  const double sd = acc.sd();
+  const auto m = static_cast<double>(acc.count());
+  return {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
+}
+} // namespace
+
+HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
+  const Hypothesis& acc = hypotheses_[h];
+  const sepsim::Hypothesis& spec = design_.analysis.hypotheses[h];
+  HypothesisSummary out;
+  out.name = spec.name;
+  out.treatment_arm = design_.arms[spec.treatment_arm].name;
+  out.control_arm = design_.arms[spec.control_arm].name;
+  for (int l = 0; l < kPhenotypes; ++l)
+    if (spec.labels[l] && design_.eligible_label[l])
+      out.labels += (out.labels.empty() ? "" : ", ") + std::string(kPhenotypeNames[l]);
+  out.power = acc.power.estimate();
+  out.estimate_mean = acc.estimate.estimate();
+  out.true_difference = acc.true_difference.estimate();
+  out.bias = acc.error.estimate();
+  // RMSE = sqrt(mean squared error); its MCSE by the delta method.
+  const Estimate mse = acc.squared_error.estimate();
+  const double rmse = std::sqrt(mse.value);
+  out.rmse = {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
+  out.ci_coverage = acc.coverage.estimate();
+  out.analysis_failures = acc.failures.estimate();
+  out.mortality_estimate_mean = acc.mortality.estimate();
+  out.mortality_true_difference = acc.mortality_true.estimate();
+  out.mortality_ci_coverage = acc.mortality_coverage.estimate();
+  out.mortality_power = acc.mortality_power.estimate();
+  out.interaction_power = acc.interaction.estimate();
+  return out;
+}
+
+ArmSummary DesignAccumulator::arm_summary(const Scenario& scenario, std::size_t a) const {
+  const Arm& acc = arms_[a];
+  ArmSummary s;
+  s.name = design_.arms[a].name;
+  s.policy = policy_text(scenario, design_, design_.arms[a]);
+  s.patients = acc.patients.estimate();
+  s.response_rate = acc.response.estimate();
+  s.response_rate_sd = spread(acc.response_rate);
+  s.mortality28 = acc.mortality28.estimate();
+  s.early_death = acc.early_death.estimate();
+  s.matched_drug = acc.matched.estimate();
+  s.harmed_by_drug =
+      scenario.placebo >= 0 ? acc.harmed.estimate() : Estimate{std::nan(""), std::nan("")};
+  for (int l = 0; l < kPhenotypes; ++l)
+    s.response_by_label[l] = acc.response_by_label[l].estimate();
+  for (int e = 0; e < kAdverseEvents; ++e)
+    s.adverse_events[e] = acc.adverse[e].estimate();
+  return s;
+}
+
 DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   DesignSummary d;
   d.name = design_.name;
@@ -128,33 +185,8 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   d.alpha = analysis.alpha;
   d.sided = analysis.sided;
   d.sample_size = design_.sample_size;
-  for (std::size_t h = 0; h < hypotheses_.size(); ++h) {
-    const Hypothesis& acc = hypotheses_[h];
-    const sepsim::Hypothesis& spec = analysis.hypotheses[h];
-    HypothesisSummary out;
-    out.name = spec.name;
-    out.treatment_arm = design_.arms[spec.treatment_arm].name;
-    out.control_arm = design_.arms[spec.control_arm].name;
-    for (int l = 0; l < kPhenotypes; ++l)
-      if (spec.labels[l] && design_.eligible_label[l])
-        out.labels += (out.labels.empty() ? "" : ", ") + std::string(kPhenotypeNames[l]);
-    out.power = acc.power.estimate();
-    out.estimate_mean = acc.estimate.estimate();
-    out.true_difference = acc.true_difference.estimate();
-    out.bias = acc.error.estimate();
-    // RMSE = sqrt(mean squared error); its MCSE by the delta method.
-    const Estimate mse = acc.squared_error.estimate();
-    const double rmse = std::sqrt(mse.value);
-    out.rmse = {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
-    out.ci_coverage = acc.coverage.estimate();
-    out.analysis_failures = acc.failures.estimate();
-    out.mortality_estimate_mean = acc.mortality.estimate();
-    out.mortality_true_difference = acc.mortality_true.estimate();
-    out.mortality_ci_coverage = acc.mortality_coverage.estimate();
-    out.mortality_power = acc.mortality_power.estimate();
-    out.interaction_power = acc.interaction.estimate();
-    d.hypotheses.push_back(std::move(out));
-  }
+  for (std::size_t h = 0; h < hypotheses_.size(); ++h)
+    d.hypotheses.push_back(hypothesis_summary(h));
   const HypothesisSummary& primary = d.hypotheses.front();
   d.treatment_arm = primary.treatment_arm;
   d.control_arm = primary.control_arm;
@@ -169,12 +201,7 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     d.imbalance[i] = imbalance_[i].estimate();
   d.family_wise_error = family_wise_error_.estimate();
   d.expected_n = enrolled_.estimate();
-  {
-    // SE of a normal-theory SD: sd / sqrt(2 (m - 1)).
-    const double sd = enrolled_.sd();
-    const auto m = static_cast<double>(enrolled_.count());
-    d.final_n_sd = {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
-  }
+  d.final_n_sd = spread(enrolled_);
   d.expected_duration_months = duration_.estimate();
   d.sample_size_increased = increased_.estimate();
   if (const auto& looks = design_.looks)
@@ -194,28 +221,8 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   }
   d.screened = screened_.estimate();
   d.screened_per_enrolled = screened_per_enrolled_.estimate();
-  for (std::size_t a = 0; a < arms_.size(); ++a) {
-    const Arm& acc = arms_[a];
-    ArmSummary s;
-    s.name = design_.arms[a].name;
-    s.policy = policy_text(scenario, design_, design_.arms[a]);
-    s.patients = acc.patients.estimate();
-    s.response_rate = acc.response.estimate();
-    // SE of a normal-theory SD: sd / sqrt(2 (m - 1)).
-    const double sd = acc.response_rate.sd();
-    const auto m = static_cast<double>(acc.response_rate.count());
-    s.response_rate_sd = {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
-    s.mortality28 = acc.mortality28.estimate();
-    s.early_death = acc.early_death.estimate();
-    s.matched_drug = acc.matched.estimate();
-    s.harmed_by_drug =
-        scenario.placebo >= 0 ? acc.harmed.estimate() : Estimate{std::nan(""), std::nan("")};
-    for (int l = 0; l < kPhenotypes; ++l)
-      s.response_by_label[l] = acc.response_by_label[l].estimate();
-    for (int e = 0; e < kAdverseEvents; ++e)
-      s.adverse_events[e] = acc.adverse[e].estimate();
-    d.arms.push_back(std::move(s));
-  }
+  for (std::size_t a = 0; a < arms_.size(); ++a)
+    d.arms.push_back(arm_summary(scenario, a));
   return d;
 }
 

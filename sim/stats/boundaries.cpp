@@ -230,7 +230,9 @@ Crossing crossing_probabilities(const std::vector<double>& information,
   return {w.up, w.down};
 }
 
-Boundaries compute_boundaries(const BoundaryRequest& request) {
+namespace {
+
+void check_request(const BoundaryRequest& request) {
   const auto& t = request.information;
   const std::size_t looks = t.size();
   if (looks == 0) throw BoundaryError("at least one look is needed");
@@ -244,6 +246,74 @@ Boundaries compute_boundaries(const BoundaryRequest& request) {
   if (request.sided != 1 && request.sided != 2) throw BoundaryError("sided must be 1 or 2");
   if (request.sided == 2 && request.futility != FutilityKind::none)
     throw BoundaryError("futility bounds are for one-sided designs");
+}
+
+// Efficacy bounds spending `alpha` per tail, given the futility bounds that bind.
+std::vector<double> efficacy_bounds(const BoundaryRequest& request, double alpha,
+                                    const std::vector<double>& futility) {
+  const auto& t = request.information;
+  if (is_spending(request.efficacy.family)) {
+    std::vector<double> cumulative;
+    for (std::size_t k = 0; k < t.size(); ++k)
+      cumulative.push_back(spent(request.efficacy, alpha, t[k], k));
+    return efficacy_from_spending(t, cumulative, futility, request.sided);
+  }
+  return classical_efficacy(t, request.efficacy, alpha, futility, request.sided);
+}
+
+// Beta spending (gsDesign test.type 4 when non-binding): futility bounds
+// spend beta under the drift delta; delta is such that the last futility
+// bound meets the last efficacy bound (power 1 - beta).
+void beta_spending_bounds(const BoundaryRequest& request, double alpha, Boundaries& b) {
+  const auto& t = request.information;
+  const std::size_t looks = t.size();
+  std::vector<double> futility(looks, -kInf), c(looks);
+  if (!request.binding)
+    c = efficacy_bounds(request, alpha, std::vector<double>(looks, -kInf)); // fixed under H0
+  auto last_gap = [&](double delta) {
+    walk(t, delta, [&](std::size_t k, const Stage* previous) {
+      if (request.binding) {
+        // Binding: the efficacy bound of this look knows the futility so far.
+        std::vector<double> cum;
+        for (std::size_t j = 0; j <= k; ++j)
+          cum.push_back(spent(request.efficacy, alpha, t[j], j));
+        c[k] = efficacy_from_spending(
+            std::vector<double>(t.begin(), t.begin() + static_cast<long>(k) + 1), cum, futility,
+            1)[k];
+      }
+      const double beta_increment =
+          spent(request.futility_spending, request.beta, t[k], k) -
+          (k ? spent(request.futility_spending, request.beta, t[k - 1], k - 1) : 0.0);
+      futility[k] =
+          beta_increment <= 0.0
+              ? -kInf
+              : -solve_decreasing([&](double x) { return exit_down(previous, t[k], -x, delta); },
+                                  beta_increment, -38.0, 10.0);
+      if (k + 1 < looks) futility[k] = std::min(futility[k], c[k]);
+      return std::pair{futility[k], c[k]};
+    });
+    return futility.back() - c.back();
+  };
+  const double fixed = z_upper(alpha) + z_upper(request.beta);
+  auto gap = [&](double delta) { return -last_gap(delta); }; // decreasing in delta
+  std::uintmax_t iterations = 200;
+  const auto root =
+      boost::math::tools::toms748_solve([&](double d) { return gap(d); }, 0.5 * fixed, 2.0 * fixed,
+                                        boost::math::tools::eps_tolerance<double>(45), iterations);
+  b.drift = 0.5 * (root.first + root.second);
+  last_gap(b.drift);
+  futility.back() = c.back();
+  b.efficacy_z = c;
+  b.futility_z = futility;
+  b.inflation = (b.drift / fixed) * (b.drift / fixed);
+}
+
+} // namespace
+
+Boundaries compute_boundaries(const BoundaryRequest& request) {
+  check_request(request);
+  const auto& t = request.information;
+  const std::size_t looks = t.size();
   const double alpha = request.alpha / request.sided; // per tail
 
   Boundaries b;
@@ -259,62 +329,10 @@ Boundaries compute_boundaries(const BoundaryRequest& request) {
   // Non-binding futility leaves the efficacy bounds as without futility.
   const std::vector<double> binding =
       request.binding ? b.futility_z : std::vector<double>(looks, -kInf);
-
-  auto efficacy = [&](const std::vector<double>& futility) {
-    if (is_spending(request.efficacy.family)) {
-      std::vector<double> cumulative;
-      for (std::size_t k = 0; k < looks; ++k)
-        cumulative.push_back(spent(request.efficacy, alpha, t[k], k));
-      return efficacy_from_spending(t, cumulative, futility, request.sided);
-    }
-    return classical_efficacy(t, request.efficacy, alpha, futility, request.sided);
-  };
-
-  if (request.futility != FutilityKind::beta_spending) {
-    b.efficacy_z = efficacy(binding);
-  } else {
-    // Beta spending (gsDesign test.type 4 when non-binding): futility bounds
-    // spend beta under the drift delta; delta is such that the last futility
-    // bound meets the last efficacy bound (power 1 - beta).
-    std::vector<double> futility(looks, -kInf), c(looks);
-    if (!request.binding) c = efficacy(std::vector<double>(looks, -kInf)); // fixed under H0
-    auto last_gap = [&](double delta) {
-      walk(t, delta, [&](std::size_t k, const Stage* previous) {
-        if (request.binding) {
-          // Binding: the efficacy bound of this look knows the futility so far.
-          std::vector<double> cum;
-          for (std::size_t j = 0; j <= k; ++j)
-            cum.push_back(spent(request.efficacy, alpha, t[j], j));
-          c[k] = efficacy_from_spending(
-              std::vector<double>(t.begin(), t.begin() + static_cast<long>(k) + 1), cum, futility,
-              1)[k];
-        }
-        const double beta_increment =
-            spent(request.futility_spending, request.beta, t[k], k) -
-            (k ? spent(request.futility_spending, request.beta, t[k - 1], k - 1) : 0.0);
-        futility[k] =
-            beta_increment <= 0.0
-                ? -kInf
-                : -solve_decreasing([&](double x) { return exit_down(previous, t[k], -x, delta); },
-                                    beta_increment, -38.0, 10.0);
-        if (k + 1 < looks) futility[k] = std::min(futility[k], c[k]);
-        return std::pair{futility[k], c[k]};
-      });
-      return futility.back() - c.back();
-    };
-    const double fixed = z_upper(alpha) + z_upper(request.beta);
-    auto gap = [&](double delta) { return -last_gap(delta); }; // decreasing in delta
-    std::uintmax_t iterations = 200;
-    const auto root = boost::math::tools::toms748_solve(
-        [&](double d) { return gap(d); }, 0.5 * fixed, 2.0 * fixed,
-        boost::math::tools::eps_tolerance<double>(45), iterations);
-    b.drift = 0.5 * (root.first + root.second);
-    last_gap(b.drift);
-    futility.back() = c.back();
-    b.efficacy_z = c;
-    b.futility_z = futility;
-    b.inflation = (b.drift / fixed) * (b.drift / fixed);
-  }
+  if (request.futility != FutilityKind::beta_spending)
+    b.efficacy_z = efficacy_bounds(request, alpha, binding);
+  else
+    beta_spending_bounds(request, alpha, b);
 
   // Alpha actually spent under H0 (non-binding: ignoring futility), nominal p.
   const Crossing h0 = crossing_probabilities(t, b.efficacy_z, binding, 0.0);

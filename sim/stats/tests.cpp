@@ -8,6 +8,8 @@
 #include <boost/math/special_functions/beta.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cassert>
 
 #include <cmath>
 #include <limits>
@@ -191,48 +193,74 @@ void regression_test(const Analysis& analysis, const HypothesisData& data, TestR
 
 } // namespace
 
-TestResult analyse(const Analysis& analysis, const HypothesisData& data) {
-  if (!continuous_endpoint(analysis.test) && analysis.test != TestKind::cmh &&
-      analysis.test != TestKind::logistic)
-    return analyse(analysis, data.total);
+namespace {
+
+// Tests decided from the two arms' counts alone.
+TestResult counts_test(const Analysis& analysis, const HypothesisData& data) {
+  return analyse(analysis, data.total);
+}
+
+TestResult cmh_test(const Analysis& analysis, const HypothesisData& data) {
   TestResult r = analyse(analysis, data.total); // the unadjusted risk difference
-  switch (analysis.test) {
-  case TestKind::cmh:
-    r.z = cmh_z(data.by_label);
+  r.z = cmh_z(data.by_label);
+  decide_by_z(analysis, r);
+  return r;
+}
+
+TestResult logistic_test(const Analysis& analysis, const HypothesisData& data) {
+  TestResult r = analyse(analysis, data.total); // the unadjusted risk difference
+  regression_test(analysis, data, r);
+  return r;
+}
+
+// mean_difference and ancova: the estimate is the difference in mean SOFA
+// change of survivors.
+TestResult continuous_test(const Analysis& analysis, const HypothesisData& data) {
+  TestResult r = analyse(analysis, data.total);
+  if (data.alive_t < 2 || data.alive_c < 2) {
+    r.failed = true;
+    r.difference = r.ci_low = r.ci_high = 0.0;
     decide_by_z(analysis, r);
-    break;
-  case TestKind::logistic:
-    regression_test(analysis, data, r);
-    break;
-  case TestKind::mean_difference:
-  case TestKind::ancova: {
-    // The estimate becomes the difference in mean SOFA change of survivors.
-    if (data.alive_t < 2 || data.alive_c < 2) {
-      r.failed = true;
-      r.difference = r.ci_low = r.ci_high = 0.0;
-      decide_by_z(analysis, r);
-      break;
-    }
-    const double mt = data.sum_t / data.alive_t, mc = data.sum_c / data.alive_c;
-    const double vt = (data.sum_sq_t - data.alive_t * mt * mt) / (data.alive_t - 1);
-    const double vc = (data.sum_sq_c - data.alive_c * mc * mc) / (data.alive_c - 1);
-    const double se =
-        std::sqrt(std::max(0.0, vt) / data.alive_t + std::max(0.0, vc) / data.alive_c);
-    r.difference = mt - mc;
-    r.ci_low = r.difference - z95() * se;
-    r.ci_high = r.difference + z95() * se;
-    if (analysis.test == TestKind::ancova) {
-      regression_test(analysis, data, r);
-    } else {
-      r.z = se > 0.0 ? r.difference / se : 0.0;
-      decide_by_z(analysis, r);
-    }
-    break;
+    return r;
   }
-  default:
-    break;
+  const double mt = data.sum_t / data.alive_t, mc = data.sum_c / data.alive_c;
+  const double vt = (data.sum_sq_t - data.alive_t * mt * mt) / (data.alive_t - 1);
+  const double vc = (data.sum_sq_c - data.alive_c * mc * mc) / (data.alive_c - 1);
+  const double se = std::sqrt(std::max(0.0, vt) / data.alive_t + std::max(0.0, vc) / data.alive_c);
+  r.difference = mt - mc;
+  r.ci_low = r.difference - z95() * se;
+  r.ci_high = r.difference + z95() * se;
+  if (analysis.test == TestKind::ancova) {
+    regression_test(analysis, data, r);
+  } else {
+    r.z = se > 0.0 ? r.difference / se : 0.0;
+    decide_by_z(analysis, r);
   }
   return r;
+}
+
+// In TestKind order.
+constexpr std::array<TestSpec, kTestNames.size()> kTests = {{
+    {TestKind::pooled_z, Scale::binary, false, false, counts_test},
+    {TestKind::unpooled_z, Scale::binary, false, false, counts_test},
+    {TestKind::fisher, Scale::binary, false, false, counts_test},
+    {TestKind::cmh, Scale::binary, false, true, cmh_test},
+    {TestKind::logistic, Scale::binary, true, true, logistic_test},
+    {TestKind::bayes, Scale::binary, false, false, counts_test},
+    {TestKind::mean_difference, Scale::continuous, false, false, continuous_test},
+    {TestKind::ancova, Scale::continuous, true, false, continuous_test},
+}};
+
+} // namespace
+
+const TestSpec& test_spec(TestKind kind) {
+  const TestSpec& spec = kTests[static_cast<std::size_t>(kind)];
+  assert(spec.kind == kind);
+  return spec;
+}
+
+TestResult analyse(const Analysis& analysis, const HypothesisData& data) {
+  return test_spec(analysis.test).run(analysis, data);
 }
 
 TestResult analyse(const Analysis& analysis, const TwoArmCounts& c) {

@@ -105,6 +105,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
   // Stage by stage (one stage without looks): each stage's arm sizes, then
   // its patients' cells and outcomes; a group-sequential design may stop.
   ReplicateResult r;
+  SequentialMonitor monitor(design);
   const std::vector<int> looks =
       design.looks ? design.looks->patients : std::vector<int>{design.sample_size};
   for (std::size_t k = 0; k < looks.size(); ++k) {
@@ -112,7 +113,6 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
     const auto sizes = arm_sizes(design, stage, stream);
     for (std::size_t a = 0; a < design.arms.size(); ++a) {
       ArmCounts& arm = r.arms[a];
-      arm.n += sizes[a];
       const auto counts = multinomial(stream, sizes[a], cell);
       for (int l = 0; l < kPhenotypes; ++l) {
         for (int ph = 0; ph < kPhenotypes; ++ph) {
@@ -128,12 +128,11 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
           const std::uint32_t deaths =
               early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
               binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
-          arm.responders += responders;
-          arm.deaths28 += deaths;
-          arm.deaths28_by_label[l] += deaths;
+          const auto label = static_cast<Phenotype>(l);
+          arm.add_patients(label, m);
+          arm.response.add(label, responders);
+          arm.death28.add(label, deaths);
           arm.early_deaths += early;
-          arm.n_by_label[l] += m;
-          arm.responders_by_label[l] += responders;
           for (int e = 0; e < kAdverseEvents; ++e)
             arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
           arm.matched += t.matches_phenotype[ph] ? m : 0;
@@ -143,7 +142,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
       }
     }
     r.enrolled += stage;
-    if (design.looks && interim_decision(design, k, r)) break;
+    if (monitor.after_enrolment(r)) break;
   }
   r.screened = r.enrolled;
   if (eligible < 1.0) {
@@ -151,8 +150,11 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
         static_cast<int>(r.enrolled), eligible);
     r.screened += static_cast<std::uint32_t>(failures(stream));
   }
-  r.imbalance[2] = r.imbalance[3] = std::nan(""); // no covariates at count level
+  record_arm_imbalance(design, r);
+  // No covariates at count level.
+  r.imbalance[imbalance_within_sofa10] = r.imbalance[imbalance_within_site] = std::nan("");
   analyse_replicate(scenario, design, r);
+  decide(design, monitor.decision(), r);
   return r;
 }
 

@@ -20,6 +20,8 @@ public:
   DesignSummary summary(const Scenario& scenario) const;
 
 private:
+  HypothesisSummary hypothesis_summary(std::size_t h) const;
+  ArmSummary arm_summary(const Scenario& scenario, std::size_t a) const;
   struct Arm {
     MeanAccumulator patients, response_rate;
     RatioAccumulator response, mortality28, early_death, matched, harmed;
@@ -34,7 +36,7 @@ private:
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
   MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_;
-  std::array<MeanAccumulator, 4> imbalance_;
+  std::array<MeanAccumulator, kImbalanceKinds> imbalance_;
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
   RatioAccumulator screened_per_enrolled_;
   std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;

@@ -65,8 +65,8 @@ struct DesignSummary {
   Estimate sample_size_increased; // share of trials whose re-estimation raised N
   std::vector<ArmSummary> arms;
   std::vector<HypothesisSummary> hypotheses; // the first is the primary (copied above)
-  // Achieved imbalance (patients): overall, within label, SOFA >= 10, site.
-  std::array<Estimate, 4> imbalance{};
+  // Achieved imbalance (patients), indexed by ImbalanceKind.
+  std::array<Estimate, kImbalanceKinds> imbalance{};
   Estimate any_rejection;     // P(at least one hypothesis rejected)
   Estimate family_wise_error; // P(rejecting a hypothesis whose true difference is <= 0)
 };
@@ -160,10 +160,10 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
   f("expected_duration_months", d.expected_duration_months);
   f("sample_size_increased", d.sample_size_increased);
   f("any_rejection", d.any_rejection);
-  f("imbalance/overall", d.imbalance[0]);
-  f("imbalance/within_label", d.imbalance[1]);
-  f("imbalance/within_sofa10", d.imbalance[2]);
-  f("imbalance/within_site", d.imbalance[3]);
+  f("imbalance/overall", d.imbalance[imbalance_overall]);
+  f("imbalance/within_label", d.imbalance[imbalance_within_label]);
+  f("imbalance/within_sofa10", d.imbalance[imbalance_within_sofa10]);
+  f("imbalance/within_site", d.imbalance[imbalance_within_site]);
   f("family_wise_error", d.family_wise_error);
 }
 

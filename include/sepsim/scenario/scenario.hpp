@@ -99,6 +99,17 @@ inline constexpr std::array<std::string_view, kFactors> kFactorNames = {"label",
 inline constexpr int kMaxSites = 64;
 using FactorSet = std::array<bool, kFactors>;
 
+// Achieved imbalance in patients (max over arms of |n_arm - n * share|):
+// overall, then summed over the levels of the label, SOFA >= 10 and site (NaN
+// where the covariate was not drawn).
+enum ImbalanceKind : std::uint8_t {
+  imbalance_overall = 0,
+  imbalance_within_label = 1,
+  imbalance_within_sofa10 = 2,
+  imbalance_within_site = 3
+};
+inline constexpr int kImbalanceKinds = 4;
+
 struct Randomisation {
   RandomisationMethod method = RandomisationMethod::permuted_blocks;
   std::vector<int> block_sizes{4};        // one: fixed; several: each block's size drawn at random
@@ -120,13 +131,8 @@ struct Randomisation {
 enum class TestKind { pooled_z, unpooled_z, fisher, cmh, logistic, bayes, mean_difference, ancova };
 inline constexpr std::array<std::string_view, 8> kTestNames = {
     "pooled_z", "unpooled_z", "fisher", "cmh", "logistic", "bayes", "mean_difference", "ancova"};
-// Tests that need every enrolled patient's record (not only counts).
-inline bool needs_patient_records(TestKind t) {
-  return t == TestKind::logistic || t == TestKind::ancova;
-}
-inline bool continuous_endpoint(TestKind t) {
-  return t == TestKind::mean_difference || t == TestKind::ancova;
-}
+// What each test needs and which endpoint scale it accepts:
+// include/sepsim/stats/tests.hpp (kTests).
 
 // How the family of hypotheses of a design controls the family-wise error.
 // dunnett: single step; dunnett_stepdown: closed testing with Dunnett

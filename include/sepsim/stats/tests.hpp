@@ -73,6 +73,29 @@ double cmh_z(const std::array<TwoArmCounts, kPhenotypes>& strata);
 // treatment's posterior upper tail (Boost.Math).
 double posterior_superiority(const TwoArmCounts& c, double a, double b);
 
+// The scale of an endpoint a test accepts.
+enum class Scale : std::uint8_t { binary, continuous };
+
+// One row of the table of tests (sim/stats/tests.cpp): what the test needs
+// and how it decides. To add a test: a name in TestKind and kTestNames
+// (include/sepsim/scenario/scenario.hpp), one function and one row here.
+struct TestSpec {
+  TestKind kind;
+  Scale scale;        // binary: the day-9 response; continuous: the day-9 SOFA change
+  bool needs_records; // every enrolled patient's record (regression), not only counts
+  bool needs_strata;  // per-label counts
+  TestResult (*run)(const Analysis& analysis, const HypothesisData& data);
+};
+const TestSpec& test_spec(TestKind kind);
+
+// Tests that need every enrolled patient's record (not only counts).
+inline bool needs_patient_records(TestKind t) {
+  return test_spec(t).needs_records;
+}
+inline bool continuous_endpoint(TestKind t) {
+  return test_spec(t).scale == Scale::continuous;
+}
+
 // The test the analysis names against its critical value (one-sided alpha, or
 // alpha/2 per side). The estimate is the unadjusted difference (response
 // rates, or mean SOFA change for continuous tests) with its 95% Wald interval.

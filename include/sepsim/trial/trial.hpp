@@ -1,9 +1,13 @@
-// One replicate of one design: screen, enrol, randomise, observe, analyse.
+// One replicate of one design, as a pipeline of steps:
+//   enrol (screening, eligibility, quotas, accrual) -> randomise -> observe
+//   (every endpoint of the patient, tallied per arm) -> look / re-estimate
+//   -> analyse (every hypothesis, multiplicity) -> decide (in one place).
 #pragma once
 
 #include "sepsim/core/errors.hpp"
 #include "sepsim/scenario/scenario.hpp"
 #include "sepsim/stats/tests.hpp"
+#include "sepsim/trial/endpoints.hpp"
 
 #include <array>
 #include <cstdint>
@@ -12,27 +16,11 @@
 
 namespace sepsim {
 
-struct ArmCounts {
-  std::uint32_t n = 0;
-  std::uint32_t responders = 0;
-  std::uint32_t deaths28 = 0;
-  std::array<std::uint32_t, kPhenotypes> deaths28_by_label{};
-  std::uint32_t early_deaths = 0;
-  std::array<std::uint32_t, kPhenotypes> n_by_label{};
-  std::array<std::uint32_t, kPhenotypes> responders_by_label{};
-  std::array<std::uint32_t, kAdverseEvents> adverse{};
-  // Day-9 SOFA change among day-9 survivors, by label (continuous analyses).
-  std::array<std::uint32_t, kPhenotypes> survivors_by_label{};
-  std::array<double, kPhenotypes> change_sum_by_label{}, change_sum_sq_by_label{};
-  std::uint32_t matched = 0; // given the best treatment for their true phenotype
-  std::uint32_t harmed = 0;  // respond on placebo, not on the treatment given
-};
-
 // The analysis of one hypothesis in one replicate.
 struct HypothesisResult {
   double z = 0;
   double p = 1;          // one-sided, in the direction favouring treatment
-  bool reject = false;   // after the design's multiplicity procedure
+  bool reject = false;   // the design's decision (multiplicity, looks or combination test)
   bool failed = false;   // the analysis could not be done (separation, no data): not rejected
   double difference = 0; // estimated treatment - control response rate
   double ci_low = 0, ci_high = 0;
@@ -58,12 +46,10 @@ struct ReplicateResult {
   std::uint32_t enrolled = 0;
   std::array<std::array<std::uint32_t, kPhenotypes>, kPhenotypes> enrolled_label_phenotype{};
   std::array<HypothesisResult, kMaxHypotheses> hypotheses{}; // the first is the primary
-  // Achieved imbalance in patients: max over arms of |n_arm - n * share|,
-  // overall, then summed over the levels of label, SOFA >= 10 and site (NaN
-  // where the covariate was not drawn).
-  std::array<double, 4> imbalance{};
-  // Group-sequential designs: the look at which the trial ended (0-based) and
-  // why (efficacy, futility, or neither at the last look).
+  std::array<double, kImbalanceKinds> imbalance{};           // indexed by ImbalanceKind
+  // Group-sequential designs: the last look held (0-based) and its verdict
+  // (efficacy, futility, or neither at the last look). With re-estimation,
+  // efficacy_stop is the combination test's rejection.
   std::uint8_t stop_look = 0;
   bool increased = false; // sample-size re-estimation raised the sample size
   double duration_months = std::numeric_limits<double>::quiet_NaN(); // with accrual
@@ -88,13 +74,15 @@ public:
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
                                const ReplicateId& id);
 
-// The count-level sampler (sim/trial_counts.cpp): the same distribution of
-// every ReplicateResult field, drawn from binomial and multinomial counts.
+// The count-level sampler (sim/trial/trial_counts.cpp): the same distribution
+// of every ReplicateResult field, drawn from binomial and multinomial counts.
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                                       const ReplicateId& id);
 
 // max over arms of |counts[a] - total * share[a]|.
 double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& design);
+// The overall and within-label imbalance, from the arm counts.
+void record_arm_imbalance(const Design& design, ReplicateResult& r);
 
 // The primary hypothesis's counts and z so far (interim analyses).
 TwoArmCounts primary_counts(const Design& design, const ReplicateResult& r);
@@ -104,12 +92,49 @@ double interim_z(const Design& design, const ReplicateResult& r);
 // zone: raised only when cp_min <= conditional power < target_cp).
 std::uint32_t reestimated_sample_size(const Design& design, double z1);
 
-// At look k: records an efficacy or futility stop; true when the trial stops.
-bool interim_decision(const Design& design, std::size_t k, ReplicateResult& r);
+// What a group-sequential look decides, from the primary z at look k.
+enum class LookVerdict { continue_trial, efficacy, futility };
+LookVerdict interim_decision(const Design& design, std::size_t k, double z);
+
+// What the sequential part of a design (looks or re-estimation) decided.
+struct SequentialDecision {
+  std::uint8_t look = 0; // the last look held
+  bool efficacy = false, futility = false;
+  bool increased = false; // re-estimation raised the sample size
+};
+
+// Looks and sample-size re-estimation while a replicate enrols.
+class SequentialMonitor {
+public:
+  explicit SequentialMonitor(const Design& design);
+  // Patients to enrol (re-estimation may raise it at its interim).
+  std::uint32_t target() const { return target_; }
+  // After each enrolled patient is tallied (count level: each stage): runs the
+  // re-estimation or look due at this number of patients; true when a look
+  // stops the trial. Once stopped, no further look is held.
+  bool after_enrolment(const ReplicateResult& r);
+  // When enrolment has ended: the re-estimation's combination test.
+  void finish(const ReplicateResult& r);
+  const SequentialDecision& decision() const { return decision_; }
+
+private:
+  const Design& design_;
+  std::uint32_t target_;
+  std::size_t next_look_ = 0;
+  bool stopped_ = false;
+  bool interim_done_ = false;
+  double stage1_z_ = 0;
+  TwoArmCounts stage1_counts_;
+  SequentialDecision decision_;
+};
 
 // Applies the design's analysis (every hypothesis, then the multiplicity
-// procedure) to the counts of a finished replicate.
+// procedure) to the tallies of a finished replicate.
 void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,
                        const std::vector<PatientRecord>& records = {});
+
+// The decision, made in one place: the sequential verdict where the design
+// has looks or re-estimation, else the analysis's (multiplicity) verdict.
+void decide(const Design& design, const SequentialDecision& sequential, ReplicateResult& r);
 
 } // namespace sepsim

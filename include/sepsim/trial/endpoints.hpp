@@ -1,0 +1,116 @@
+// Endpoints: what is observed on an enrolled patient, when it becomes known,
+// how it is tallied per arm and label, and which tests accept it. Every
+// endpoint reads the same simulated patient (its Outcome), so designs and
+// endpoints are compared on the same virtual patients.
+//
+// To add an endpoint: a field in Outcome (sim/cohort), a tally in ArmTallies,
+// a row in kEndpoints with its tally function, and the tests that accept its
+// scale (include/sepsim/stats/tests.hpp).
+#pragma once
+
+#include "sepsim/cohort/cohort.hpp"
+#include "sepsim/scenario/scenario.hpp"
+#include "sepsim/stats/tests.hpp"
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+namespace sepsim {
+
+// Events of a binary endpoint, per label.
+struct BinaryTally {
+  std::array<std::uint32_t, kPhenotypes> by_label{};
+  std::uint32_t total = 0;
+  void add(Phenotype label, std::uint32_t events) {
+    by_label[label] += events;
+    total += events;
+  }
+};
+
+// A continuous endpoint among the patients who have it (day-9 survivors for
+// the SOFA change), per label: count, sum and sum of squares.
+struct ContinuousTally {
+  std::array<std::uint32_t, kPhenotypes> n{};
+  std::array<double, kPhenotypes> sum{}, sum_sq{};
+  void add(Phenotype label, double value) {
+    ++n[label];
+    sum[label] += value;
+    sum_sq[label] += value * value;
+  }
+};
+
+// One arm of one replicate: its patients and every endpoint's tally.
+struct ArmCounts {
+  std::uint32_t n = 0;
+  std::array<std::uint32_t, kPhenotypes> n_by_label{};
+  BinaryTally response;        // primary: responder at day 9
+  BinaryTally death28;         // death by day 28 (early deaths included)
+  ContinuousTally sofa_change; // day-9 SOFA change of day-9 survivors
+  std::uint32_t early_deaths = 0;
+  std::array<std::uint32_t, kAdverseEvents> adverse{};
+  std::uint32_t matched = 0; // given the best treatment for their true phenotype
+  std::uint32_t harmed = 0;  // respond on placebo, not on the treatment given
+  void add_patients(Phenotype label, std::uint32_t count) {
+    n += count;
+    n_by_label[label] += count;
+  }
+};
+
+enum class EndpointId : std::uint8_t { response_day9, sofa_change_day9, death_day28 };
+
+struct EndpointSpec {
+  EndpointId id;
+  std::string_view name;
+  Scale scale;
+  double known_after_days; // after enrolment
+  // Tallies one patient's outcome (the patient is already counted in the arm).
+  void (*tally)(ArmCounts& arm, Phenotype label, const Outcome& outcome);
+};
+
+namespace endpoint_tally {
+inline void response(ArmCounts& arm, Phenotype label, const Outcome& o) {
+  if (o.response) arm.response.add(label, 1);
+}
+inline void sofa_change(ArmCounts& arm, Phenotype label, const Outcome& o) {
+  if (!o.early_death && std::isfinite(o.sofa_change)) arm.sofa_change.add(label, o.sofa_change);
+}
+inline void death28(ArmCounts& arm, Phenotype label, const Outcome& o) {
+  if (o.death28) arm.death28.add(label, 1);
+  if (o.early_death) ++arm.early_deaths;
+}
+} // namespace endpoint_tally
+
+inline constexpr std::array<EndpointSpec, 3> kEndpoints = {{
+    {EndpointId::response_day9, "response_day9", Scale::binary, 9.0, endpoint_tally::response},
+    {EndpointId::sofa_change_day9, "sofa_change_day9", Scale::continuous, 9.0,
+     endpoint_tally::sofa_change},
+    {EndpointId::death_day28, "death_day28", Scale::binary, 28.0, endpoint_tally::death28},
+}};
+
+inline const EndpointSpec& endpoint_spec(EndpointId id) {
+  return kEndpoints[static_cast<std::size_t>(id)];
+}
+
+// The endpoint a design's primary test analyses: the SOFA change for
+// continuous tests, else the day-9 response.
+inline EndpointId primary_endpoint(TestKind test) {
+  return test_spec(test).scale == Scale::continuous ? EndpointId::sofa_change_day9
+                                                    : EndpointId::response_day9;
+}
+
+// Counts one enrolled patient in its arm and every endpoint's tally.
+inline void tally_patient(ArmCounts& arm, Phenotype label, const Outcome& outcome) {
+  arm.add_patients(label, 1);
+  for (const EndpointSpec& e : kEndpoints)
+    e.tally(arm, label, outcome);
+  for (int a = 0; a < kAdverseEvents; ++a)
+    arm.adverse[a] += outcome.adverse[a];
+}
+
+// A binary endpoint's two-arm counts over the labels of a hypothesis.
+TwoArmCounts two_arm_counts(const BinaryTally ArmCounts::*endpoint, const ArmCounts& treatment,
+                            const ArmCounts& control, const std::array<bool, kPhenotypes>& labels);
+
+} // namespace sepsim

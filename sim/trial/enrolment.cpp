@@ -1,0 +1,93 @@
+// The enrolment step: screening (every screened patient is a pure function of
+// the replicate and the patient's number), eligibility by label, quotas and
+// accrual with overrunning after a stopping look.
+#include "steps.hpp"
+
+#include <boost/random/exponential_distribution.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace sepsim {
+
+// The cumulative intensity of a linear ramp-up is R t^2 / (2a) before a and
+// R (t - a/2) after; it is inverted at sums of unit exponential draws.
+AccrualClock::AccrualClock(const Accrual& accrual, Stream stream)
+    : accrual_(accrual), rate_(accrual.patients_per_month), ramp_(accrual.ramp_up_months),
+      stream_(std::move(stream)) {}
+
+double AccrualClock::next() {
+  hazard_ += boost::random::exponential_distribution<double>()(stream_);
+  if (accrual_.rates.size() > 1) return piecewise();
+  if (ramp_ > 0.0 && hazard_ < rate_ * ramp_ / 2.0) return std::sqrt(2.0 * ramp_ * hazard_ / rate_);
+  return hazard_ / rate_ + ramp_ / 2.0;
+}
+
+// Piecewise-constant rates: walk the pieces' cumulative intensity.
+double AccrualClock::piecewise() const {
+  const auto& rates = accrual_.rates;
+  const auto& from = accrual_.from_month;
+  double cumulative = 0.0;
+  for (std::size_t i = 0; i + 1 < rates.size(); ++i) {
+    const double piece = rates[i] * (from[i + 1] - from[i]);
+    if (hazard_ < cumulative + piece) return from[i] + (hazard_ - cumulative) / rates[i];
+    cumulative += piece;
+  }
+  return from.back() + (hazard_ - cumulative) / rates.back();
+}
+
+Enrolment::Enrolment(const Scenario& scenario, const Design& design, std::size_t design_index,
+                     const ReplicateId& id)
+    : scenario_(scenario), design_(design), id_(id),
+      max_screened_(static_cast<std::uint64_t>(design.max_enrolment()) * kMaxScreenedPerEnrolled) {
+  if (design.accrual) {
+    accrual_.emplace(*design.accrual,
+                     Stream({id.seed, Purpose::accrual, id.grid_point, id.replicate,
+                             static_cast<std::uint32_t>(design_index)}));
+    delay_months_ = design.accrual->endpoint_delay_days / (365.25 / 12.0);
+  }
+}
+
+bool Enrolment::quota_full(const ReplicateResult& r, Phenotype label) const {
+  const auto& by_phenotype = r.enrolled_label_phenotype[label];
+  return by_phenotype[0] + by_phenotype[1] + by_phenotype[2] >=
+         static_cast<std::uint32_t>(design_.quota->patients[label]);
+}
+
+std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
+  for (;;) {
+    if (patient_ >= max_screened_)
+      throw EnrolmentError("design " + design_.name + ": screened " + std::to_string(patient_) +
+                           " patients without enrolling " + std::to_string(design_.sample_size) +
+                           "; the eligible labels are too rare in this population");
+    const ScreenedPatient screened =
+        screen_patient(scenario_.population, scenario_.classifier, id_.seed, id_.grid_point,
+                       id_.replicate, patient_);
+    const std::uint32_t index = patient_++;
+    if (!design_.eligible_label[screened.label]) continue;
+    if (design_.quota && quota_full(r, screened.label)) continue;
+    // After a stopping look only the patients enrolled by the time its
+    // outcome is known are followed up.
+    if (accrual_) {
+      enrolled_at_ = accrual_->next();
+      if (stop_time_ && enrolled_at_ > *stop_time_) return std::nullopt;
+      last_enrolled_at_ = enrolled_at_;
+    }
+    ++r.enrolled;
+    ++r.enrolled_label_phenotype[screened.label][screened.phenotype];
+    return Candidate{screened, index};
+  }
+}
+
+bool Enrolment::stop_after_current() {
+  if (!accrual_) return true;
+  stop_time_ = enrolled_at_ + delay_months_;
+  return false;
+}
+
+double Enrolment::duration_months() const {
+  return accrual_ ? last_enrolled_at_ + delay_months_ : std::numeric_limits<double>::quiet_NaN();
+}
+
+} // namespace sepsim

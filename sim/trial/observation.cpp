@@ -1,0 +1,77 @@
+// The randomise and observe steps: each enrolled patient's shared noise and
+// covariates, its arm, every endpoint of its outcome on that arm's treatment,
+// and the oracle quantities of the potential outcomes.
+#include "steps.hpp"
+
+#include <cmath>
+
+namespace sepsim {
+
+namespace {
+// Reused across the replicates a thread runs (no allocation per replicate).
+thread_local std::vector<PatientRecord> t_records;
+thread_local std::vector<std::array<double, kMaxArms>> t_by_sofa10, t_by_site;
+} // namespace
+
+Observation::Observation(const Scenario& scenario, const Design& design, std::size_t design_index,
+                         const ReplicateId& id)
+    : scenario_(scenario), design_(design), id_(id),
+      randomiser_(design, scenario.population.sites,
+                  Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate,
+                          static_cast<std::uint32_t>(design_index)})),
+      keep_records_(needs_patient_records(design.analysis.test)),
+      covariates_(keep_records_ || design.randomisation.uses_covariates()), records_(t_records),
+      by_sofa10_(t_by_sofa10), by_site_(t_by_site) {
+  records_.clear();
+  // Arm counts by SOFA >= 10 and by site, for the imbalance (with covariates).
+  if (covariates_) {
+    by_sofa10_.assign(2, {});
+    by_site_.assign(static_cast<std::size_t>(scenario.population.sites), {});
+  }
+}
+
+void Observation::observe(const Candidate& patient, ReplicateResult& r) {
+  const ScreenedPatient& screened = patient.screened;
+  const PatientNoise noise = draw_patient_noise(scenario_.population, id_.seed, id_.grid_point,
+                                                id_.replicate, patient.index, covariates_);
+  const int arm_index = randomiser_.assign({screened.label, noise.baseline_sofa >= 10, noise.site});
+  const auto a = static_cast<std::size_t>(arm_index);
+  const Treatment& treatment =
+      scenario_.treatments[design_.arms[a].treatment_by_label[screened.label]];
+  if (covariates_) {
+    by_sofa10_[noise.baseline_sofa >= 10 ? 1 : 0][a] += 1.0;
+    by_site_[static_cast<std::size_t>(noise.site)][a] += 1.0;
+  }
+  const Outcome o = outcome_under(scenario_, treatment, screened.phenotype, noise);
+  ArmCounts& arm = r.arms[a];
+  tally_patient(arm, screened.label, o);
+  if (keep_records_)
+    records_.push_back({static_cast<std::uint8_t>(arm_index), screened.label, screened.phenotype,
+                        o.response, !o.early_death, static_cast<std::uint8_t>(noise.baseline_sofa),
+                        static_cast<float>(noise.age_years), static_cast<float>(o.sofa_change)});
+  tally_oracle(treatment, screened.phenotype, noise, o, arm);
+}
+
+void Observation::tally_oracle(const Treatment& treatment, Phenotype phenotype,
+                               const PatientNoise& noise, const Outcome& outcome,
+                               ArmCounts& arm) const {
+  arm.matched += treatment.matches_phenotype[phenotype];
+  // Harm needs the outcome on placebo: only for non-responders on another drug.
+  if (scenario_.placebo >= 0 && !outcome.response &&
+      &treatment != &scenario_.treatments[scenario_.placebo])
+    arm.harmed +=
+        outcome_under(scenario_, scenario_.treatments[scenario_.placebo], phenotype, noise)
+            .response;
+}
+
+void Observation::record_covariate_imbalance(ReplicateResult& r) const {
+  r.imbalance[imbalance_within_sofa10] = r.imbalance[imbalance_within_site] = std::nan("");
+  if (!covariates_) return;
+  r.imbalance[imbalance_within_sofa10] =
+      arm_imbalance(by_sofa10_[0], design_) + arm_imbalance(by_sofa10_[1], design_);
+  r.imbalance[imbalance_within_site] = 0.0;
+  for (const auto& site : by_site_)
+    r.imbalance[imbalance_within_site] += arm_imbalance(site, design_);
+}
+
+} // namespace sepsim

@@ -1,0 +1,89 @@
+// The steps of a patient-level replicate (sim/trial/trial.cpp runs them in
+// order): enrolment, then observation of each randomised patient.
+#pragma once
+
+#include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/random.hpp"
+#include "sepsim/trial/randomisation.hpp"
+#include "sepsim/trial/trial.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace sepsim {
+
+// Enrolment times of a Poisson process whose rate ramps up linearly to
+// patients_per_month over ramp_up_months, or of piecewise-constant rates.
+class AccrualClock {
+public:
+  AccrualClock(const Accrual& accrual, Stream stream);
+  double next(); // the next patient's enrolment time, in months
+
+private:
+  double piecewise() const;
+  const Accrual& accrual_;
+  double rate_, ramp_, hazard_ = 0.0;
+  Stream stream_;
+};
+
+// A screened patient who is to be enrolled.
+struct Candidate {
+  ScreenedPatient screened;
+  std::uint32_t index = 0; // among the screened patients of the replicate
+};
+
+// Screening, eligibility, quotas and accrual: who is enrolled next.
+class Enrolment {
+public:
+  Enrolment(const Scenario& scenario, const Design& design, std::size_t design_index,
+            const ReplicateId& id);
+  // The next patient to enrol, counted in r's enrolment; none when a stopped
+  // trial's pipeline has ended. Throws EnrolmentError when screening cannot
+  // fill the trial.
+  std::optional<Candidate> next(ReplicateResult& r);
+  // A look stopped the trial at the last enrolled patient. With accrual, the
+  // patients enrolled until that patient's outcome is known (the pipeline) are
+  // still followed (overrunning); returns whether enrolment ends now.
+  bool stop_after_current();
+  std::uint32_t screened() const { return patient_; }
+  // With accrual: the time of the last outcome, in months; else NaN.
+  double duration_months() const;
+
+private:
+  bool quota_full(const ReplicateResult& r, Phenotype label) const;
+  const Scenario& scenario_;
+  const Design& design_;
+  ReplicateId id_;
+  std::uint64_t max_screened_;
+  std::uint32_t patient_ = 0;
+  std::optional<AccrualClock> accrual_;
+  double delay_months_ = 0.0, enrolled_at_ = 0.0, last_enrolled_at_ = 0.0;
+  std::optional<double> stop_time_;
+};
+
+// Randomisation and observation of each enrolled patient: draws the shared
+// noise, assigns the arm, reads every endpoint and tallies it, keeps the
+// records the analysis needs and the covariate counts of the imbalance.
+class Observation {
+public:
+  Observation(const Scenario& scenario, const Design& design, std::size_t design_index,
+              const ReplicateId& id);
+  void observe(const Candidate& patient, ReplicateResult& r);
+  // Imbalance within SOFA >= 10 and sites (NaN when covariates were not drawn).
+  void record_covariate_imbalance(ReplicateResult& r) const;
+  const std::vector<PatientRecord>& records() const { return records_; }
+
+private:
+  void tally_oracle(const Treatment& treatment, Phenotype phenotype, const PatientNoise& noise,
+                    const Outcome& outcome, ArmCounts& arm) const;
+  const Scenario& scenario_;
+  const Design& design_;
+  ReplicateId id_;
+  Randomiser randomiser_;
+  bool keep_records_, covariates_;
+  // Reused across the replicates of a thread.
+  std::vector<PatientRecord>& records_;
+  std::vector<std::array<double, kMaxArms>>&by_sofa10_, &by_site_;
+};
+
+} // namespace sepsim

@@ -3,9 +3,8 @@
 
 #include "sepsim/cohort/cohort.hpp"
 #include "sepsim/stats/boundaries.hpp"
-#include "sepsim/stats/multiplicity.hpp"
+#include "sepsim/stats/critical_values.hpp"
 
-#include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
 
 #include <algorithm>
@@ -878,34 +877,9 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
       r.problem(at->source(), ap, "",
                 "accrual and the endpoint delay need simulation = \"patients\"");
   }
-  {
-    const boost::math::normal standard_normal;
-    const double one_sided_alpha = d.analysis.alpha / d.analysis.sided;
-    d.analysis.critical_z =
-        boost::math::quantile(boost::math::complement(standard_normal, one_sided_alpha));
-    for (int df = 1; df < kPhenotypes; ++df)
-      d.analysis.interaction_critical[df] = boost::math::quantile(
-          boost::math::complement(boost::math::chi_squared(df), d.analysis.alpha));
-    const bool dunnett = d.analysis.multiplicity == Multiplicity::dunnett ||
-                         d.analysis.multiplicity == Multiplicity::dunnett_stepdown;
-    if (dunnett && r.problems().empty()) {
-      // Correlations of many-to-one z statistics from the planned allocation;
-      // one critical value per subset of hypotheses (bit mask).
-      const std::size_t m = d.analysis.hypotheses.size();
-      d.analysis.dunnett_critical_z.assign(std::size_t{1} << m, 0.0);
-      for (unsigned mask = 1; mask < (1u << m); ++mask) {
-        std::vector<double> lambda;
-        for (std::size_t h = 0; h < m; ++h) {
-          if (!(mask & (1u << h))) continue;
-          const auto& hyp = d.analysis.hypotheses[h];
-          const double nt = d.arms[hyp.treatment_arm].allocation;
-          const double nc = d.arms[hyp.control_arm].allocation;
-          lambda.push_back(std::sqrt(nt / (nt + nc)));
-        }
-        d.analysis.dunnett_critical_z[mask] = dunnett_critical_z(lambda, one_sided_alpha);
-      }
-    }
-  }
+  // Dunnett's critical values index the arms through the hypotheses, so they
+  // wait for a scenario read without problems (one with problems is never used).
+  if (r.problems().empty()) derive_critical_values(d.analysis, d.arms);
   s.designs.push_back(std::move(d));
 }
 

@@ -1,0 +1,31 @@
+// The reading steps of a scenario, in the order parse_scenario runs them. Each
+// reads its tables through the Reader, collecting problems rather than
+// stopping at the first, and validates what it read; derive then calibrates a
+// scenario read without problems. Private to sim/input.
+#pragma once
+
+#include "reader.hpp"
+
+#include <string>
+#include <vector>
+
+namespace sepsim::input {
+
+// [population], [classifier], [endpoint], [mortality_28d], [treatments] and
+// `placebo` (read_population.cpp).
+void read_population(Reader& r, const toml::table& root, Scenario& s);
+
+// Every [designs.NAME] (read_design.cpp).
+void read_designs(Reader& r, const toml::table& root, Scenario& s);
+
+// [designs.NAME.analysis] and its hypotheses, and [designs.NAME.looks], of the
+// design table `t` at `path` (read_analysis.cpp).
+void read_analysis(Reader& r, const toml::table& t, const std::string& path,
+                   const std::vector<std::string>& arm_names, Design& d);
+void read_looks(Reader& r, const toml::table& t, const std::string& path, Design& d);
+
+// The model constants (sim/cohort's calibration), and the problems only they
+// reveal (derive.cpp).
+void derive(Reader& r, const toml::table& root, Scenario& s);
+
+} // namespace sepsim::input

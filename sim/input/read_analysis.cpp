@@ -1,0 +1,216 @@
+// A design's analysis: the test, its level, the family of hypotheses and how
+// it controls multiplicity, and group-sequential looks with their boundaries.
+#include "read.hpp"
+
+#include "sepsim/stats/boundaries.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sepsim::input {
+
+namespace {
+
+// One hypothesis's arms (and optional subgroup) from a table with keys
+// treatment, control and labels.
+Hypothesis read_hypothesis(Reader& r, const toml::table& t, const std::string& path,
+                           const std::vector<std::string>& arm_names, const Design& d) {
+  Hypothesis h;
+  if (auto arm = r.string(t, "treatment", path, arm_names))
+    h.treatment_arm = find_index(arm_names, *arm);
+  if (auto arm = r.string(t, "control", path, arm_names))
+    h.control_arm = find_index(arm_names, *arm);
+  if (h.treatment_arm == h.control_arm)
+    r.problem(r.conflict(t, "treatment", "control"), path + ".control", "",
+              "treatment and control must be different arms");
+  h.labels = d.eligible_label;
+  if (t.contains("labels")) {
+    h.labels = {};
+    const auto labels = label_names_with_all();
+    for (const auto& label : string_array(r, t, "labels", path)) {
+      const int idx = find_index(labels, label);
+      if (idx < 0)
+        r.problem(t.get("labels")->source(), path + ".labels", '"' + label + '"',
+                  "must be mals, immunoparalysis, unclassified or all");
+      else if (idx == kPhenotypes)
+        h.labels = d.eligible_label;
+      else
+        h.labels[idx] = true;
+    }
+  }
+  return h;
+}
+
+// Equal weights unless `weights` gives one per hypothesis.
+void read_weights(Reader& r, const toml::table& at, const std::string& ap, Analysis& a) {
+  const std::size_t m = a.hypotheses.size();
+  for (auto& h : a.hypotheses)
+    h.weight = 1.0 / static_cast<double>(std::max<std::size_t>(m, 1));
+  const toml::node* w = r.find(at, "weights", ap, false);
+  if (w == nullptr) return;
+  const toml::array* weights = w->as_array();
+  double sum = 0.0;
+  bool ok = weights != nullptr && weights->size() == m;
+  for (std::size_t i = 0; ok && i < m; ++i) {
+    const auto v = (*weights)[i].value<double>();
+    ok = v && *v > 0.0;
+    if (ok) {
+      a.hypotheses[i].weight = *v;
+      sum += *v;
+    }
+  }
+  if (!ok || std::abs(sum - 1.0) > 1e-9)
+    r.problem(*w, ap + ".weights",
+              "must give one positive weight per hypothesis (" + std::to_string(m) +
+                  "), summing to 1");
+  if (a.multiplicity == Multiplicity::hochberg || a.multiplicity == Multiplicity::dunnett ||
+      a.multiplicity == Multiplicity::dunnett_stepdown ||
+      a.multiplicity == Multiplicity::fixed_sequence)
+    r.problem(*w, ap + ".weights", "weights apply to bonferroni, holm and fallback only");
+}
+
+// The family of hypotheses: `analysis.hypotheses = [names]` in testing order,
+// each defined under [designs.X.hypothesis.NAME]; without it, one hypothesis
+// "primary" from analysis.treatment and analysis.control over all enrolled.
+void read_hypotheses(Reader& r, const toml::table& design, const toml::table& at,
+                     const std::string& path, const std::vector<std::string>& arm_names,
+                     Design& d) {
+  const std::string ap = path + ".analysis";
+  Analysis& a = d.analysis;
+  if (!at.contains("hypotheses")) {
+    Hypothesis h = read_hypothesis(r, at, ap, arm_names, d);
+    h.name = "primary";
+    a.hypotheses.push_back(h);
+  } else {
+    const auto names = string_array(r, at, "hypotheses", ap);
+    if (names.size() > static_cast<std::size_t>(kMaxHypotheses))
+      r.problem(at.get("hypotheses")->source(), ap + ".hypotheses", "",
+                "at most " + std::to_string(kMaxHypotheses) + " hypotheses");
+    const toml::table* defs = r.table(design, "hypothesis", path);
+    for (const auto& name : names) {
+      if (defs == nullptr) break;
+      if (const toml::table* ht = r.table(*defs, name, path + ".hypothesis")) {
+        Hypothesis h = read_hypothesis(r, *ht, path + ".hypothesis." + name, arm_names, d);
+        h.name = name;
+        a.hypotheses.push_back(h);
+      }
+    }
+  }
+  read_weights(r, at, ap, a);
+  if (a.multiplicity == Multiplicity::dunnett || a.multiplicity == Multiplicity::dunnett_stepdown) {
+    for (const auto& h : a.hypotheses)
+      if (h.control_arm != a.hypotheses[0].control_arm || h.labels != a.hypotheses[0].labels)
+        r.problem(at.source(), ap + ".multiplicity", "\"dunnett\"",
+                  "Dunnett compares several arms with one shared control in one population: "
+                  "every hypothesis needs the same control and labels");
+  }
+}
+
+// The boundaries of the looks at `request.information`, or why they cannot be
+// computed (a BoundaryError, from the spending functions or the numerics).
+Boundaries read_boundaries(Reader& r, const toml::table& t, const std::string& path,
+                           BoundaryRequest& request) {
+  request.efficacy = parse_spending(r.string(t, "efficacy", path, {}).value_or("obf"));
+  if (const toml::node* fz = r.find(t, "futility_z", path, false)) {
+    request.futility = FutilityKind::fixed_z;
+    if (const toml::array* a = fz->as_array())
+      for (const auto& z : *a)
+        request.futility_z.push_back(z.value<double>().value_or(0.0));
+  }
+  if (auto fs = r.string(t, "futility_spending", path, {}, false)) {
+    request.futility = FutilityKind::beta_spending;
+    request.futility_spending = parse_spending(*fs);
+    r.number_into(request.beta, t, "beta", path, [](double v) {
+      return (v > 0.0 && v < 0.5) ? std::string() : "must lie in (0, 0.5)";
+    });
+  }
+  if (const toml::node* b = r.find(t, "binding_futility", path, false))
+    request.binding = b->value<bool>().value_or(false);
+  return compute_boundaries(request);
+}
+
+// What looks at these patient counts ask of the rest of the design.
+void check_looks(Reader& r, const toml::node& info, const std::string& path, const Design& d,
+                 const std::vector<int>& look_n) {
+  for (std::size_t k = 1; k < look_n.size(); ++k)
+    if (look_n[k] <= look_n[k - 1] || look_n[0] < 2)
+      r.problem(info, path + ".information", "looks must fall on distinct patient counts");
+  if (d.analysis.test != TestKind::pooled_z && d.analysis.test != TestKind::unpooled_z)
+    r.problem(info.source(), path, "", "group-sequential looks need test = pooled_z or unpooled_z");
+  if (d.analysis.hypotheses.size() > 1)
+    r.problem(info.source(), path, "", "group-sequential looks test one hypothesis");
+  if (d.simulation == Simulation::counts &&
+      d.randomisation.method == RandomisationMethod::permuted_blocks)
+    for (std::size_t k = 0; k < look_n.size(); ++k)
+      if ((look_n[k] - (k ? look_n[k - 1] : 0)) % d.randomisation.block_sizes.front() != 0)
+        r.problem(info, path + ".information",
+                  "at count level each stage's patients must fill whole randomisation blocks");
+}
+
+} // namespace
+
+void read_analysis(Reader& r, const toml::table& t, const std::string& path,
+                   const std::vector<std::string>& arm_names, Design& d) {
+  const toml::table* at = r.table(t, "analysis", path);
+  if (at == nullptr) return;
+  const std::string ap = path + ".analysis";
+  const std::vector<std::string> tests(kTestNames.begin(), kTestNames.end());
+  if (auto test = r.string(*at, "test", ap, tests))
+    d.analysis.test = static_cast<TestKind>(find_index(tests, *test));
+  r.number_into(d.analysis.alpha, *at, "alpha", ap, [](double v) {
+    return (v > 0.0 && v < 1.0) ? std::string() : "must lie strictly between 0 and 1";
+  });
+  if (auto sided = r.integer(*at, "sided", ap, [](double v) {
+        return (v == 1.0 || v == 2.0) ? std::string() : "must be 1 or 2";
+      }))
+    d.analysis.sided = static_cast<int>(*sided);
+  const std::vector<std::string> procedures(kMultiplicityNames.begin(), kMultiplicityNames.end());
+  r.number_into(d.analysis.prior_a, *at, "prior_a", ap, positive, false);
+  r.number_into(d.analysis.prior_b, *at, "prior_b", ap, positive, false);
+  if (auto m = r.string(*at, "multiplicity", ap, procedures, false))
+    d.analysis.multiplicity = static_cast<Multiplicity>(find_index(procedures, *m));
+  read_hypotheses(r, t, *at, path, arm_names, d);
+}
+
+// Interim looks: `information` (fractions of sample_size, the last 1), the
+// efficacy spending, optional futility (fixed z or beta spending) and whether
+// futility binds. The boundaries are computed here, once.
+void read_looks(Reader& r, const toml::table& design, const std::string& design_path, Design& d) {
+  const toml::table* lt = r.table(design, "looks", design_path, false);
+  if (lt == nullptr) return;
+  const toml::table& t = *lt;
+  const std::string path = design_path + ".looks";
+  BoundaryRequest request;
+  Looks looks;
+  // Looks by information fraction, or by the number of evaluable patients.
+  const bool by_patients = t.contains("patients");
+  const toml::node* info = r.find(t, by_patients ? "patients" : "information", path, true);
+  if (info == nullptr) return;
+  const toml::array* fractions = info->as_array();
+  if (fractions == nullptr || fractions->size() < 2) {
+    r.problem(*info, path + (by_patients ? ".patients" : ".information"),
+              by_patients ? "must list at least two patient counts, the last sample_size"
+                          : "must list at least two fractions, the last 1");
+    return;
+  }
+  for (const auto& f : *fractions)
+    request.information.push_back(f.value<double>().value_or(-1.0) /
+                                  (by_patients ? d.sample_size : 1.0));
+  r.number_into(looks.futility_cp, t, "futility_conditional_power", path, probability, false);
+  // Only rejections favouring treatment count (as for fixed designs), so the
+  // upper bounds are those of a one-sided design at alpha / sided.
+  request.alpha = d.analysis.alpha / d.analysis.sided;
+  request.sided = 1;
+  try {
+    looks.boundaries = read_boundaries(r, t, path, request);
+  } catch (const BoundaryError& e) {
+    r.problem(info->source(), path, "", e.what());
+    return;
+  }
+  for (const double f : request.information)
+    looks.patients.push_back(static_cast<int>(std::lround(f * d.sample_size)));
+  check_looks(r, *info, path, d, looks.patients);
+  d.looks = std::move(looks);
+}
+
+} // namespace sepsim::input

@@ -314,12 +314,8 @@ int command_size(const SizeArgs& args) {
   const sepsim::SizeResult r = sepsim::find_sample_size(loader, args.design, args.target,
                                                         args.min_n, args.max_n, args.step, options);
   if (args.run.json) {
-    std::cout << "{\n  \"design\": \"" << args.design << "\",\n  \"target_power\": " << args.target
-              << ",\n  \"replicates\": " << args.run.replicates << ",\n  \"sample_size\": " << r.n
-              << ",\n  \"power\": " << std::setprecision(10) << r.power_at_n.value
-              << ",\n  \"power_mcse\": " << r.power_at_n.mcse
-              << ",\n  \"power_below\": " << r.power_below.value
-              << ",\n  \"analytic_sample_size\": " << r.analytic_n << "\n}\n";
+    std::cout << sepsim::to_json(sepsim::SizeQuery{args.design, args.target, args.run.replicates},
+                                 r);
     return 0;
   }
   std::printf("Design %s: smallest sample size with simulated power >= %.3f (%llu trials per N,\n"
@@ -378,19 +374,6 @@ struct BoundaryArgs {
   bool json = false;
 };
 
-std::string number_list(const std::vector<double>& xs) {
-  std::ostringstream out;
-  out << '[';
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    if (i) out << ", ";
-    if (std::isfinite(xs[i]))
-      out << std::setprecision(10) << xs[i];
-    else
-      out << "null";
-  }
-  return out.str() + ']';
-}
-
 // Group-sequential boundaries by numerical integration, as a table or JSON.
 int command_boundaries(const BoundaryArgs& args) {
   sepsim::BoundaryRequest request;
@@ -421,17 +404,10 @@ int command_boundaries(const BoundaryArgs& args) {
   const double ms =
       1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (args.json) {
-    std::cout << "{\n  \"looks\": " << args.looks << ",\n  \"alpha\": " << args.alpha
-              << ",\n  \"sided\": " << args.sided << ",\n  \"spending\": \""
-              << sepsim::spending_name(request.efficacy)
-              << "\",\n  \"binding_futility\": " << (args.binding ? "true" : "false")
-              << ",\n  \"information\": " << number_list(b.information)
-              << ",\n  \"efficacy_z\": " << number_list(b.efficacy_z)
-              << ",\n  \"futility_z\": " << number_list(b.futility_z)
-              << ",\n  \"alpha_spent\": " << number_list(b.alpha_spent)
-              << ",\n  \"nominal_p\": " << number_list(b.nominal_p)
-              << ",\n  \"drift\": " << std::setprecision(10) << b.drift
-              << ",\n  \"inflation\": " << b.inflation << "\n}\n";
+    std::cout << sepsim::to_json(sepsim::BoundariesQuery{args.looks, args.alpha, args.sided,
+                                                         sepsim::spending_name(request.efficacy),
+                                                         args.binding},
+                                 b);
     return 0;
   }
   std::printf("Group-sequential boundaries: %d looks, %s alpha %g, efficacy %s%s\n", args.looks,

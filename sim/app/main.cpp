@@ -161,15 +161,17 @@ int command_run(const RunArgs& args) {
 }
 
 // An interrupted sweep: its completed points were saved for --resume.
-class SweepInterrupted : public std::runtime_error {
+class SweepInterrupted : public sepsim::Interrupted {
 public:
-  using std::runtime_error::runtime_error;
+  using sepsim::Interrupted::Interrupted;
 };
 
-// A command line that cannot be carried out as given (exit 2).
-class UsageError : public std::runtime_error {
+// A command line that cannot be carried out as given (exit 2); its message
+// begins with the subcommand.
+class UsageError : public sepsim::UserError {
 public:
-  using std::runtime_error::runtime_error;
+  using sepsim::UserError::UserError;
+  std::string report() const override { return std::string("sepsim ") + what(); }
 };
 
 // Where an unfinished sweep keeps its completed points: beside the results
@@ -620,29 +622,14 @@ int sepsim_main(int argc, char** argv) {
     if (*size_cmd) return command_size(size);
     if (*cohort_cmd)
       return command_cohort(cohort_path, cohort_sets, cohort_n, cohort_seed, cohort_out);
-  } catch (const sepsim::ScenarioError& e) {
-    std::cerr << "sepsim: " << e.what() << "\nNothing was written.\n";
-    return kExitUsage;
-  } catch (const sepsim::EnrolmentError& e) {
-    std::cerr << "sepsim: " << e.what() << "\nNothing was written.\n";
-    return kExitUsage;
-  } catch (const sepsim::BoundaryError& e) {
-    std::cerr << "sepsim boundaries: " << e.what() << "\n";
+  } catch (const sepsim::UserError& e) {
+    std::cerr << e.report() << "\n";
     return kExitUsage;
   } catch (const sepsim::IoError& e) {
     std::cerr << "sepsim: " << e.what() << "\n";
     return kExitIo;
-  } catch (const sepsim::MemoryError& e) {
-    std::cerr << "sepsim: " << e.what() << ".\nNothing was written.\n";
-    return kExitUsage;
-  } catch (const UsageError& e) {
-    std::cerr << "sepsim " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const SweepInterrupted& e) {
+  } catch (const sepsim::Interrupted& e) {
     std::cerr << "\nsepsim: " << e.what() << "\n";
-    return kExitInterrupted;
-  } catch (const sepsim::Interrupted&) {
-    std::cerr << "\nsepsim: interrupted; no results file was written.\n";
     return kExitInterrupted;
   } catch (const std::exception& e) {
     // stderr itself: on the other ranks std::cerr is silenced.

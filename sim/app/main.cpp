@@ -8,6 +8,7 @@
 #include "sepsim/output/json.hpp"
 #include "sepsim/output/table.hpp"
 #include "sepsim/run/engine.hpp"
+#include "sepsim/run/resume.hpp"
 #include "sepsim/run/sweep.hpp"
 #include "sepsim/stats/boundaries.hpp"
 
@@ -51,17 +52,9 @@ struct RunArgs {
   bool null_hypothesis = false;
 };
 
-std::vector<sepsim::Override> overrides(const std::vector<std::string>& sets) {
-  std::vector<sepsim::Override> out;
-  for (const auto& s : sets)
-    out.push_back({s});
-  return out;
-}
-
 sepsim::Scenario load(const std::string& path, const std::vector<std::string>& sets,
                       bool null_hypothesis = false) {
-  return path.empty() ? sepsim::load_default_scenario(overrides(sets), null_hypothesis)
-                      : sepsim::load_scenario(path, overrides(sets), null_hypothesis);
+  return sepsim::scenario_loader(path, sets, null_hypothesis)({});
 }
 
 // A progress bar with ETA on stderr, shown only on a terminal and only once a
@@ -174,31 +167,12 @@ public:
   std::string report() const override { return std::string("sepsim ") + what(); }
 };
 
-// Where an unfinished sweep keeps its completed points: beside the results
-// file, never under its name.
-std::string partial_path(const std::string& out) {
-  const std::string stem = out.size() > 3 && out.compare(out.size() - 3, 3, ".h5") == 0
-                               ? out.substr(0, out.size() - 3)
-                               : out;
-  return stem + ".partial.h5";
-}
-
-sepsim::ScenarioLoader sweep_loader(const std::string& scenario,
-                                    const std::vector<std::string>& sets, bool null_hypothesis) {
-  return [=](const std::vector<sepsim::Override>& grid) {
-    std::vector<std::string> all = sets;
-    for (const auto& o : grid)
-      all.push_back(o.text);
-    return load(scenario, all, null_hypothesis);
-  };
-}
-
 // Runs the sweep's remaining points. The completed points go to OUT.partial.h5
 // at most every two seconds and on Ctrl-C or SIGTERM, so an interrupted or
 // killed sweep can be resumed; the results file appears only when all are done.
 int finish_sweep(const sepsim::ScenarioLoader& loader, sepsim::RunSummary& summary,
                  const sepsim::RunOptions& options, const RunArgs& args) {
-  const std::string out = summary.grid.output, partial = partial_path(out);
+  const std::string out = summary.grid.output, partial = sepsim::partial_path(out);
   ProgressBar bar(!args.no_progress);
   bar.grid(options.replicates, summary.points.size(), summary.grid.points());
   auto last_save = std::chrono::steady_clock::now();
@@ -235,7 +209,7 @@ int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
   std::vector<sepsim::Axis> axes;
   for (const auto& v : vary)
     axes.push_back(sepsim::parse_axis(v));
-  const auto loader = sweep_loader(args.scenario, args.sets, args.null_hypothesis);
+  const auto loader = sepsim::scenario_loader(args.scenario, args.sets, args.null_hypothesis);
   const sepsim::Scenario base = loader({});
   const sepsim::RunOptions options = run_options(args);
   sepsim::RunSummary summary = sepsim::start_sweep(loader, axes, options);
@@ -254,33 +228,10 @@ int command_sweep(const RunArgs& args, const std::vector<std::string>& vary) {
 // overrides, seed and replicates it was started with.
 int command_resume(const std::string& partial, const RunArgs& args) {
   sepsim::RunSummary summary = sepsim::read_results(partial);
-  const sepsim::Provenance& p = summary.provenance;
-  auto refuse = [&](const std::string& rule) {
-    return UsageError("sweep --resume " + partial + ": " + rule);
-  };
-
-  if (summary.grid.axes.empty()) throw refuse("not a sweep file: there is nothing to resume");
-  if (summary.complete())
-    throw refuse("the sweep is complete (" + std::to_string(summary.points.size()) +
-                 " points): there is nothing to resume");
-  const sepsim::BuildInfo& build = sepsim::build_info();
-  if (p.git_commit != build.git_commit || p.sepsim_version != build.version)
-    throw refuse("it was started by sepsim " + p.sepsim_version + " (commit " + p.git_commit +
-                 ") and this is " + std::string(build.version) + " (commit " +
-                 std::string(build.git_commit) +
-
-                 "): finish it with that build, or start the sweep again");
-  const auto loader =
-      sweep_loader(summary.grid.scenario_path, summary.grid.sets, p.null_hypothesis);
-  const sepsim::Scenario base = loader({});
-  if (base.text != p.scenario_text)
-    throw refuse("the scenario " + p.scenario_source +
-                 " has changed since the sweep started: restore it, or start the sweep again");
   RunArgs resumed = args;
   resumed.out = summary.grid.output;
-  resumed.seed = p.seed;
-  resumed.replicates = p.replicates;
-  const sepsim::RunOptions options = run_options(resumed);
+  sepsim::RunOptions options = run_options(resumed);
+  const sepsim::ScenarioLoader loader = sepsim::prepare_resume(summary, partial, options);
   if (g_processes->worker()) {
     sepsim::serve_sweep(loader, summary, options);
     return 0;
@@ -304,12 +255,7 @@ struct SizeArgs {
 
 // Simulation-based sample size for a target power, with the analytic N beside it.
 int command_size(const SizeArgs& args) {
-  auto loader = [&](const std::vector<sepsim::Override>& extra) {
-    std::vector<std::string> sets = args.run.sets;
-    for (const auto& o : extra)
-      sets.push_back(o.text);
-    return load(args.run.scenario, sets, false);
-  };
+  const auto loader = sepsim::scenario_loader(args.run.scenario, args.run.sets, false);
   sepsim::RunOptions options = run_options(args.run);
   options.exchange = nullptr; // not distributed: rank 0 alone
 

@@ -4,6 +4,7 @@
 // 130 interrupted, 70 a bug in sepsim.
 #include "commands.hpp"
 #include "distributed.hpp"
+#include "sepsim/core/build_info.hpp"
 #include "sepsim/core/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -22,7 +23,8 @@ constexpr int kExitInterrupted = 130;
 constexpr int kExitInternal = 70;
 
 std::string version_text() {
-  return std::string("sepsim ") + "0.1.0";
+  const sepsim::BuildInfo& build = sepsim::build_info();
+  return "sepsim " + std::string(build.version) + " (commit " + std::string(build.git_commit) + ")";
 }
 
 // One clause per base of core/errors.hpp; the library throws, only this exits.

@@ -45,7 +45,8 @@ void search_size(const SizeArgs& args, Processes& processes) {
   const SizeResult r = find_sample_size(loader, args.design, args.target, args.min_n, args.max_n,
                                         args.step, options);
   if (args.run.json)
-    std::cout << to_json(SizeQuery{args.design, args.target, args.run.replicates}, r);
+    std::cout << to_json(SizeAnswer{args.design, args.target, args.run.replicates, r.n,
+                                    r.power_at_n, r.power_below.value, r.analytic_n});
   else
     print_size(args, r);
 }

@@ -1,7 +1,6 @@
 #include "sepsim/output/json.hpp"
 
 #include "sepsim/output/json_writer.hpp"
-#include "sepsim/run/sweep.hpp"
 #include "sepsim/scenario/looks.hpp"
 
 namespace sepsim {
@@ -121,16 +120,16 @@ std::string to_json(const BoundariesQuery& query, const Boundaries& b) {
   return to_text(doc);
 }
 
-std::string to_json(const SizeQuery& query, const SizeResult& r) {
+std::string to_json(const SizeAnswer& a) {
   Json doc;
-  doc.at("design") = json_text(query.design);
-  doc.at("target_power") = json_number(query.target_power, 6); // an iostream's default precision
-  doc.at("replicates") = json_integer(static_cast<std::int64_t>(query.replicates));
-  doc.at("sample_size") = json_integer(r.n);
-  doc.at("power") = json_number(r.power_at_n.value, kDigits);
-  doc.at("power_mcse") = json_number(r.power_at_n.mcse, kDigits);
-  doc.at("power_below") = json_number(r.power_below.value, kDigits);
-  doc.at("analytic_sample_size") = json_number(r.analytic_n, kDigits);
+  doc.at("design") = json_text(a.design);
+  doc.at("target_power") = json_number(a.target_power, 6); // an iostream's default precision
+  doc.at("replicates") = json_integer(static_cast<std::int64_t>(a.replicates));
+  doc.at("sample_size") = json_integer(a.sample_size);
+  doc.at("power") = json_number(a.power.value, kDigits);
+  doc.at("power_mcse") = json_number(a.power.mcse, kDigits);
+  doc.at("power_below") = json_number(a.power_below, kDigits);
+  doc.at("analytic_sample_size") = json_number(a.analytic_sample_size, kDigits);
   return to_text(doc);
 }
 

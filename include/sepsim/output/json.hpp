@@ -3,6 +3,7 @@
 // `boundaries` and `size`, from their plain result structs.
 #pragma once
 
+#include "sepsim/core/estimate.hpp"
 #include "sepsim/run/summary.hpp"
 
 #include <cstdint>
@@ -11,7 +12,6 @@
 namespace sepsim {
 
 struct Boundaries; // scenario/looks.hpp
-struct SizeResult; // run/sweep.hpp
 
 std::string to_json(const RunSummary& summary);
 
@@ -25,12 +25,17 @@ struct BoundariesQuery {
 };
 std::string to_json(const BoundariesQuery& query, const Boundaries& boundaries);
 
-// What `sepsim size` was asked, printed beside its answer.
-struct SizeQuery {
+// What `sepsim size` was asked and found (from run/sweep.hpp's SizeResult,
+// copied by the caller: output sees no more of the run layer than its summary).
+struct SizeAnswer {
   std::string design;
   double target_power = 0;
   std::uint64_t replicates = 0;
+  int sample_size = 0;
+  Estimate power;         // at sample_size
+  double power_below = 0; // at sample_size - step
+  double analytic_sample_size = 0;
 };
-std::string to_json(const SizeQuery& query, const SizeResult& result);
+std::string to_json(const SizeAnswer& answer);
 
 } // namespace sepsim

@@ -66,6 +66,13 @@ expect 2 "--set designs.immunosep.sample_sise:1:[0-9]+: designs.immunosep.sample
   "$sepsim" run --set designs.immunosep.sample_sise=10 --reps 10 --out "$work/set.h5"
 no_file "$work/set.h5" "--set of a misspelt key"
 expect 2 "" "unknown option" -- "$sepsim" run --bogus
+# --version: the version of project() in CMakeLists.txt and the commit built from.
+version=$(sed -n 's/^project(sepsim VERSION \([0-9.]*\).*/\1/p' "$here/CMakeLists.txt")
+[ -n "$version" ] && pass || fail "no project(sepsim VERSION ...) in CMakeLists.txt"
+# Built outside git (an exported tree) the commit is "unknown" (scripts/git_commit.cmake).
+commit='[0-9a-f]{7,40}(-dirty)?'
+git -C "$here" rev-parse --git-dir >/dev/null 2>&1 || commit=unknown
+expect 0 "^sepsim ${version//./\\.} \(commit $commit\)$" "--version" -- "$sepsim" --version
 
 printf 'format_version = 1\nbase = "nowhere.toml"\n' >"$work/base.toml"
 expect 2 "base.toml:2:[0-9]+: base = \"nowhere.toml\": no such file" "missing base scenario" -- \

@@ -1,139 +1,88 @@
-// A minimal ordered JSON writer for the run summary (no JSON library is among
-// the project's dependencies, and the output is write-only).
 #include "sepsim/output/json.hpp"
 
-#include <charconv>
-#include <cmath>
-#include <cstdio>
-#include <sstream>
-#include <variant>
+#include "sepsim/output/json_writer.hpp"
+#include "sepsim/scenario/looks.hpp"
 
 namespace sepsim {
 
 namespace {
 
-struct Json {
-  // Members in insertion order (two vectors: a pair<string, Json> of the
-  // incomplete Json is not allowed).
-  struct Object {
-    std::vector<std::string> keys;
-    std::vector<Json> values;
-  };
-  using Array = std::vector<Json>;
-  std::variant<std::string, Object, Array> v; // string holds a literal (number, "text", null)
-
-  Json& member(const std::string& key) {
-    if (!std::holds_alternative<Object>(v)) v = Object{};
-    auto& obj = std::get<Object>(v);
-    for (std::size_t i = 0; i < obj.keys.size(); ++i)
-      if (obj.keys[i] == key) return obj.values[i];
-    obj.keys.push_back(key);
-    obj.values.emplace_back();
-    return obj.values.back();
-  }
-  // Sets a nested member by a '/'-separated path.
-  Json& at(const std::string& path) {
-    Json* node = this;
-    std::size_t start = 0;
-    while (true) {
-      const auto slash = path.find('/', start);
-      node = &node->member(path.substr(start, slash == std::string::npos ? slash : slash - start));
-      if (slash == std::string::npos) return *node;
-      start = slash + 1;
-    }
-  }
-  void write(std::ostream& out, int indent) const;
-};
-
-std::string number(double x) {
-  if (!std::isfinite(x)) return "null";
-  // Shortest text that reads back to the same double.
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, x);
-  return std::string(text, result.ptr);
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char esc[8];
-        std::snprintf(esc, sizeof esc, "\\u%04x", c);
-        out += esc;
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out + "\"";
-}
-
-Json literal(std::string s) {
-  return Json{std::move(s)};
-}
-Json num(double x) {
-  return literal(number(x));
-}
-Json text(const std::string& s) {
-  return literal(quoted(s));
-}
-Json numbers(const std::vector<double>& xs) {
-  Json::Array a;
-  for (double x : xs)
-    a.push_back(num(x));
-  return Json{std::move(a)};
-}
-
-void Json::write(std::ostream& out, int indent) const {
-  const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
-  if (const auto* s = std::get_if<std::string>(&v)) {
-    out << *s;
-  } else if (const auto* obj = std::get_if<Object>(&v)) {
-    if (obj->keys.empty()) {
-      out << "{}";
-      return;
-    }
-    out << "{\n";
-    for (std::size_t i = 0; i < obj->keys.size(); ++i) {
-      out << pad << quoted(obj->keys[i]) << ": ";
-      obj->values[i].write(out, indent + 2);
-      out << (i + 1 < obj->keys.size() ? ",\n" : "\n");
-    }
-    out << std::string(static_cast<std::size_t>(indent), ' ') << "}";
-  } else {
-    const auto& arr = std::get<Array>(v);
-    const bool flat = !arr.empty() && std::holds_alternative<std::string>(arr.front().v);
-    out << "[";
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      if (!flat) out << "\n" << pad;
-      arr[i].write(out, indent + 2);
-      if (i + 1 < arr.size()) out << (flat ? ", " : ",");
-    }
-    if (!flat && !arr.empty()) out << "\n" << std::string(static_cast<std::size_t>(indent), ' ');
-    out << "]";
-  }
-}
+// The hand-written documents of `boundaries` and `size` printed their
+// numbers with ten significant digits; they keep that form.
+constexpr int kDigits = 10;
 
 void put(Json& node, const std::string& path, const Estimate& e) {
-  node.at(path) = num(e.value);
-  node.at(path + "_mcse") = num(e.mcse);
+  node.at(path) = json_number(e.value);
+  node.at(path + "_mcse") = json_number(e.mcse);
+}
+
+// Takes copies: for_each_estimate visits mutable summaries.
+Json hypothesis_json(HypothesisSummary h) {
+  Json hj;
+  hj.at("name") = json_text(h.name);
+  hj.at("treatment_arm") = json_text(h.treatment_arm);
+  hj.at("control_arm") = json_text(h.control_arm);
+  hj.at("labels") = json_text(h.labels);
+  for_each_estimate(h, [&](const std::string& path, const Estimate& e) { put(hj, path, e); });
+  return hj;
+}
+
+Json arm_json(ArmSummary a) {
+  Json aj;
+  aj.at("name") = json_text(a.name);
+  aj.at("policy") = json_text(a.policy);
+  for_each_estimate(a, [&](const std::string& path, const Estimate& e) { put(aj, path, e); });
+  return aj;
+}
+
+Json design_json(DesignSummary d) {
+  Json dj;
+  dj.at("name") = json_text(d.name);
+  dj.at("treatment_arm") = json_text(d.treatment_arm);
+  dj.at("control_arm") = json_text(d.control_arm);
+  dj.at("test") = json_text(d.test);
+  dj.at("multiplicity") = json_text(d.multiplicity);
+  dj.at("alpha") = json_number(d.alpha);
+  dj.at("sided") = json_number(d.sided);
+  dj.at("sample_size") = json_number(d.sample_size);
+  for_each_estimate(d, [&](const std::string& path, const Estimate& e) { put(dj, path, e); });
+  dj.at("reject_per_look") = json_numbers(d.reject_per_look);
+  dj.at("futility_per_look") = json_numbers(d.futility_per_look);
+  if (!d.look_patients.empty()) {
+    dj.at("looks/patients") = json_numbers(d.look_patients);
+    dj.at("looks/efficacy_z") = json_numbers(d.efficacy_z);
+    dj.at("looks/futility_z") = json_numbers(d.futility_z);
+  }
+  Json::Array hypotheses;
+  for (const HypothesisSummary& h : d.hypotheses)
+    hypotheses.push_back(hypothesis_json(h));
+  dj.at("hypotheses") = Json{std::move(hypotheses)};
+  Json::Array arms;
+  for (const ArmSummary& a : d.arms)
+    arms.push_back(arm_json(a));
+  dj.at("arms") = Json{std::move(arms)};
+  return dj;
+}
+
+Json point_json(const PointSummary& point) {
+  Json pj;
+  pj.at("params") = Json{Json::Object{}};
+  for (const auto& [key, value] : point.params)
+    pj.at("params").member(key) = json_number(value);
+  Json::Array designs;
+  for (const DesignSummary& d : point.designs)
+    designs.push_back(design_json(d));
+  pj.at("designs") = Json{std::move(designs)};
+  Json::Array comparisons;
+  for (const DesignComparison& c : point.comparisons) {
+    Json cj;
+    cj.at("design_a") = json_text(c.design_a);
+    cj.at("design_b") = json_text(c.design_b);
+    put(cj, "power_difference", c.power_difference);
+    comparisons.push_back(std::move(cj));
+  }
+  pj.at("comparisons") = Json{std::move(comparisons)};
+  return pj;
 }
 
 } // namespace
@@ -141,76 +90,47 @@ void put(Json& node, const std::string& path, const Estimate& e) {
 std::string to_json(const RunSummary& summary) {
   const Provenance& p = summary.provenance;
   Json doc;
-  doc.at("sepsim_version") = text(p.sepsim_version);
-  doc.at("git_commit") = text(p.git_commit);
-  doc.at("seed") = num(static_cast<double>(p.seed));
-  doc.at("replicates") = num(static_cast<double>(p.replicates));
-  doc.at("scenario") = text(p.scenario_name);
-  doc.at("null_hypothesis") = literal(p.null_hypothesis ? "true" : "false");
+  doc.at("sepsim_version") = json_text(p.sepsim_version);
+  doc.at("git_commit") = json_text(p.git_commit);
+  doc.at("seed") = json_number(static_cast<double>(p.seed));
+  doc.at("replicates") = json_number(static_cast<double>(p.replicates));
+  doc.at("scenario") = json_text(p.scenario_name);
+  doc.at("null_hypothesis") = json_bool(p.null_hypothesis);
   Json::Array points;
-  for (PointSummary point : summary.points) {
-    Json pj;
-    pj.at("params") = Json{Json::Object{}};
-    for (const auto& [key, value] : point.params)
-      pj.at("params").member(key) = num(value);
-    Json::Array designs;
-    for (DesignSummary& d : point.designs) {
-      Json dj;
-      dj.at("name") = text(d.name);
-      dj.at("treatment_arm") = text(d.treatment_arm);
-      dj.at("control_arm") = text(d.control_arm);
-      dj.at("test") = text(d.test);
-      dj.at("multiplicity") = text(d.multiplicity);
-      dj.at("alpha") = num(d.alpha);
-      dj.at("sided") = num(d.sided);
-      dj.at("sample_size") = num(d.sample_size);
-      for_each_estimate(d, [&](const std::string& path, const Estimate& e) { put(dj, path, e); });
-      dj.at("reject_per_look") = numbers(d.reject_per_look);
-      dj.at("futility_per_look") = numbers(d.futility_per_look);
-      if (!d.look_patients.empty()) {
-        dj.at("looks/patients") = numbers(d.look_patients);
-        dj.at("looks/efficacy_z") = numbers(d.efficacy_z);
-        dj.at("looks/futility_z") = numbers(d.futility_z);
-      }
-      Json::Array hypotheses;
-      for (HypothesisSummary& h : d.hypotheses) {
-        Json hj;
-        hj.at("name") = text(h.name);
-        hj.at("treatment_arm") = text(h.treatment_arm);
-        hj.at("control_arm") = text(h.control_arm);
-        hj.at("labels") = text(h.labels);
-        for_each_estimate(h, [&](const std::string& path, const Estimate& e) { put(hj, path, e); });
-        hypotheses.push_back(std::move(hj));
-      }
-      dj.at("hypotheses") = Json{std::move(hypotheses)};
-      Json::Array arms;
-      for (ArmSummary& a : d.arms) {
-        Json aj;
-        aj.at("name") = text(a.name);
-        aj.at("policy") = text(a.policy);
-        for_each_estimate(a, [&](const std::string& path, const Estimate& e) { put(aj, path, e); });
-        arms.push_back(std::move(aj));
-      }
-      dj.at("arms") = Json{std::move(arms)};
-      designs.push_back(std::move(dj));
-    }
-    pj.at("designs") = Json{std::move(designs)};
-    Json::Array comparisons;
-    for (const DesignComparison& c : point.comparisons) {
-      Json cj;
-      cj.at("design_a") = text(c.design_a);
-      cj.at("design_b") = text(c.design_b);
-      put(cj, "power_difference", c.power_difference);
-      comparisons.push_back(std::move(cj));
-    }
-    pj.at("comparisons") = Json{std::move(comparisons)};
-    points.push_back(std::move(pj));
-  }
+  for (const PointSummary& point : summary.points)
+    points.push_back(point_json(point));
   doc.at("points") = Json{std::move(points)};
-  std::ostringstream out;
-  doc.write(out, 0);
-  out << "\n";
-  return out.str();
+  return to_text(doc);
+}
+
+std::string to_json(const BoundariesQuery& query, const Boundaries& b) {
+  Json doc;
+  doc.at("looks") = json_integer(query.looks);
+  doc.at("alpha") = json_number(query.alpha, 6); // an iostream's default precision
+  doc.at("sided") = json_integer(query.sided);
+  doc.at("spending") = json_text(query.spending);
+  doc.at("binding_futility") = json_bool(query.binding_futility);
+  doc.at("information") = json_numbers(b.information, kDigits);
+  doc.at("efficacy_z") = json_numbers(b.efficacy_z, kDigits);
+  doc.at("futility_z") = json_numbers(b.futility_z, kDigits);
+  doc.at("alpha_spent") = json_numbers(b.alpha_spent, kDigits);
+  doc.at("nominal_p") = json_numbers(b.nominal_p, kDigits);
+  doc.at("drift") = json_number(b.drift, kDigits);
+  doc.at("inflation") = json_number(b.inflation, kDigits);
+  return to_text(doc);
+}
+
+std::string to_json(const SizeAnswer& a) {
+  Json doc;
+  doc.at("design") = json_text(a.design);
+  doc.at("target_power") = json_number(a.target_power, 6); // an iostream's default precision
+  doc.at("replicates") = json_integer(static_cast<std::int64_t>(a.replicates));
+  doc.at("sample_size") = json_integer(a.sample_size);
+  doc.at("power") = json_number(a.power.value, kDigits);
+  doc.at("power_mcse") = json_number(a.power.mcse, kDigits);
+  doc.at("power_below") = json_number(a.power_below, kDigits);
+  doc.at("analytic_sample_size") = json_number(a.analytic_sample_size, kDigits);
+  return to_text(doc);
 }
 
 } // namespace sepsim

@@ -1,0 +1,147 @@
+// sepsim sweep: a grid of values of scenario keys, every point on the same
+// virtual patients; and sweep --resume, which finishes an interrupted one.
+#include "commands.hpp"
+#include "progress.hpp"
+#include "run_args.hpp"
+#include "sepsim/output/hdf5_file.hpp"
+#include "sepsim/output/json.hpp"
+#include "sepsim/output/table.hpp"
+#include "sepsim/run/resume.hpp"
+#include "sepsim/run/sweep.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <memory>
+
+namespace sepsim::app {
+
+namespace {
+
+// An interrupted sweep: its completed points were saved for --resume.
+class SweepInterrupted : public Interrupted {
+public:
+  using Interrupted::Interrupted;
+};
+
+struct SweepArgs {
+  RunArgs run;
+  std::vector<std::string> vary;
+  std::string resume; // a partial file to finish
+};
+
+// Runs the sweep's remaining points. The completed points go to OUT.partial.h5
+// at most every two seconds and on Ctrl-C or SIGTERM, so an interrupted or
+// killed sweep can be resumed; the results file appears only when all are done.
+void finish_sweep(const ScenarioLoader& loader, RunSummary& summary, const RunOptions& options,
+                  const RunArgs& args) {
+  const std::string out = summary.grid.output, partial = partial_path(out);
+  ProgressBar bar(!args.no_progress);
+  bar.grid(options.replicates, summary.points.size(), summary.grid.points());
+  auto last_save = std::chrono::steady_clock::now();
+  auto checkpoint = [&](const RunSummary& s) {
+    const auto now = std::chrono::steady_clock::now();
+    if (s.complete() || now - last_save < std::chrono::seconds(2)) return;
+    write_results(partial, s);
+    last_save = now;
+  };
+  try {
+    continue_sweep(loader, summary, options, std::ref(bar), interrupt_flag(), checkpoint);
+  } catch (const Interrupted&) {
+    write_results(partial, summary);
+    throw SweepInterrupted("interrupted after " + std::to_string(summary.points.size()) + " of " +
+                           std::to_string(summary.grid.points()) +
+                           " grid points; they are saved in " + partial + " (no file at " + out +
+                           ").\nFinish the sweep with: sepsim sweep --resume " + partial);
+  }
+  write_results(out, summary);
+  std::error_code ec;
+  std::filesystem::remove(partial, ec);
+  if (args.json) {
+    std::cout << to_json(summary);
+  } else {
+    print_table(std::cout, summary);
+    std::cout << "\nResults of " << summary.points.size() << " grid points written to " << out
+              << "\n";
+  }
+}
+
+void new_sweep(const RunArgs& args, const std::vector<std::string>& vary, Processes& processes) {
+  std::vector<Axis> axes;
+  for (const auto& v : vary)
+    axes.push_back(parse_axis(v));
+  const ScenarioLoader loader = scenario_loader(args.scenario, args.sets, args.null_hypothesis);
+  const Scenario base = loader({});
+  const RunOptions options = run_options(args, processes);
+  RunSummary summary = sepsim::start_sweep(loader, axes, options);
+  if (processes.worker()) {
+    serve_sweep(loader, summary, options);
+    return;
+  }
+  const std::string out = prepare_output(args, base.name + "-sweep");
+  summary.grid.scenario_path = args.scenario;
+  summary.grid.sets = args.sets;
+  summary.grid.output = out;
+  finish_sweep(loader, summary, options, args);
+}
+
+// Finishes an interrupted sweep from its partial file, with the scenario,
+// overrides, seed and replicates it was started with (run/resume.hpp).
+void resume_sweep(const std::string& partial, const RunArgs& args, Processes& processes) {
+  RunSummary summary = read_results(partial);
+  RunArgs resumed = args;
+  resumed.out = summary.grid.output;
+  RunOptions options = run_options(resumed, processes);
+  const ScenarioLoader loader = prepare_resume(summary, partial, options);
+  if (processes.worker()) {
+    serve_sweep(loader, summary, options);
+    return;
+  }
+  prepare_output(resumed, "");
+  if (!args.no_progress)
+    std::cerr << "Resuming " << partial << ": " << summary.points.size() << " of "
+              << summary.grid.points() << " grid points done.\n";
+  finish_sweep(loader, summary, options, resumed);
+  std::error_code ec;
+  std::filesystem::remove(partial, ec);
+}
+
+void sweep(const SweepArgs& args, const CLI::App& cmd, Processes& processes) {
+  if (args.resume.empty()) {
+    if (args.vary.empty()) throw UsageError("sweep: give --vary KEY=VALUES (or --resume FILE)");
+    new_sweep(args.run, args.vary, processes);
+    return;
+  }
+  // What the partial file records cannot be changed, or the resumed points
+  // would not belong with the saved ones.
+  for (const char* fixed : {"scenario", "--reps", "--seed", "--set", "--null", "--out"})
+    if (cmd.count(fixed) > 0)
+      throw UsageError(std::string("sweep --resume: ") + fixed +
+                       " comes from the partial file and cannot be changed");
+  resume_sweep(args.resume, args.run, processes);
+}
+
+} // namespace
+
+Command add_sweep_command(CLI::App& app) {
+  auto args = std::make_shared<SweepArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep", "Run a scenario over a grid of values (same virtual patients at every point)");
+  cmd->add_option("scenario", args->run.scenario, "Scenario file (default: bundled ImmunoSep)");
+  auto* vary =
+      cmd->add_option("--vary", args->vary, "KEY=V1,V2,... or KEY=START:STOP:STEP (repeatable)");
+  cmd->add_option(
+         "--resume", args->resume,
+         "Finish an interrupted sweep from its FILE.partial.h5 (same scenario, grid, seed, reps)")
+      ->excludes(vary);
+  add_run_options(*cmd, args->run,
+                  {"Replicates per grid point",
+                   "Results file (default results/<scenario>-sweep.h5)",
+                   "Print the JSON summary (one entry per point)"});
+  return {cmd, [args, cmd](Processes& processes) { sweep(*args, *cmd, processes); }, true};
+}
+
+} // namespace sepsim::app

@@ -1,0 +1,42 @@
+// The subcommands of sepsim, one file each (command_*.cpp). Each add_*
+// declares its subcommand and options and returns what runs it once the
+// command line is parsed; main.cpp dispatches and turns failures into exit
+// codes, so a command only throws.
+#pragma once
+
+#include "distributed.hpp"
+#include "sepsim/core/errors.hpp"
+
+#include <functional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace sepsim::app {
+
+struct Command {
+  CLI::App* cli = nullptr;             // the subcommand: chosen when *cli after parsing
+  std::function<void(Processes&)> run; // the work, given this process among the job's
+  bool distributed = false;            // every rank takes part; otherwise rank 0 alone
+};
+
+// In the order --help lists them.
+Command add_run_command(CLI::App& app);
+Command add_check_command(CLI::App& app);
+Command add_show_command(CLI::App& app);
+Command add_cohort_command(CLI::App& app);
+Command add_sweep_command(CLI::App& app);
+Command add_size_command(CLI::App& app);
+Command add_boundaries_command(CLI::App& app);
+
+// A command line that cannot be carried out as given (exit 2); its message
+// begins with the subcommand, e.g. "sweep: give --vary ...".
+class UsageError : public UserError {
+public:
+  using UserError::UserError;
+  std::string report() const override { return std::string("sepsim ") + what(); }
+};
+
+} // namespace sepsim::app

@@ -1,0 +1,56 @@
+// What the commands that simulate share: the options of run and sweep, the
+// scenario, the run options of this process, the results path, and the flag
+// Ctrl-C and SIGTERM set.
+#pragma once
+
+#include "distributed.hpp"
+#include "sepsim/run/engine.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace sepsim::app {
+
+struct RunArgs {
+  std::string scenario; // "" = the bundled default
+  std::uint64_t replicates = 10000;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  std::vector<std::string> sets;
+  std::string out;
+  bool json = false;
+  bool no_progress = false;
+  bool null_hypothesis = false;
+};
+
+// The help texts that differ between run and sweep.
+struct RunOptionTexts {
+  const char* reps;
+  const char* out;
+  const char* json;
+};
+
+// The options run and sweep share.
+void add_run_options(CLI::App& cmd, RunArgs& args, const RunOptionTexts& texts);
+
+// The scenario at `path` (the bundled default when empty) with the overrides.
+Scenario load(const std::string& path, const std::vector<std::string>& sets,
+              bool null_hypothesis = false);
+
+// Seed, replicates and threads from the options; the chunk exchange of the
+// job's processes.
+RunOptions run_options(const RunArgs& args, Processes& processes);
+
+// The results path (default results/NAME.h5), checked writable before any
+// work; from then on Ctrl-C and SIGTERM only set interrupt_flag(), which the
+// engine polls, so that what is done can be saved or discarded cleanly.
+std::string prepare_output(const RunArgs& args, const std::string& default_name);
+const std::atomic<bool>* interrupt_flag();
+
+} // namespace sepsim::app

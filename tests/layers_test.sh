@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The architecture as a test: imports run one way,
+# The architecture as a test: files under 500 lines, functions under 80, and
+# imports that run one way,
 #   app -> run -> trial | input -> cohort | stats -> scenario -> core,
 # and output sees only the run summary (and what it is made of). A file in
 # sim/<folder>/ or include/sepsim/<folder>/ may include its own folder and the
@@ -47,5 +48,16 @@ check_only() { # PATTERN ALLOWED_REGEX WHAT
 check_only '#include <toml\+\+' '^sim/input/' 'toml++'
 check_only '#include <H5Cpp.h>|#include <hdf5' '^sim/output/hdf5_' 'HDF5'
 check_only '#include <CLI/' '^sim/app/' 'CLI11'
+# Small files and small functions (a longer one carries a "long function:" comment).
+for file in $(find sim include -name '*.cpp' -o -name '*.hpp' -o -name '*.in'); do
+  lines=$(wc -l <"$file")
+  if [ "$lines" -gt 500 ]; then
+    echo "FAIL: $file has $lines lines (at most 500: split the module)"
+    failures=$((failures + 1))
+  fi
+done
+if ! /usr/bin/python3 tests/function_lengths.py $(find sim include -name '*.cpp' -o -name '*.hpp'); then
+  failures=$((failures + 1))
+fi
 echo "layers: $failures problem(s)"
 [ "$failures" -eq 0 ]

@@ -24,8 +24,8 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-// A run stopped by the user (SIGINT or SIGTERM; exit 130). report() says
-// what was kept.
+// A run stopped by the user (SIGINT or SIGTERM; exit 130); what() says what
+// was kept.
 class Interrupted : public std::runtime_error {
 public:
   Interrupted() : std::runtime_error("interrupted; no results file was written.") {}

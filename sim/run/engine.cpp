@@ -141,8 +141,7 @@ std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads) {
   for (const auto& d : scenario.designs)
     if (needs_patient_records(d.analysis.test))
       per_thread = std::max<std::uint64_t>(
-          per_thread,
-          static_cast<std::uint64_t>(d.max_enrolment()) * kBytesPerRecord);
+          per_thread, static_cast<std::uint64_t>(d.max_enrolment()) * kBytesPerRecord);
   const std::uint64_t slots = kChunkReplicates * scenario.designs.size() * sizeof(ReplicateResult);
   return static_cast<std::uint64_t>(threads) * per_thread + slots;
 }

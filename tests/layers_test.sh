@@ -59,5 +59,12 @@ done
 if ! /usr/bin/python3 tests/function_lengths.py $(find sim include -name '*.cpp' -o -name '*.hpp'); then
   failures=$((failures + 1))
 fi
+# Self-contained: what users and developers read cites files inside the repository.
+outside=$(grep -rln '\.\./shared' README.md results scenarios sim include scripts tests \
+  --exclude-dir=golden --exclude=layers_test.sh || true)
+if [ -n "$outside" ]; then
+  echo "FAIL: these cite files outside the repository (../shared): $outside"
+  failures=$((failures + 1))
+fi
 echo "layers: $failures problem(s)"
 [ "$failures" -eq 0 ]

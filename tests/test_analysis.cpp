@@ -1,5 +1,5 @@
 // Two-arm binary analyses against exact enumeration and the published values of
-// ../shared/docs/references.md, then the simulator against the exact power.
+// scenarios/validation/REFERENCES.md, then the simulator against the exact power.
 #include "sepsim/run/engine.hpp"
 #include "sepsim/stats/tests.hpp"
 

@@ -1,5 +1,5 @@
 // Group-sequential boundaries against the published values of
-// ../shared/docs/references.md (rpact 3.3.4 and gsDesign's own snapshots).
+// scenarios/validation/REFERENCES.md (rpact 3.3.4 and gsDesign's own snapshots).
 #include "sepsim/stats/boundaries.hpp"
 
 #include <catch2/catch.hpp>

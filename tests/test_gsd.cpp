@@ -1,5 +1,5 @@
 // Simulated group-sequential trials against the exact dynamic-programming
-// values of ../shared/docs/references.md: three looks at 92, 184, 276 patients
+// values of scenarios/validation/REFERENCES.md: three looks at 92, 184, 276 patients
 // (46 an arm a stage), p = 0.351 vs 0.179, one-sided alpha 0.025.
 #include "sepsim/run/engine.hpp"
 

@@ -37,6 +37,12 @@ Hypothesis read_hypothesis(Reader& r, const toml::table& t, const std::string& p
       else
         h.labels[idx] = true;
     }
+    bool anyone = false;
+    for (int l = 0; l < kPhenotypes; ++l)
+      anyone = anyone || (h.labels[l] && d.eligible_label[l]);
+    if (!anyone)
+      r.problem(t.get("labels")->source(), path + ".labels", "",
+                "no label of this hypothesis is eligible in the design: it would test nobody");
   }
   return h;
 }

@@ -80,6 +80,17 @@ check 2 "reps" "--reps 0" -- "$sepsim" run --reps 0 --out "$work/out.h5"
 check 2 "reps" "--reps of 10^13" -- "$sepsim" run --reps 10000000000000 --out "$work/out.h5"
 check 2 "reps" "--reps not a number" -- "$sepsim" run --reps many --out "$work/out.h5"
 check 2 "threads" "--threads -1" -- "$sepsim" run --threads -1 --out "$work/out.h5"
+check 2 "seed must be a whole number" "--seed -1 (no wrap to 2^64 - 1)" -- "${run[@]}" --seed -1
+check 2 "seed must be a whole number" "--seed of 2^64" -- "${run[@]}" --seed 18446744073709551616
+check 2 "seed must be a whole number" "cohort --seed -1" -- "$sepsim" cohort --seed -1
+check 2 "hsd:GAMMA needs the parameter within \[-40, 40\]" "boundaries hsd:-1000" -- "$sepsim" boundaries --looks 5 --spending hsd:-1000
+check 2 "'nan' is not a finite number" "boundaries hsd:nan" -- "$sepsim" boundaries --looks 5 --spending hsd:nan
+check 2 "beta .* must lie in \(0, 0.5\)" "boundaries --beta 0.99" -- "$sepsim" boundaries --looks 3 --futility-spending hsd:-2 --beta 0.99
+check 2 "WT:DELTA needs the parameter within" "boundaries WT:1e6" -- "$sepsim" boundaries --spending WT:1e6
+check 2 "must end at the one-sided alpha" "boundaries user spending past alpha" -- "$sepsim" boundaries --looks 3 --spending user:0.01,0.02,0.05
+check 2 "given to --vary twice" "--vary of one key twice" -- "$sepsim" sweep --vary designs.immunosep.sample_size=100,200 --vary designs.immunosep.sample_size=300 --out "$work/out.h5"
+check 2 "need --min <= --max" "size with --min above --max" -- "$sepsim" size "$here/scenarios/validation/rates_two_arm.toml" --design main --min 300 --max 200
+check 2 "SOURCE_DATE_EPOCH=.*must be whole seconds" "a SOURCE_DATE_EPOCH past year 9999" -- env SOURCE_DATE_EPOCH=99999999999999 "${run[@]}"
 check 2 "--set needs KEY=VALUE" "--set without =" -- "${run[@]}" --set designs.immunosep.sample_size
 check 2 "did you mean sample_size" "--set of a misspelt key" -- "${run[@]}" --set designs.immunosep.sample_sise=10
 check 2 "--set:1:1: designs.immunosep.sample_size = \[1,: is not a TOML value" "--set with a bad value" -- "${run[@]}" --set 'designs.immunosep.sample_size=[1,'

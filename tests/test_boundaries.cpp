@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include <vector>
 
 using namespace sepsim;
@@ -106,4 +108,49 @@ TEST_CASE("Bad boundary requests are refused with a reason", "[boundaries]") {
   CHECK_THROWS_AS(efficacy_only("obf", {0.5, 0.4, 1.0}), BoundaryError);
   CHECK_THROWS_AS(efficacy_only("obf", {0.5, 0.9}), BoundaryError);
   CHECK_THROWS_AS(efficacy_only("obf", kThirds, 0.7), BoundaryError);
+}
+
+TEST_CASE("Spending parameters out of range are refused, never crash", "[boundaries]") {
+  for (const char* text : {"hsd:-1000", "hsd:1000", "hsd:nan", "hsd:inf", "kd:0", "kd:-1", "kd:1e9",
+                           "WT:1e6", "WT:-1", "WT:nan", "user:0.01,x,0.025"}) {
+    INFO(text);
+    CHECK_THROWS_AS(parse_spending(text), BoundaryError);
+  }
+  CHECK_NOTHROW(efficacy_only("hsd:-40"));
+  CHECK_NOTHROW(efficacy_only("hsd:40"));
+  CHECK_NOTHROW(efficacy_only("WT:-0.5"));
+  CHECK_NOTHROW(efficacy_only("WT:1"));
+  CHECK_NOTHROW(efficacy_only("kd:100"));
+}
+
+TEST_CASE("User spending must end at the one-sided alpha and never decrease", "[boundaries]") {
+  // Ends at 0.05 under a one-sided 0.025: would spend twice the alpha.
+  CHECK_THROWS_AS(efficacy_only("user:0.01,0.02,0.05"), BoundaryError);
+  // Two-sided 0.05: 0.025 per tail.
+  CHECK_THROWS_AS(efficacy_only("user:0.01,0.02,0.05", kThirds, 0.05, 2), BoundaryError);
+  const Boundaries two = efficacy_only("user:0.01,0.02,0.025", kThirds, 0.05, 2);
+  CHECK(two.alpha_spent.back() == Approx(0.05).epsilon(1e-3));
+  CHECK_THROWS_AS(efficacy_only("user:0.02,0.01,0.025"), BoundaryError);
+  CHECK_THROWS_AS(efficacy_only("user:0.01,0.025"), BoundaryError); // two values, three looks
+  const Boundaries b = efficacy_only("user:0,0.01,0.025");
+  CHECK(b.alpha_spent.back() == Approx(0.025).epsilon(1e-3));
+}
+
+TEST_CASE("Beta and futility bounds out of range are refused", "[boundaries]") {
+  BoundaryRequest r;
+  r.information = kThirds;
+  r.futility = FutilityKind::beta_spending;
+  r.futility_spending = parse_spending("hsd:-2");
+  for (const double beta : {0.99, 0.5, 0.0, -0.1, std::nan("")}) {
+    r.beta = beta;
+    INFO("beta " << beta);
+    CHECK_THROWS_AS(compute_boundaries(r), BoundaryError);
+  }
+  BoundaryRequest f;
+  f.information = kThirds;
+  f.futility = FutilityKind::fixed_z;
+  f.futility_z = {std::nan(""), 0.0};
+  CHECK_THROWS_AS(compute_boundaries(f), BoundaryError);
+  f.futility_z = {5.0, 0.0}; // above the first efficacy bound (3.71)
+  CHECK_THROWS_AS(compute_boundaries(f), BoundaryError);
 }

@@ -10,6 +10,9 @@
 #include <boost/math/distributions/binomial.hpp>
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <set>
+
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -94,6 +97,46 @@ TEST_CASE("sepsim size finds an N whose exact power brackets the target", "[swee
   CHECK(r.analytic_n == Approx(272.54).margin(3.0));
   CHECK_THROWS_AS(find_sample_size(load, "main", 0.9, 20, 100, 2, options), ScenarioError);
   CHECK_THROWS_AS(find_sample_size(load, "nope", 0.9, 20, 300, 2, options), ScenarioError);
+}
+
+TEST_CASE("sepsim size stays on the grid min, min + step, ..., <= max", "[sweep][size]") {
+  const ScenarioLoader load = rates_at_count_level();
+  RunOptions options;
+  options.replicates = 2000;
+  options.seed = 7;
+  // The grid 22, 26, ..., 62: never a multiple of the step, never past --max.
+  const SizeResult r = find_sample_size(load, "main", 0.2, 22, 62, 4, options);
+  for (const auto& [n, power] : r.evaluated) {
+    INFO("evaluated N " << n);
+    CHECK((n - 22) % 4 == 0);
+    CHECK(n >= 22);
+    CHECK(n <= 62);
+  }
+  // The answer is the smallest evaluated N whose power reaches the target, and
+  // the grid point below it (evaluated) does not.
+  CHECK((r.n - 22) % 4 == 0);
+  CHECK(r.power_at_n.value >= 0.2);
+  for (const auto& [n, power] : r.evaluated)
+    if (n < r.n) CHECK(power.value < 0.2);
+  if (r.n > 22) CHECK(r.power_below.value < 0.2);
+  // Every N is simulated once.
+  std::set<int> distinct;
+  for (const auto& [n, power] : r.evaluated)
+    CHECK(distinct.insert(n).second);
+  // An answer at --min has no grid point below it; an empty grid is refused.
+  const SizeResult at_min = find_sample_size(load, "main", 0.02, 302, 306, 4, options);
+  CHECK(at_min.n == 302);
+  CHECK(std::isnan(at_min.power_below.value));
+  CHECK_THROWS_AS(find_sample_size(load, "main", 0.2, 300, 200, 4, options), UserError);
+}
+
+TEST_CASE("A --vary key given twice is refused before any simulation", "[sweep]") {
+  const ScenarioLoader load = rates_at_count_level();
+  RunOptions options;
+  options.replicates = 10;
+  const std::vector<Axis> axes = {parse_axis("designs.main.sample_size=100,200"),
+                                  parse_axis("designs.main.sample_size=300")};
+  CHECK_THROWS_AS(start_sweep(load, axes, options), ScenarioError);
 }
 
 TEST_CASE("An interrupted sweep, saved and resumed, equals the uninterrupted one", "[sweep]") {

@@ -73,8 +73,9 @@ Command add_cohort_command(CLI::App& app) {
   auto args = std::make_shared<CohortArgs>();
   CLI::App* cmd = app.add_subcommand("cohort", "Write virtual patients as CSV");
   cmd->add_option("scenario", args->path, "Scenario file (default: bundled ImmunoSep)");
-  cmd->add_option("-n", args->n, "Number of screened patients");
-  cmd->add_option("--seed,-s", args->seed, "Master seed");
+  cmd->add_option("-n", args->n, "Number of screened patients")
+      ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{100'000'000}));
+  add_seed_option(*cmd, args->seed);
   cmd->add_option("--set", args->sets, "Override a scenario value: KEY=VALUE");
   cmd->add_option("--out,-o", args->out, "CSV file (default: stdout)");
   return {cmd, [args](Processes&) { write_cohort(*args); }};

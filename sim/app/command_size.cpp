@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -28,9 +29,16 @@ void print_size(const SizeArgs& args, const SizeResult& r) {
               "the same virtual patients at every N)\n",
               args.design.c_str(), args.target,
               static_cast<unsigned long long>(args.run.replicates));
-  std::printf("  N = %d: power %.4f ± %.4f;  N = %d: power %.4f ± %.4f\n", r.n, r.power_at_n.value,
-              r.power_at_n.mcse, r.n - args.step, r.power_below.value, r.power_below.mcse);
-  std::printf("  Normal approximation for the simulated response rates: N = %.1f\n", r.analytic_n);
+  std::printf("  N = %d: power %.4f ± %.4f", r.n, r.power_at_n.value, r.power_at_n.mcse);
+  if (std::isfinite(r.power_below.value))
+    std::printf(";  N = %d: power %.4f ± %.4f\n", r.n - args.step, r.power_below.value,
+                r.power_below.mcse);
+  else
+    std::printf(" (the smallest N of the grid)\n");
+  if (std::isfinite(r.analytic_n))
+    std::printf("  Normal approximation (two arms, fixed design, the simulated response rates): "
+                "N = %.1f\n",
+                r.analytic_n);
   std::printf("  Evaluated:");
   for (const auto& [n, p] : r.evaluated)
     std::printf(" %d:%.3f", n, p.value);
@@ -64,9 +72,11 @@ Command add_size_command(CLI::App& app) {
   cmd->add_option("--max", args->max_n, "Largest N to consider")->check(CLI::Range(2, 10000000));
   cmd->add_option("--step", args->step, "N moves in steps of this (e.g. the block size)")
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--reps,-r", args->run.replicates, "Replicates per candidate N");
-  cmd->add_option("--seed,-s", args->run.seed, "Master seed");
-  cmd->add_option("--threads,-t", args->run.threads, "Threads (0: all cores)");
+  cmd->add_option("--reps,-r", args->run.replicates, "Replicates per candidate N")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
+  add_seed_option(*cmd, args->run.seed);
+  cmd->add_option("--threads,-t", args->run.threads, "Threads (0: all cores)")
+      ->check(CLI::Range(0, 1024));
   cmd->add_option("--set", args->run.sets, "Override a scenario value: KEY=VALUE");
   cmd->add_flag("--json", args->run.json, "Print JSON");
   return {cmd, [args](Processes& processes) { search_size(*args, processes); }};

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ int run_command(const sepsim::app::Command& command, Processes& processes) {
   } catch (const sepsim::Interrupted& e) {
     std::cerr << "\nsepsim: " << e.what() << "\n";
     return kExitInterrupted;
+  } catch (const std::bad_alloc&) {
+    // Out of memory (or of address space, under ulimit -v): the run is too big.
+    std::fprintf(stderr, "sepsim: out of memory: use fewer --threads or --reps, a smaller sample "
+                         "size, or raise the memory limit\n");
+    return kExitUsage;
   } catch (const std::exception& e) {
     // stderr itself: on the other ranks std::cerr is silenced.
     std::fprintf(stderr, "sepsim%s: internal error (a bug in sepsim, please report it): %s\n",

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 
 namespace sepsim::app {
@@ -19,12 +20,39 @@ extern "C" void on_signal(int) {
   g_interrupted.store(true);
 }
 
+// SOURCE_DATE_EPOCH, when set, dates the results file; a malformed value is
+// refused (as reproducible-builds.org asks) before any simulation.
+void check_source_date_epoch() {
+  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
+  if (epoch == nullptr) return;
+  const std::string text = epoch;
+  const bool digits = !text.empty() && text.size() <= 12 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoll(text) > 253402300799LL)
+    throw UserError("SOURCE_DATE_EPOCH=" + text +
+                    ": must be whole seconds since 1970-01-01 UTC, from 0 to 253402300799 "
+                    "(9999-12-31)");
+}
+
 } // namespace
+
+void add_seed_option(CLI::App& cmd, std::uint64_t& seed) {
+  const CLI::Validator whole(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.size() <= 20 &&
+                            text.find_first_not_of("0123456789") == std::string::npos;
+        // 20 digits may exceed 2^64 - 1 = 18446744073709551615.
+        if (digits && (text.size() < 20 || text <= "18446744073709551615")) return "";
+        return "the seed must be a whole number from 0 to 18446744073709551615, not " + text;
+      },
+      "UINT64");
+  cmd.add_option("--seed,-s", seed, "Master seed (0 to 2^64 - 1)")->check(whole);
+}
 
 void add_run_options(CLI::App& cmd, RunArgs& args, const RunOptionTexts& texts) {
   cmd.add_option("--reps,-r", args.replicates, texts.reps)
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
-  cmd.add_option("--seed,-s", args.seed, "Master seed");
+  add_seed_option(cmd, args.seed);
   cmd.add_option("--threads,-t", args.threads, "Threads (0: all cores)")
       ->check(CLI::Range(0, 1024));
   cmd.add_option("--set", args.sets, "Override a scenario value: KEY=VALUE (TOML value)");
@@ -49,6 +77,7 @@ RunOptions run_options(const RunArgs& args, Processes& processes) {
 }
 
 std::string prepare_output(const RunArgs& args, const std::string& default_name) {
+  check_source_date_epoch();
   const std::string out = args.out.empty() ? "results/" + default_name + ".h5" : args.out;
   if (args.out.empty()) std::filesystem::create_directories("results");
   check_writable(out);

@@ -36,6 +36,9 @@ struct RunOptionTexts {
   const char* json;
 };
 
+// --seed,-s: a whole number 0 .. 2^64 - 1 in decimal (no sign, no wrap).
+void add_seed_option(CLI::App& cmd, std::uint64_t& seed);
+
 // The options run and sweep share.
 void add_run_options(CLI::App& cmd, RunArgs& args, const RunOptionTexts& texts);
 

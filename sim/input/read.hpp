@@ -24,6 +24,17 @@ void read_analysis(Reader& r, const toml::table& t, const std::string& path,
                    const std::vector<std::string>& arm_names, Design& d);
 void read_looks(Reader& r, const toml::table& t, const std::string& path, Design& d);
 
+// The smallest sample size whose expected share gives every arm of `d` one
+// patient at its allocation (read_design.cpp).
+int patients_for_every_arm(const Design& d);
+
+// The rule for names of designs, arms, hypotheses and treatments (names.cpp):
+// [A-Za-z0-9_.-]{1,64}, not starting with '.'.
+extern const char* const kNameRule;
+bool valid_name(const std::string& name);
+void check_name(Reader& r, const toml::source_region& where, const std::string& key,
+                const std::string& name);
+
 // The model constants (sim/cohort's calibration), and the problems only they
 // reveal (derive.cpp).
 void derive(Reader& r, const toml::table& root, Scenario& s);

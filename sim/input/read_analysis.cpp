@@ -37,6 +37,12 @@ Hypothesis read_hypothesis(Reader& r, const toml::table& t, const std::string& p
       else
         h.labels[idx] = true;
     }
+    bool anyone = false;
+    for (int l = 0; l < kPhenotypes; ++l)
+      anyone = anyone || (h.labels[l] && d.eligible_label[l]);
+    if (!anyone)
+      r.problem(t.get("labels")->source(), path + ".labels", "",
+                "no label of this hypothesis is eligible in the design: it would test nobody");
   }
   return h;
 }
@@ -88,6 +94,7 @@ void read_hypotheses(Reader& r, const toml::table& design, const toml::table& at
                 "at most " + std::to_string(kMaxHypotheses) + " hypotheses");
     const toml::table* defs = r.table(design, "hypothesis", path);
     for (const auto& name : names) {
+      check_name(r, at.get("hypotheses")->source(), ap + ".hypotheses", name);
       if (defs == nullptr) break;
       if (const toml::table* ht = r.table(*defs, name, path + ".hypothesis")) {
         Hypothesis h = read_hypothesis(r, *ht, path + ".hypothesis." + name, arm_names, d);
@@ -110,28 +117,36 @@ void read_hypotheses(Reader& r, const toml::table& design, const toml::table& at
 // computed (a BoundaryError, from the spending functions or the numerics).
 Boundaries read_boundaries(Reader& r, const toml::table& t, const std::string& path,
                            BoundaryRequest& request) {
-  request.efficacy = parse_spending(r.string(t, "efficacy", path, {}).value_or("obf"));
+  // Every key is read before a spending name can throw, so none looks unknown.
+  const std::string efficacy = r.string(t, "efficacy", path, {}).value_or("obf");
   if (const toml::node* fz = r.find(t, "futility_z", path, false)) {
     request.futility = FutilityKind::fixed_z;
     if (const toml::array* a = fz->as_array())
       for (const auto& z : *a)
         request.futility_z.push_back(z.value<double>().value_or(0.0));
   }
-  if (auto fs = r.string(t, "futility_spending", path, {}, false)) {
+  const auto futility_spending = r.string(t, "futility_spending", path, {}, false);
+  if (futility_spending) {
     request.futility = FutilityKind::beta_spending;
-    request.futility_spending = parse_spending(*fs);
     r.number_into(request.beta, t, "beta", path, [](double v) {
       return (v > 0.0 && v < 0.5) ? std::string() : "must lie in (0, 0.5)";
     });
   }
   if (const toml::node* b = r.find(t, "binding_futility", path, false))
     request.binding = b->value<bool>().value_or(false);
+  request.efficacy = parse_spending(efficacy);
+  if (futility_spending) request.futility_spending = parse_spending(*futility_spending);
   return compute_boundaries(request);
 }
 
 // What looks at these patient counts ask of the rest of the design.
 void check_looks(Reader& r, const toml::node& info, const std::string& path, const Design& d,
                  const std::vector<int>& look_n) {
+  if (const int needed = patients_for_every_arm(d); !look_n.empty() && look_n[0] < needed)
+    r.problem(info, path + ".information",
+              "the first look, at " + std::to_string(look_n[0]) +
+                  " patients, cannot give every arm a patient: it needs at least " +
+                  std::to_string(needed));
   for (std::size_t k = 1; k < look_n.size(); ++k)
     if (look_n[k] <= look_n[k - 1] || look_n[0] < 2)
       r.problem(info, path + ".information", "looks must fall on distinct patient counts");
@@ -164,9 +179,19 @@ void read_analysis(Reader& r, const toml::table& t, const std::string& path,
         return (v == 1.0 || v == 2.0) ? std::string() : "must be 1 or 2";
       }))
     d.analysis.sided = static_cast<int>(*sided);
+  // A one-sided level of 0.5 or more rejects with no evidence (results/FORMAT.md).
+  if (d.analysis.alpha / d.analysis.sided >= 0.5)
+    if (const toml::node* alpha = r.find(*at, "alpha", ap, false))
+      r.problem(*alpha, ap + ".alpha",
+                "the one-sided level alpha / sided must be below 0.5 (alpha < 0.5 one-sided, "
+                "< 1 two-sided)");
   const std::vector<std::string> procedures(kMultiplicityNames.begin(), kMultiplicityNames.end());
-  r.number_into(d.analysis.prior_a, *at, "prior_a", ap, positive, false);
-  r.number_into(d.analysis.prior_b, *at, "prior_b", ap, positive, false);
+  // Beyond these a Beta prior is either improper in effect or outweighs any trial.
+  const Reader::Rule prior = [](double v) {
+    return (v >= 1e-3 && v <= 1e4) ? std::string() : "must lie within [0.001, 10000]";
+  };
+  r.number_into(d.analysis.prior_a, *at, "prior_a", ap, prior, false);
+  r.number_into(d.analysis.prior_b, *at, "prior_b", ap, prior, false);
   if (auto m = r.string(*at, "multiplicity", ap, procedures, false))
     d.analysis.multiplicity = static_cast<Multiplicity>(find_index(procedures, *m));
   read_hypotheses(r, t, *at, path, arm_names, d);
@@ -196,7 +221,10 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
   for (const auto& f : *fractions)
     request.information.push_back(f.value<double>().value_or(-1.0) /
                                   (by_patients ? d.sample_size : 1.0));
-  r.number_into(looks.futility_cp, t, "futility_conditional_power", path, probability, false);
+  // A threshold of 1 stops every trial for futility at the first look.
+  r.number_into(
+      looks.futility_cp, t, "futility_conditional_power", path,
+      [](double v) { return (v >= 0.0 && v < 1.0) ? std::string() : "must lie in [0, 1)"; }, false);
   // Only rejections favouring treatment count (as for fixed designs), so the
   // upper bounds are those of a one-sided design at alpha / sided.
   request.alpha = d.analysis.alpha / d.analysis.sided;

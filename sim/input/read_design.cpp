@@ -6,6 +6,7 @@
 #include "sepsim/stats/critical_values.hpp"
 #include "sepsim/stats/tests.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -185,6 +186,8 @@ std::vector<std::string> read_arms(Reader& r, const toml::table& t, const std::s
   if (arm_names.size() == 1 || arm_names.size() > static_cast<std::size_t>(kMaxArms))
     r.problem(t.get("arms")->source(), path + ".arms", std::to_string(arm_names.size()) + " arms",
               "a design needs between 2 and " + std::to_string(kMaxArms) + " arms");
+  for (const auto& name : arm_names)
+    check_name(r, t.get("arms")->source(), path + ".arms", name);
   if (std::set<std::string>(arm_names.begin(), arm_names.end()).size() != arm_names.size())
     r.problem(t.get("arms")->source(), path + ".arms", "", "arm names must be distinct");
   const toml::node* alloc = r.find(t, "allocation", path, true);
@@ -215,6 +218,12 @@ void read_sample_size(Reader& r, const toml::table& t, const std::string& path, 
               "must be at most 10,000,000");
   else
     d.sample_size = static_cast<int>(*n);
+  if (d.arms.empty()) return;
+  const int needed = patients_for_every_arm(d);
+  if (d.sample_size < needed)
+    r.problem(t.get("sample_size")->source(), path + ".sample_size", std::to_string(*n),
+              "cannot give every arm a patient at this allocation: needs at least " +
+                  std::to_string(needed));
 }
 
 // quota = { mals = 0.3, unclassified = 0.7 }: shares of sample_size per label.
@@ -274,7 +283,10 @@ void read_reestimation(Reader& r, const toml::table& t, const std::string& path,
   re.interim_patients = static_cast<int>(std::lround(fraction * d.sample_size));
   if (auto m = r.integer(*st, "max_sample_size", sp, positive_integer)) {
     re.max_sample_size = static_cast<int>(*m);
-    if (re.max_sample_size < d.sample_size)
+    if (re.max_sample_size > 10'000'000)
+      r.problem(st->get("max_sample_size")->source(), sp + ".max_sample_size", std::to_string(*m),
+                "must be at most 10,000,000");
+    else if (re.max_sample_size < d.sample_size)
       r.problem(st->get("max_sample_size")->source(), sp + ".max_sample_size", std::to_string(*m),
                 "must be at least sample_size");
   }
@@ -357,6 +369,15 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
 
 } // namespace
 
+int patients_for_every_arm(const Design& d) {
+  double total = 0.0, smallest = 0.0;
+  for (const auto& arm : d.arms) {
+    total += arm.allocation;
+    smallest = smallest == 0.0 ? arm.allocation : std::min(smallest, arm.allocation);
+  }
+  return smallest > 0.0 ? static_cast<int>(std::ceil(total / smallest - 1e-9)) : 0;
+}
+
 void read_designs(Reader& r, const toml::table& root, Scenario& s) {
   const toml::table* designs = r.table(root, "designs", "");
   if (designs == nullptr) return;
@@ -365,6 +386,7 @@ void read_designs(Reader& r, const toml::table& root, Scenario& s) {
   for (auto&& [key, node] : *designs) {
     const std::string path = join("designs", key.str());
     r.use(path);
+    check_name(r, node.source(), path, std::string(key.str()));
     if (const toml::table* t = node.as_table())
       read_design(r, *t, path, std::string(key.str()), s);
     else

@@ -134,6 +134,7 @@ void read_treatments(Reader& r, const toml::table& root, Scenario& s) {
   for (auto&& [key, node] : *t) {
     const std::string path = join("treatments", key.str());
     r.use(path);
+    check_name(r, node.source(), path, std::string(key.str()));
     if (const toml::table* tt = node.as_table())
       s.treatments.push_back(read_treatment(r, *tt, path, std::string(key.str())));
     else

@@ -27,6 +27,9 @@ void read_header(input::Reader& r, const toml::table& root, const std::string& s
                : "this sepsim reads format_version = " + std::to_string(kFormatVersion);
   });
   s.name = r.string(root, "name", "", {}, false).value_or("");
+  // An explicit name becomes the default results file's name.
+  if (const toml::node* name = root.get("name"); name != nullptr && !input::valid_name(s.name))
+    r.problem(name->source(), "name", '"' + s.name + '"', input::kNameRule);
   if (s.name.empty()) {
     const auto slash = source.find_last_of('/');
     s.name = source.substr(slash == std::string::npos ? 0 : slash + 1);

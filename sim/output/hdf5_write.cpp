@@ -26,7 +26,9 @@ std::string created_utc() {
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
     char* end = nullptr;
     const long long seconds = std::strtoll(epoch, &end, 10);
-    if (end != epoch && *end == '\0' && seconds >= 0) now = static_cast<std::time_t>(seconds);
+    // Up to 9999-12-31T23:59:59Z; gmtime fails past a four-digit year.
+    if (end != epoch && *end == '\0' && seconds >= 0 && seconds <= 253402300799LL)
+      now = static_cast<std::time_t>(seconds);
   }
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));

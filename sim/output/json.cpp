@@ -3,6 +3,8 @@
 #include "sepsim/output/json_writer.hpp"
 #include "sepsim/scenario/looks.hpp"
 
+#include <cmath>
+
 namespace sepsim {
 
 namespace {
@@ -92,8 +94,8 @@ std::string to_json(const RunSummary& summary) {
   Json doc;
   doc.at("sepsim_version") = json_text(p.sepsim_version);
   doc.at("git_commit") = json_text(p.git_commit);
-  doc.at("seed") = json_number(static_cast<double>(p.seed));
-  doc.at("replicates") = json_number(static_cast<double>(p.replicates));
+  doc.at("seed") = json_unsigned(p.seed);
+  doc.at("replicates") = json_unsigned(p.replicates);
   doc.at("scenario") = json_text(p.scenario_name);
   doc.at("null_hypothesis") = json_bool(p.null_hypothesis);
   Json::Array points;
@@ -124,12 +126,16 @@ std::string to_json(const SizeAnswer& a) {
   Json doc;
   doc.at("design") = json_text(a.design);
   doc.at("target_power") = json_number(a.target_power, 6); // an iostream's default precision
-  doc.at("replicates") = json_integer(static_cast<std::int64_t>(a.replicates));
+  doc.at("replicates") = json_unsigned(a.replicates);
   doc.at("sample_size") = json_integer(a.sample_size);
   doc.at("power") = json_number(a.power.value, kDigits);
   doc.at("power_mcse") = json_number(a.power.mcse, kDigits);
-  doc.at("power_below") = json_number(a.power_below, kDigits);
-  doc.at("analytic_sample_size") = json_number(a.analytic_sample_size, kDigits);
+  // null: no grid point below the answer, or no two-arm normal approximation.
+  auto finite = [](double x) {
+    return std::isfinite(x) ? json_number(x, kDigits) : json_literal("null");
+  };
+  doc.at("power_below") = finite(a.power_below);
+  doc.at("analytic_sample_size") = finite(a.analytic_sample_size);
   return to_text(doc);
 }
 

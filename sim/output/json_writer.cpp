@@ -127,6 +127,10 @@ Json json_integer(std::int64_t x) {
   return json_literal(std::to_string(x));
 }
 
+Json json_unsigned(std::uint64_t x) {
+  return json_literal(std::to_string(x));
+}
+
 Json json_text(const std::string& s) {
   return json_literal(quoted(s));
 }

@@ -7,11 +7,16 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <system_error>
 
 namespace sepsim {
 
@@ -30,6 +35,54 @@ std::uint64_t available_memory_bytes() {
     if (key == "MemAvailable:") return kib * 1024;
   return 0;
 }
+
+extern "C" void* touch_heap(void*) {
+  // A first allocation gives the thread its malloc arena, as a worker's would.
+  void* block = std::malloc(64 * 1024);
+  std::free(block);
+  return block == nullptr ? nullptr : reinterpret_cast<void*>(1);
+}
+
+// oneTBB creates its workers on its own threads, where a failure to create
+// one (under ulimit -v, or a thread limit) ends the process with
+// std::terminate. So start and join as many threads as the run will use, with
+// TBB's stack size, first: if they cannot be created, say so and stop. Twice:
+// the first round creates the malloc arenas (address space that stays taken),
+// the second needs the stacks beside them, as the workers will.
+void probe_threads(int workers) {
+  const auto stack =
+      oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::thread_stack_size);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, stack);
+  std::vector<pthread_t> started;
+  int error = 0;
+  bool allocated = true;
+  for (int i = 0; i < 2 * workers && error == 0; ++i) {
+    if (i == workers) {
+      for (const pthread_t thread : started) {
+        void* result = nullptr;
+        pthread_join(thread, &result);
+        allocated = allocated && result != nullptr;
+      }
+      started.clear();
+    }
+    pthread_t thread;
+    error = pthread_create(&thread, &attr, touch_heap, nullptr);
+    if (error == 0) started.push_back(thread);
+  }
+  for (const pthread_t thread : started) {
+    void* result = nullptr;
+    pthread_join(thread, &result);
+    allocated = allocated && result != nullptr;
+  }
+  pthread_attr_destroy(&attr);
+  if (error != 0 || !allocated)
+    throw MemoryError("could not start " + std::to_string(workers + 1) + " threads (" +
+                      (error != 0 ? std::strerror(error) : "out of memory") +
+                      "): use fewer --threads, or raise the memory or process limits "
+                      "(ulimit -v, ulimit -u)");
+}
 } // namespace
 
 namespace {
@@ -43,17 +96,38 @@ public:
     if (threads_ > oneapi::tbb::info::default_concurrency())
       allow_more_.emplace(oneapi::tbb::global_control::max_allowed_parallelism,
                           static_cast<std::size_t>(threads_));
+    probe_threads(threads_ - 1);
     arena_.emplace(threads_);
     slots_.resize(kChunkReplicates * scenario.designs.size());
   }
 
   // Replicates [start, start + count) of the point, design by design.
   std::vector<ReplicateResult>& compute(std::uint64_t start, std::uint64_t count) {
-    const std::size_t n_designs = scenario_.designs.size();
     // The slots pass from the main thread to the workers and back. oneTBB's
     // own synchronisation lives inside libtbb, which ThreadSanitizer cannot
     // see into, so the hand-off is also made explicit with release/acquire.
     handoff_.store(start, std::memory_order_release);
+    try {
+      execute(start, count);
+    } catch (const std::bad_alloc&) {
+      throw resources_error("out of memory");
+    } catch (const std::system_error& e) {
+      throw resources_error(e.what()); // a thread that could not be created
+    }
+    (void)handoff_.load(std::memory_order_acquire);
+    return slots_;
+  }
+  std::vector<ReplicateResult>& slots() { return slots_; }
+
+private:
+  MemoryError resources_error(const std::string& why) const {
+    return MemoryError("the run could not get the memory or threads it needs (" + why + ", " +
+                       std::to_string(threads_) +
+                       " threads): use fewer --threads, or raise the memory limit (ulimit -v)");
+  }
+
+  void execute(std::uint64_t start, std::uint64_t count) {
+    const std::size_t n_designs = scenario_.designs.size();
     arena_->execute([&] {
       oneapi::tbb::parallel_for(std::uint64_t{0}, count, [&](std::uint64_t i) {
         (void)handoff_.load(std::memory_order_acquire);
@@ -64,12 +138,8 @@ public:
         handoff_.fetch_add(1, std::memory_order_acq_rel);
       });
     });
-    (void)handoff_.load(std::memory_order_acquire);
-    return slots_;
   }
-  std::vector<ReplicateResult>& slots() { return slots_; }
 
-private:
   const Scenario& scenario_;
   const RunOptions& options_;
   int threads_;

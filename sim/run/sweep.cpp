@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 namespace sepsim {
@@ -71,9 +72,16 @@ RunSummary start_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes
   RunSummary sweep;
   sweep.provenance = make_provenance(load({}), options);
   sweep.grid.axes = axes;
-  for (const auto& axis : axes)
-    if (axis.values.empty()) throw vary_error(axis.key, "no values");
-  if (sweep.grid.points() > 10'000'000)
+  double points = 1.0; // in a double: a product of many axes overflows std::size_t
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    if (axes[a].values.empty()) throw vary_error(axes[a].key, "no values");
+    for (std::size_t b = 0; b < a; ++b)
+      if (axes[b].key == axes[a].key)
+        throw vary_error(axes[a].key, "this key is given to --vary twice: give it once, with "
+                                      "all its values");
+    points *= static_cast<double>(axes[a].values.size());
+  }
+  if (points > 10'000'000)
     throw vary_error(axes.front().key, "the grid has more than 10,000,000 points");
   return sweep;
 }
@@ -150,11 +158,40 @@ RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
   return sweep;
 }
 
+namespace {
+
+// Normal approximation (two proportions, pooled variance under H0) for the
+// simulated arm response rates at N: total N = 2 n per arm. Only for a
+// two-arm design; NaN otherwise, or when treatment is not better.
+double analytic_two_arm_n(const DesignSummary& d, double target) {
+  if (d.arms.size() != 2) return std::nan("");
+  double pt = 0.0, pc = 0.0;
+  for (const auto& arm : d.arms) {
+    if (arm.name == d.treatment_arm) pt = arm.response_rate.value;
+    if (arm.name == d.control_arm) pc = arm.response_rate.value;
+  }
+  const boost::math::normal z;
+  const double za = boost::math::quantile(boost::math::complement(z, d.alpha / d.sided));
+  const double zb = boost::math::quantile(z, target);
+  const double pbar = 0.5 * (pt + pc);
+  const double root =
+      za * std::sqrt(2 * pbar * (1 - pbar)) + zb * std::sqrt(pt * (1 - pt) + pc * (1 - pc));
+  return pt > pc ? 2.0 * root * root / ((pt - pc) * (pt - pc)) : std::nan("");
+}
+
+} // namespace
+
 SizeResult find_sample_size(const ScenarioLoader& load, const std::string& design, double target,
                             int min_n, int max_n, int step, const RunOptions& options) {
+  if (step < 1 || min_n > max_n)
+    throw UserError("size: the grid --min " + std::to_string(min_n) + ", --max " +
+                    std::to_string(max_n) + ", --step " + std::to_string(step) +
+                    " is empty: need --min <= --max and --step >= 1");
   SizeResult result;
   const std::string key = "designs." + design + ".sample_size";
-  auto power_at = [&](int n) {
+  std::map<int, DesignSummary> done; // each N simulated once
+  auto at = [&](int n) -> const DesignSummary& {
+    if (auto it = done.find(n); it != done.end()) return it->second;
     const Scenario s = load({{key + "=" + std::to_string(n)}});
     std::size_t index = s.designs.size();
     for (std::size_t d = 0; d < s.designs.size(); ++d)
@@ -164,43 +201,30 @@ SizeResult find_sample_size(const ScenarioLoader& load, const std::string& desig
           {Problem{"--design", 1, 1, design, "", "no such design in the scenario"}});
     const DesignSummary summary = run_point(s, options).designs[index];
     result.evaluated.emplace_back(n, summary.power);
-    return summary;
+    return done.emplace(n, summary).first->second;
   };
-  // Round the bracket to the step; bisect on the simulated power (with
-  // common random numbers the curve is close to monotone).
-  int lo = std::max(step, min_n / step * step), hi = (max_n + step - 1) / step * step;
-  const DesignSummary at_hi = power_at(hi);
-  if (at_hi.power.value < target)
+  // The grid min, min + step, ..., <= max; bisect on its index for the
+  // smallest N whose simulated power reaches the target (with common random
+  // numbers the curve is close to monotone).
+  auto grid = [&](int i) { return min_n + i * step; };
+  int lo = 0, hi = (max_n - min_n) / step;
+  if (at(grid(hi)).power.value < target)
     throw ScenarioError({Problem{"--max", 1, 1, std::to_string(max_n), "",
-                                 "power " + std::to_string(at_hi.power.value) +
-                                     " at the maximum N is below the target; raise --max"}});
-  if (power_at(lo).power.value >= target) hi = lo;
-  while (hi - lo > step) {
-    const int mid = (lo + hi) / 2 / step * step;
-    if (power_at(mid).power.value >= target)
-      hi = mid;
-    else
-      lo = mid;
+                                 "power " + std::to_string(at(grid(hi)).power.value) +
+                                     " at N = " + std::to_string(grid(hi)) +
+                                     ", the largest N of the grid, is below the target; "
+                                     "no N of the grid reaches it: raise --max"}});
+  if (at(grid(lo)).power.value >= target) hi = lo;
+  while (hi - lo > 1) {
+    const int mid = lo + (hi - lo) / 2;
+    (at(grid(mid)).power.value >= target ? hi : lo) = mid;
   }
-  result.n = hi;
-  const DesignSummary final_design = power_at(hi);
+  result.n = grid(hi);
+  const DesignSummary& final_design = at(result.n);
   result.power_at_n = final_design.power;
-  result.power_below = power_at(std::max(step, hi - step)).power;
-  // Normal approximation (two proportions, pooled variance under H0) for the
-  // simulated arm response rates at N: total N = 2 n per arm.
-  double pt = 0.0, pc = 0.0;
-  for (const auto& arm : final_design.arms) {
-    if (arm.name == final_design.treatment_arm) pt = arm.response_rate.value;
-    if (arm.name == final_design.control_arm) pc = arm.response_rate.value;
-  }
-  const boost::math::normal z;
-  const double za =
-      boost::math::quantile(boost::math::complement(z, final_design.alpha / final_design.sided));
-  const double zb = boost::math::quantile(z, target);
-  const double pbar = 0.5 * (pt + pc);
-  const double root =
-      za * std::sqrt(2 * pbar * (1 - pbar)) + zb * std::sqrt(pt * (1 - pt) + pc * (1 - pc));
-  result.analytic_n = pt > pc ? 2.0 * root * root / ((pt - pc) * (pt - pc)) : std::nan("");
+  // The grid point below the answer; none when the answer is --min.
+  result.power_below = hi > 0 ? at(grid(hi - 1)).power : Estimate{std::nan(""), std::nan("")};
+  result.analytic_n = analytic_two_arm_n(final_design, target);
   return result;
 }
 

@@ -16,6 +16,7 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kGridPoints = 201; // odd, for Simpson's rule
 constexpr double kTail = 8.5;    // grid half-width in standard deviations
+constexpr std::size_t kMaxLooks = 20;
 
 const boost::math::normal& standard_normal() {
   static const boost::math::normal n;
@@ -232,20 +233,86 @@ Crossing crossing_probabilities(const std::vector<double>& information,
 
 namespace {
 
+std::string number_text(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+
+// The cumulative alpha of user spending: one value per look, within [0, 1],
+// never decreasing, ending at the one-sided alpha per tail.
+void check_user_spending(const SpendingSpec& s, std::size_t looks, double alpha) {
+  if (s.user_spent.size() != looks)
+    throw BoundaryError("spending user:a1,...,aK gives " + std::to_string(s.user_spent.size()) +
+                        " values for " + std::to_string(looks) +
+                        " looks: give the cumulative alpha at each look");
+  for (std::size_t k = 0; k < looks; ++k)
+    if (!(s.user_spent[k] >= (k ? s.user_spent[k - 1] : 0.0)))
+      throw BoundaryError("spending user:a1,...,aK: the cumulative alpha must be >= 0 and "
+                          "never decrease from look to look");
+  if (std::abs(s.user_spent.back() - alpha) > 1e-9 * alpha)
+    throw BoundaryError("spending user:a1,...,aK: the cumulative alpha must end at the one-sided "
+                        "alpha per tail, " +
+                        number_text(alpha) + " (alpha / sided), not " +
+                        number_text(s.user_spent.back()));
+}
+
 void check_request(const BoundaryRequest& request) {
   const auto& t = request.information;
   const std::size_t looks = t.size();
   if (looks == 0) throw BoundaryError("at least one look is needed");
+  if (looks > kMaxLooks)
+    throw BoundaryError("at most " + std::to_string(kMaxLooks) + " looks (" +
+                        std::to_string(looks) + " given)");
   for (std::size_t k = 0; k < looks; ++k)
     if (!(t[k] > (k ? t[k - 1] : 0.0)) || t[k] > 1.0)
       throw BoundaryError("information fractions must increase strictly within (0, 1]");
   if (std::abs(t.back() - 1.0) > 1e-12)
     throw BoundaryError("the last information fraction must be 1");
+  if (request.sided != 1 && request.sided != 2) throw BoundaryError("sided must be 1 or 2");
   if (!(request.alpha > 0.0 && request.alpha < 0.5 * request.sided))
     throw BoundaryError("alpha must lie in (0, 0.5) one-sided or (0, 1) two-sided");
-  if (request.sided != 1 && request.sided != 2) throw BoundaryError("sided must be 1 or 2");
   if (request.sided == 2 && request.futility != FutilityKind::none)
     throw BoundaryError("futility bounds are for one-sided designs");
+  if (request.efficacy.family == BoundaryFamily::spending_user)
+    check_user_spending(request.efficacy, looks, request.alpha / request.sided);
+  if (request.futility == FutilityKind::fixed_z)
+    for (const double z : request.futility_z)
+      if (!(std::abs(z) <= 10.0))
+        throw BoundaryError("futility z bounds must be numbers within [-10, 10], not " +
+                            number_text(z));
+  if (request.futility == FutilityKind::beta_spending) {
+    if (!(request.beta > 0.0 && request.beta < 0.5))
+      throw BoundaryError("beta (the type II error spent on futility) must lie in (0, 0.5), not " +
+                          number_text(request.beta));
+    if (request.binding && !is_spending(request.efficacy.family))
+      throw BoundaryError("binding beta spending needs an efficacy spending function (obf, "
+                          "pocock, kd:RHO, hsd:GAMMA, user:...), not " +
+                          spending_name(request.efficacy));
+    if (request.futility_spending.family == BoundaryFamily::spending_user)
+      check_user_spending(request.futility_spending, looks, request.beta);
+    else if (!is_spending(request.futility_spending.family))
+      throw BoundaryError("futility spending must be a spending function (obf, pocock, kd:RHO, "
+                          "hsd:GAMMA, user:...), not " +
+                          spending_name(request.futility_spending));
+  }
+}
+
+// The efficacy bounds must spend what was asked: a classical shape that
+// cannot reach alpha (its constant pinned at a search limit) is refused.
+void check_spent(const BoundaryRequest& request, const Boundaries& b) {
+  const double asked = request.alpha, got = b.alpha_spent.back();
+  // Binding beta spending: alpha_spent ignores the futility the bounds assume.
+  const bool comparable = !(request.binding && request.futility == FutilityKind::beta_spending);
+  if (comparable && !(std::abs(got - asked) <= 0.01 * asked))
+    throw BoundaryError("efficacy " + spending_name(request.efficacy) + " spends alpha " +
+                        number_text(got) + " instead of " + number_text(asked) +
+                        ": these boundaries cannot be computed; choose another parameter");
+  for (std::size_t k = 0; k + 1 < b.efficacy_z.size(); ++k)
+    if (b.futility_z[k] >= b.efficacy_z[k] && request.futility == FutilityKind::fixed_z)
+      throw BoundaryError("the futility bound at look " + std::to_string(k + 1) + " (" +
+                          number_text(b.futility_z[k]) + ") is not below the efficacy bound (" +
+                          number_text(b.efficacy_z[k]) + ")");
 }
 
 // Efficacy bounds spending `alpha` per tail, given the futility bounds that bind.
@@ -310,8 +377,9 @@ void beta_spending_bounds(const BoundaryRequest& request, double alpha, Boundari
 
 } // namespace
 
-Boundaries compute_boundaries(const BoundaryRequest& request) {
-  check_request(request);
+namespace {
+
+Boundaries compute_checked(const BoundaryRequest& request) {
   const auto& t = request.information;
   const std::size_t looks = t.size();
   const double alpha = request.alpha / request.sided; // per tail
@@ -345,105 +413,27 @@ Boundaries compute_boundaries(const BoundaryRequest& request) {
   return b;
 }
 
-SpendingSpec parse_spending(const std::string& text) {
-  SpendingSpec s;
-  const auto colon = text.find(':');
-  const std::string name = text.substr(0, colon);
-  const std::string arg = colon == std::string::npos ? "" : text.substr(colon + 1);
-  auto number = [&]() {
-    try {
-      std::size_t used = 0;
-      const double v = std::stod(arg, &used);
-      if (used != arg.size()) throw std::invalid_argument("");
-      return v;
-    } catch (const std::exception&) {
-      throw BoundaryError("spending " + text + ": '" + arg + "' is not a number");
-    }
-  };
-  if (name == "obf" || name == "asOF")
-    s.family = BoundaryFamily::spending_obrien_fleming;
-  else if (name == "pocock" || name == "asP")
-    s.family = BoundaryFamily::spending_pocock;
-  else if (name == "kd" || name == "asKD") {
-    s.family = BoundaryFamily::spending_kim_demets;
-    s.parameter = number();
-    if (!(s.parameter > 0)) throw BoundaryError("spending kd:RHO needs RHO > 0");
-  } else if (name == "hsd" || name == "asHSD") {
-    s.family = BoundaryFamily::spending_hwang_shih_decani;
-    s.parameter = number();
-  } else if (name == "user") {
-    s.family = BoundaryFamily::spending_user;
-    std::stringstream in(arg);
-    std::string item;
-    while (std::getline(in, item, ','))
-      s.user_spent.push_back(std::stod(item));
-    if (s.user_spent.empty())
-      throw BoundaryError("spending user:a1,...,aK needs the cumulative alpha at each look");
-  } else if (name == "OF")
-    s.family = BoundaryFamily::obrien_fleming;
-  else if (name == "P")
-    s.family = BoundaryFamily::pocock;
-  else if (name == "WT") {
-    s.family = BoundaryFamily::wang_tsiatis;
-    s.parameter = number();
-  } else if (name == "HP")
-    s.family = BoundaryFamily::haybittle_peto;
-  else
-    throw BoundaryError("unknown spending '" + text +
-                        "': use obf, pocock, kd:RHO, hsd:GAMMA, user:a1,...,aK (Lan-DeMets "
-                        "spending) or OF, P, WT:DELTA, HP (classical boundaries)");
-  if (colon != std::string::npos &&
-      (name == "obf" || name == "pocock" || name == "OF" || name == "P" || name == "HP" ||
-       name == "asOF" || name == "asP"))
-    throw BoundaryError("spending " + name + " takes no parameter");
-  return s;
-}
+} // namespace
 
-std::string spending_name(const SpendingSpec& s) {
-  std::ostringstream out;
-  switch (s.family) {
-  case BoundaryFamily::spending_obrien_fleming:
-    return "obf";
-  case BoundaryFamily::spending_pocock:
-    return "pocock";
-  case BoundaryFamily::spending_kim_demets:
-    out << "kd:" << s.parameter;
-    return out.str();
-  case BoundaryFamily::spending_hwang_shih_decani:
-    out << "hsd:" << s.parameter;
-    return out.str();
-  case BoundaryFamily::spending_user:
-    return "user";
-  case BoundaryFamily::obrien_fleming:
-    return "OF";
-  case BoundaryFamily::pocock:
-    return "P";
-  case BoundaryFamily::wang_tsiatis:
-    out << "WT:" << s.parameter;
-    return out.str();
-  case BoundaryFamily::haybittle_peto:
-    return "HP";
+Boundaries compute_boundaries(const BoundaryRequest& request) {
+  check_request(request);
+  Boundaries b;
+  try {
+    b = compute_checked(request);
+  } catch (const BoundaryError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // Boost's root finders (no sign change, no convergence) on extreme inputs.
+    throw BoundaryError("the boundaries could not be computed for efficacy " +
+                        spending_name(request.efficacy) +
+                        (request.futility == FutilityKind::beta_spending
+                             ? ", futility " + spending_name(request.futility_spending) +
+                                   ", beta " + number_text(request.beta)
+                             : std::string()) +
+                        " (" + e.what() + "): use a less extreme spending parameter or beta");
   }
-  return "?";
-}
-
-double spent(const SpendingSpec& s, double total, double t, std::size_t look) {
-  if (t >= 1.0 && s.family != BoundaryFamily::spending_user) return total;
-  switch (s.family) {
-  case BoundaryFamily::spending_obrien_fleming:
-    return 2.0 * upper(z_upper(total / 2.0) / std::sqrt(t));
-  case BoundaryFamily::spending_pocock:
-    return total * std::log(1.0 + (std::exp(1.0) - 1.0) * t);
-  case BoundaryFamily::spending_kim_demets:
-    return total * std::pow(t, s.parameter);
-  case BoundaryFamily::spending_hwang_shih_decani:
-    if (s.parameter == 0.0) return total * t;
-    return total * (1.0 - std::exp(-s.parameter * t)) / (1.0 - std::exp(-s.parameter));
-  case BoundaryFamily::spending_user:
-    return look < s.user_spent.size() ? s.user_spent[look] : total;
-  default:
-    throw BoundaryError("not a spending function: " + spending_name(s));
-  }
+  check_spent(request, b);
+  return b;
 }
 
 } // namespace sepsim

@@ -41,6 +41,8 @@ Json json_number(double x);
 // it byte for byte (so a non-finite x prints as inf or nan, as it did).
 Json json_number(double x, int significant);
 Json json_integer(std::int64_t x);
+// Exact, for 64-bit counts and seeds (a double would round them past 2^53).
+Json json_unsigned(std::uint64_t x);
 Json json_text(const std::string& s);
 Json json_bool(bool b);
 Json json_numbers(const std::vector<double>& xs);

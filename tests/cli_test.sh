@@ -160,6 +160,9 @@ sed -n '/^\[designs.immunosep\]/,/^control/p' "$default" | grep -v '^\[designs.i
   sed 's/^\[designs.immunosep\./[designs.only./' >>"$work/drop.toml"
 expect 0 "Design only:" "drop_base_designs" -- "$sepsim" run "$work/drop.toml" --reps 50 --out "$work/drop.h5"
 ! grep -q "Design immunosep\|Design osfa" "$work/stdout" && pass || fail "drop_base_designs kept a base design"
+# A power of exactly 0 shows its exact (Clopper-Pearson) 95% interval, not "± 0.0000".
+expect 0 "Power \(reject for precision\) +0\.0000 \(95% CI 0\.0000-0\.0037\)" "power 0 with its exact interval" -- \
+  "$sepsim" run --reps 1000 --set designs.immunosep.analysis.alpha=1e-12 --out "$work/zero.h5"
 
 # Every dataset of the two files byte for byte (attributes include the time).
 $py - "$work/t1.h5" "$work/t2.h5" <<'PY' && pass || fail "--threads 1 and 2 HDF5 datasets differ"

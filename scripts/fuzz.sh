@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the scenario parser and validator (and, for small valid scenarios,
-# two simulated trials) with libFuzzer under AddressSanitizer and
-# UndefinedBehaviorSanitizer, seeded with every committed scenario and the
-# bad-input corpus. Installs clang if missing and builds the `fuzz` preset.
+# two simulated trials), and --set/--design/--vary/--null lines on the bundled
+# scenario, with libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer,
+# seeded with every committed scenario, the bad-input corpus and tests/fuzz/seeds.
+# Installs clang if missing and builds the `fuzz` preset.
 #
 # Usage: scripts/fuzz.sh [SECONDS]    default 60 (what CI runs); a longer run:
 #        scripts/fuzz.sh 3600          (inputs that reach new code are kept in
@@ -19,6 +20,7 @@ corpus=build-fuzz/corpus
 seeds=build-fuzz/seeds
 mkdir -p "$corpus" "$seeds"
 find scenarios tests/bad_inputs -name '*.toml' -exec cp {} "$seeds/" \;
+cp tests/fuzz/seeds/* "$seeds/" # '@' inputs: --set, --design, --vary and --null lines
 
 log=build-fuzz/fuzz.log
 echo "== libFuzzer: the scenario parser for ${seconds}s, seeded with $(ls "$seeds" | wc -l) files"

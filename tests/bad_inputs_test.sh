@@ -93,6 +93,8 @@ check 2 "need --min <= --max" "size with --min above --max" -- "$sepsim" size "$
 check 2 "SOURCE_DATE_EPOCH=.*must be whole seconds" "a SOURCE_DATE_EPOCH past year 9999" -- env SOURCE_DATE_EPOCH=99999999999999 "${run[@]}"
 check 2 "--set needs KEY=VALUE" "--set without =" -- "${run[@]}" --set designs.immunosep.sample_size
 check 2 "did you mean sample_size" "--set of a misspelt key" -- "${run[@]}" --set designs.immunosep.sample_sise=10
+check 2 "add it with its keys, e.g. --set 'designs.new=\{ x = 1 \}'" "--set in a missing table" -- "${run[@]}" --set designs.new.x=1
+check 2 "--design:.*\"opal\": no such design; the scenario has: immunosep" "--design of an unknown design" -- "${run[@]}" --design opal
 check 2 "--set:1:1: designs.immunosep.sample_size = \[1,: is not a TOML value" "--set with a bad value" -- "${run[@]}" --set 'designs.immunosep.sample_size=[1,'
 check 2 "--vary needs" "--vary without =" -- "$sepsim" sweep --vary designs.immunosep.sample_size --out "$work/out.h5"
 check 2 "not a number" "--vary with a word" -- "$sepsim" sweep --vary designs.immunosep.sample_size=10,ten --out "$work/out.h5"

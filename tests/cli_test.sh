@@ -142,6 +142,32 @@ cmp -s "$work/t1.json" "$work/t2.json" && pass || fail "--threads 1 and 2 JSON d
 "$sepsim" show --json "$work/t1.h5" >"$work/shown.json"
 cmp -s "$work/t1.json" "$work/shown.json" && pass || fail "show --json differs from run --json"
 
+# show --scenario prints a file that runs again to the same numbers; --design
+# runs a subset of the designs (kept in that file); drop_base_designs.
+same_points() { $py -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:3]); assert a["points"]==b["points"]' "$1" "$2"; }
+"$sepsim" show --scenario "$work/t1.h5" >"$work/again.toml"
+"$sepsim" run "$work/again.toml" --reps 300 --json --out "$work/again.h5" >"$work/again.json" 2>/dev/null
+same_points "$work/t1.json" "$work/again.json" && pass || fail "show --scenario does not rerun to the same numbers"
+two=$here/scenarios/teaching/opal-vs-immunosep.toml
+"$sepsim" run "$two" --design osfa_anakinra --reps 100 --json --out "$work/one.h5" >"$work/one.json" 2>/dev/null
+$py -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [x["name"] for x in d["points"][0]["designs"]]==["osfa_anakinra"]' \
+  "$work/one.json" && pass || fail "--design did not run only that design"
+# A design run alone draws exactly as in the full scenario (its streams keep its place).
+"$sepsim" run "$two" --reps 100 --json --out "$work/both.h5" >"$work/both.json" 2>/dev/null
+$py -c 'import json,sys; one,both=(json.load(open(f)) for f in sys.argv[1:3]); d=[x for x in both["points"][0]["designs"] if x["name"]=="osfa_anakinra"]; assert d==one["points"][0]["designs"], "differs"' \
+  "$work/one.json" "$work/both.json" && pass || fail "--design osfa_anakinra alone differs from it in the full run"
+"$sepsim" show --scenario "$work/one.h5" >"$work/one.toml"
+"$sepsim" run "$work/one.toml" --reps 100 --json --out "$work/one-again.h5" >"$work/one-again.json" 2>/dev/null
+same_points "$work/one.json" "$work/one-again.json" && pass || fail "show --scenario of a --design run"
+printf 'format_version = 1\nbase = "%s"\ndrop_base_designs = true\n[designs.only]\n' "$two" >"$work/drop.toml"
+sed -n '/^\[designs.immunosep\]/,/^control/p' "$default" | grep -v '^\[designs.immunosep\]' |
+  sed 's/^\[designs.immunosep\./[designs.only./' >>"$work/drop.toml"
+expect 0 "Design only:" "drop_base_designs" -- "$sepsim" run "$work/drop.toml" --reps 50 --out "$work/drop.h5"
+! grep -q "Design immunosep\|Design osfa" "$work/stdout" && pass || fail "drop_base_designs kept a base design"
+# A power of exactly 0 shows its exact (Clopper-Pearson) 95% interval, not "± 0.0000".
+expect 0 "Power \(reject for precision\) +0\.0000 \(95% CI 0\.0000-0\.0037\)" "power 0 with its exact interval" -- \
+  "$sepsim" run --reps 1000 --set designs.immunosep.analysis.alpha=1e-12 --out "$work/zero.h5"
+
 # Every dataset of the two files byte for byte (attributes include the time).
 $py - "$work/t1.h5" "$work/t2.h5" <<'PY' && pass || fail "--threads 1 and 2 HDF5 datasets differ"
 import sys, h5py

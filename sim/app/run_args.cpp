@@ -1,5 +1,6 @@
 #include "run_args.hpp"
 
+#include "sepsim/input/scenario_reader.hpp"
 #include "sepsim/output/hdf5_file.hpp"
 #include "sepsim/run/resume.hpp"
 
@@ -56,6 +57,12 @@ void add_run_options(CLI::App& cmd, RunArgs& args, const RunOptionTexts& texts) 
   cmd.add_option("--threads,-t", args.threads, "Threads (0: all cores)")
       ->check(CLI::Range(0, 1024));
   cmd.add_option("--set", args.sets, "Override a scenario value: KEY=VALUE (TOML value)");
+  cmd.add_option("--design", args.designs,
+                 "Run only this design of the scenario (repeatable; default: every design)");
+  // As an override, so that a sweep records it and --resume reloads the same.
+  cmd.final_callback([&args] {
+    if (!args.designs.empty()) args.sets.push_back(designs_override(args.designs).text);
+  });
   cmd.add_option("--out,-o", args.out, texts.out);
   cmd.add_flag("--json", args.json, texts.json);
   cmd.add_flag("--no-progress", args.no_progress, "Never show the progress bar");

@@ -22,7 +22,8 @@ struct RunArgs {
   std::uint64_t replicates = 10000;
   std::uint64_t seed = 1;
   int threads = 0;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets; // after parsing, --design NAME adds designs_to_run=[...] here
+  std::vector<std::string> designs;
   std::string out;
   bool json = false;
   bool no_progress = false;

@@ -1,5 +1,7 @@
 #include "layers.hpp"
 
+#include "select_designs.hpp"
+
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -135,6 +137,7 @@ toml::table resolve_base(toml::table root, const std::string& source, int depth 
   toml::table merged =
       resolve_base(parse_toml(read_text(path.string()), path.string()), path.string(), depth + 1);
   root.erase("base");
+  drop_base_designs(root, merged, source);
   merge_into(merged, root);
   return merged;
 }
@@ -179,7 +182,12 @@ void apply_override(toml::table& root, const Override& o, std::vector<Problem>& 
     toml::node* next = parent->get(part);
     walked = walked.empty() ? part : walked + "." + part;
     if (next == nullptr || !next->is_table()) {
-      fail(key, value_text, "no such table in the scenario: " + walked);
+      // A missing table is added whole, its keys inside: say so, for this key.
+      fail(key, value_text,
+           next != nullptr ? walked + " is a value, not a table"
+                           : "no such table in the scenario: " + walked +
+                                 "; add it with its keys, e.g. --set '" + walked + "={ " +
+                                 key.substr(walked.size() + 1) + " = " + value_text + " }'");
       return;
     }
     parent = next->as_table();
@@ -221,6 +229,7 @@ toml::table layered_scenario(std::string_view text, const std::string& source,
   for (const auto& o : overrides)
     apply_override(root, o, override_problems);
   if (!override_problems.empty()) throw ScenarioError(override_problems);
+  keep_designs(root, source);
   if (null_hypothesis) apply_null(root, source);
   return root;
 }

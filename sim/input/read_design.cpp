@@ -350,6 +350,9 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
                  Scenario& s) {
   Design d;
   d.name = name;
+  d.stream = static_cast<std::uint32_t>(s.designs.size());
+  if (auto stream = r.integer(t, "stream", path, in_range(0, 1000000), false))
+    d.stream = static_cast<std::uint32_t>(*stream);
   read_eligible_labels(r, t, path, d);
   const auto arm_names = read_arms(r, t, path, d);
   read_sample_size(r, t, path, d);

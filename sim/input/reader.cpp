@@ -71,6 +71,16 @@ const toml::node* Reader::find(const toml::table& parent, std::string_view key,
                                const std::string& path, bool required) {
   const toml::node* node = parent.get(key);
   const std::string full = join(path, key);
+  accept(full);
+  // Keys the readers look for with contains() beside (or instead of) the one
+  // asked for: valid here too.
+  static constexpr std::pair<std::string_view, std::string_view> kAlternatives[] = {
+      {"block_size", "block_sizes"},
+      {"information", "patients"},
+      {"test", "hypotheses"},
+      {"treatment", "labels"}};
+  for (const auto& [a, b] : kAlternatives)
+    if (key == a || key == b) accept(join(path, key == a ? b : a));
   if (node == nullptr) {
     if (required) problem(parent.source(), full, "", "is required but missing");
     return nullptr;
@@ -152,6 +162,8 @@ std::optional<PerPhenotype> Reader::per_phenotype(const toml::table& parent, std
   const toml::table* t = table(parent, key, path);
   if (t == nullptr) return std::nullopt;
   const std::string full = join(path, key);
+  for (const auto& name : label_names_with_all())
+    accept(join(full, name));
   PerPhenotype out{};
   bool ok = true;
   if (t->contains("all")) {
@@ -173,21 +185,35 @@ std::optional<PerPhenotype> Reader::per_phenotype(const toml::table& parent, std
   return out;
 }
 
+namespace {
+
+// The keys of `names` directly under `path`.
+std::vector<std::string> keys_under(const std::set<std::string>& names, const std::string& path) {
+  std::vector<std::string> out;
+  for (const auto& u : names) {
+    const auto dot = u.rfind('.');
+    if ((dot == std::string::npos ? std::string() : u.substr(0, dot)) == path)
+      out.push_back(u.substr(dot == std::string::npos ? 0 : dot + 1));
+  }
+  return out;
+}
+
+} // namespace
+
 void Reader::report_unknown(const toml::table& t, const std::string& path) {
   for (auto&& [k, node] : t) {
     const std::string full = join(path, k.str());
     if (used_.count(full) == 0) {
+      // The nearest key the reader accepts here, even one the file lacks
+      // (loks -> looks); the list shows the keys present.
       std::string known, closest;
       std::size_t best = std::max<std::size_t>(2, k.str().size() / 3) + 1;
-      for (const auto& u : used_) {
-        const auto dot = u.rfind('.');
-        const std::string parent = dot == std::string::npos ? "" : u.substr(0, dot);
-        if (parent != path) continue;
-        const std::string name = u.substr(dot + 1);
-        known += (known.empty() ? "" : ", ") + name;
+      for (const auto& name : keys_under(accepted_, path)) {
         const std::size_t d = edit_distance(k.str(), name);
         if (d < best) best = d, closest = name;
       }
+      for (const auto& name : keys_under(used_, path))
+        known += (known.empty() ? "" : ", ") + name;
       problem(k.source(), full, "",
               "unknown key" + (closest.empty() ? "" : "; did you mean " + closest + "?") +
                   (known.empty() ? std::string() : " (known here: " + known + ")"));

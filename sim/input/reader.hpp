@@ -40,6 +40,9 @@ public:
                                       std::string_view b) const;
 
   void use(const std::string& path) { used_.insert(path); }
+  // A key the reader accepts at `path`, present or not: a candidate for the
+  // "did you mean" hint of an unknown key beside it.
+  void accept(const std::string& path) { accepted_.insert(path); }
 
   const toml::node* find(const toml::table& parent, std::string_view key, const std::string& path,
                          bool required);
@@ -66,8 +69,9 @@ public:
   std::optional<PerPhenotype> per_phenotype(const toml::table& parent, std::string_view key,
                                             const std::string& path, const Rule& rule);
 
-  // Every key that no reader consumed is unknown: report it with the known
-  // keys beside it, to catch misspellings.
+  // Every key that no reader consumed is unknown: report it with the nearest
+  // key the reader accepts there (present or absent) and the keys present
+  // beside it, to catch misspellings.
   void report_unknown(const toml::table& t, const std::string& path);
 
   std::vector<Problem>& problems() { return problems_; }
@@ -76,6 +80,7 @@ private:
   std::string fallback_file_;
   std::vector<Problem> problems_;
   std::set<std::string> used_;
+  std::set<std::string> accepted_; // every key asked for, present or not
 };
 
 // Rules, each phrased as what the value must be.

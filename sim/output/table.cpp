@@ -1,8 +1,12 @@
 #include "sepsim/output/table.hpp"
 
+#include <boost/math/special_functions/beta.hpp>
+
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 namespace sepsim {
 
@@ -20,6 +24,27 @@ std::string pct(const Estimate& e) {
   return fmt("%5.1f%% ±%.2f", 100.0 * e.value, 100.0 * e.mcse);
 }
 
+// A power of exactly 0 or 1 has a Monte Carlo SE of 0, which says nothing:
+// show the exact (Clopper-Pearson) 95% interval from `n` replicates instead.
+bool at_edge(const Estimate& e, std::uint64_t n) {
+  return n > 0 && e.mcse == 0.0 && (e.value == 0.0 || e.value == 1.0);
+}
+std::pair<double, double> clopper_pearson(const Estimate& e, std::uint64_t n) {
+  const auto nd = static_cast<double>(n);
+  if (e.value == 0.0) return {0.0, boost::math::ibeta_inv(1.0, nd, 0.975)};
+  return {boost::math::ibeta_inv(nd, 1.0, 0.025), 1.0};
+}
+std::string power(const Estimate& e, std::uint64_t n) {
+  if (!at_edge(e, n)) return fmt("%.4f ± %.4f", e.value, e.mcse);
+  const auto [low, high] = clopper_pearson(e, n);
+  return fmt("%.4f (95%% CI ", e.value) + fmt("%.4f-%.4f)", low, high);
+}
+std::string power_pct(const Estimate& e, std::uint64_t n) {
+  if (!at_edge(e, n)) return pct(e);
+  const auto [low, high] = clopper_pearson(e, n);
+  return fmt("%5.1f%% ", 100.0 * e.value) + fmt("[%.1f-%.1f]", 100.0 * low, 100.0 * high);
+}
+
 std::string pad(const std::string& s, std::size_t width) {
   // Count UTF-8 code points so that "±" lines up.
   std::size_t shown = 0;
@@ -29,12 +54,11 @@ std::string pad(const std::string& s, std::size_t width) {
 }
 
 // The design line, its power, looks and sequential outcomes.
-void print_design_header(std::ostream& out, const DesignSummary& d) {
+void print_design_header(std::ostream& out, const DesignSummary& d, std::uint64_t n) {
   out << "Design " << d.name << ": " << d.treatment_arm << " vs " << d.control_arm
       << ", N = " << d.sample_size << ", " << d.test << " test, alpha " << d.alpha
       << (d.sided == 2 ? " two-sided" : " one-sided") << "\n";
-  out << "  " << pad("Power (reject for " + d.treatment_arm + ")", 34)
-      << fmt("%.4f ± %.4f", d.power.value, d.power.mcse) << "\n";
+  out << "  " << pad("Power (reject for " + d.treatment_arm + ")", 34) << power(d.power, n) << "\n";
   if (!d.look_patients.empty()) {
     out << "  " << pad("Looks", 10) << pad("patients", 10) << pad("efficacy z", 12)
         << pad("futility z", 12) << pad("P(reject here)", 16) << "P(stop for futility here)\n";
@@ -59,13 +83,13 @@ void print_design_header(std::ostream& out, const DesignSummary& d) {
 }
 
 // The family of hypotheses (when more than one) and the primary's estimates.
-void print_estimates(std::ostream& out, const DesignSummary& d) {
+void print_estimates(std::ostream& out, const DesignSummary& d, std::uint64_t n) {
   if (d.hypotheses.size() > 1) {
     out << "  Hypotheses (" << d.multiplicity << "):\n";
     for (const auto& h : d.hypotheses)
       out << "    "
           << pad(h.name + ": " + h.treatment_arm + " vs " + h.control_arm + " in " + h.labels, 52)
-          << fmt("power %.4f ± %.4f", h.power.value, h.power.mcse)
+          << "power " << power(h.power, n)
           << fmt("   difference %+.4f (true %+.4f)\n", h.estimate_mean.value,
                  h.true_difference.value);
     out << "  " << pad("Any hypothesis rejected", 34)
@@ -165,17 +189,19 @@ void print_arms(std::ostream& out, const DesignSummary& d) {
   out << "\n";
 }
 
-void print_design(std::ostream& out, const DesignSummary& d) {
-  print_design_header(out, d);
-  print_estimates(out, d);
+void print_design(std::ostream& out, const DesignSummary& d, std::uint64_t n) {
+  print_design_header(out, d, n);
+  print_estimates(out, d, n);
   print_enrolment(out, d);
   print_arms(out, d);
 }
 
 // A sweep: one row per grid point, the power of each design (in percent, ±
-// Monte Carlo SE) and its expected sample size. Everything else is in the file.
+// Monte Carlo SE, or [exact 95% interval] at 0 or 100%) and its expected sample size. Everything
+// else is in the file.
 void print_sweep(std::ostream& out, const RunSummary& summary) {
-  out << "Power in percent ± Monte Carlo SE; E[N] in patients. One row per grid point ("
+  out << "Power in percent ± Monte Carlo SE ([exact 95% interval] at 0 or 100%); E[N] in patients. "
+         "One row per grid point ("
       << summary.points.size() << " of " << summary.grid.points() << ").\n\n";
   std::vector<int> widths;
   for (const auto& axis : summary.grid.axes) {
@@ -192,7 +218,8 @@ void print_sweep(std::ostream& out, const RunSummary& summary) {
     for (std::size_t a = 0; a < point.params.size(); ++a)
       out << pad(fmt("%g", point.params[a].second), static_cast<std::size_t>(widths[a]));
     for (const auto& d : point.designs)
-      out << pad(pct(d.power), 22) << pad(fmt("%.1f", d.expected_n.value), 9);
+      out << pad(power_pct(d.power, summary.provenance.replicates), 22)
+          << pad(fmt("%.1f", d.expected_n.value), 9);
     for (const auto& c : point.comparisons)
       out << pad(fmt("%+.2f ± %.2f", 100 * c.power_difference.value, 100 * c.power_difference.mcse),
                  26);
@@ -224,7 +251,7 @@ void print_table(std::ostream& out, const RunSummary& summary) {
     }
     for (const auto& d : point.designs) {
       out << "\n";
-      print_design(out, d);
+      print_design(out, d, p.replicates);
     }
     if (!point.comparisons.empty()) {
       out << "\nDesigns compared on the same virtual patients (paired Monte Carlo SE):\n";

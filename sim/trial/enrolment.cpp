@@ -37,14 +37,12 @@ double AccrualClock::piecewise() const {
   return from.back() + (hazard_ - cumulative) / rates.back();
 }
 
-Enrolment::Enrolment(const Scenario& scenario, const Design& design, std::size_t design_index,
-                     const ReplicateId& id)
+Enrolment::Enrolment(const Scenario& scenario, const Design& design, const ReplicateId& id)
     : scenario_(scenario), design_(design), id_(id),
       max_screened_(static_cast<std::uint64_t>(design.max_enrolment()) * kMaxScreenedPerEnrolled) {
   if (design.accrual) {
-    accrual_.emplace(*design.accrual,
-                     Stream({id.seed, Purpose::accrual, id.grid_point, id.replicate,
-                             static_cast<std::uint32_t>(design_index)}));
+    accrual_.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point,
+                                              id.replicate, design.stream}));
     delay_months_ = design.accrual->endpoint_delay_days / (365.25 / 12.0);
   }
 }

@@ -13,12 +13,11 @@ thread_local std::vector<PatientRecord> t_records;
 thread_local std::vector<std::array<double, kMaxArms>> t_by_sofa10, t_by_site;
 } // namespace
 
-Observation::Observation(const Scenario& scenario, const Design& design, std::size_t design_index,
-                         const ReplicateId& id)
+Observation::Observation(const Scenario& scenario, const Design& design, const ReplicateId& id)
     : scenario_(scenario), design_(design), id_(id),
-      randomiser_(design, scenario.population.sites,
-                  Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate,
-                          static_cast<std::uint32_t>(design_index)})),
+      randomiser_(
+          design, scenario.population.sites,
+          Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate, design.stream})),
       keep_records_(needs_patient_records(design.analysis.test)),
       covariates_(keep_records_ || design.randomisation.uses_covariates()), records_(t_records),
       by_sofa10_(t_by_sofa10), by_site_(t_by_site) {

@@ -35,8 +35,7 @@ struct Candidate {
 // Screening, eligibility, quotas and accrual: who is enrolled next.
 class Enrolment {
 public:
-  Enrolment(const Scenario& scenario, const Design& design, std::size_t design_index,
-            const ReplicateId& id);
+  Enrolment(const Scenario& scenario, const Design& design, const ReplicateId& id);
   // The next patient to enrol, counted in r's enrolment; none when a stopped
   // trial's pipeline has ended. Throws EnrolmentError when screening cannot
   // fill the trial.
@@ -66,8 +65,7 @@ private:
 // records the analysis needs and the covariate counts of the imbalance.
 class Observation {
 public:
-  Observation(const Scenario& scenario, const Design& design, std::size_t design_index,
-              const ReplicateId& id);
+  Observation(const Scenario& scenario, const Design& design, const ReplicateId& id);
   void observe(const Candidate& patient, ReplicateResult& r);
   // Imbalance within SOFA >= 10 and sites (NaN when covariates were not drawn).
   void record_covariate_imbalance(ReplicateResult& r) const;

@@ -83,8 +83,7 @@ std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, std::uint32_
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                                       const ReplicateId& id) {
   const Design& design = scenario.designs[design_index];
-  Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate,
-                 static_cast<std::uint32_t>(design_index)});
+  Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream});
 
   // P(label, phenotype) among eligible patients, cell index label * 3 + phenotype.
   const auto& p_label = scenario.population.label_given_phenotype;

@@ -17,6 +17,11 @@ struct Override {
   std::string text;
 };
 
+// The override that `--design NAME` (repeatable) stands for:
+// designs_to_run = ["NAME", ...], which keeps only the named designs of the
+// scenario (unknown names are refused with the list of known ones).
+Override designs_override(const std::vector<std::string>& names);
+
 // With null_hypothesis, every treatment's response, early death and adverse
 // events are replaced by the placebo's (sepsim run --null): the scenario under
 // which power is the type I error and the family-wise error is measured.

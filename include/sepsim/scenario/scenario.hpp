@@ -236,6 +236,11 @@ struct Accrual {
 
 struct Design {
   std::string name;
+  // The number of the design's own random streams (randomisation, accrual,
+  // count-level draws): its position among the scenario's designs, or the
+  // design table's `stream` key, which `--design` sets so that a design run
+  // alone draws exactly as in the full scenario.
+  std::uint32_t stream = 0;
   Simulation simulation = Simulation::patients;
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;

@@ -49,7 +49,7 @@ run_sepsim() {
   shift 3
   local start end
   start=$(date +%s.%N)
-  "$SEPSIM" run "$@" --reps "$reps" --threads "$threads" --json --out "$tmp/$name.h5" \
+  "$SEPSIM" run "$@" --reps "$reps" --threads "$threads" --json --overwrite --out "$tmp/$name.h5" \
     --no-progress >"$tmp/$name.json"
   end=$(date +%s.%N)
   calc "$end - $start"

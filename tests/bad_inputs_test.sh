@@ -69,6 +69,45 @@ check 2 "random.toml" "4 KB of random bytes" -- "${run[@]}" "$work/random.toml"
 : >"$work/empty.toml"
 check 2 "empty.toml.*format_version" "an empty file" -- "${run[@]}" "$work/empty.toml"
 
+# 2b. Made here: files that are not plain readable files (every file sepsim
+#     opens), and standard output on a full disk. Never exit 70, a signal or a hang.
+mkdir -p "$work/files"
+f=$work/files
+ln -sf l2.toml "$f/l1.toml" && ln -sf l1.toml "$f/l2.toml"
+printf 'format_version = 1\nbase = "l1.toml"\n' >"$f/loop-base.toml"
+check 3 "cannot read scenario file $f/l1.toml: Too many levels of symbolic links" "a symlink loop as the base" -- "${run[@]}" "$f/loop-base.toml"
+check 3 "cannot read scenario file $f/l1.toml: Too many levels" "a symlink loop as the scenario" -- "${run[@]}" "$f/l1.toml"
+check 3 "cannot read $f/l1.toml: Too many levels" "a symlink loop to show" -- "$sepsim" show "$f/l1.toml"
+check 3 "cannot read $f/l1.toml: Too many levels" "a symlink loop to resume" -- "$sepsim" sweep --resume "$f/l1.toml"
+mkfifo "$f/fifo.toml" "$f/fifo.h5"
+check 2 "fifo.toml.*format_version" "a FIFO without a writer as the scenario" -- "${run[@]}" "$f/fifo.toml"
+printf 'format_version = 1\nbase = "fifo.toml"\n' >"$f/fifo-base.toml"
+check 2 "fifo.toml:1:1: " "a FIFO without a writer as the base" -- "${run[@]}" "$f/fifo-base.toml"
+check 3 "cannot read $f/fifo.h5: it is not a regular file" "a FIFO to show" -- "$sepsim" show "$f/fifo.h5"
+check 3 "cannot read $f/fifo.h5: it is not a regular file" "a FIFO to resume" -- "$sepsim" sweep --resume "$f/fifo.h5"
+check 3 "cannot read /dev/null: it is not a regular file" "a device to show" -- "$sepsim" show /dev/null
+check 3 "cannot read $f: it is a folder" "a folder to show" -- "$sepsim" show "$f"
+printf 'format_version = 1\nbase = "files"\n' >"$work/folder-base.toml"
+check 3 "cannot read scenario file $work/files: it is a folder" "a folder as the base" -- "${run[@]}" "$work/folder-base.toml"
+check 3 "cannot write to standard output: No space left on device" "run --json to a full disk" -- \
+  bash -c '"$0" run --reps 20 --json --no-progress --out "$1" >/dev/full' "$sepsim" "$work/full.h5"
+[ -f "$work/full.h5" ] || fail "run --json to a full disk: the results file was not kept"
+check 3 "cannot write to standard output: No space left on device" "cohort to a full disk" -- \
+  bash -c '"$0" cohort -n 500 >/dev/full' "$sepsim"
+check 3 "cannot write to standard output: No space left on device" "a short output (boundaries) to a full disk" -- \
+  bash -c '"$0" boundaries --looks 2 >/dev/full' "$sepsim"
+# Permissions: as an ordinary user (nobody, when the tests run as root).
+printf 'format_version = 1\n' >"$f/secret.toml" && chmod 600 "$f/secret.toml"
+printf 'format_version = 1\nbase = "secret.toml"\n' >"$f/secret-base.toml" && chmod 644 "$f/secret-base.toml"
+mkdir -p "$work/locked" && chmod 555 "$work/locked"
+chmod 755 "$f"
+if other_user_prefix; then
+  check 3 "cannot read scenario file $f/secret.toml: Permission denied" "an unreadable scenario" -- "${other_user[@]}" "${run[@]}" "$f/secret.toml"
+  check 3 "cannot read scenario file $f/secret.toml: Permission denied" "an unreadable base" -- "${other_user[@]}" "${run[@]}" "$f/secret-base.toml"
+  check 3 "cannot write results to $work/locked/r.h5: Permission denied" "a results folder without write permission" -- \
+    "${other_user[@]}" "$sepsim" run --reps 20 --no-progress --out "$work/locked/r.h5"
+fi
+
 # 3. Bad files and command lines.
 check 3 "cannot read scenario file $work/none.toml" "a missing file" -- "${run[@]}" "$work/none.toml"
 check 2 "/dev/zero:1:1: .*over 1 MiB" "an endless device as the scenario" -- "${run[@]}" /dev/zero

@@ -183,6 +183,30 @@ bad = [k for k in a if a[k] != b[k]]
 assert not bad, bad
 PY
 
+# 3b. Results are never silently replaced, nor inputs overwritten.
+cp "$work/table.h5" "$work/table.before"
+expect 2 "a results file exists at $work/table.h5: it is kept; pass --overwrite to replace it, or choose another --out" \
+  "a second run to the same --out" -- "$sepsim" run --reps 20 --no-progress --out "$work/table.h5"
+cmp -s "$work/table.h5" "$work/table.before" && pass || fail "a refused run changed the results file"
+expect 0 "" "--overwrite replaces it" -- "$sepsim" run --reps 20 --no-progress --overwrite --out "$work/table.h5"
+cmp -s "$work/table.h5" "$work/table.before" && fail "--overwrite left the old file" || pass
+cp "$default" "$work/scenario.toml"
+expect 2 "--out $work/scenario.toml is $work/scenario.toml, a file this run reads" "--out = the scenario" -- \
+  "$sepsim" run "$work/scenario.toml" --reps 20 --overwrite --out "$work/scenario.toml"
+cmp -s "$default" "$work/scenario.toml" && pass || fail "--out = the scenario changed it"
+printf 'format_version = 1\nbase = "scenario.toml"\nname = "layer"\n' >"$work/layer.toml"
+ln -sf scenario.toml "$work/alias.h5"
+expect 2 "a file this run reads" "--out = a base file (through a symlink)" -- \
+  "$sepsim" run "$work/layer.toml" --reps 20 --overwrite --out "$work/alias.h5"
+expect 2 "cohort: --out .* the scenario it reads" "cohort --out = the scenario" -- \
+  "$sepsim" cohort "$work/scenario.toml" --out "$work/scenario.toml"
+cmp -s "$default" "$work/scenario.toml" && pass || fail "cohort --out = the scenario changed it"
+cp "$work/table.h5" "$work/swept.partial.h5"
+expect 2 "a partial sweep exists at $work/swept.partial.h5: resume it with .sepsim sweep --resume $work/swept.partial.h5., or remove it" \
+  "a sweep rerun over its partial file" -- "$sepsim" sweep --vary designs.immunosep.sample_size=100,120 --reps 20 \
+  --no-progress --out "$work/swept.h5"
+cmp -s "$work/table.h5" "$work/swept.partial.h5" && pass || fail "a refused sweep changed the partial file"
+
 # 4. An interrupted run leaves no file under the requested name.
 "$sepsim" run --reps 4000000 --out "$work/interrupted.h5" >/dev/null 2>"$work/int.err" &
 pid=$!

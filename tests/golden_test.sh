@@ -17,6 +17,8 @@ produce() { # NAME ARGS... -> stdout
   local name=$1 h5="$work/$1.h5" out
   shift
   local args=("${@/OUT.h5/$h5}")
+  # Cases without OUT.h5 write to results/ under the default name, again and again.
+  [[ "${args[0]}" =~ ^(run|sweep)$ ]] && args+=(--overwrite)
   out=$("$sepsim" "${args[@]}") || { echo "sepsim exited with $? on: ${args[*]}" >&2; return 1; }
   # The terminal table or JSON, without what differs between builds and runs
   # (version, commit, the run's duration), then the HDF5 file as text.

@@ -14,3 +14,18 @@ finish() {
   echo "$1: $passes passed, $failures failed"
   [ "$failures" -eq 0 ]
 }
+# other_user_prefix: sets other_user to a command prefix that runs as an
+# ordinary user (nobody when the tests run as root, for whom permissions deny
+# nothing; empty otherwise) and opens $work to it; fails with a note when
+# that is not possible.
+other_user_prefix() {
+  other_user=()
+  [ "$(id -u)" -ne 0 ] && return 0
+  if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+    chmod 755 "$work"
+    other_user=(setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups --)
+    return 0
+  fi
+  echo "note: running as root without setpriv or a nobody user: permission cases skipped"
+  return 1
+}

@@ -34,7 +34,10 @@ else
   expect_usage=$("$sepsim" sweep --resume r.partial.h5 --reps 10 2>&1 >/dev/null)
   [ $? -eq 2 ] && echo "$expect_usage" | grep -q "comes from the partial file" && pass ||
     fail "--resume accepted --reps: $expect_usage"
-  "$sepsim" sweep --resume r.partial.h5 --threads 1 --no-progress >/dev/null || fail "resume failed"
+  # From another folder: the partial file's relative paths are the sweep's.
+  (cd "$work" && "$sepsim" sweep --resume sigint/r.partial.h5 --threads 1 --no-progress >/dev/null) ||
+    fail "resume from another folder failed"
+  [ ! -e "$work/r.h5" ] && pass || fail "resume from another folder wrote r.h5 there"
   cmp -s r.h5 "$work/full/r.h5" && pass || fail "resumed sweep differs from the uninterrupted one"
   [ ! -e r.partial.h5 ] && pass || fail "the partial file was left after resuming"
 fi

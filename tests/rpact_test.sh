@@ -52,7 +52,7 @@ for p_active in 0.351 0.179; do
   for mode in patients counts; do
     "$sepsim" run "$here/scenarios/validation/rates_two_arm.toml" --reps "$reps" --seed 4242 \
       --set "treatments.active.response.all=$p_active" --set "designs.main.simulation=\"$mode\"" \
-      --json --no-progress --out "$work/rates.h5" >"$work/rates.json"
+      --json --no-progress --overwrite --out "$work/rates.h5" >"$work/rates.json"
     agree "rates p_active $p_active, $mode level" "$(json "$work/rates.json" "d['power']")" \
       "$(json "$work/rates.json" "d['power_mcse']")" "$(field power "$rpact")" "$reps"
   done

@@ -96,6 +96,30 @@ TEST_CASE("Unwritable output fails before any work and leaves nothing", "[engine
       write_results("/nonexistent-folder/out.h5", run(load_default_scenario(), options)), IoError);
 }
 
+TEST_CASE("A results file another writer made first is kept, and so are ours", "[engine][hdf5]") {
+  const auto dir = std::filesystem::temp_directory_path() / "sepsim-test-noreplace";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "r.h5").string();
+  RunOptions options;
+  options.replicates = 10;
+  const RunSummary summary = run(load_default_scenario(), options);
+  write_results(path, summary, false);
+  const auto first = std::filesystem::last_write_time(path);
+  CHECK_THROWS_WITH(
+      write_results(path, summary, false),
+      Catch::Matchers::Contains("another run wrote a results file there") &&
+          Catch::Matchers::Contains("these results are kept in " + (dir / "r.kept-").string()));
+  CHECK(std::filesystem::last_write_time(path) == first);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++files;
+    CHECK(to_json(read_results(entry.path().string())) == to_json(summary));
+  }
+  CHECK(files == 2); // the first file and the kept one, no temporary
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("Under --null the power is the type I error and stays at nominal", "[engine][null]") {
   // Two-sided 0.05 counts only rejections favouring treatment: nominal 0.025.
   RunOptions options;

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "run_args.hpp"
 #include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/files.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -57,6 +58,10 @@ void write_cohort(const CohortArgs& args) {
   const Scenario s = load(args.path, args.sets);
   std::ofstream file;
   if (!args.out.empty()) {
+    for (const auto& input : input_files(s, args.path))
+      if (same_file(args.out, input))
+        throw UsageError("cohort: --out " + args.out + " is " + input +
+                         ", the scenario it reads: choose another --out");
     file.open(args.out);
     if (!file) throw IoError("cannot write " + args.out + ": " + std::strerror(errno));
   }
@@ -64,7 +69,9 @@ void write_cohort(const CohortArgs& args) {
   write_header(out, s);
   for (std::uint32_t i = 0; i < args.n; ++i)
     write_patient(out, s, args.seed, i);
-  if (!args.out.empty() && !file) throw IoError("error while writing " + args.out);
+  if (args.out.empty()) return;
+  file.close();
+  if (!file) throw IoError("cannot write " + args.out + ": " + std::strerror(errno));
 }
 
 } // namespace

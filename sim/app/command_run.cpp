@@ -25,14 +25,14 @@ void run_scenario(const RunArgs& args, Processes& processes) {
     serve_point(scenario, options);
     return;
   }
-  const std::string out = prepare_output(args, scenario.name);
+  const std::string out = prepare_output(args, scenario.name, input_files(scenario, args.scenario));
   ProgressBar bar(!args.no_progress);
   const auto start = std::chrono::steady_clock::now();
   const RunSummary summary = sepsim::run(scenario, options, std::ref(bar), interrupt_flag());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (interrupt_flag()->load()) throw Interrupted();
-  write_results(out, summary);
+  write_results(out, summary, args.overwrite);
 
   if (args.json) {
     std::cout << to_json(summary);

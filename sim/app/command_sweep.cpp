@@ -57,7 +57,7 @@ void finish_sweep(const ScenarioLoader& loader, RunSummary& summary, const RunOp
                            " grid points; they are saved in " + partial + " (no file at " + out +
                            ").\nFinish the sweep with: sepsim sweep --resume " + partial);
   }
-  write_results(out, summary);
+  write_results(out, summary, args.overwrite);
   std::error_code ec;
   std::filesystem::remove(partial, ec);
   if (args.json) {
@@ -81,7 +81,15 @@ void new_sweep(const RunArgs& args, const std::vector<std::string>& vary, Proces
     serve_sweep(loader, summary, options);
     return;
   }
-  const std::string out = prepare_output(args, base.name + "-sweep");
+  const std::string out =
+      prepare_output(args, base.name + "-sweep", input_files(base, args.scenario));
+  // Starting again would replace the completed points of an interrupted sweep.
+  std::error_code ec;
+  if (const std::string partial = partial_path(out);
+      std::filesystem::exists(std::filesystem::symlink_status(partial, ec)))
+    throw UsageError("sweep: a partial sweep exists at " + partial +
+                     ": resume it with `sepsim sweep --resume " + partial +
+                     "`, or remove it to start again");
   summary.grid.scenario_path = args.scenario;
   summary.grid.sets = args.sets;
   summary.grid.output = out;
@@ -90,8 +98,18 @@ void new_sweep(const RunArgs& args, const std::vector<std::string>& vary, Proces
 
 // Finishes an interrupted sweep from its partial file, with the scenario,
 // overrides, seed and replicates it was started with (run/resume.hpp).
-void resume_sweep(const std::string& partial, const RunArgs& args, Processes& processes) {
-  RunSummary summary = read_results(partial);
+void resume_sweep(const std::string& given, const RunArgs& args, Processes& processes) {
+  RunSummary summary = read_results(given);
+  // The partial file records the paths as the sweep was given them: work
+  // from the folder it was started in, wherever this is run.
+  std::error_code ec;
+  const std::string partial = std::filesystem::absolute(given, ec).string();
+  if (const std::string folder = start_folder(partial, summary.grid.output); !folder.empty()) {
+    std::filesystem::current_path(folder, ec);
+    if (ec)
+      throw IoError("sweep --resume " + given + ": cannot enter " + folder +
+                    ", the folder the sweep was started in: " + ec.message());
+  }
   RunArgs resumed = args;
   resumed.out = summary.grid.output;
   RunOptions options = run_options(resumed, processes);
@@ -100,12 +118,16 @@ void resume_sweep(const std::string& partial, const RunArgs& args, Processes& pr
     serve_sweep(loader, summary, options);
     return;
   }
-  prepare_output(resumed, "");
+  const Scenario scenario = loader({});
+  std::vector<std::string> inputs = input_files(scenario, summary.grid.scenario_path);
+  inputs.push_back(partial);
+  // The results file may exist only when it is this partial file's own
+  // unfinished run that left none; --overwrite replaces it.
+  prepare_output(resumed, "", inputs);
   if (!args.no_progress)
     std::cerr << "Resuming " << partial << ": " << summary.points.size() << " of "
               << summary.grid.points() << " grid points done.\n";
   finish_sweep(loader, summary, options, resumed);
-  std::error_code ec;
   std::filesystem::remove(partial, ec);
 }
 

@@ -9,8 +9,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <new>
 #include <string>
@@ -28,10 +30,25 @@ std::string version_text() {
   return "sepsim " + std::string(build.version) + " (commit " + std::string(build.git_commit) + ")";
 }
 
+// What was printed must reach standard output: a full disk or a closed pipe
+// there is an I/O failure, not a success with the output lost.
+void flush_stdout() {
+  const int earlier = errno;
+  const bool failed = !std::cout || std::ferror(stdout) != 0;
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  if (flushed && !failed) return;
+  const int reason = !flushed && errno != 0 ? errno : earlier;
+  throw sepsim::IoError(std::string("cannot write to standard output: ") +
+                        (reason != 0 ? std::strerror(reason) : "a write failed"));
+}
+
 // One clause per base of core/errors.hpp; the library throws, only this exits.
 int run_command(const sepsim::app::Command& command, Processes& processes) {
   try {
     command.run(processes);
+    // On the other ranks standard output is silenced.
+    if (!processes.worker()) flush_stdout();
     return 0;
   } catch (const sepsim::UserError& e) {
     std::cerr << e.report() << "\n";

@@ -1,6 +1,9 @@
 #include "run_args.hpp"
 
 #include "sepsim/input/scenario_reader.hpp"
+#include "commands.hpp"
+
+#include "sepsim/core/files.hpp"
 #include "sepsim/output/hdf5_file.hpp"
 #include "sepsim/run/resume.hpp"
 
@@ -66,6 +69,9 @@ void add_run_options(CLI::App& cmd, RunArgs& args, const RunOptionTexts& texts) 
   cmd.add_option("--out,-o", args.out, texts.out);
   cmd.add_flag("--json", args.json, texts.json);
   cmd.add_flag("--no-progress", args.no_progress, "Never show the progress bar");
+  cmd.add_flag("--overwrite", args.overwrite,
+               "Replace an existing results file (without it, an existing file is kept and the "
+               "run refused)");
   cmd.add_flag("--null", args.null_hypothesis,
                "Make every treatment equal to placebo: power becomes the type I error");
 }
@@ -83,11 +89,28 @@ RunOptions run_options(const RunArgs& args, Processes& processes) {
   return options;
 }
 
-std::string prepare_output(const RunArgs& args, const std::string& default_name) {
+std::vector<std::string> input_files(const Scenario& scenario, const std::string& path) {
+  std::vector<std::string> files = scenario.base_files;
+  if (!path.empty()) files.insert(files.begin(), path);
+  return files;
+}
+
+std::string prepare_output(const RunArgs& args, const std::string& default_name,
+                           const std::vector<std::string>& inputs) {
   check_source_date_epoch();
   const std::string out = args.out.empty() ? "results/" + default_name + ".h5" : args.out;
-  if (args.out.empty()) std::filesystem::create_directories("results");
+  for (const auto& input : inputs)
+    if (same_file(out, input))
+      throw UsageError("--out " + out + " is " + input +
+                       ", a file this run reads: choose another --out");
+  std::error_code ec;
+  if (args.out.empty() && !std::filesystem::create_directories("results", ec) && ec)
+    throw IoError("cannot create the folder results for " + out + ": " + ec.message() +
+                  " (choose another --out)");
   check_writable(out);
+  if (std::filesystem::exists(std::filesystem::symlink_status(out, ec)) && !args.overwrite)
+    throw UsageError("a results file exists at " + out +
+                     ": it is kept; pass --overwrite to replace it, or choose another --out");
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   return out;

@@ -28,6 +28,7 @@ struct RunArgs {
   bool json = false;
   bool no_progress = false;
   bool null_hypothesis = false;
+  bool overwrite = false;
 };
 
 // The help texts that differ between run and sweep.
@@ -51,10 +52,16 @@ Scenario load(const std::string& path, const std::vector<std::string>& sets,
 // job's processes.
 RunOptions run_options(const RunArgs& args, Processes& processes);
 
-// The results path (default results/NAME.h5), checked writable before any
-// work; from then on Ctrl-C and SIGTERM only set interrupt_flag(), which the
-// engine polls, so that what is done can be saved or discarded cleanly.
-std::string prepare_output(const RunArgs& args, const std::string& default_name);
+// The results path (default results/NAME.h5), checked before any work: it
+// must be writable, must not exist unless --overwrite (UsageError), and must
+// not be one of `inputs` (the scenario, its base files, a partial file); from
+// then on Ctrl-C and SIGTERM only set interrupt_flag(), which the engine
+// polls, so that what is done can be saved or discarded cleanly.
+std::string prepare_output(const RunArgs& args, const std::string& default_name,
+                           const std::vector<std::string>& inputs);
+
+// The files a scenario was read from: its path and its base files.
+std::vector<std::string> input_files(const Scenario& scenario, const std::string& path);
 const std::atomic<bool>* interrupt_flag();
 
 } // namespace sepsim::app

@@ -1,12 +1,12 @@
 #include "layers.hpp"
 
 #include "select_designs.hpp"
+#include "sepsim/core/files.hpp"
 
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 namespace sepsim::input {
 
@@ -75,17 +75,7 @@ toml::table parse_toml(std::string_view text, const std::string& source) {
 constexpr std::uintmax_t kMaxScenarioBytes = 1 << 20;
 
 std::string read_text(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw IoError("cannot read scenario file " + path + ": it is a folder");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot read scenario file " + path + ": " + std::strerror(errno));
-  // Read at most one byte past the limit, so that pipes and devices
-  // (/dev/zero) are bounded too.
-  std::string text(kMaxScenarioBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) throw IoError("error while reading scenario file " + path);
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::string text = read_file(path, "scenario file", kMaxScenarioBytes, false);
   if (text.size() > kMaxScenarioBytes)
     throw ScenarioError({Problem{path, 1, 1, "(file)", "",
                                  "the file is over 1 MiB; a scenario is a few kilobytes"}});
@@ -123,19 +113,25 @@ void merge_into(toml::table& base, toml::table& layer) {
 
 // `base = "other.toml"` (relative to this file): this file's values are laid
 // over the base scenario's, so a scenario can add designs to ImmunoSep.
-toml::table resolve_base(toml::table root, const std::string& source, int depth = 0) {
+toml::table resolve_base(toml::table root, const std::string& source,
+                         std::vector<std::string>& files, int depth = 0) {
   const auto* base = root.get_as<std::string>("base");
   if (base == nullptr) return root;
   const std::filesystem::path path =
       std::filesystem::path(source).parent_path() / std::string(base->get());
-  if (depth > 8 || !std::filesystem::exists(path))
+  // A missing base is the scenario's problem; one that exists but cannot be
+  // read (a symlink loop, no permission) is read_text's IoError.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (depth > 8 || status.type() == std::filesystem::file_type::not_found)
     throw ScenarioError(
         {Problem{source, static_cast<int>(base->source().begin.line),
                  static_cast<int>(base->source().begin.column), "base", '"' + base->get() + '"',
                  depth > 8 ? "bases nest more than 8 deep (a cycle?)"
                            : "no such file (the path is relative to " + source + ")"}});
-  toml::table merged =
-      resolve_base(parse_toml(read_text(path.string()), path.string()), path.string(), depth + 1);
+  files.push_back(path.string());
+  toml::table merged = resolve_base(parse_toml(read_text(path.string()), path.string()),
+                                    path.string(), files, depth + 1);
   root.erase("base");
   drop_base_designs(root, merged, source);
   merge_into(merged, root);
@@ -223,8 +219,11 @@ void apply_null(toml::table& root, const std::string& source) {
 } // namespace
 
 toml::table layered_scenario(std::string_view text, const std::string& source,
-                             const std::vector<Override>& overrides, bool null_hypothesis) {
-  toml::table root = resolve_base(parse_toml(text, source), source);
+                             const std::vector<Override>& overrides, bool null_hypothesis,
+                             std::vector<std::string>* base_files) {
+  std::vector<std::string> files;
+  toml::table root = resolve_base(parse_toml(text, source), source, files);
+  if (base_files != nullptr) *base_files = std::move(files);
   std::vector<Problem> override_problems;
   for (const auto& o : overrides)
     apply_override(root, o, override_problems);

@@ -19,8 +19,10 @@ std::string read_text(const std::string& path);
 
 // The TOML tree of `text` over its bases, with the overrides and --null
 // applied; ScenarioError for text that is not TOML, a missing or cyclic base,
-// or overrides that cannot be applied.
+// or overrides that cannot be applied. The base files read, outermost first,
+// go to *base_files when given.
 toml::table layered_scenario(std::string_view text, const std::string& source,
-                             const std::vector<Override>& overrides, bool null_hypothesis);
+                             const std::vector<Override>& overrides, bool null_hypothesis,
+                             std::vector<std::string>* base_files = nullptr);
 
 } // namespace sepsim::input

@@ -50,8 +50,9 @@ void read_header(input::Reader& r, const toml::table& root, const std::string& s
 
 Scenario parse_scenario(std::string_view toml_text, const std::string& source,
                         const std::vector<Override>& overrides, bool null_hypothesis) {
-  const toml::table root = input::layered_scenario(toml_text, source, overrides, null_hypothesis);
   Scenario s;
+  const toml::table root =
+      input::layered_scenario(toml_text, source, overrides, null_hypothesis, &s.base_files);
   s.source = source;
   std::ostringstream text;
   text << root;

@@ -5,12 +5,12 @@
 #include "hdf5_io.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <unistd.h>
 
 namespace sepsim {
@@ -221,6 +221,34 @@ std::string write_bytes(const std::string& path, const std::vector<char>& bytes)
   return "";
 }
 
+// Renames FROM to TO unless TO exists, atomically: a concurrent writer of TO
+// is never replaced. False with errno (EEXIST: TO exists).
+bool move_new(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+  if (errno != EINVAL && errno != ENOSYS) return false;
+  // A file system without RENAME_NOREPLACE: link(2) fails on an existing name too.
+  if (::link(from.c_str(), to.c_str()) != 0) return false;
+  ::unlink(from.c_str());
+  return true;
+}
+
+// Another writer took PATH while these results were made: they are kept
+// under a new name beside it rather than lost.
+[[noreturn]] void keep_beside(const std::string& temp, const std::string& path) {
+  const std::string stem = path.size() > 3 && path.compare(path.size() - 3, 3, ".h5") == 0
+                               ? path.substr(0, path.size() - 3)
+                               : path;
+  const std::string kept = stem + ".kept-" + std::to_string(::getpid()) + ".h5";
+  if (move_new(temp, kept))
+    throw IoError("cannot write results to " + path +
+                  ": another run wrote a results file there meanwhile (it is left as it was); "
+                  "these results are kept in " +
+                  kept);
+  throw IoError("cannot write results to " + path +
+                ": another run wrote a results file there meanwhile; these results are kept in " +
+                temp);
+}
+
 } // namespace
 
 void check_writable(const std::string& path) {
@@ -229,7 +257,9 @@ void check_writable(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     throw IoError("cannot write results to " + path + ": folder " + dir.string() +
-                  " does not exist (create it, or choose another --out)");
+                  (ec && ec != std::errc::no_such_file_or_directory
+                       ? ": " + ec.message()
+                       : " does not exist (create it, or choose another --out)"));
   // The file is renamed into place, which would replace a device or a folder
   // (as root, even /dev/full): only a new name or a regular file is accepted.
   const auto status = std::filesystem::symlink_status(p, ec);
@@ -237,13 +267,15 @@ void check_writable(const std::string& path) {
     throw IoError("cannot write results to " + path +
                   ": it exists and is not a regular file (choose another --out)");
   const std::string probe = path + ".tmp-check-" + std::to_string(::getpid());
-  std::ofstream out(probe);
-  if (!out) throw IoError("cannot write results to " + path + ": " + std::strerror(errno));
-  out.close();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw IoError("cannot write results to " + path + ": " + std::strerror(errno) + " (in folder " +
+                  dir.string() + ")");
+  ::close(fd);
   std::filesystem::remove(probe, ec);
 }
 
-void write_results(const std::string& path, const RunSummary& summary) {
+void write_results(const std::string& path, const RunSummary& summary, bool replace) {
   H5::Exception::dontPrint();
   std::vector<char> image;
   try {
@@ -259,11 +291,11 @@ void write_results(const std::string& path, const RunSummary& summary) {
     throw IoError("cannot write results to " + path + ": " + reason +
                   " (nothing was left there; free some space or choose another --out)");
   }
-  std::filesystem::rename(temp, path, ec);
-  if (ec) {
-    std::filesystem::remove(temp, ec);
-    throw IoError("cannot move results into place at " + path + ": " + ec.message());
-  }
+  if (replace ? ::rename(temp.c_str(), path.c_str()) == 0 : move_new(temp, path)) return;
+  if (!replace && errno == EEXIST) keep_beside(temp, path);
+  const std::string reason = std::strerror(errno);
+  std::filesystem::remove(temp, ec);
+  throw IoError("cannot move results into place at " + path + ": " + reason);
 }
 
 } // namespace sepsim

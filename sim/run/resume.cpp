@@ -1,7 +1,10 @@
 #include "sepsim/run/resume.hpp"
 
 #include "sepsim/core/build_info.hpp"
+#include "sepsim/core/files.hpp"
 #include "sepsim/input/scenario_reader.hpp"
+
+#include <filesystem>
 
 namespace sepsim {
 
@@ -10,6 +13,20 @@ std::string partial_path(const std::string& output) {
                                ? output.substr(0, output.size() - 3)
                                : output;
   return stem + ".partial.h5";
+}
+
+std::string start_folder(const std::string& partial, const std::string& output) {
+  namespace fs = std::filesystem;
+  const fs::path out(output);
+  if (output.empty() || out.is_absolute()) return "";
+  std::error_code ec;
+  fs::path folder = fs::weakly_canonical(partial, ec).parent_path();
+  if (ec) return "";
+  for (const auto& part : out.parent_path()) {
+    if (part == "..") return "";
+    if (part != "." && !part.empty()) folder = folder.parent_path();
+  }
+  return same_file((folder / partial_path(output)).string(), partial) ? folder.string() : "";
 }
 
 ScenarioLoader scenario_loader(const std::string& path, const std::vector<std::string>& sets,

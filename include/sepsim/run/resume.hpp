@@ -18,6 +18,12 @@ namespace sepsim {
 // file (OUT.h5 -> OUT.partial.h5), never under its name.
 std::string partial_path(const std::string& output);
 
+// The folder a sweep was started in, found from where its partial file is now
+// (PARTIAL, absolute) and the results path it records (OUTPUT, as given then):
+// "" when OUTPUT is absolute or the folder cannot be told (then the paths are
+// taken as they are, from the current folder).
+std::string start_folder(const std::string& partial, const std::string& output);
+
 // The scenario at `path` (the bundled default when empty) with the --set
 // overrides `sets`, then a grid point's own: what a sweep records in its grid,
 // so that its resumption loads the same scenarios.

@@ -262,8 +262,9 @@ struct Design {
 struct Scenario {
   std::string name;
   std::string description;
-  std::string source; // file path, or "(bundled) scenarios/immunosep.toml"
-  std::string text;   // the full scenario after overrides, as TOML
+  std::string source;                  // file path, or "(bundled) scenarios/immunosep.toml"
+  std::vector<std::string> base_files; // the `base` files read beneath it
+  std::string text;                    // the full scenario after overrides, as TOML
   Population population;
   Classifier classifier;
   Endpoint endpoint;

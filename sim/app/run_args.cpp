@@ -1,7 +1,7 @@
 #include "run_args.hpp"
 
-#include "sepsim/input/scenario_reader.hpp"
 #include "commands.hpp"
+#include "sepsim/input/scenario_reader.hpp"
 
 #include "sepsim/core/files.hpp"
 #include "sepsim/output/hdf5_file.hpp"

@@ -1,5 +1,7 @@
 #include "sepsim/run/sweep.hpp"
 
+#include "sepsim/core/numbers.hpp"
+
 #include <boost/math/distributions/normal.hpp>
 
 #include <charconv>
@@ -16,14 +18,8 @@ ScenarioError vary_error(const std::string& text, const std::string& rule) {
 }
 
 double parse_number(const std::string& text, const std::string& item) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(item, &used);
-    if (used != item.size() || !std::isfinite(v)) throw std::invalid_argument("");
-    return v;
-  } catch (const std::exception&) {
-    throw vary_error(text, "'" + item + "' is not a number");
-  }
+  if (const auto v = parse_finite(item)) return *v;
+  throw vary_error(text, "'" + item + "' is not a number");
 }
 } // namespace
 

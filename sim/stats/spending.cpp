@@ -2,6 +2,8 @@
 // cumulative alpha (or beta) they spend.
 #include "sepsim/stats/boundaries.hpp"
 
+#include "sepsim/core/numbers.hpp"
+
 #include <boost/math/distributions/normal.hpp>
 
 #include <cmath>
@@ -33,14 +35,8 @@ SpendingSpec parse_spending(const std::string& text) {
   const std::string name = text.substr(0, colon);
   const std::string arg = colon == std::string::npos ? "" : text.substr(colon + 1);
   auto parse = [&](const std::string& item) {
-    try {
-      std::size_t used = 0;
-      const double v = std::stod(item, &used);
-      if (used != item.size() || !std::isfinite(v)) throw std::invalid_argument("");
-      return v;
-    } catch (const std::exception&) {
-      throw BoundaryError("spending " + text + ": '" + item + "' is not a finite number");
-    }
+    if (const auto v = parse_finite(item)) return *v;
+    throw BoundaryError("spending " + text + ": '" + item + "' is not a finite number");
   };
   // PARAMETER within [lo, hi] (lo excluded when open).
   auto number = [&](double lo, double hi, bool open, const char* form) {

@@ -125,6 +125,17 @@ no_file "$work/fsize.h5" "a full disk"
 expect 3 "File too large" "a full disk during a sweep" -- \
   bash -c "ulimit -f 16 && exec \"$sepsim\" sweep --vary designs.immunosep.sample_size=100,120 --reps 50 --no-progress --out \"$work/fsize-sweep.h5\""
 no_file "$work/fsize-sweep.h5" "a full disk during a sweep"
+# Threads under an address-space limit (ulimit -v): either they fit (the
+# malloc arenas are capped) or the run is refused before any starts; never
+# oneTBB's abort. The sanitizers reserve terabytes of shadow: not under them.
+if ! ldd "$sepsim" | grep -Eq 'lib(a|t|ub)san'; then
+  expect 0 "" "64 threads under ulimit -v 1 GB" -- \
+    bash -c "ulimit -v 1000000 && exec \"$sepsim\" run --reps 200 --threads 64 --no-progress --out \"$work/vm64.h5\""
+  expect 2 "256 threads need about [0-9]+ MiB of address space and the limit \(ulimit -v\) is 977 MiB: use fewer --threads" \
+    "256 threads under ulimit -v 1 GB" -- \
+    bash -c "ulimit -v 1000000 && exec \"$sepsim\" run --reps 200 --threads 256 --no-progress --out \"$work/vm256.h5\""
+  no_file "$work/vm256.h5" "threads refused under ulimit -v"
+fi
 expect 3 "cannot read $work/none.h5" "show of a missing file" -- "$sepsim" show "$work/none.h5"
 
 echo "not hdf5" >"$work/text.h5"
@@ -201,6 +212,17 @@ expect 2 "a file this run reads" "--out = a base file (through a symlink)" -- \
 expect 2 "cohort: --out .* the scenario it reads" "cohort --out = the scenario" -- \
   "$sepsim" cohort "$work/scenario.toml" --out "$work/scenario.toml"
 cmp -s "$default" "$work/scenario.toml" && pass || fail "cohort --out = the scenario changed it"
+"$sepsim" cohort -n 3 --out "$work/cohort.csv" && cp "$work/cohort.csv" "$work/cohort-first.csv"
+expect 2 "cohort: a file exists at $work/cohort.csv: it is kept; pass --overwrite" "cohort over an existing CSV" -- \
+  "$sepsim" cohort -n 5 --out "$work/cohort.csv"
+cmp -s "$work/cohort.csv" "$work/cohort-first.csv" && pass || fail "cohort without --overwrite changed the CSV"
+expect 0 "" "cohort --overwrite" -- "$sepsim" cohort -n 5 --out "$work/cohort.csv" --overwrite
+[ "$(wc -l <"$work/cohort.csv")" -eq 6 ] && pass || fail "cohort --overwrite did not replace the CSV"
+expect 3 "cannot write /dev/full: it exists and is not a regular file" "cohort --out /dev/full" -- \
+  "$sepsim" cohort -n 3 --out /dev/full --overwrite
+expect 3 "cannot write $work/cohort-big.csv: File too large" "cohort on a full disk (ulimit -f)" -- \
+  bash -c "ulimit -f 16 && exec \"$sepsim\" cohort -n 100000 --out \"$work/cohort-big.csv\""
+no_file "$work/cohort-big.csv" "cohort on a full disk"
 cp "$work/table.h5" "$work/swept.partial.h5"
 expect 2 "a partial sweep exists at $work/swept.partial.h5: resume it with .sepsim sweep --resume $work/swept.partial.h5., or remove it" \
   "a sweep rerun over its partial file" -- "$sepsim" sweep --vary designs.immunosep.sample_size=100,120 --reps 20 \

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -24,6 +25,7 @@ struct CohortArgs {
   std::vector<std::string> sets;
   std::uint32_t n = 20;
   std::uint64_t seed = 1;
+  bool overwrite = false;
 };
 
 void write_header(std::ostream& out, const Scenario& s) {
@@ -54,24 +56,47 @@ void write_patient(std::ostream& out, const Scenario& s, std::uint64_t seed, std
   out << "\n";
 }
 
-void write_cohort(const CohortArgs& args) {
-  const Scenario s = load(args.path, args.sets);
-  std::ofstream file;
-  if (!args.out.empty()) {
-    for (const auto& input : input_files(s, args.path))
-      if (same_file(args.out, input))
-        throw UsageError("cohort: --out " + args.out + " is " + input +
-                         ", the scenario it reads: choose another --out");
-    file.open(args.out);
-    if (!file) throw IoError("cannot write " + args.out + ": " + std::strerror(errno));
-  }
-  std::ostream& out = args.out.empty() ? std::cout : file;
+void write_patients(std::ostream& out, const Scenario& s, const CohortArgs& args) {
   write_header(out, s);
   for (std::uint32_t i = 0; i < args.n; ++i)
     write_patient(out, s, args.seed, i);
-  if (args.out.empty()) return;
-  file.close();
+}
+
+// --out: refused when it is an input or exists (unless --overwrite); written
+// beside it and renamed into place, so a failed write leaves no half file.
+void write_cohort_file(const CohortArgs& args, const Scenario& s) {
+  for (const auto& input : input_files(s, args.path))
+    if (same_file(args.out, input))
+      throw UsageError("cohort: --out " + args.out + " is " + input +
+                       ", the scenario it reads: choose another --out");
+  std::error_code ec;
+  const auto status = std::filesystem::status(args.out, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw IoError("cannot write " + args.out + ": it exists and is not a regular file");
+  if (std::filesystem::exists(std::filesystem::symlink_status(args.out, ec)) && !args.overwrite)
+    throw UsageError("cohort: a file exists at " + args.out +
+                     ": it is kept; pass --overwrite to replace it, or choose another --out");
+  const std::string partial = args.out + ".partial";
+  std::ofstream file(partial, std::ios::trunc);
   if (!file) throw IoError("cannot write " + args.out + ": " + std::strerror(errno));
+  write_patients(file, s, args);
+  file.close();
+  if (!file) {
+    const int error = errno;
+    std::filesystem::remove(partial, ec);
+    throw IoError("cannot write " + args.out + ": " + std::strerror(error));
+  }
+  std::filesystem::rename(partial, args.out, ec);
+  if (ec) {
+    std::filesystem::remove(partial, ec);
+    throw IoError("cannot write " + args.out + ": " + ec.message());
+  }
+}
+
+void write_cohort(const CohortArgs& args) {
+  const Scenario s = load(args.path, args.sets);
+  if (!args.out.empty()) return write_cohort_file(args, s);
+  write_patients(std::cout, s, args);
 }
 
 } // namespace
@@ -85,6 +110,7 @@ Command add_cohort_command(CLI::App& app) {
   add_seed_option(*cmd, args->seed);
   cmd->add_option("--set", args->sets, "Override a scenario value: KEY=VALUE");
   cmd->add_option("--out,-o", args->out, "CSV file (default: stdout)");
+  cmd->add_flag("--overwrite", args->overwrite, "Replace an existing --out file");
   return {cmd, [args](Processes&) { write_cohort(*args); }};
 }
 

@@ -26,7 +26,7 @@ void read_looks(Reader& r, const toml::table& t, const std::string& path, Design
 
 // The smallest sample size whose expected share gives every arm of `d` one
 // patient at its allocation (read_design.cpp).
-int patients_for_every_arm(const Design& d);
+std::int64_t patients_for_every_arm(const Design& d);
 
 // The rule for names of designs, arms, hypotheses and treatments (names.cpp):
 // [A-Za-z0-9_.-]{1,64}, not starting with '.'.

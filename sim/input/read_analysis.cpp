@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace sepsim::input {
 
@@ -114,9 +115,10 @@ void read_hypotheses(Reader& r, const toml::table& design, const toml::table& at
 }
 
 // The boundaries of the looks at `request.information`, or why they cannot be
-// computed (a BoundaryError, from the spending functions or the numerics).
-Boundaries read_boundaries(Reader& r, const toml::table& t, const std::string& path,
-                           BoundaryRequest& request) {
+// computed (a BoundaryError, from the spending functions or the numerics);
+// none when a spending text was refused (reported at its key).
+std::optional<Boundaries> read_boundaries(Reader& r, const toml::table& t, const std::string& path,
+                                          BoundaryRequest& request) {
   // Every key is read before a spending name can throw, so none looks unknown.
   const std::string efficacy = r.string(t, "efficacy", path, {}).value_or("obf");
   if (const toml::node* fz = r.find(t, "futility_z", path, false)) {
@@ -134,15 +136,30 @@ Boundaries read_boundaries(Reader& r, const toml::table& t, const std::string& p
   }
   if (const toml::node* b = r.find(t, "binding_futility", path, false))
     request.binding = b->value<bool>().value_or(false);
-  request.efficacy = parse_spending(efficacy);
-  if (futility_spending) request.futility_spending = parse_spending(*futility_spending);
+  // A spending text that does not parse is reported at its own key.
+  bool parsed = true;
+  auto parse_at = [&](const char* key, const std::string& text) {
+    try {
+      return parse_spending(text);
+    } catch (const BoundaryError& e) {
+      const toml::node* node = r.find(t, key, path, false);
+      if (node == nullptr) throw;
+      r.problem(*node, path + "." + key, e.what());
+      parsed = false;
+      return SpendingSpec{};
+    }
+  };
+  request.efficacy = parse_at("efficacy", efficacy);
+  if (futility_spending)
+    request.futility_spending = parse_at("futility_spending", *futility_spending);
+  if (!parsed) return std::nullopt;
   return compute_boundaries(request);
 }
 
 // What looks at these patient counts ask of the rest of the design.
 void check_looks(Reader& r, const toml::node& info, const std::string& path, const Design& d,
                  const std::vector<int>& look_n) {
-  if (const int needed = patients_for_every_arm(d); !look_n.empty() && look_n[0] < needed)
+  if (const std::int64_t needed = patients_for_every_arm(d); !look_n.empty() && look_n[0] < needed)
     r.problem(info, path + ".information",
               "the first look, at " + std::to_string(look_n[0]) +
                   " patients, cannot give every arm a patient: it needs at least " +
@@ -230,7 +247,9 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
   request.alpha = d.analysis.alpha / d.analysis.sided;
   request.sided = 1;
   try {
-    looks.boundaries = read_boundaries(r, t, path, request);
+    auto boundaries = read_boundaries(r, t, path, request);
+    if (!boundaries) return;
+    looks.boundaries = std::move(*boundaries);
   } catch (const BoundaryError& e) {
     r.problem(info->source(), path, "", e.what());
     return;

@@ -102,6 +102,8 @@ FactorSet read_factors(Reader& r, const toml::table& t, std::string_view key,
 // block_size = 4, or block_sizes = [4, 6, 8] drawn at random block by block;
 // validated whatever the method (so a sweep over methods may keep it), used
 // by permuted blocks only.
+constexpr std::int64_t kMaxBlockSize = 100000;
+
 void read_block_sizes(Reader& r, const toml::table& t, const std::string& path, Design& d) {
   Randomisation& rd = d.randomisation;
   rd.block_sizes.clear();
@@ -112,8 +114,8 @@ void read_block_sizes(Reader& r, const toml::table& t, const std::string& path, 
   const std::string key = path + (several ? ".block_sizes" : ".block_size");
   auto add = [&](const toml::node& n) {
     const auto v = n.value<std::int64_t>();
-    if (!n.is_integer() || !v || *v < 1)
-      r.problem(n, key, "block sizes must be positive integers");
+    if (!n.is_integer() || !v || *v < 1 || *v > kMaxBlockSize)
+      r.problem(n, key, "block sizes must be integers from 1 to " + std::to_string(kMaxBlockSize));
     else
       rd.block_sizes.push_back(static_cast<int>(*v));
   };
@@ -128,13 +130,15 @@ void read_block_sizes(Reader& r, const toml::table& t, const std::string& path, 
     total += arm.allocation;
     integral = integral && arm.allocation == std::floor(arm.allocation);
   }
-  const auto sum = static_cast<int>(total);
+  integral = integral && total <= kMaxBlockSize;
+  const int sum = integral ? static_cast<int>(total) : 0;
   for (const int b : rd.block_sizes)
-    if (!integral || sum == 0 || b % sum != 0)
+    if (sum == 0 || b % sum != 0)
       r.problem(*node, key,
-                "permuted blocks need integer allocation ratios and block sizes that are "
-                "multiples of their sum (" +
-                    std::to_string(sum) + ")");
+                "permuted blocks need integer allocation ratios summing to at most " +
+                    std::to_string(kMaxBlockSize) +
+                    " and block sizes that are multiples of their sum" +
+                    (sum > 0 ? " (" + std::to_string(sum) + ")" : std::string()));
 }
 
 // Simple, permuted blocks (fixed or random sizes, optional strata) or
@@ -203,7 +207,10 @@ std::vector<std::string> read_arms(Reader& r, const toml::table& t, const std::s
     Arm arm;
     arm.name = arm_names[i];
     const auto v = (*a)[i].value<double>();
-    if (!v || !(*v > 0.0)) r.problem((*a)[i], path + ".allocation", "entries must be > 0");
+    // Bounded, so that the patients every arm needs and block lengths stay
+    // finite integers.
+    if (!v || !(*v >= 1e-6 && *v <= 1e6))
+      r.problem((*a)[i], path + ".allocation", "entries must be numbers from 1e-6 to 1e6");
     arm.allocation = v.value_or(1.0);
     d.arms.push_back(std::move(arm));
   }
@@ -219,7 +226,7 @@ void read_sample_size(Reader& r, const toml::table& t, const std::string& path, 
   else
     d.sample_size = static_cast<int>(*n);
   if (d.arms.empty()) return;
-  const int needed = patients_for_every_arm(d);
+  const std::int64_t needed = patients_for_every_arm(d);
   if (d.sample_size < needed)
     r.problem(t.get("sample_size")->source(), path + ".sample_size", std::to_string(*n),
               "cannot give every arm a patient at this allocation: needs at least " +
@@ -372,13 +379,15 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
 
 } // namespace
 
-int patients_for_every_arm(const Design& d) {
+std::int64_t patients_for_every_arm(const Design& d) {
   double total = 0.0, smallest = 0.0;
   for (const auto& arm : d.arms) {
     total += arm.allocation;
     smallest = smallest == 0.0 ? arm.allocation : std::min(smallest, arm.allocation);
   }
-  return smallest > 0.0 ? static_cast<int>(std::ceil(total / smallest - 1e-9)) : 0;
+  if (!(smallest > 0.0)) return 0;
+  const double needed = std::ceil(total / smallest - 1e-9);
+  return static_cast<std::int64_t>(needed); // at most 1e12 + 1: entries are within 1e-6..1e6
 }
 
 void read_designs(Reader& r, const toml::table& root, Scenario& s) {

@@ -7,7 +7,10 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <malloc.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -216,8 +219,44 @@ std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads) {
   return static_cast<std::uint64_t>(threads) * per_thread + slots;
 }
 
+namespace {
+// Address space this process already holds (VmSize), in bytes.
+std::uint64_t address_space_in_use() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Under an address-space limit (ulimit -v) every thread needs its stack and,
+// by glibc's default, a 64 MiB malloc arena; oneTBB ends the process when it
+// cannot start a worker. So cap the arenas and refuse a run whose threads
+// cannot fit, before any starts.
+void check_address_space(const Scenario& scenario, int threads) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  constexpr int kArenas = 2;
+  constexpr std::uint64_t kArenaBytes = 64ull << 20, kMarginBytes = 64ull << 20;
+  mallopt(M_ARENA_MAX, kArenas);
+  const auto stack =
+      oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::thread_stack_size);
+  const std::uint64_t needed = address_space_in_use() + kArenas * kArenaBytes + kMarginBytes +
+                               static_cast<std::uint64_t>(threads) * stack +
+                               estimated_memory_bytes(scenario, threads);
+  if (needed <= limit.rlim_cur) return;
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "%d threads need about %.0f MiB of address space and the limit (ulimit -v) is "
+                "%.0f MiB: use fewer --threads, or raise the limit",
+                threads, static_cast<double>(needed) / (1 << 20),
+                static_cast<double>(limit.rlim_cur) / (1 << 20));
+  throw MemoryError(text);
+}
+} // namespace
+
 void check_memory(const Scenario& scenario, const RunOptions& options) {
   const int threads = thread_count(options);
+  check_address_space(scenario, threads);
   const std::uint64_t needed = estimated_memory_bytes(scenario, threads);
   const std::uint64_t available = available_memory_bytes();
   if (available == 0 || needed <= available) return;

@@ -125,6 +125,8 @@ check 2 "seed must be a whole number" "cohort --seed -1" -- "$sepsim" cohort --s
 check 2 "hsd:GAMMA needs the parameter within \[-40, 40\]" "boundaries hsd:-1000" -- "$sepsim" boundaries --looks 5 --spending hsd:-1000
 check 2 "'nan' is not a finite number" "boundaries hsd:nan" -- "$sepsim" boundaries --looks 5 --spending hsd:nan
 check 2 "beta .* must lie in \(0, 0.5\)" "boundaries --beta 0.99" -- "$sepsim" boundaries --looks 3 --futility-spending hsd:-2 --beta 0.99
+check 2 "--beta 0.99: the type II error spent on futility must lie in \(0, 0.5\)" "boundaries --beta 0.99 without futility" -- "$sepsim" boundaries --looks 5 --beta 0.99
+check 2 "--beta nan: the type II error" "boundaries --beta nan" -- "$sepsim" boundaries --looks 5 --beta nan
 check 2 "WT:DELTA needs the parameter within" "boundaries WT:1e6" -- "$sepsim" boundaries --spending WT:1e6
 check 2 "must end at the one-sided alpha" "boundaries user spending past alpha" -- "$sepsim" boundaries --looks 3 --spending user:0.01,0.02,0.05
 check 2 "given to --vary twice" "--vary of one key twice" -- "$sepsim" sweep --vary designs.immunosep.sample_size=100,200 --vary designs.immunosep.sample_size=300 --out "$work/out.h5"

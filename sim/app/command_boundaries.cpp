@@ -51,6 +51,11 @@ BoundaryRequest request_of(const BoundaryArgs& args) {
     request.futility = FutilityKind::beta_spending;
     request.futility_spending = parse_spending(args.futility_spending);
   }
+  // --beta is checked even without futility spending, where it has no use:
+  // a value out of range is a mistake either way.
+  if (!(args.beta > 0.0 && args.beta < 0.5))
+    throw UsageError("--beta " + CLI::detail::to_string(args.beta) +
+                     ": the type II error spent on futility must lie in (0, 0.5)");
   request.beta = args.beta;
   request.binding = args.binding;
   return request;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <vector>
 
 namespace sepsim {
 
@@ -67,6 +68,55 @@ void calibrate_outcomes(Scenario& s, std::vector<CalibrationIssue>& issues) {
   }
 }
 
+// P(baseline SOFA = k), k = min..max: round(Normal(mean, sd)) truncated to
+// [min - 0.5, max + 0.5], as the patients draw it.
+std::vector<double> baseline_sofa_distribution(const Population& pop) {
+  const boost::math::normal normal(pop.baseline_sofa_mean, pop.baseline_sofa_sd);
+  std::vector<double> pmf;
+  double total = 0.0;
+  for (int k = pop.baseline_sofa_min; k <= pop.baseline_sofa_max; ++k) {
+    pmf.push_back(boost::math::cdf(normal, k + 0.5) - boost::math::cdf(normal, k - 0.5));
+    total += pmf.back();
+  }
+  for (double& p : pmf)
+    p = total > 0.0 ? p / total : 1.0 / static_cast<double>(pmf.size());
+  return pmf;
+}
+
+// The intercept a with mean over SOFA of 1 / (1 + exp(-(a + beta k))) equal
+// to q (bisection: the mean rises with a).
+double logit_intercept(const std::vector<double>& pmf, int sofa_min, double beta, double q) {
+  if (q <= 0.0) return -std::numeric_limits<double>::infinity();
+  if (q >= 1.0) return std::numeric_limits<double>::infinity();
+  auto mean = [&](double a) {
+    double m = 0.0;
+    for (std::size_t i = 0; i < pmf.size(); ++i)
+      m += pmf[i] / (1.0 + std::exp(-(a + beta * (sofa_min + static_cast<double>(i)))));
+    return m;
+  };
+  double lo = -60.0 - std::abs(beta) * 30.0, hi = 60.0 + std::abs(beta) * 30.0;
+  for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (mean(mid) < q ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+// Deaths by day 28 of alive non-responders shifted by baseline SOFA (their
+// mean kept), and the hazards of the exponential validation model.
+void calibrate_mortality(Scenario& s) {
+  const double beta = s.mortality28.sofa_log_odds_per_point;
+  const auto pmf = baseline_sofa_distribution(s.population);
+  for (auto& tr : s.treatments)
+    for (int p = 0; p < kPhenotypes; ++p) {
+      if (beta != 0.0)
+        tr.death28_logit_intercept[p] = logit_intercept(pmf, s.population.baseline_sofa_min, beta,
+                                                        tr.death28_if_alive_non_responder[p]);
+      if (tr.death_by_day_28)
+        tr.death_hazard_per_day[p] = -std::log1p(-(*tr.death_by_day_28)[p]) / 28.0;
+    }
+}
+
 // Oracle constants from the potential outcomes: whether a treatment is the
 // best for a true phenotype, and P(responds on placebo but not on it), with
 // early death and SOFA change coupled through the same noise.
@@ -103,6 +153,7 @@ std::vector<CalibrationIssue> calibrate(Scenario& scenario) {
   std::vector<CalibrationIssue> issues;
   calibrate_screening(scenario);
   calibrate_outcomes(scenario, issues);
+  calibrate_mortality(scenario);
   calibrate_oracle(scenario);
   return issues;
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace sepsim {
 
@@ -62,6 +63,18 @@ ScreenedPatient screen_patient(const Population& population, const Classifier& c
   return out;
 }
 
+namespace {
+// The survival stream is the patient's own, so adding it changed no other draw.
+void draw_survival_noise(std::uint64_t seed, std::uint32_t grid_point, std::uint32_t replicate,
+                         std::uint32_t patient, PatientNoise& n) {
+  Stream stream({seed, Purpose::patient_survival, grid_point, replicate, patient});
+  boost::random::uniform_01<double> uniform;
+  n.death_day_u = uniform(stream);
+  n.late_death_u = uniform(stream);
+  n.late_day_u = uniform(stream);
+}
+} // namespace
+
 PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
                                 std::uint32_t grid_point, std::uint32_t replicate,
                                 std::uint32_t patient, bool covariates) {
@@ -74,6 +87,7 @@ PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed
   n.mortality_u = uniform(stream);
   for (auto& u : n.adverse_u)
     u = uniform(stream);
+  draw_survival_noise(seed, grid_point, replicate, patient, n);
   if (!covariates) return n;
   n.female = uniform(stream) < population.female_share;
   n.age_years = truncated_normal(population.age_mean_years, population.age_sd_years,
@@ -112,6 +126,46 @@ label_given_phenotype(const Population& population, const Classifier& classifier
   return out;
 }
 
+double death28_alive_non_responder(const Scenario& scenario, const Treatment& treatment,
+                                   Phenotype phenotype, int baseline_sofa) {
+  const double beta = scenario.mortality28.sofa_log_odds_per_point;
+  if (beta == 0.0) return treatment.death28_if_alive_non_responder[phenotype];
+  return 1.0 /
+         (1.0 + std::exp(-(treatment.death28_logit_intercept[phenotype] + beta * baseline_sofa)));
+}
+
+namespace {
+constexpr double kDay9 = 9.0, kDay28 = 28.0;
+
+// The day-9-mediated model: early death (day 0-9), death by day 28 from
+// response, phenotype, treatment and baseline SOFA (day 9-28), late death
+// (day 28-90) by phenotype; each day uniform within its window.
+void death_from_response(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+                         const PatientNoise& noise, Outcome& o) {
+  const double risk =
+      o.response ? scenario.mortality28.responder[phenotype]
+                 : death28_alive_non_responder(scenario, treatment, phenotype, noise.baseline_sofa);
+  o.death28 = o.early_death || noise.mortality_u < risk;
+  const double within = 1.0 - noise.death_day_u; // in (0, 1]
+  if (o.early_death)
+    o.death_day = kDay9 * within;
+  else if (o.death28)
+    o.death_day = kDay9 + (kDay28 - kDay9) * within;
+  else if (noise.late_death_u < scenario.mortality90.late_death[phenotype])
+    o.death_day = kDay28 + (kMaxFollowUpDays - kDay28) * (1.0 - noise.late_day_u);
+}
+
+// The validation model: an exponential death time, independent of response.
+void death_exponential(const Treatment& treatment, Phenotype phenotype, const PatientNoise& noise,
+                       Outcome& o) {
+  const double hazard = treatment.death_hazard_per_day[phenotype];
+  const double day = hazard > 0.0 ? -std::log1p(-noise.mortality_u) / hazard
+                                  : std::numeric_limits<double>::infinity();
+  if (day <= kMaxFollowUpDays) o.death_day = day;
+  o.death28 = o.death_day <= kDay28;
+}
+} // namespace
+
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise) {
   Outcome o;
@@ -119,11 +173,13 @@ Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phen
   o.sofa_change = treatment.sofa_change_mean[phenotype] +
                   scenario.endpoint.sofa_change_sd * noise.sofa_change_z;
   o.response = !o.early_death && o.sofa_change > scenario.endpoint.response_threshold_sofa_points;
-  const double death_risk = o.response ? scenario.mortality28.responder[phenotype]
-                                       : treatment.death28_if_alive_non_responder[phenotype];
-  o.death28 = o.early_death || noise.mortality_u < death_risk;
+  if (treatment.death_by_day_28)
+    death_exponential(treatment, phenotype, noise, o);
+  else
+    death_from_response(scenario, treatment, phenotype, noise, o);
   for (int a = 0; a < kAdverseEvents; ++a)
     o.adverse[a] = noise.adverse_u[a] < treatment.adverse_events[a];
+  o.baseline_sofa = noise.baseline_sofa;
   return o;
 }
 

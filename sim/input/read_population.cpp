@@ -102,7 +102,15 @@ void read_classifier_and_outcomes(Reader& r, const toml::table& root, Scenario& 
       s.mortality28.responder = *v;
     if (auto v = r.per_phenotype(*m, "non_responder", "mortality_28d", probability))
       s.mortality28.non_responder = *v;
+    r.number_into(
+        s.mortality28.sofa_log_odds_per_point, *m, "sofa_log_odds_per_point", "mortality_28d",
+        [](double v) { return std::abs(v) <= 3.0 ? std::string() : "must lie within [-3, 3]"; },
+        false);
   }
+  r.accept("mortality_90d");
+  if (const toml::table* m = r.table(root, "mortality_90d", "", false))
+    if (auto v = r.per_phenotype(*m, "late_death", "mortality_90d", probability))
+      s.mortality90.late_death = *v;
 }
 
 Treatment read_treatment(Reader& r, const toml::table& tt, const std::string& path,
@@ -111,6 +119,9 @@ Treatment read_treatment(Reader& r, const toml::table& tt, const std::string& pa
   tr.name = std::move(name);
   if (auto v = r.per_phenotype(tt, "response", path, probability)) tr.response = *v;
   if (auto v = r.per_phenotype(tt, "early_death", path, probability)) tr.early_death = *v;
+  r.accept(join(path, "death_by_day_28"));
+  if (tt.contains("death_by_day_28"))
+    tr.death_by_day_28 = r.per_phenotype(tt, "death_by_day_28", path, probability);
   if (const toml::table* ae = r.table(tt, "adverse_events", path)) {
     for (int a = 0; a < kAdverseEvents; ++a)
       r.number_into(tr.adverse_events[a], *ae, kAdverseEventNames[a], path + ".adverse_events",

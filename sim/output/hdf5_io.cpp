@@ -107,6 +107,15 @@ std::vector<std::string> read_strings_attr(const H5::Group& loc, const std::stri
   return values;
 }
 
+bool dataset_exists(const H5::Group& g, const std::string& path) {
+  std::size_t slash = path.find('/');
+  while (slash != std::string::npos) {
+    if (!g.nameExists(path.substr(0, slash))) return false;
+    slash = path.find('/', slash + 1);
+  }
+  return g.nameExists(path);
+}
+
 std::vector<double> read_vector(const H5::Group& g, const std::string& name) {
   H5::DataSet ds = g.openDataSet(name);
   const auto n = static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints());

@@ -7,6 +7,7 @@
 
 #include <H5Cpp.h>
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <utility>
@@ -46,6 +47,8 @@ void attr_strings(H5::Group& loc, const std::string& name, const std::vector<std
 std::vector<std::string> read_strings_attr(const H5::Group& loc, const std::string& name);
 
 std::vector<double> read_vector(const H5::Group& g, const std::string& name);
+// Whether the '/'-separated path names a dataset under g (every group on the way existing).
+bool dataset_exists(const H5::Group& g, const std::string& path);
 
 // A [grid..., columns] dataset as one row per grid point.
 std::vector<std::vector<double>> read_matrix(const H5::Group& g, const std::string& name);
@@ -105,14 +108,24 @@ template <class Summary, class Get>
 void read_estimates(const H5::Group& g, std::size_t n_points, Get get) {
   std::vector<std::pair<std::vector<double>, std::vector<double>>> columns;
   Summary probe;
+  // A file written before an estimate was added lacks its dataset: it reads as NaN.
+  std::vector<bool> present;
   for_each_estimate(probe, [&](const std::string& path, Estimate&) {
-    columns.emplace_back(read_vector(g, path), read_vector(g, path + "_mcse"));
+    present.push_back(dataset_exists(g, path) && dataset_exists(g, path + "_mcse"));
+    if (present.back())
+      columns.emplace_back(read_vector(g, path), read_vector(g, path + "_mcse"));
+    else
+      columns.emplace_back();
   });
   for (std::size_t p = 0; p < n_points; ++p) {
     std::size_t k = 0;
     for_each_estimate(get(p), [&](const std::string&, Estimate& e) {
+      const bool here = present[k];
       const auto& [value, mcse] = columns[k++];
-      if (p < value.size() && p < mcse.size()) e = {value[p], mcse[p]};
+      if (!here)
+        e = {std::nan(""), std::nan("")};
+      else if (p < value.size() && p < mcse.size())
+        e = {value[p], mcse[p]};
     });
   }
 }

@@ -90,6 +90,9 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     acc.response.add(c.response.total, c.n);
     acc.mortality28.add(c.death28.total, c.n);
     acc.early_death.add(c.early_deaths, c.n);
+    acc.mortality90.add(c.death90.total, c.n);
+    for (int g = 0; g < 2; ++g)
+      acc.mortality28_by_sofa10[g].add(c.death28_by_sofa10[g], c.n_by_sofa10[g]);
     acc.matched.add(c.matched, c.n);
     acc.harmed.add(c.harmed, c.n);
     for (int l = 0; l < kPhenotypes; ++l)
@@ -166,6 +169,9 @@ ArmSummary DesignAccumulator::arm_summary(const Scenario& scenario, std::size_t 
   s.response_rate_sd = spread(acc.response_rate);
   s.mortality28 = acc.mortality28.estimate();
   s.early_death = acc.early_death.estimate();
+  s.mortality90 = acc.mortality90.estimate();
+  for (int g = 0; g < 2; ++g)
+    s.mortality28_by_sofa10[g] = acc.mortality28_by_sofa10[g].estimate();
   s.matched_drug = acc.matched.estimate();
   s.harmed_by_drug =
       scenario.placebo >= 0 ? acc.harmed.estimate() : Estimate{std::nan(""), std::nan("")};

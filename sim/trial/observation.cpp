@@ -19,8 +19,9 @@ Observation::Observation(const Scenario& scenario, const Design& design, const R
           design, scenario.population.sites,
           Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate, design.stream})),
       keep_records_(needs_patient_records(design.analysis.test)),
-      covariates_(keep_records_ || design.randomisation.uses_covariates()), records_(t_records),
-      by_sofa10_(t_by_sofa10), by_site_(t_by_site) {
+      covariates_(keep_records_ || design.randomisation.uses_covariates() ||
+                  scenario.prognostic_covariates()),
+      records_(t_records), by_sofa10_(t_by_sofa10), by_site_(t_by_site) {
   records_.clear();
   // Arm counts by SOFA >= 10 and by site, for the imbalance (with covariates).
   if (covariates_) {

@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 namespace sepsim {
 
@@ -78,6 +79,21 @@ std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, std::uint32_
   return sizes;
 }
 
+// Deaths by day 28 and by day 90 of m patients of one cell: the response
+// model's 28-day deaths plus late deaths among the survivors, or, for the
+// exponential validation model, both from its hazard.
+std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, const Scenario& scenario,
+                                                     int ph, std::uint32_t m,
+                                                     std::uint32_t deaths28, Stream& survival) {
+  double late = scenario.mortality90.late_death[ph];
+  if (t.death_by_day_28) {
+    deaths28 = binomial(survival, m, (*t.death_by_day_28)[ph]);
+    // P(death by 90 | alive at 28) = 1 - exp(-hazard * 62).
+    late = -std::expm1(-t.death_hazard_per_day[ph] * (kMaxFollowUpDays - 28.0));
+  }
+  return {deaths28, deaths28 + binomial(survival, m - deaths28, late)};
+}
+
 } // namespace
 
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
@@ -103,6 +119,10 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
 
   // Stage by stage (one stage without looks): each stage's arm sizes, then
   // its patients' cells and outcomes; a group-sequential design may stop.
+  // Deaths after day 28 (and the exponential model's) from a stream of their
+  // own, so the draws above are those of a scenario without them.
+  Stream survival(
+      {id.seed, Purpose::patient_survival, id.grid_point, id.replicate, ~design.stream});
   ReplicateResult r;
   SequentialMonitor monitor(design);
   const std::vector<int> looks =
@@ -128,9 +148,11 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
               early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
               binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
           const auto label = static_cast<Phenotype>(l);
+          const auto [deaths28, deaths90] = death_counts(t, scenario, ph, m, deaths, survival);
           arm.add_patients(label, m);
           arm.response.add(label, responders);
-          arm.death28.add(label, deaths);
+          arm.death28.add(label, deaths28);
+          arm.death90.add(label, deaths90);
           arm.early_deaths += early;
           for (int e = 0; e < kAdverseEvents; ++e)
             arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);

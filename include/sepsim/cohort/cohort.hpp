@@ -5,6 +5,8 @@
 #include "sepsim/core/random.hpp"
 #include "sepsim/scenario/scenario.hpp"
 
+#include <limits>
+
 namespace sepsim {
 
 // What screening sees: the latent phenotype, true and measured biomarkers,
@@ -27,6 +29,9 @@ struct PatientNoise {
   double sofa_change_z = 0; // standard normal
   double early_death_u = 0; // uniform
   double mortality_u = 0;   // uniform
+  // Day of death within its window (days 0-9, 9-28, 28-90), and late death
+  // after day 28: uniforms from the patient's survival stream.
+  double death_day_u = 0, late_death_u = 0, late_day_u = 0;
   std::array<double, kAdverseEvents> adverse_u{};
 };
 
@@ -35,6 +40,11 @@ struct Outcome {
   double sofa_change = 0;   // day 1 minus mean of days 2-9 (survivors)
   bool response = false;    // alive at day 9 and change > threshold
   bool death28 = false;
+  // Day of death after randomisation (continuous, in (0, 90]); infinity when
+  // alive at day 90, the end of the simulated follow-up.
+  double death_day = std::numeric_limits<double>::infinity();
+  bool dies_by(double day) const { return death_day <= day; }
+  int baseline_sofa = 0; // the patient's, a readout for analyses by severity (0: not drawn)
   std::array<bool, kAdverseEvents> adverse{};
 };
 
@@ -53,6 +63,11 @@ PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed
 // measured log-biomarkers are normal with variance sd_log^2 + s^2.
 std::array<std::array<double, kPhenotypes>, kPhenotypes>
 label_given_phenotype(const Population& population, const Classifier& classifier);
+
+// P(death by day 28 | alive at day 9, not responding, baseline SOFA) under
+// the treatment, for the true phenotype.
+double death28_alive_non_responder(const Scenario& scenario, const Treatment& treatment,
+                                   Phenotype phenotype, int baseline_sofa);
 
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise);

@@ -14,6 +14,7 @@ enum class Purpose : std::uint32_t {
   randomisation = 3,     // arm assignment of design d
   arm_counts = 4,        // count-level simulation of design d
   accrual = 5,           // enrolment times of design d
+  patient_survival = 6,  // day of death of patient i (shared by all its potential outcomes)
 };
 
 struct StreamId {

@@ -24,7 +24,8 @@ private:
   ArmSummary arm_summary(const Scenario& scenario, std::size_t a) const;
   struct Arm {
     MeanAccumulator patients, response_rate;
-    RatioAccumulator response, mortality28, early_death, matched, harmed;
+    RatioAccumulator response, mortality28, early_death, matched, harmed, mortality90;
+    std::array<RatioAccumulator, 2> mortality28_by_sofa10;
     std::array<RatioAccumulator, kPhenotypes> response_by_label;
     std::array<RatioAccumulator, kAdverseEvents> adverse;
   };

@@ -20,6 +20,9 @@ struct ArmSummary {
   Estimate response_rate;
   Estimate mortality28;
   Estimate early_death;
+  Estimate mortality90; // death by day 90
+  // 28-day mortality with baseline SOFA < 10 and >= 10 (NaN at count level).
+  std::array<Estimate, 2> mortality28_by_sofa10{};
   // Oracle quantities from the potential outcomes (unknowable in a real trial):
   Estimate matched_drug;     // share given the best treatment for their true phenotype
   Estimate harmed_by_drug;   // share who would respond on placebo but not on their drug
@@ -131,6 +134,9 @@ template <class F> void for_each_estimate(ArmSummary& a, F&& f) {
   f("response_rate", a.response_rate);
   f("mortality28", a.mortality28);
   f("early_death", a.early_death);
+  f("mortality90", a.mortality90);
+  f("mortality28_by_sofa/below_10", a.mortality28_by_sofa10[0]);
+  f("mortality28_by_sofa/at_least_10", a.mortality28_by_sofa10[1]);
   f("oracle/matched_drug", a.matched_drug);
   f("oracle/harmed_by_drug", a.harmed_by_drug);
   f("response_rate_sd", a.response_rate_sd);

@@ -76,6 +76,16 @@ struct Treatment {
   // Derived when the scenario is frozen:
   PerPhenotype sofa_change_mean{}; // mean day-9 SOFA change of survivors
   PerPhenotype death28_if_alive_non_responder{};
+  // With a prognostic baseline SOFA (Mortality28::sofa_log_odds_per_point):
+  // the intercept a of P(death by day 28 | alive non-responder, SOFA s) =
+  // 1 / (1 + exp(-(a + beta s))), chosen so that its mean over the baseline
+  // SOFA distribution is death28_if_alive_non_responder.
+  PerPhenotype death28_logit_intercept{};
+  // Validation model (key death_by_day_28): death time exponential with this
+  // 28-day mortality, independent of response; the constant hazard per day
+  // -ln(1 - p) / 28 is derived.
+  std::optional<PerPhenotype> death_by_day_28;
+  PerPhenotype death_hazard_per_day{};
   // Oracle: best response of all treatments for the phenotype (ties count),
   // and P(responds on placebo but not on this treatment); NaN without placebo.
   std::array<bool, kPhenotypes> matches_phenotype{};
@@ -85,7 +95,19 @@ struct Treatment {
 struct Mortality28 {
   PerPhenotype responder{};
   PerPhenotype non_responder{}; // early deaths included
+  // Log-odds of death by day 28 per point of baseline SOFA, for day-9
+  // survivors who did not respond (0: baseline SOFA is not prognostic).
+  double sofa_log_odds_per_point = 0.0;
 };
+
+// Deaths after day 28 ([mortality_90d]): P(death by day 90 | alive at day 28),
+// by true phenotype; 0 (no table): follow-up ends at day 28 for everyone alive.
+struct Mortality90 {
+  PerPhenotype late_death{};
+};
+
+// The last day of follow-up the model simulates.
+inline constexpr double kMaxFollowUpDays = 90.0;
 
 enum class RandomisationMethod { simple, permuted_blocks, minimisation };
 inline constexpr std::array<std::string_view, 3> kRandomisationNames = {"simple", "permuted_blocks",
@@ -269,6 +291,9 @@ struct Scenario {
   Classifier classifier;
   Endpoint endpoint;
   Mortality28 mortality28;
+  Mortality90 mortality90;
+  // Whether outcomes depend on the baseline covariates (so they must be drawn).
+  bool prognostic_covariates() const { return mortality28.sofa_log_odds_per_point != 0.0; }
   std::vector<Treatment> treatments;
   int placebo = -1; // index of the placebo treatment (key `placebo`), -1 if none
   bool null_hypothesis = false;

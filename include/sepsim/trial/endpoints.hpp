@@ -45,8 +45,12 @@ struct ContinuousTally {
 struct ArmCounts {
   std::uint32_t n = 0;
   std::array<std::uint32_t, kPhenotypes> n_by_label{};
-  BinaryTally response;        // primary: responder at day 9
-  BinaryTally death28;         // death by day 28 (early deaths included)
+  BinaryTally response; // primary: responder at day 9
+  BinaryTally death28;  // death by day 28 (early deaths included)
+  BinaryTally death90;  // death by day 90
+  // Patients and deaths by day 28 with baseline SOFA < 10 and >= 10 (patient
+  // level, when the covariates are drawn).
+  std::array<std::uint32_t, 2> n_by_sofa10{}, death28_by_sofa10{};
   ContinuousTally sofa_change; // day-9 SOFA change of day-9 survivors
   std::uint32_t early_deaths = 0;
   std::array<std::uint32_t, kAdverseEvents> adverse{};
@@ -58,7 +62,7 @@ struct ArmCounts {
   }
 };
 
-enum class EndpointId : std::uint8_t { response_day9, sofa_change_day9, death_day28 };
+enum class EndpointId : std::uint8_t { response_day9, sofa_change_day9, death_day28, death_day90 };
 
 struct EndpointSpec {
   EndpointId id;
@@ -79,14 +83,23 @@ inline void sofa_change(ArmCounts& arm, Phenotype label, const Outcome& o) {
 inline void death28(ArmCounts& arm, Phenotype label, const Outcome& o) {
   if (o.death28) arm.death28.add(label, 1);
   if (o.early_death) ++arm.early_deaths;
+  if (o.baseline_sofa > 0) {
+    const int severe = o.baseline_sofa >= 10 ? 1 : 0;
+    ++arm.n_by_sofa10[severe];
+    arm.death28_by_sofa10[severe] += o.death28;
+  }
+}
+inline void death90(ArmCounts& arm, Phenotype label, const Outcome& o) {
+  if (o.dies_by(90.0)) arm.death90.add(label, 1);
 }
 } // namespace endpoint_tally
 
-inline constexpr std::array<EndpointSpec, 3> kEndpoints = {{
+inline constexpr std::array<EndpointSpec, 4> kEndpoints = {{
     {EndpointId::response_day9, "response_day9", Scale::binary, 9.0, endpoint_tally::response},
     {EndpointId::sofa_change_day9, "sofa_change_day9", Scale::continuous, 9.0,
      endpoint_tally::sofa_change},
     {EndpointId::death_day28, "death_day28", Scale::binary, 28.0, endpoint_tally::death28},
+    {EndpointId::death_day90, "death_day90", Scale::binary, 90.0, endpoint_tally::death90},
 }};
 
 inline const EndpointSpec& endpoint_spec(EndpointId id) {

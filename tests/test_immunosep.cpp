@@ -29,6 +29,18 @@ TEST_CASE("Default scenario reproduces ImmunoSep's table", "[immunosep][calibrat
   // 28-day mortality 43.5% vs 49.7% (4 points).
   CHECK(precision.mortality28.value == Approx(0.435).margin(0.04));
   CHECK(placebo.mortality28.value == Approx(0.497).margin(0.04));
+  // 90-day mortality 68.7% vs 67.6% (4 points): deaths after day 28 (S1a).
+  CHECK(precision.mortality90.value == Approx(0.687).margin(0.04));
+  CHECK(placebo.mortality90.value == Approx(0.676).margin(0.04));
+  // Deaths by day 9: 16.0% vs 20.0% (calibration.md §6, derived; 2 points).
+  CHECK(precision.early_death.value == Approx(0.160).margin(0.02));
+  CHECK(placebo.early_death.value == Approx(0.200).margin(0.02));
+  // 28-day mortality by baseline SOFA < 10 / >= 10 (S1a eFig 8A; 6 points):
+  // precision 34.4% / 52.2%, placebo 31.2% / 70.6%.
+  CHECK(precision.mortality28_by_sofa10[0].value == Approx(0.344).margin(0.06));
+  CHECK(precision.mortality28_by_sofa10[1].value == Approx(0.522).margin(0.06));
+  CHECK(placebo.mortality28_by_sofa10[0].value == Approx(0.312).margin(0.06));
+  CHECK(placebo.mortality28_by_sofa10[1].value == Approx(0.706).margin(0.06));
   // 17.4% MALS among the enrolled (4 points).
   CHECK(d.enrolled_by_label[mals].value / d.sample_size == Approx(0.174).margin(0.04));
   CHECK(d.enrolled_by_label[unclassified].value == 0.0);

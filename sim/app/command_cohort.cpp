@@ -1,6 +1,6 @@
 // sepsim cohort: virtual patients as CSV, for inspection and teaching: each
 // screened patient's biomarkers, label and covariates, and their potential
-// outcomes under every treatment.
+// outcomes under every treatment (death_day: day of death, NA if alive at day 90).
 #include "commands.hpp"
 #include "run_args.hpp"
 #include "sepsim/cohort/cohort.hpp"
@@ -32,7 +32,8 @@ void write_header(std::ostream& out, const Scenario& s) {
   out << "patient,phenotype,label,ferritin_true_ng_per_ml,ferritin_measured_ng_per_ml,"
          "hla_dr_true_per_monocyte,hla_dr_measured_per_monocyte,age_years,female,baseline_sofa";
   for (const auto& t : s.treatments)
-    out << ",response_" << t.name << ",death28_" << t.name << ",sofa_change_" << t.name;
+    out << ",response_" << t.name << ",death28_" << t.name << ",sofa_change_" << t.name
+        << ",death_day_" << t.name;
   out << "\n";
 }
 
@@ -52,6 +53,11 @@ void write_patient(std::ostream& out, const Scenario& s, std::uint64_t seed, std
       out << "NA";
     else
       out << o.sofa_change;
+    out << ',';
+    if (std::isfinite(o.death_day))
+      out << o.death_day;
+    else
+      out << "NA"; // alive at day 90
   }
   out << "\n";
 }

@@ -102,11 +102,39 @@ double logit_intercept(const std::vector<double>& pmf, int sofa_min, double beta
   return 0.5 * (lo + hi);
 }
 
+// P(late death | alive at day 28): the day-28 survivors' baseline SOFA
+// distribution weights each SOFA's late-death risk.
+double late_death_if_alive28(const Scenario& s, const Treatment& tr, Phenotype p,
+                             const std::vector<double>& pmf) {
+  if (tr.death_by_day_28) return -std::expm1(-tr.death_hazard_per_day[p] * (90.0 - 28.0));
+  const double respond_if_alive =
+      tr.early_death[p] < 1.0 ? tr.response[p] / (1.0 - tr.early_death[p]) : 0.0;
+  double alive = 0.0, late = 0.0;
+  for (std::size_t i = 0; i < pmf.size(); ++i) {
+    const int sofa = s.population.baseline_sofa_min + static_cast<int>(i);
+    const double q = death28_alive_non_responder(s, tr, p, sofa);
+    const double alive28 =
+        (1.0 - tr.early_death[p]) * (respond_if_alive * (1.0 - s.mortality28.responder[p]) +
+                                     (1.0 - respond_if_alive) * (1.0 - q));
+    const double risk = late_death_risk(s.mortality90, p, sofa);
+    alive += pmf[i] * alive28;
+    late += pmf[i] * alive28 * risk;
+  }
+  return alive > 0.0 ? late / alive : s.mortality90.late_death[p];
+}
+
 // Deaths by day 28 of alive non-responders shifted by baseline SOFA (their
 // mean kept), and the hazards of the exponential validation model.
 void calibrate_mortality(Scenario& s) {
   const double beta = s.mortality28.sofa_log_odds_per_point;
   const auto pmf = baseline_sofa_distribution(s.population);
+  const int sofa_min = s.population.baseline_sofa_min;
+  Mortality90& late = s.mortality90;
+  for (int p = 0; p < kPhenotypes; ++p)
+    late.late_death_logit_intercept[p] =
+        late.sofa_log_odds_per_point != 0.0
+            ? logit_intercept(pmf, sofa_min, late.sofa_log_odds_per_point, late.late_death[p])
+            : 0.0;
   for (auto& tr : s.treatments)
     for (int p = 0; p < kPhenotypes; ++p) {
       if (beta != 0.0)
@@ -114,6 +142,7 @@ void calibrate_mortality(Scenario& s) {
                                                         tr.death28_if_alive_non_responder[p]);
       if (tr.death_by_day_28)
         tr.death_hazard_per_day[p] = -std::log1p(-(*tr.death_by_day_28)[p]) / 28.0;
+      tr.late_death_if_alive28[p] = late_death_if_alive28(s, tr, static_cast<Phenotype>(p), pmf);
     }
 }
 

@@ -134,6 +134,12 @@ double death28_alive_non_responder(const Scenario& scenario, const Treatment& tr
          (1.0 + std::exp(-(treatment.death28_logit_intercept[phenotype] + beta * baseline_sofa)));
 }
 
+double late_death_risk(const Mortality90& m, Phenotype phenotype, int baseline_sofa) {
+  if (m.sofa_log_odds_per_point == 0.0) return m.late_death[phenotype];
+  return 1.0 / (1.0 + std::exp(-(m.late_death_logit_intercept[phenotype] +
+                                 m.sofa_log_odds_per_point * baseline_sofa)));
+}
+
 namespace {
 constexpr double kDay9 = 9.0, kDay28 = 28.0;
 
@@ -151,7 +157,8 @@ void death_from_response(const Scenario& scenario, const Treatment& treatment, P
     o.death_day = kDay9 * within;
   else if (o.death28)
     o.death_day = kDay9 + (kDay28 - kDay9) * within;
-  else if (noise.late_death_u < scenario.mortality90.late_death[phenotype])
+  else if (noise.late_death_u <
+           late_death_risk(scenario.mortality90, phenotype, noise.baseline_sofa))
     o.death_day = kDay28 + (kMaxFollowUpDays - kDay28) * (1.0 - noise.late_day_u);
 }
 

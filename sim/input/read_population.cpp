@@ -108,9 +108,12 @@ void read_classifier_and_outcomes(Reader& r, const toml::table& root, Scenario& 
         false);
   }
   r.accept("mortality_90d");
-  if (const toml::table* m = r.table(root, "mortality_90d", "", false))
+  if (const toml::table* m = r.table(root, "mortality_90d", "", false)) {
     if (auto v = r.per_phenotype(*m, "late_death", "mortality_90d", probability))
       s.mortality90.late_death = *v;
+    r.number_into(s.mortality90.sofa_log_odds_per_point, *m, "sofa_log_odds_per_point",
+                  "mortality_90d", in_range(-3.0, 3.0), false);
+  }
 }
 
 Treatment read_treatment(Reader& r, const toml::table& tt, const std::string& path,

@@ -149,6 +149,20 @@ void print_enrolment(std::ostream& out, const DesignSummary& d) {
   out << "\n\n";
 }
 
+// Per arm: deaths by day 90 and 28-day deaths by baseline SOFA (where the
+// covariates were drawn).
+void print_mortality(std::ostream& out, const DesignSummary& d) {
+  const bool by_sofa = !d.arms.empty() && std::isfinite(d.arms[0].mortality28_by_sofa10[0].value);
+  out << "\n  " << pad("Mortality", 20) << pad("by day 90", 16);
+  if (by_sofa) out << pad("day 28, SOFA < 10", 20) << "day 28, SOFA >= 10";
+  out << "\n";
+  for (const auto& a : d.arms) {
+    out << "  " << pad(a.name, 20) << pad(pct(a.mortality90), 16);
+    if (by_sofa) out << pad(pct(a.mortality28_by_sofa10[0]), 20) << pct(a.mortality28_by_sofa10[1]);
+    out << "\n";
+  }
+}
+
 // Per arm: outcomes, response by label, adverse events and the oracle.
 void print_arms(std::ostream& out, const DesignSummary& d) {
   out << "  " << pad("Arm", 12) << pad("n", 8) << pad("response", 16) << pad("28-day mortality", 18)
@@ -158,6 +172,7 @@ void print_arms(std::ostream& out, const DesignSummary& d) {
         << pad(pct(a.response_rate), 16) << pad(pct(a.mortality28), 18)
         << pad(pct(a.early_death), 16) << a.policy << "\n";
 
+  print_mortality(out, d);
   out << "\n  " << pad("Response by label", 20);
   for (auto name : kPhenotypeNames)
     out << pad(std::string(name), 18);

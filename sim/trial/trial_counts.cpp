@@ -82,16 +82,10 @@ std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, std::uint32_
 // Deaths by day 28 and by day 90 of m patients of one cell: the response
 // model's 28-day deaths plus late deaths among the survivors, or, for the
 // exponential validation model, both from its hazard.
-std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, const Scenario& scenario,
-                                                     int ph, std::uint32_t m,
+std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, int ph, std::uint32_t m,
                                                      std::uint32_t deaths28, Stream& survival) {
-  double late = scenario.mortality90.late_death[ph];
-  if (t.death_by_day_28) {
-    deaths28 = binomial(survival, m, (*t.death_by_day_28)[ph]);
-    // P(death by 90 | alive at 28) = 1 - exp(-hazard * 62).
-    late = -std::expm1(-t.death_hazard_per_day[ph] * (kMaxFollowUpDays - 28.0));
-  }
-  return {deaths28, deaths28 + binomial(survival, m - deaths28, late)};
+  if (t.death_by_day_28) deaths28 = binomial(survival, m, (*t.death_by_day_28)[ph]);
+  return {deaths28, deaths28 + binomial(survival, m - deaths28, t.late_death_if_alive28[ph])};
 }
 
 } // namespace
@@ -148,7 +142,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
               early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
               binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
           const auto label = static_cast<Phenotype>(l);
-          const auto [deaths28, deaths90] = death_counts(t, scenario, ph, m, deaths, survival);
+          const auto [deaths28, deaths90] = death_counts(t, ph, m, deaths, survival);
           arm.add_patients(label, m);
           arm.response.add(label, responders);
           arm.death28.add(label, deaths28);

@@ -69,6 +69,9 @@ label_given_phenotype(const Population& population, const Classifier& classifier
 double death28_alive_non_responder(const Scenario& scenario, const Treatment& treatment,
                                    Phenotype phenotype, int baseline_sofa);
 
+// P(death by day 90 | alive at day 28, baseline SOFA), for the true phenotype.
+double late_death_risk(const Mortality90& mortality, Phenotype phenotype, int baseline_sofa);
+
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise);
 

@@ -85,6 +85,9 @@ struct Treatment {
   // 28-day mortality, independent of response; the constant hazard per day
   // -ln(1 - p) / 28 is derived.
   std::optional<PerPhenotype> death_by_day_28;
+  // P(death by day 90 | alive at day 28) over the baseline SOFA distribution
+  // of the day-28 survivors on this treatment (for count-level draws).
+  PerPhenotype late_death_if_alive28{};
   PerPhenotype death_hazard_per_day{};
   // Oracle: best response of all treatments for the phenotype (ties count),
   // and P(responds on placebo but not on this treatment); NaN without placebo.
@@ -104,6 +107,10 @@ struct Mortality28 {
 // by true phenotype; 0 (no table): follow-up ends at day 28 for everyone alive.
 struct Mortality90 {
   PerPhenotype late_death{};
+  // Log-odds of a late death per point of baseline SOFA (its mean over the
+  // SOFA distribution kept at late_death), and the derived intercepts.
+  double sofa_log_odds_per_point = 0.0;
+  PerPhenotype late_death_logit_intercept{};
 };
 
 // The last day of follow-up the model simulates.
@@ -293,7 +300,9 @@ struct Scenario {
   Mortality28 mortality28;
   Mortality90 mortality90;
   // Whether outcomes depend on the baseline covariates (so they must be drawn).
-  bool prognostic_covariates() const { return mortality28.sofa_log_odds_per_point != 0.0; }
+  bool prognostic_covariates() const {
+    return mortality28.sofa_log_odds_per_point != 0.0 || mortality90.sofa_log_odds_per_point != 0.0;
+  }
   std::vector<Treatment> treatments;
   int placebo = -1; // index of the placebo treatment (key `placebo`), -1 if none
   bool null_hypothesis = false;

@@ -269,6 +269,15 @@ TEST_CASE("Degenerate data fail instead of giving NaN", "[survival]") {
     std::vector<SurvivalRecord> none;
     CHECK(logrank(none, true).failed);
   }
+  SECTION("a NaN time") {
+    std::vector<SurvivalRecord> records{
+        {1, true, 0, 0}, {std::nan(""), true, 1, 0}, {3, true, 1, 0}, {4, false, 0, 0}};
+    CHECK(logrank(records, false).failed);
+    CHECK(fit_cox(times_of(records), events_of(records), group_column(records)).failed);
+    const KaplanMeierPoint km = kaplan_meier_at(records, 1, 3.0);
+    CHECK(km.survival == 0);
+    CHECK(km.at_risk == 1);
+  }
 }
 
 TEST_CASE("Log-rank z is standard normal under equal hazards", "[survival]") {

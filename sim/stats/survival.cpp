@@ -49,6 +49,12 @@ void add_stratum(const SurvivalRecord* first, const SurvivalRecord* last, Logran
 
 LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified) {
   LogrankSums sums;
+  if (std::any_of(records.begin(), records.end(),
+                  [](const SurvivalRecord& r) { return std::isnan(r.time); })) {
+    LogrankResult failed;
+    failed.failed = true;
+    return failed;
+  }
   if (stratified) {
     std::sort(records.begin(), records.end(), [](const SurvivalRecord& a, const SurvivalRecord& b) {
       return a.stratum != b.stratum ? a.stratum < b.stratum : a.time < b.time;
@@ -97,7 +103,8 @@ bool prepare(const std::vector<double>& time, const std::vector<bool>& event,
              const DesignMatrix& covariates, CoxData& data) {
   const std::size_t n = time.size(), p = covariates.columns;
   if (n == 0 || p == 0 || event.size() != n || covariates.rows != n ||
-      covariates.values.size() != n * p)
+      covariates.values.size() != n * p ||
+      !std::all_of(time.begin(), time.end(), [](double t) { return std::isfinite(t); }))
     return false;
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -117,9 +124,7 @@ bool prepare(const std::vector<double>& time, const std::vector<bool>& event,
       data.x(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
           covariates.values[from * p + c];
   }
-  if (events == 0 || !data.x.allFinite() ||
-      !std::all_of(time.begin(), time.end(), [](double t) { return std::isfinite(t); }))
-    return false;
+  if (events == 0 || !data.x.allFinite()) return false;
   data.x.rowwise() -= data.x.colwise().mean();
   data.eta.resize(ni);
   data.s1.resize(pi);
@@ -130,12 +135,44 @@ bool prepare(const std::vector<double>& time, const std::vector<bool>& event,
   return true;
 }
 
+// r x to v and r x x' to the lower triangle of m (p x p).
+void add_weighted(double r, const double* x, Eigen::Index p, Eigen::VectorXd& v,
+                  Eigen::MatrixXd& m) {
+  for (Eigen::Index k = 0; k < p; ++k) {
+    const double rx = r * x[k];
+    v[k] += rx;
+    for (Eigen::Index j = k; j < p; ++j)
+      m(j, k) += rx * x[j];
+  }
+}
+
+// The Efron terms of the deaths tied at one time: the k-th of d deaths sees
+// the risk set less k/d of the dying (plain loops: p is small, Eigen's
+// dynamic-size expressions cost more than the arithmetic here).
+double add_tied_deaths(CoxData& data, int deaths, double s0, double d0, Eigen::VectorXd& u,
+                       Eigen::MatrixXd& imat) {
+  const Eigen::Index p = u.size();
+  double minus_loglik = 0;
+  for (int k = 0; k < deaths; ++k) {
+    const double frac = static_cast<double>(k) / deaths, denom = s0 - frac * d0;
+    minus_loglik += std::log(denom);
+    for (Eigen::Index j = 0; j < p; ++j) {
+      data.a[j] = (data.s1[j] - frac * data.d1[j]) / denom;
+      u[j] -= data.a[j];
+    }
+    for (Eigen::Index c = 0; c < p; ++c)
+      for (Eigen::Index j = c; j < p; ++j)
+        imat(j, c) += (data.s2(j, c) - frac * data.d2(j, c)) / denom - data.a[j] * data.a[c];
+  }
+  return minus_loglik;
+}
+
 // Log partial likelihood with Efron ties at beta, its score u and information
 // (minus the Hessian) imat, in one pass from the longest follow-up down: the
 // risk set sums grow by the records of each time before its deaths are scored.
 double efron(CoxData& data, const Eigen::VectorXd& beta, Eigen::VectorXd& u,
              Eigen::MatrixXd& imat) {
-  const Eigen::Index n = data.x.rows();
+  const Eigen::Index n = data.x.rows(), p = data.x.cols();
   data.eta.noalias() = data.x * beta;
   u.setZero();
   imat.setZero();
@@ -150,27 +187,22 @@ double efron(CoxData& data, const Eigen::VectorXd& beta, Eigen::VectorXd& u,
     data.d2.setZero();
     for (; i < n && data.time[static_cast<std::size_t>(i)] == t; ++i) {
       const double r = std::exp(data.eta[i]);
-      const auto xi = data.x.row(i);
+      const double* xi = data.x.data() + i * p; // row-major
       s0 += r;
-      data.s1.noalias() += r * xi.transpose();
-      data.s2.noalias() += r * xi.transpose() * xi;
+      add_weighted(r, xi, p, data.s1, data.s2);
       if (!data.event[static_cast<std::size_t>(i)]) continue;
       ++deaths;
       d0 += r;
-      data.d1.noalias() += r * xi.transpose();
-      data.d2.noalias() += r * xi.transpose() * xi;
+      add_weighted(r, xi, p, data.d1, data.d2);
       loglik += data.eta[i];
-      u.noalias() += xi.transpose();
+      for (Eigen::Index j = 0; j < p; ++j)
+        u[j] += xi[j];
     }
-    for (int k = 0; k < deaths; ++k) {
-      const double frac = static_cast<double>(k) / deaths, denom = s0 - frac * d0;
-      data.a.noalias() = (data.s1 - frac * data.d1) / denom;
-      loglik -= std::log(denom);
-      u.noalias() -= data.a;
-      imat.noalias() += (data.s2 - frac * data.d2) / denom;
-      imat.noalias() -= data.a * data.a.transpose();
-    }
+    if (deaths > 0) loglik -= add_tied_deaths(data, deaths, s0, d0, u, imat);
   }
+  for (Eigen::Index c = 1; c < p; ++c) // the upper triangle from the lower
+    for (Eigen::Index j = 0; j < c; ++j)
+      imat(j, c) = imat(c, j);
   return loglik;
 }
 
@@ -256,7 +288,7 @@ KaplanMeierPoint kaplan_meier_at(const std::vector<SurvivalRecord>& records, int
   std::vector<std::pair<double, bool>> early; // follow-up ending at or before `at`
   int total = 0;
   for (const SurvivalRecord& r : records) {
-    if (r.group != group) continue;
+    if (r.group != group || std::isnan(r.time)) continue;
     ++total;
     point.at_risk += r.time >= at;
     if (r.time <= at) early.emplace_back(r.time, r.event);

@@ -32,16 +32,17 @@ struct LogrankResult {
 // one risk set (censorings at that time are still at risk), as R's survdiff.
 // stratified: O - E and V summed over strata (survdiff with strata()). Sorts
 // the records in place (by stratum, then time, when stratified; by time
-// otherwise). A group other than 0 counts as treatment.
+// otherwise). A group other than 0 counts as treatment. Fails (events 0)
+// when a time is NaN.
 LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified);
 
 struct CoxFit {
   std::vector<double> coefficients, standard_errors;
   double log_likelihood = 0; // log partial likelihood at the estimate
   int iterations = 0;
-  // No events, mismatched sizes, singular information, not converged in 20
-  // iterations, or a coefficient running away to infinity (monotone likelihood,
-  // as coxph's "coefficient may be infinite" warning).
+  // No events, mismatched sizes, a time or covariate not finite, singular
+  // information, not converged in 20 iterations, or a coefficient running away
+  // to infinity (monotone likelihood: coxph's "coefficient may be infinite").
   bool failed = false;
 };
 
@@ -58,7 +59,8 @@ struct KaplanMeierPoint {
   int at_risk = 0;                   // follow-up time >= at
 };
 
-// Kaplan-Meier survival of one group at day `at` (deaths at `at` included).
+// Kaplan-Meier survival of one group at day `at` (deaths at `at` included);
+// records with a NaN time are left out.
 KaplanMeierPoint kaplan_meier_at(const std::vector<SurvivalRecord>& records, int group, double at);
 
 } // namespace sepsim

@@ -1,0 +1,66 @@
+// Time-to-event analyses: the log-rank test, Cox proportional hazards and
+// Kaplan-Meier estimates, as R's survival package computes them (survdiff,
+// coxph with Efron ties, survfit). Eigen inside, plain vectors at the interface.
+#pragma once
+
+#include "sepsim/stats/regression.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace sepsim {
+
+inline constexpr int kMaxStrata = 8;
+
+// One patient's follow-up: time in days from randomisation to death (event)
+// or censoring; group 1 = treatment, 0 = control; stratum 0..kMaxStrata-1.
+struct SurvivalRecord {
+  double time = 0;
+  bool event = false;
+  std::uint8_t group = 0;
+  std::uint8_t stratum = 0;
+};
+
+struct LogrankResult {
+  double z = 0; // (E_t - O_t) / sqrt(V): > 0 favours treatment (fewer deaths than expected)
+  double observed_treatment = 0, expected_treatment = 0, variance = 0;
+  int events = 0;
+  bool failed = false; // no events, or zero variance
+};
+
+// Log-rank test with the hypergeometric variance; deaths at the same time form
+// one risk set (censorings at that time are still at risk), as R's survdiff.
+// stratified: O - E and V summed over strata (survdiff with strata()). Sorts
+// the records in place (by stratum, then time, when stratified; by time
+// otherwise). A group other than 0 counts as treatment. Fails (events 0)
+// when a time is NaN.
+LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified);
+
+struct CoxFit {
+  std::vector<double> coefficients, standard_errors;
+  double log_likelihood = 0; // log partial likelihood at the estimate
+  int iterations = 0;
+  // No events, mismatched sizes, a time or covariate not finite, singular
+  // information, not converged in 20 iterations, or a coefficient running away
+  // to infinity (monotone likelihood: coxph's "coefficient may be infinite").
+  bool failed = false;
+};
+
+// Cox proportional hazards by Newton-Raphson with Efron ties, as coxph: starts
+// at 0, stops when |1 - previous / current log partial likelihood| <= 1e-9
+// (at most 20 iterations), halves the step when the likelihood falls.
+// covariates: rows = records, the first column the treatment indicator, no
+// intercept column.
+CoxFit fit_cox(const std::vector<double>& time, const std::vector<bool>& event,
+               const DesignMatrix& covariates);
+
+struct KaplanMeierPoint {
+  double survival = 1, variance = 0; // Greenwood: survfit's std.err^2 * S^2
+  int at_risk = 0;                   // follow-up time >= at
+};
+
+// Kaplan-Meier survival of one group at day `at` (deaths at `at` included);
+// records with a NaN time are left out.
+KaplanMeierPoint kaplan_meier_at(const std::vector<SurvivalRecord>& records, int group, double at);
+
+} // namespace sepsim

@@ -173,6 +173,22 @@ void death_exponential(const Treatment& treatment, Phenotype phenotype, const Pa
 }
 } // namespace
 
+double death_probability_by(const Scenario& scenario, const Treatment& treatment,
+                            Phenotype phenotype, double day) {
+  if (treatment.death_by_day_28)
+    return -std::expm1(-treatment.death_hazard_per_day[phenotype] *
+                       std::clamp(day, 0.0, kMaxFollowUpDays));
+  const double early = treatment.early_death[phenotype];
+  if (day <= kDay9) return early * std::max(0.0, day) / kDay9;
+  const double by28 =
+      treatment.response[phenotype] * scenario.mortality28.responder[phenotype] +
+      (1.0 - treatment.response[phenotype]) * scenario.mortality28.non_responder[phenotype];
+  if (day <= kDay28) return early + (by28 - early) * (day - kDay9) / (kDay28 - kDay9);
+  const double late = treatment.late_death_if_alive28[phenotype] *
+                      (std::min(day, kMaxFollowUpDays) - kDay28) / (kMaxFollowUpDays - kDay28);
+  return by28 + (1.0 - by28) * late;
+}
+
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise) {
   Outcome o;

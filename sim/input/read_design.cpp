@@ -363,6 +363,9 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   read_eligible_labels(r, t, path, d);
   const auto arm_names = read_arms(r, t, path, d);
   read_sample_size(r, t, path, d);
+  // Follow-up of time-to-event analyses: up to the 90 days the model simulates.
+  r.number_into(d.follow_up_days, t, "follow_up_days", path, in_range(1.0, kMaxFollowUpDays),
+                false);
   read_quota(r, t, path, d);
   read_policies(r, t, path, s, d);
   read_randomisation(r, t, path, d);

@@ -130,13 +130,13 @@ double posterior_superiority(const TwoArmCounts& c, double a, double b) {
   return std::clamp(p, 0.0, 1.0);
 }
 
-namespace {
-
 double z95() {
   static const double z =
       boost::math::quantile(boost::math::complement(boost::math::normal(), 0.025));
   return z;
 }
+
+namespace {
 
 // One-sided p of a z statistic favouring treatment (double precision
 // throughout: Boost's default promotion to long double costs a third of a
@@ -148,10 +148,14 @@ double upper_p(double z) {
       boost::math::complement(boost::math::normal_distribution<double, Policy>(), z));
 }
 
+} // namespace
+
 void decide_by_z(const Analysis& analysis, TestResult& r) {
   r.reject = !r.failed && r.z >= analysis.critical_z;
   r.p = r.failed ? 1.0 : upper_p(r.z);
 }
+
+namespace {
 
 // Regression of the hypothesis's patients: y on [1, treated, covariates...].
 // Logistic: response ~ treated + baseline SOFA + age + label dummies.
@@ -249,6 +253,10 @@ constexpr std::array<TestSpec, kTestNames.size()> kTests = {{
     {TestKind::bayes, Scale::binary, false, false, counts_test},
     {TestKind::mean_difference, Scale::continuous, false, false, continuous_test},
     {TestKind::ancova, Scale::continuous, true, false, continuous_test},
+    {TestKind::logrank, Scale::time_to_event, true, false, time_to_event_test},
+    {TestKind::logrank_stratified, Scale::time_to_event, true, false, time_to_event_test},
+    {TestKind::cox, Scale::time_to_event, true, false, time_to_event_test},
+    {TestKind::km_difference, Scale::time_to_event, true, false, time_to_event_test},
 }};
 
 } // namespace
@@ -283,6 +291,10 @@ TestResult analyse(const Analysis& analysis, const TwoArmCounts& c) {
   case TestKind::logistic:
   case TestKind::mean_difference:
   case TestKind::ancova:
+  case TestKind::logrank:
+  case TestKind::logrank_stratified:
+  case TestKind::cox:
+  case TestKind::km_difference:
     // Need more than two counts: analyse(analysis, HypothesisData) handles them;
     // on counts alone they fall back to the pooled z.
     r.z = pooled_z(c);

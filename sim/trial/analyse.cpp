@@ -1,6 +1,7 @@
 // The analysis step of a replicate: every hypothesis's test on its
 // endpoint's tallies, its estimand from the enrolled patients' true
 // phenotypes, the secondary analyses and the multiplicity procedure.
+#include "sepsim/cohort/cohort.hpp"
 #include "sepsim/stats/multiplicity.hpp"
 #include "sepsim/trial/trial.hpp"
 
@@ -11,11 +12,34 @@ namespace sepsim {
 
 namespace {
 
+// The expected mortality by `day` (treatment - control) of the hypothesis's
+// enrolled patients, from their true phenotypes.
+double true_mortality_difference(const Scenario& scenario, const Design& design,
+                                 const Hypothesis& hyp, const ReplicateResult& r, double day) {
+  double sum = 0.0, patients = 0.0;
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!hyp.labels[l] || !design.eligible_label[l]) continue;
+    const Treatment& on_t =
+        scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
+    const Treatment& on_c = scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
+    for (int ph = 0; ph < kPhenotypes; ++ph) {
+      const double n = r.enrolled_label_phenotype[l][ph];
+      const auto phenotype = static_cast<Phenotype>(ph);
+      sum += n * (death_probability_by(scenario, on_t, phenotype, day) -
+                  death_probability_by(scenario, on_c, phenotype, day));
+      patients += n;
+    }
+  }
+  return patients > 0 ? sum / patients : 0.0;
+}
+
 // The hypothesis's estimand in this replicate, from the true phenotypes of its
 // enrolled patients: the expected difference in response probability, or for
 // continuous tests in the mean SOFA change of day-9 survivors.
 double true_difference(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
                        const ReplicateResult& r) {
+  if (time_to_event_endpoint(design.analysis.test))
+    return true_mortality_difference(scenario, design, hyp, r, design.follow_up_days);
   const bool continuous = continuous_endpoint(design.analysis.test);
   double t_sum = 0.0, t_weight = 0.0, c_sum = 0.0, c_weight = 0.0;
   for (int l = 0; l < kPhenotypes; ++l) {
@@ -83,12 +107,10 @@ void secondary_analyses(const Scenario& scenario, const Design& design, const Hy
         scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
     const Treatment& on_c = scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
     for (int ph = 0; ph < kPhenotypes; ++ph) {
-      auto mortality = [&](const Treatment& tr) {
-        return tr.response[ph] * scenario.mortality28.responder[ph] +
-               (1.0 - tr.response[ph]) * scenario.mortality28.non_responder[ph];
-      };
+      const auto phenotype = static_cast<Phenotype>(ph);
       const double n = r.enrolled_label_phenotype[l][ph];
-      true_sum += n * (mortality(on_t) - mortality(on_c));
+      true_sum += n * (death_probability_by(scenario, on_t, phenotype, 28.0) -
+                       death_probability_by(scenario, on_c, phenotype, 28.0));
       patients += n;
     }
   }
@@ -114,6 +136,7 @@ HypothesisData hypothesis_data(const Design& design, const Hypothesis& hyp,
   data.treatment_arm = hyp.treatment_arm;
   data.control_arm = hyp.control_arm;
   data.labels = hyp.labels;
+  data.follow_up_days = design.follow_up_days;
   const ArmCounts& t = r.arms[hyp.treatment_arm];
   const ArmCounts& c = r.arms[hyp.control_arm];
   data.total = two_arm_counts(&ArmCounts::response, t, c, hyp.labels);

@@ -48,7 +48,8 @@ void Observation::observe(const Candidate& patient, ReplicateResult& r) {
   if (keep_records_)
     records_.push_back({static_cast<std::uint8_t>(arm_index), screened.label, screened.phenotype,
                         o.response, !o.early_death, static_cast<std::uint8_t>(noise.baseline_sofa),
-                        static_cast<float>(noise.age_years), static_cast<float>(o.sofa_change)});
+                        static_cast<float>(noise.age_years), static_cast<float>(o.sofa_change),
+                        static_cast<float>(o.death_day)});
   tally_oracle(treatment, screened.phenotype, noise, o, arm);
 }
 

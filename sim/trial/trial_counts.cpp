@@ -90,6 +90,29 @@ std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, int ph,
 
 } // namespace
 
+// The outcomes of the m patients of one label x phenotype cell of an arm.
+void draw_cell(const Scenario& scenario, const Treatment& t, Phenotype label, int ph,
+               std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
+  const double early_death = t.early_death[ph];
+  const std::uint32_t early = binomial(stream, m, early_death);
+  const std::uint32_t alive = m - early;
+  const double respond_if_alive = early_death < 1.0 ? t.response[ph] / (1.0 - early_death) : 0.0;
+  const std::uint32_t responders = binomial(stream, alive, respond_if_alive);
+  const std::uint32_t deaths =
+      early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
+      binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
+  const auto [deaths28, deaths90] = death_counts(t, ph, m, deaths, survival);
+  arm.add_patients(label, m);
+  arm.response.add(label, responders);
+  arm.death28.add(label, deaths28);
+  arm.death90.add(label, deaths90);
+  arm.early_deaths += early;
+  for (int e = 0; e < kAdverseEvents; ++e)
+    arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
+  arm.matched += t.matches_phenotype[ph] ? m : 0;
+  if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
+}
+
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                                       const ReplicateId& id) {
   const Design& design = scenario.designs[design_index];
@@ -131,27 +154,8 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
         for (int ph = 0; ph < kPhenotypes; ++ph) {
           const std::uint32_t m = counts[l * kPhenotypes + ph];
           if (m == 0) continue;
-          const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[l]];
-          const double early_death = t.early_death[ph];
-          const std::uint32_t early = binomial(stream, m, early_death);
-          const std::uint32_t alive = m - early;
-          const double respond_if_alive =
-              early_death < 1.0 ? t.response[ph] / (1.0 - early_death) : 0.0;
-          const std::uint32_t responders = binomial(stream, alive, respond_if_alive);
-          const std::uint32_t deaths =
-              early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
-              binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
-          const auto label = static_cast<Phenotype>(l);
-          const auto [deaths28, deaths90] = death_counts(t, ph, m, deaths, survival);
-          arm.add_patients(label, m);
-          arm.response.add(label, responders);
-          arm.death28.add(label, deaths28);
-          arm.death90.add(label, deaths90);
-          arm.early_deaths += early;
-          for (int e = 0; e < kAdverseEvents; ++e)
-            arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
-          arm.matched += t.matches_phenotype[ph] ? m : 0;
-          if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
+          draw_cell(scenario, scenario.treatments[design.arms[a].treatment_by_label[l]],
+                    static_cast<Phenotype>(l), ph, m, stream, survival, arm);
           r.enrolled_label_phenotype[l][ph] += m;
         }
       }

@@ -72,6 +72,11 @@ double death28_alive_non_responder(const Scenario& scenario, const Treatment& tr
 // P(death by day 90 | alive at day 28, baseline SOFA), for the true phenotype.
 double late_death_risk(const Mortality90& mortality, Phenotype phenotype, int baseline_sofa);
 
+// P(death by `day`) under the treatment for the true phenotype, over the
+// baseline SOFA distribution: the expectation of Outcome::dies_by(day).
+double death_probability_by(const Scenario& scenario, const Treatment& treatment,
+                            Phenotype phenotype, double day);
+
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise);
 

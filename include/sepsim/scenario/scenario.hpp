@@ -157,9 +157,28 @@ struct Randomisation {
 // label), logistic (adjusted for baseline SOFA, age and label), bayes
 // (posterior P(p_t > p_c) under Beta priors). Continuous day-9 SOFA change
 // among day-9 survivors: mean_difference, ancova (adjusted for baseline SOFA).
-enum class TestKind { pooled_z, unpooled_z, fisher, cmh, logistic, bayes, mean_difference, ancova };
-inline constexpr std::array<std::string_view, 8> kTestNames = {
-    "pooled_z", "unpooled_z", "fisher", "cmh", "logistic", "bayes", "mean_difference", "ancova"};
+// Time to death with follow-up to Design::follow_up_days (days from
+// randomisation, censored there): logrank, logrank_stratified (by label), cox
+// (proportional hazards adjusted for baseline SOFA, age and label), and
+// km_difference (Kaplan-Meier survival at follow_up_days, Wald z).
+enum class TestKind {
+  pooled_z,
+  unpooled_z,
+  fisher,
+  cmh,
+  logistic,
+  bayes,
+  mean_difference,
+  ancova,
+  logrank,
+  logrank_stratified,
+  cox,
+  km_difference
+};
+inline constexpr std::array<std::string_view, 12> kTestNames = {
+    "pooled_z", "unpooled_z",      "fisher", "cmh",     "logistic",
+    "bayes",    "mean_difference", "ancova", "logrank", "logrank_stratified",
+    "cox",      "km_difference"};
 // What each test needs and which endpoint scale it accepts:
 // include/sepsim/stats/tests.hpp (kTests).
 
@@ -274,6 +293,8 @@ struct Design {
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;
   int sample_size = 0;
+  // Follow-up of each patient for time-to-event tests, in days (at most 90).
+  double follow_up_days = 28.0;
   Randomisation randomisation;
   Analysis analysis;
   std::optional<Quota> quota;

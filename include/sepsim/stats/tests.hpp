@@ -21,6 +21,7 @@ struct PatientRecord {
   bool response = false, alive_day9 = false;
   std::uint8_t baseline_sofa = 0;
   float age_years = 0, sofa_change = 0;
+  float death_day = 0; // day of death; infinity when alive at day 90
 };
 
 // What a hypothesis's test sees: counts overall and per label, continuous
@@ -33,6 +34,7 @@ struct HypothesisData {
   const std::vector<PatientRecord>* records = nullptr;
   int treatment_arm = 0, control_arm = 1;
   std::array<bool, kPhenotypes> labels{};
+  double follow_up_days = 28.0; // time-to-event tests: censoring day
 };
 
 struct TestResult {
@@ -74,14 +76,15 @@ double cmh_z(const std::array<TwoArmCounts, kPhenotypes>& strata);
 double posterior_superiority(const TwoArmCounts& c, double a, double b);
 
 // The scale of an endpoint a test accepts.
-enum class Scale : std::uint8_t { binary, continuous };
+enum class Scale : std::uint8_t { binary, continuous, time_to_event };
 
 // One row of the table of tests (sim/stats/tests.cpp): what the test needs
 // and how it decides. To add a test: a name in TestKind and kTestNames
 // (include/sepsim/scenario/scenario.hpp), one function and one row here.
 struct TestSpec {
   TestKind kind;
-  Scale scale;        // binary: the day-9 response; continuous: the day-9 SOFA change
+  Scale scale;        // binary: the day-9 response; continuous: the day-9 SOFA change;
+                      // time_to_event: the day of death, censored at the follow-up
   bool needs_records; // every enrolled patient's record (regression), not only counts
   bool needs_strata;  // per-label counts
   TestResult (*run)(const Analysis& analysis, const HypothesisData& data);
@@ -95,6 +98,20 @@ inline bool needs_patient_records(TestKind t) {
 inline bool continuous_endpoint(TestKind t) {
   return test_spec(t).scale == Scale::continuous;
 }
+inline bool time_to_event_endpoint(TestKind t) {
+  return test_spec(t).scale == Scale::time_to_event;
+}
+
+// The upper 2.5% point of the standard normal (95% intervals).
+double z95();
+// Rejects when the z statistic reaches the critical value (not when the
+// analysis failed) and sets the one-sided p favouring treatment.
+void decide_by_z(const Analysis& analysis, TestResult& r);
+
+// Time-to-event tests (sim/stats/survival_tests.cpp). The estimate is the
+// difference in mortality by the follow-up day (treatment - control, from
+// Kaplan-Meier) with its 95% Greenwood interval; z > 0 favours treatment.
+TestResult time_to_event_test(const Analysis& analysis, const HypothesisData& data);
 
 // The test the analysis names against its critical value (one-sided alpha, or
 // alpha/2 per side). The estimate is the unadjusted difference (response

@@ -5,11 +5,23 @@
 #include "sepsim/run/engine.hpp"
 #include "sepsim/scenario/scenario.hpp"
 
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <string>
 
 namespace sepsim::test {
+
+// Replicates for a statistical test: n, or a twentieth (at least 200) under
+// the sanitizers, where accuracy is not what is checked (tolerances come from
+// the Monte Carlo SE, so they widen with fewer replicates).
+inline std::uint64_t replicates(std::uint64_t n) {
+#ifdef SEPSIM_SANITIZED
+  return n / 20 > 200 ? n / 20 : 200;
+#else
+  return n;
+#endif
+}
 
 inline std::string source_path(const std::string& relative) {
   return std::string(SEPSIM_SOURCE_DIR) + "/" + relative;

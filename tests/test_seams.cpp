@@ -29,8 +29,15 @@ TEST_CASE("The table of tests has one row per test, in TestKind order", "[seams]
 TEST_CASE("Every endpoint reads the same patient into its own tally", "[seams]") {
   for (std::size_t e = 0; e < kEndpoints.size(); ++e)
     CHECK(static_cast<std::size_t>(kEndpoints[e].id) == e);
-  CHECK(primary_endpoint(TestKind::ancova) == EndpointId::sofa_change_day9);
-  CHECK(primary_endpoint(TestKind::fisher) == EndpointId::response_day9);
+  Analysis analysis;
+  analysis.test = TestKind::ancova;
+  CHECK(primary_endpoint(analysis) == EndpointId::sofa_change_day9);
+  analysis.test = TestKind::fisher;
+  CHECK(primary_endpoint(analysis) == EndpointId::response_day9);
+  analysis.endpoint = PrimaryEndpoint::death;
+  CHECK(primary_endpoint(analysis) == EndpointId::death_by_follow_up);
+  analysis.test = TestKind::logrank;
+  CHECK(primary_endpoint(analysis) == EndpointId::death_by_follow_up);
 
   ArmCounts arm;
   Outcome responder;
@@ -41,8 +48,10 @@ TEST_CASE("Every endpoint reads the same patient into its own tally", "[seams]")
   early_death.early_death = true;
   early_death.death28 = true;
   early_death.sofa_change = std::nan("");
-  tally_patient(arm, mals, responder);
-  tally_patient(arm, immunoparalysis, early_death);
+  early_death.death_day = 4.5;
+  responder.death_day = 40.0; // dies after day 28, before day 90
+  tally_patient(arm, mals, responder, {28.0});
+  tally_patient(arm, immunoparalysis, early_death, {28.0});
   CHECK(arm.n == 2);
   CHECK(arm.n_by_label[mals] == 1);
   CHECK(arm.response.total == 1);
@@ -50,6 +59,9 @@ TEST_CASE("Every endpoint reads the same patient into its own tally", "[seams]")
   CHECK(arm.death28.total == 1);
   CHECK(arm.death28.by_label[immunoparalysis] == 1);
   CHECK(arm.early_deaths == 1);
+  CHECK(arm.death90.total == 2);
+  CHECK(arm.alive_at_follow_up.total == 1); // the responder, alive at day 28
+  CHECK(arm.alive_at_follow_up.by_label[mals] == 1);
   CHECK(arm.sofa_change.n[mals] == 1);
   CHECK(arm.sofa_change.n[immunoparalysis] == 0); // only day-9 survivors have a change
   CHECK(arm.sofa_change.sum[mals] == 2.5);

@@ -3,6 +3,7 @@
 #include "read.hpp"
 
 #include "sepsim/stats/boundaries.hpp"
+#include "sepsim/stats/tests.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -179,6 +180,24 @@ void check_looks(Reader& r, const toml::node& info, const std::string& path, con
                   "at count level each stage's patients must fill whole randomisation blocks");
 }
 
+// endpoint = "response" (default) or "death" (death by follow_up_days) for
+// binary tests; time-to-event tests analyse death whatever it says.
+void read_endpoint(Reader& r, const toml::table& at, const std::string& ap, Design& d) {
+  const std::vector<std::string> names(kPrimaryEndpointNames.begin(), kPrimaryEndpointNames.end());
+  const Scale scale = test_spec(d.analysis.test).scale;
+  const auto endpoint = r.string(at, "endpoint", ap, names, false);
+  if (scale == Scale::time_to_event) d.analysis.endpoint = PrimaryEndpoint::death;
+  if (!endpoint) return;
+  d.analysis.endpoint = static_cast<PrimaryEndpoint>(find_index(names, *endpoint));
+  if (d.analysis.endpoint == PrimaryEndpoint::death && scale == Scale::continuous)
+    r.problem(*at.get("endpoint"), ap + ".endpoint",
+              "the continuous tests analyse the day-9 SOFA change: use a binary or "
+              "time-to-event test for death");
+  if (d.analysis.endpoint == PrimaryEndpoint::response && scale == Scale::time_to_event)
+    r.problem(*at.get("endpoint"), ap + ".endpoint",
+              "time-to-event tests analyse the day of death: endpoint must be \"death\"");
+}
+
 } // namespace
 
 void read_analysis(Reader& r, const toml::table& t, const std::string& path,
@@ -189,6 +208,7 @@ void read_analysis(Reader& r, const toml::table& t, const std::string& path,
   const std::vector<std::string> tests(kTestNames.begin(), kTestNames.end());
   if (auto test = r.string(*at, "test", ap, tests))
     d.analysis.test = static_cast<TestKind>(find_index(tests, *test));
+  read_endpoint(r, *at, ap, d);
   r.number_into(d.analysis.alpha, *at, "alpha", ap, [](double v) {
     return (v > 0.0 && v < 1.0) ? std::string() : "must lie strictly between 0 and 1";
   });

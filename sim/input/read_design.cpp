@@ -271,6 +271,11 @@ void read_simulation(Reader& r, const toml::table& t, const std::string& path, D
     r.problem(where, key, "\"counts\"",
               "the " + std::string(kTestNames[static_cast<int>(d.analysis.test)]) +
                   " analysis needs every patient: use \"patients\"");
+  if (d.analysis.endpoint == PrimaryEndpoint::death && d.follow_up_days != 28.0 &&
+      d.follow_up_days != 90.0)
+    r.problem(where, key, "\"counts\"",
+              "death by follow_up_days = " + std::to_string(static_cast<int>(d.follow_up_days)) +
+                  " needs \"patients\" (count level knows deaths by day 28 and 90)");
   if (d.randomisation.stratified() || d.randomisation.method == RandomisationMethod::minimisation ||
       d.randomisation.block_sizes.size() > 1)
     r.problem(where, key, "\"counts\"",

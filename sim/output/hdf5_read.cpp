@@ -80,6 +80,11 @@ DesignSummary read_design_settings(const H5::Group& g, const std::string& name, 
   d.treatment_arm = read_string_attr(g, "treatment_arm");
   d.control_arm = read_string_attr(g, "control_arm");
   d.test = read_string_attr(g, "test");
+  // Files written before the endpoint was recorded analysed the day-9 outcome.
+  d.endpoint = g.attrExists("endpoint")
+                   ? read_string_attr(g, "endpoint")
+                   : (d.test == "mean_difference" || d.test == "ancova" ? "sofa_change_day9"
+                                                                        : "response_day9");
   d.multiplicity = read_string_attr(g, "multiplicity");
   d.alpha = read_attr<H5::Group, double>(g, "alpha", H5::PredType::NATIVE_DOUBLE);
   d.sided = read_attr<H5::Group, int>(g, "sided", H5::PredType::NATIVE_INT);

@@ -128,6 +128,7 @@ void write_design(H5::Group& designs, RunSummary& summary, std::size_t d) {
   attr(g, "treatment_arm", first.treatment_arm);
   attr(g, "control_arm", first.control_arm);
   attr(g, "test", first.test);
+  attr(g, "endpoint", first.endpoint);
   attr(g, "multiplicity", first.multiplicity);
   attr(g, "alpha", H5::PredType::NATIVE_DOUBLE, first.alpha);
   attr(g, "sided", H5::PredType::NATIVE_INT, first.sided);

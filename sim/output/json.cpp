@@ -43,6 +43,7 @@ Json design_json(DesignSummary d) {
   dj.at("treatment_arm") = json_text(d.treatment_arm);
   dj.at("control_arm") = json_text(d.control_arm);
   dj.at("test") = json_text(d.test);
+  dj.at("endpoint") = json_text(d.endpoint);
   dj.at("multiplicity") = json_text(d.multiplicity);
   dj.at("alpha") = json_number(d.alpha);
   dj.at("sided") = json_number(d.sided);

@@ -1,6 +1,7 @@
 #include "sepsim/run/oc.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace sepsim {
 
@@ -182,11 +183,22 @@ ArmSummary DesignAccumulator::arm_summary(const Scenario& scenario, std::size_t 
   return s;
 }
 
+namespace {
+std::string endpoint_name(const Design& design) {
+  const EndpointId id = primary_endpoint(design.analysis);
+  if (id != EndpointId::death_by_follow_up) return std::string(endpoint_spec(id).name);
+  char text[48];
+  std::snprintf(text, sizeof text, "death_by_day_%g", design.follow_up_days);
+  return text;
+}
+} // namespace
+
 DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   DesignSummary d;
   d.name = design_.name;
   const Analysis& analysis = design_.analysis;
   d.test = kTestNames[static_cast<int>(analysis.test)];
+  d.endpoint = endpoint_name(design_);
   d.multiplicity = kMultiplicityNames[static_cast<int>(analysis.multiplicity)];
   d.alpha = analysis.alpha;
   d.sided = analysis.sided;

@@ -174,7 +174,8 @@ void regression_test(const Analysis& analysis, const HypothesisData& data, TestR
     if (!data.labels[p.label]) continue;
     if (p.arm != data.treatment_arm && p.arm != data.control_arm) continue;
     if (!logistic && !p.alive_day9) continue;
-    y.push_back(logistic ? (p.response ? 1.0 : 0.0) : p.sofa_change);
+    const bool success = data.death_endpoint ? !(p.death_day <= data.follow_up_days) : p.response;
+    y.push_back(logistic ? (success ? 1.0 : 0.0) : p.sofa_change);
     x.values.push_back(1.0);
     x.values.push_back(p.arm == data.treatment_arm ? 1.0 : 0.0);
     x.values.push_back(p.baseline_sofa);

@@ -38,7 +38,8 @@ double true_mortality_difference(const Scenario& scenario, const Design& design,
 // continuous tests in the mean SOFA change of day-9 survivors.
 double true_difference(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
                        const ReplicateResult& r) {
-  if (time_to_event_endpoint(design.analysis.test))
+  if (time_to_event_endpoint(design.analysis.test) ||
+      design.analysis.endpoint == PrimaryEndpoint::death)
     return true_mortality_difference(scenario, design, hyp, r, design.follow_up_days);
   const bool continuous = continuous_endpoint(design.analysis.test);
   double t_sum = 0.0, t_weight = 0.0, c_sum = 0.0, c_weight = 0.0;
@@ -139,13 +140,16 @@ HypothesisData hypothesis_data(const Design& design, const Hypothesis& hyp,
   data.follow_up_days = design.follow_up_days;
   const ArmCounts& t = r.arms[hyp.treatment_arm];
   const ArmCounts& c = r.arms[hyp.control_arm];
-  data.total = two_arm_counts(&ArmCounts::response, t, c, hyp.labels);
+  // Binary tests count responders, or survivors at the follow-up day.
+  const BinaryTally ArmCounts::*success = primary_tally(design.analysis);
+  data.death_endpoint = design.analysis.endpoint == PrimaryEndpoint::death;
+  data.total = two_arm_counts(success, t, c, hyp.labels);
   if (test_spec(design.analysis.test).needs_strata)
     for (int l = 0; l < kPhenotypes; ++l)
       if (hyp.labels[l])
         data.by_label[l] = {
-            static_cast<int>(t.response.by_label[l]), static_cast<int>(t.n_by_label[l]),
-            static_cast<int>(c.response.by_label[l]), static_cast<int>(c.n_by_label[l])};
+            static_cast<int>((t.*success).by_label[l]), static_cast<int>(t.n_by_label[l]),
+            static_cast<int>((c.*success).by_label[l]), static_cast<int>(c.n_by_label[l])};
   // The day-9 SOFA change of survivors (continuous tests).
   for (int l = 0; l < kPhenotypes; ++l) {
     if (!hyp.labels[l]) continue;
@@ -201,6 +205,12 @@ void analyse_replicate(const Scenario& scenario, const Design& design, Replicate
     out.difference = test.difference;
     out.ci_low = test.ci_low;
     out.ci_high = test.ci_high;
+    if (analysis.endpoint == PrimaryEndpoint::death && !time_to_event_endpoint(analysis.test)) {
+      // The test counted survivors: report the mortality difference.
+      out.difference = -test.difference;
+      out.ci_low = -test.ci_high;
+      out.ci_high = -test.ci_low;
+    }
     out.true_difference = true_difference(scenario, design, hyp, r);
     secondary_analyses(scenario, design, hyp, r, out);
     out.failed = test.failed;

@@ -44,7 +44,7 @@ void Observation::observe(const Candidate& patient, ReplicateResult& r) {
   }
   const Outcome o = outcome_under(scenario_, treatment, screened.phenotype, noise);
   ArmCounts& arm = r.arms[a];
-  tally_patient(arm, screened.label, o);
+  tally_patient(arm, screened.label, o, {design_.follow_up_days});
   if (keep_records_)
     records_.push_back({static_cast<std::uint8_t>(arm_index), screened.label, screened.phenotype,
                         o.response, !o.early_death, static_cast<std::uint8_t>(noise.baseline_sofa),

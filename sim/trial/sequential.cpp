@@ -12,8 +12,8 @@ namespace sepsim {
 
 TwoArmCounts primary_counts(const Design& design, const ReplicateResult& r) {
   const Hypothesis& hyp = design.analysis.hypotheses.front();
-  return two_arm_counts(&ArmCounts::response, r.arms[hyp.treatment_arm], r.arms[hyp.control_arm],
-                        hyp.labels);
+  return two_arm_counts(primary_tally(design.analysis), r.arms[hyp.treatment_arm],
+                        r.arms[hyp.control_arm], hyp.labels);
 }
 
 double interim_z(const Design& design, const ReplicateResult& r) {

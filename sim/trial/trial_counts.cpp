@@ -91,8 +91,8 @@ std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, int ph,
 } // namespace
 
 // The outcomes of the m patients of one label x phenotype cell of an arm.
-void draw_cell(const Scenario& scenario, const Treatment& t, Phenotype label, int ph,
-               std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
+void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
+               int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
   const double early_death = t.early_death[ph];
   const std::uint32_t early = binomial(stream, m, early_death);
   const std::uint32_t alive = m - early;
@@ -106,6 +106,8 @@ void draw_cell(const Scenario& scenario, const Treatment& t, Phenotype label, in
   arm.response.add(label, responders);
   arm.death28.add(label, deaths28);
   arm.death90.add(label, deaths90);
+  // Survivors at the follow-up day: by day 28 or 90 (others need patients).
+  arm.alive_at_follow_up.add(label, m - (design.follow_up_days >= 90.0 ? deaths90 : deaths28));
   arm.early_deaths += early;
   for (int e = 0; e < kAdverseEvents; ++e)
     arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
@@ -154,7 +156,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
         for (int ph = 0; ph < kPhenotypes; ++ph) {
           const std::uint32_t m = counts[l * kPhenotypes + ph];
           if (m == 0) continue;
-          draw_cell(scenario, scenario.treatments[design.arms[a].treatment_by_label[l]],
+          draw_cell(scenario, design, scenario.treatments[design.arms[a].treatment_by_label[l]],
                     static_cast<Phenotype>(l), ph, m, stream, survival, arm);
           r.enrolled_label_phenotype[l][ph] += m;
         }

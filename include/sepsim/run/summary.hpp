@@ -49,6 +49,9 @@ struct HypothesisSummary {
 struct DesignSummary {
   std::string name;
   std::string treatment_arm, control_arm, test; // arms of the primary hypothesis
+  // What the primary test analyses: response_day9, sofa_change_day9 or
+  // death_by_day_D (binary death, or time to death followed D days).
+  std::string endpoint;
   std::string multiplicity;
   double alpha = 0;
   int sided = 2;

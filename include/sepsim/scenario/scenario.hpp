@@ -211,8 +211,15 @@ struct Hypothesis {
   double weight = 1.0; // share of alpha (bonferroni, holm, fallback); weights sum to 1
 };
 
+// What a binary-scale test analyses: the day-9 response, or death by the
+// design's follow_up_days (its "success" is survival, so z > 0 still favours
+// treatment; estimates are reported as mortality differences).
+enum class PrimaryEndpoint : std::uint8_t { response, death };
+inline constexpr std::array<std::string_view, 2> kPrimaryEndpointNames = {"response", "death"};
+
 struct Analysis {
   TestKind test = TestKind::pooled_z;
+  PrimaryEndpoint endpoint = PrimaryEndpoint::response;
   double alpha = 0.05;
   int sided = 2;
   Multiplicity multiplicity = Multiplicity::none;

@@ -35,6 +35,9 @@ struct HypothesisData {
   int treatment_arm = 0, control_arm = 1;
   std::array<bool, kPhenotypes> labels{};
   double follow_up_days = 28.0; // time-to-event tests: censoring day
+  // Binary tests count survivors at follow_up_days instead of responders (the
+  // logistic regression's outcome too).
+  bool death_endpoint = false;
 };
 
 struct TestResult {

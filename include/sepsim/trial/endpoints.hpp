@@ -45,9 +45,10 @@ struct ContinuousTally {
 struct ArmCounts {
   std::uint32_t n = 0;
   std::array<std::uint32_t, kPhenotypes> n_by_label{};
-  BinaryTally response; // primary: responder at day 9
-  BinaryTally death28;  // death by day 28 (early deaths included)
-  BinaryTally death90;  // death by day 90
+  BinaryTally response;           // primary: responder at day 9
+  BinaryTally death28;            // death by day 28 (early deaths included)
+  BinaryTally death90;            // death by day 90
+  BinaryTally alive_at_follow_up; // alive at the design's follow_up_days (binary death endpoint)
   // Patients and deaths by day 28 with baseline SOFA < 10 and >= 10 (patient
   // level, when the covariates are drawn).
   std::array<std::uint32_t, 2> n_by_sofa10{}, death28_by_sofa10{};
@@ -62,7 +63,18 @@ struct ArmCounts {
   }
 };
 
-enum class EndpointId : std::uint8_t { response_day9, sofa_change_day9, death_day28, death_day90 };
+enum class EndpointId : std::uint8_t {
+  response_day9,
+  sofa_change_day9,
+  death_day28,
+  death_day90,
+  death_by_follow_up
+};
+
+// What a tally needs of the design.
+struct TallyContext {
+  double follow_up_days = 28.0;
+};
 
 struct EndpointSpec {
   EndpointId id;
@@ -70,17 +82,18 @@ struct EndpointSpec {
   Scale scale;
   double known_after_days; // after enrolment
   // Tallies one patient's outcome (the patient is already counted in the arm).
-  void (*tally)(ArmCounts& arm, Phenotype label, const Outcome& outcome);
+  void (*tally)(ArmCounts& arm, Phenotype label, const Outcome& outcome,
+                const TallyContext& context);
 };
 
 namespace endpoint_tally {
-inline void response(ArmCounts& arm, Phenotype label, const Outcome& o) {
+inline void response(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
   if (o.response) arm.response.add(label, 1);
 }
-inline void sofa_change(ArmCounts& arm, Phenotype label, const Outcome& o) {
+inline void sofa_change(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
   if (!o.early_death && std::isfinite(o.sofa_change)) arm.sofa_change.add(label, o.sofa_change);
 }
-inline void death28(ArmCounts& arm, Phenotype label, const Outcome& o) {
+inline void death28(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
   if (o.death28) arm.death28.add(label, 1);
   if (o.early_death) ++arm.early_deaths;
   if (o.baseline_sofa > 0) {
@@ -89,17 +102,24 @@ inline void death28(ArmCounts& arm, Phenotype label, const Outcome& o) {
     arm.death28_by_sofa10[severe] += o.death28;
   }
 }
-inline void death90(ArmCounts& arm, Phenotype label, const Outcome& o) {
+inline void death90(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
   if (o.dies_by(90.0)) arm.death90.add(label, 1);
+}
+inline void death_follow_up(ArmCounts& arm, Phenotype label, const Outcome& o,
+                            const TallyContext& context) {
+  if (!o.dies_by(context.follow_up_days)) arm.alive_at_follow_up.add(label, 1);
 }
 } // namespace endpoint_tally
 
-inline constexpr std::array<EndpointSpec, 4> kEndpoints = {{
+inline constexpr std::array<EndpointSpec, 5> kEndpoints = {{
     {EndpointId::response_day9, "response_day9", Scale::binary, 9.0, endpoint_tally::response},
     {EndpointId::sofa_change_day9, "sofa_change_day9", Scale::continuous, 9.0,
      endpoint_tally::sofa_change},
     {EndpointId::death_day28, "death_day28", Scale::binary, 28.0, endpoint_tally::death28},
     {EndpointId::death_day90, "death_day90", Scale::binary, 90.0, endpoint_tally::death90},
+    // Known follow_up_days after enrolment (28 by default).
+    {EndpointId::death_by_follow_up, "death_by_follow_up", Scale::binary, 28.0,
+     endpoint_tally::death_follow_up},
 }};
 
 inline const EndpointSpec& endpoint_spec(EndpointId id) {
@@ -107,17 +127,33 @@ inline const EndpointSpec& endpoint_spec(EndpointId id) {
 }
 
 // The endpoint a design's primary test analyses: the SOFA change for
-// continuous tests, else the day-9 response.
-inline EndpointId primary_endpoint(TestKind test) {
-  return test_spec(test).scale == Scale::continuous ? EndpointId::sofa_change_day9
-                                                    : EndpointId::response_day9;
+// continuous tests, the day of death for time-to-event tests, else the day-9
+// response or death by the follow-up day.
+inline EndpointId primary_endpoint(const Analysis& analysis) {
+  switch (test_spec(analysis.test).scale) {
+  case Scale::continuous:
+    return EndpointId::sofa_change_day9;
+  case Scale::time_to_event:
+    return EndpointId::death_by_follow_up;
+  default:
+    return analysis.endpoint == PrimaryEndpoint::death ? EndpointId::death_by_follow_up
+                                                       : EndpointId::response_day9;
+  }
+}
+
+// The binary tally a design's binary tests count as successes: responders,
+// or survivors at the follow-up day.
+inline BinaryTally ArmCounts::*primary_tally(const Analysis& analysis) {
+  return analysis.endpoint == PrimaryEndpoint::death ? &ArmCounts::alive_at_follow_up
+                                                     : &ArmCounts::response;
 }
 
 // Counts one enrolled patient in its arm and every endpoint's tally.
-inline void tally_patient(ArmCounts& arm, Phenotype label, const Outcome& outcome) {
+inline void tally_patient(ArmCounts& arm, Phenotype label, const Outcome& outcome,
+                          const TallyContext& context) {
   arm.add_patients(label, 1);
   for (const EndpointSpec& e : kEndpoints)
-    e.tally(arm, label, outcome);
+    e.tally(arm, label, outcome, context);
   for (int a = 0; a < kAdverseEvents; ++a)
     arm.adverse[a] += outcome.adverse[a];
 }

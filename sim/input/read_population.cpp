@@ -102,10 +102,8 @@ void read_classifier_and_outcomes(Reader& r, const toml::table& root, Scenario& 
       s.mortality28.responder = *v;
     if (auto v = r.per_phenotype(*m, "non_responder", "mortality_28d", probability))
       s.mortality28.non_responder = *v;
-    r.number_into(
-        s.mortality28.sofa_log_odds_per_point, *m, "sofa_log_odds_per_point", "mortality_28d",
-        [](double v) { return std::abs(v) <= 3.0 ? std::string() : "must lie within [-3, 3]"; },
-        false);
+    r.number_into(s.mortality28.sofa_log_odds_per_point, *m, "sofa_log_odds_per_point",
+                  "mortality_28d", in_range(-3.0, 3.0), false);
   }
   r.accept("mortality_90d");
   if (const toml::table* m = r.table(root, "mortality_90d", "", false)) {

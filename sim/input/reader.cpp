@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace sepsim::input {
@@ -239,11 +240,20 @@ std::string positive_integer(double v) {
   return v >= 1.0 ? "" : "must be a positive integer";
 }
 
+namespace {
+// A bound as a user would write it: 90, 0.5, 1e-06.
+std::string number_text(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", x);
+  return text;
+}
+} // namespace
+
 Reader::Rule in_range(double lo, double hi) {
   return [lo, hi](double v) {
     return (v >= lo && v <= hi)
                ? std::string()
-               : "must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+               : "must lie within [" + number_text(lo) + ", " + number_text(hi) + "]";
   };
 }
 

@@ -339,6 +339,34 @@ void read_accrual_rates(Reader& r, const toml::table& at, const std::string& ap,
   accrual.patients_per_month = accrual.rates.empty() ? 0.0 : accrual.rates.back();
 }
 
+// lost = 0.05 (every arm) or { precision = 0.05, placebo = 0.08 }; excluded;
+// binary = "complete_cases" (default) or "worst_case".
+void read_dropout(Reader& r, const toml::table& t, const std::string& path, Design& d) {
+  const toml::table* dt = r.table(t, "dropout", path, false);
+  if (dt == nullptr) return;
+  const std::string dp = path + ".dropout";
+  Dropout& dropout = d.dropout.emplace();
+  const Reader::Rule below_one = [](double v) {
+    return (v >= 0.0 && v < 1.0) ? std::string() : "must lie in [0, 1)";
+  };
+  r.accept(dp + ".lost");
+  if (const toml::node* lost = r.find(*dt, "lost", dp, false)) {
+    if (const toml::table* per_arm = lost->as_table()) {
+      r.use(dp + ".lost");
+      for (std::size_t a = 0; a < d.arms.size(); ++a)
+        if (auto v = r.number(*per_arm, d.arms[a].name, dp + ".lost", below_one))
+          dropout.lost[a] = *v;
+    } else if (auto v = r.number(*dt, "lost", dp, below_one)) {
+      dropout.lost.fill(*v);
+    }
+  }
+  r.number_into(dropout.excluded, *dt, "excluded", dp, below_one, false);
+  if (auto rule = r.string(*dt, "binary", dp, {"complete_cases", "worst_case"}, false))
+    dropout.worst_case = *rule == "worst_case";
+  if (d.simulation == Simulation::counts)
+    r.problem(dt->source(), dp, "", "dropout needs simulation = \"patients\"");
+}
+
 void read_accrual(Reader& r, const toml::table& t, const std::string& path, Design& d) {
   const toml::table* at = r.table(t, "accrual", path, false);
   if (at == nullptr) return;
@@ -379,6 +407,7 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   read_looks(r, t, path, d);
   read_reestimation(r, t, path, d);
   read_accrual(r, t, path, d);
+  read_dropout(r, t, path, d);
   // Dunnett's critical values index the arms through the hypotheses, so they
   // wait for a scenario read without problems (one with problems is never used).
   if (r.problems().empty()) derive_critical_values(d.analysis, d.arms);

@@ -72,6 +72,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
   duration_.add(r.duration_months);
   increased_.add(r.increased ? 1.0 : 0.0);
   screened_.add(r.screened);
+  excluded_.add(r.excluded);
   screened_per_enrolled_.add(r.screened, r.enrolled);
   for (int l = 0; l < kPhenotypes; ++l) {
     double label_total = 0.0, phenotype_total = 0.0;
@@ -238,6 +239,7 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     d.label_purity[l] = purity_[l].estimate();
   }
   d.screened = screened_.estimate();
+  d.excluded = excluded_.estimate();
   d.screened_per_enrolled = screened_per_enrolled_.estimate();
   for (std::size_t a = 0; a < arms_.size(); ++a)
     d.arms.push_back(arm_summary(scenario, a));

@@ -4,6 +4,7 @@
 #include "sepsim/stats/survival.hpp"
 #include "sepsim/stats/tests.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace sepsim {
@@ -15,16 +16,18 @@ thread_local std::vector<SurvivalRecord> t_records;
 thread_local std::vector<double> t_time;
 thread_local std::vector<bool> t_event;
 
-// The hypothesis's patients as follow-up records: time = the day of death or
-// the follow-up day, whichever comes first; stratum = the label.
+// The hypothesis's patients as follow-up records: time = the day of death,
+// of loss to follow-up or the follow-up day, whichever comes first; stratum =
+// the label.
 std::vector<SurvivalRecord>& follow_up(const HypothesisData& data) {
   std::vector<SurvivalRecord>& out = t_records;
   out.clear();
   for (const PatientRecord& p : *data.records) {
     if (!data.labels[p.label]) continue;
     if (p.arm != data.treatment_arm && p.arm != data.control_arm) continue;
-    const bool death = p.death_day <= data.follow_up_days;
-    out.push_back({death ? static_cast<double>(p.death_day) : data.follow_up_days, death,
+    const double end = std::min(static_cast<double>(p.loss_day), data.follow_up_days);
+    const bool death = p.death_day <= end;
+    out.push_back({death ? static_cast<double>(p.death_day) : end, death,
                    static_cast<std::uint8_t>(p.arm == data.treatment_arm ? 1 : 0),
                    static_cast<std::uint8_t>(p.label)});
   }
@@ -60,8 +63,9 @@ double cox_z(const HypothesisData& data, const std::vector<SurvivalRecord>& reco
   for (const PatientRecord& p : *data.records) {
     if (!data.labels[p.label]) continue;
     if (p.arm != data.treatment_arm && p.arm != data.control_arm) continue;
-    const bool death = p.death_day <= data.follow_up_days;
-    t_time.push_back(death ? static_cast<double>(p.death_day) : data.follow_up_days);
+    const double end = std::min(static_cast<double>(p.loss_day), data.follow_up_days);
+    const bool death = p.death_day <= end;
+    t_time.push_back(death ? static_cast<double>(p.death_day) : end);
     t_event.push_back(death);
     x.values.push_back(p.arm == data.treatment_arm ? 1.0 : 0.0);
     x.values.push_back(p.baseline_sofa);

@@ -174,7 +174,13 @@ void regression_test(const Analysis& analysis, const HypothesisData& data, TestR
     if (!data.labels[p.label]) continue;
     if (p.arm != data.treatment_arm && p.arm != data.control_arm) continue;
     if (!logistic && !p.alive_day9) continue;
-    const bool success = data.death_endpoint ? !(p.death_day <= data.follow_up_days) : p.response;
+    // Death by the follow-up day: a patient lost alive before it is left out
+    // (complete cases) or counted as a death (worst case), as in the counts.
+    const bool lost =
+        data.death_endpoint && p.loss_day < data.follow_up_days && !(p.death_day <= p.loss_day);
+    if (lost && !data.worst_case) continue;
+    const bool success =
+        data.death_endpoint ? !lost && !(p.death_day <= data.follow_up_days) : p.response;
     y.push_back(logistic ? (success ? 1.0 : 0.0) : p.sofa_change);
     x.values.push_back(1.0);
     x.values.push_back(p.arm == data.treatment_arm ? 1.0 : 0.0);

@@ -143,13 +143,15 @@ HypothesisData hypothesis_data(const Design& design, const Hypothesis& hyp,
   // Binary tests count responders, or survivors at the follow-up day.
   const BinaryTally ArmCounts::*success = primary_tally(design.analysis);
   data.death_endpoint = design.analysis.endpoint == PrimaryEndpoint::death;
+  data.worst_case = design.dropout && design.dropout->worst_case;
   data.total = two_arm_counts(success, t, c, hyp.labels);
   if (test_spec(design.analysis.test).needs_strata)
     for (int l = 0; l < kPhenotypes; ++l)
-      if (hyp.labels[l])
-        data.by_label[l] = {
-            static_cast<int>((t.*success).by_label[l]), static_cast<int>(t.n_by_label[l]),
-            static_cast<int>((c.*success).by_label[l]), static_cast<int>(c.n_by_label[l])};
+      if (hyp.labels[l]) {
+        std::array<bool, kPhenotypes> only{};
+        only[l] = true;
+        data.by_label[l] = two_arm_counts(success, t, c, only);
+      }
   // The day-9 SOFA change of survivors (continuous tests).
   for (int l = 0; l < kPhenotypes; ++l) {
     if (!hyp.labels[l]) continue;

@@ -3,6 +3,8 @@
 // and the oracle quantities of the potential outcomes.
 #include "steps.hpp"
 
+#include <boost/random/uniform_01.hpp>
+
 #include <cmath>
 
 namespace sepsim {
@@ -43,14 +45,33 @@ void Observation::observe(const Candidate& patient, ReplicateResult& r) {
     by_site_[static_cast<std::size_t>(noise.site)][a] += 1.0;
   }
   const Outcome o = outcome_under(scenario_, treatment, screened.phenotype, noise);
+  TallyContext context{design_.follow_up_days};
+  if (design_.dropout && drop_out(patient.index, a, context)) {
+    ++r.excluded;
+    return;
+  }
   ArmCounts& arm = r.arms[a];
-  tally_patient(arm, screened.label, o, {design_.follow_up_days});
+  tally_patient(arm, screened.label, o, context);
   if (keep_records_)
     records_.push_back({static_cast<std::uint8_t>(arm_index), screened.label, screened.phenotype,
                         o.response, !o.early_death, static_cast<std::uint8_t>(noise.baseline_sofa),
                         static_cast<float>(noise.age_years), static_cast<float>(o.sofa_change),
-                        static_cast<float>(o.death_day)});
+                        static_cast<float>(o.death_day), static_cast<float>(context.loss_day)});
   tally_oracle(treatment, screened.phenotype, noise, o, arm);
+}
+
+// Exclusion after randomisation (true: the patient is never analysed) and loss
+// to follow-up (its day into the context), from the patient's own stream, so
+// designs with the same rates lose the same patients.
+bool Observation::drop_out(std::uint32_t patient, std::size_t arm, TallyContext& context) const {
+  const Dropout& dropout = *design_.dropout;
+  Stream stream({id_.seed, Purpose::patient_dropout, id_.grid_point, id_.replicate, patient});
+  boost::random::uniform_01<double> uniform;
+  const double exclude_u = uniform(stream), lost_u = uniform(stream), day_u = uniform(stream);
+  if (exclude_u < dropout.excluded) return true;
+  if (lost_u < dropout.lost[arm]) context.loss_day = design_.follow_up_days * day_u;
+  context.worst_case = dropout.worst_case;
+  return false;
 }
 
 void Observation::tally_oracle(const Treatment& treatment, Phenotype phenotype,

@@ -74,6 +74,7 @@ public:
 private:
   void tally_oracle(const Treatment& treatment, Phenotype phenotype, const PatientNoise& noise,
                     const Outcome& outcome, ArmCounts& arm) const;
+  bool drop_out(std::uint32_t patient, std::size_t arm, TallyContext& context) const;
   const Scenario& scenario_;
   const Design& design_;
   ReplicateId id_;

@@ -108,6 +108,7 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
   arm.death90.add(label, deaths90);
   // Survivors at the follow-up day: by day 28 or 90 (others need patients).
   arm.alive_at_follow_up.add(label, m - (design.follow_up_days >= 90.0 ? deaths90 : deaths28));
+  arm.death_known.add(label, m); // no dropout at count level
   arm.early_deaths += early;
   for (int e = 0; e < kAdverseEvents; ++e)
     arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);

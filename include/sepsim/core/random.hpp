@@ -15,6 +15,7 @@ enum class Purpose : std::uint32_t {
   arm_counts = 4,        // count-level simulation of design d
   accrual = 5,           // enrolment times of design d
   patient_survival = 6,  // day of death of patient i (shared by all its potential outcomes)
+  patient_dropout = 7,   // exclusion and loss to follow-up of patient i
 };
 
 struct StreamId {

@@ -36,7 +36,8 @@ private:
   };
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
-  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_;
+  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_,
+      excluded_;
   std::array<MeanAccumulator, kImbalanceKinds> imbalance_;
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
   RatioAccumulator screened_per_enrolled_;

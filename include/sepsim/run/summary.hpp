@@ -65,6 +65,7 @@ struct DesignSummary {
   Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
   std::array<Estimate, kPhenotypes> enrolled_by_label{}, enrolled_by_phenotype{}, label_purity{};
   Estimate screened, screened_per_enrolled;
+  Estimate excluded; // randomised, then excluded from every analysis (mITT), per trial
   // Final number enrolled (its spread: group-sequential stops and pipelines)
   // and, with an accrual model, the duration to the last outcome.
   Estimate final_n_sd, expected_duration_months;
@@ -165,6 +166,7 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
   }
   f("screened", d.screened);
   f("screened_per_enrolled", d.screened_per_enrolled);
+  f("excluded", d.excluded);
   f("final_n_sd", d.final_n_sd);
   f("expected_duration_months", d.expected_duration_months);
   f("sample_size_increased", d.sample_size_increased);

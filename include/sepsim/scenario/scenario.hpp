@@ -289,6 +289,18 @@ struct Accrual {
   std::vector<double> rates, from_month;
 };
 
+// Dropout ([designs.NAME.dropout]): each arm's probability of being lost to
+// follow-up before follow_up_days (the day of loss uniform within it; a death
+// before the loss is still seen), and the probability of exclusion after
+// randomisation (mITT: randomised, never analysed). Lost patients are censored
+// at their loss in time-to-event tests; the binary death endpoint drops them
+// (complete cases) or counts them as deaths (worst case).
+struct Dropout {
+  std::array<double, kMaxArms> lost{};
+  double excluded = 0.0;
+  bool worst_case = false;
+};
+
 struct Design {
   std::string name;
   // The number of the design's own random streams (randomisation, accrual,
@@ -308,6 +320,7 @@ struct Design {
   std::optional<Looks> looks;
   std::optional<Reestimation> reestimation;
   std::optional<Accrual> accrual;
+  std::optional<Dropout> dropout;
   // Looks of the design (1 without group-sequential looks).
   std::size_t look_count() const { return looks ? looks->count() : 1; }
   // The most patients a trial of this design can enrol.

@@ -22,6 +22,7 @@ struct PatientRecord {
   std::uint8_t baseline_sofa = 0;
   float age_years = 0, sofa_change = 0;
   float death_day = 0; // day of death; infinity when alive at day 90
+  float loss_day = 0;  // lost to follow-up on this day; infinity when followed to the end
 };
 
 // What a hypothesis's test sees: counts overall and per label, continuous
@@ -38,6 +39,7 @@ struct HypothesisData {
   // Binary tests count survivors at follow_up_days instead of responders (the
   // logistic regression's outcome too).
   bool death_endpoint = false;
+  bool worst_case = false; // a patient lost alive counts as a death (else dropped)
 };
 
 struct TestResult {

@@ -15,6 +15,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 namespace sepsim {
@@ -49,6 +50,7 @@ struct ArmCounts {
   BinaryTally death28;            // death by day 28 (early deaths included)
   BinaryTally death90;            // death by day 90
   BinaryTally alive_at_follow_up; // alive at the design's follow_up_days (binary death endpoint)
+  BinaryTally death_known;        // whose death by follow_up_days is known (its denominator)
   // Patients and deaths by day 28 with baseline SOFA < 10 and >= 10 (patient
   // level, when the covariates are drawn).
   std::array<std::uint32_t, 2> n_by_sofa10{}, death28_by_sofa10{};
@@ -74,6 +76,10 @@ enum class EndpointId : std::uint8_t {
 // What a tally needs of the design.
 struct TallyContext {
   double follow_up_days = 28.0;
+  // Lost to follow-up on this day (infinity: followed to the end), and whether
+  // a patient lost alive counts as a death (worst case) or is dropped.
+  double loss_day = std::numeric_limits<double>::infinity();
+  bool worst_case = false;
 };
 
 struct EndpointSpec {
@@ -107,7 +113,11 @@ inline void death90(ArmCounts& arm, Phenotype label, const Outcome& o, const Tal
 }
 inline void death_follow_up(ArmCounts& arm, Phenotype label, const Outcome& o,
                             const TallyContext& context) {
-  if (!o.dies_by(context.follow_up_days)) arm.alive_at_follow_up.add(label, 1);
+  const double day = context.follow_up_days;
+  const bool lost = context.loss_day < day && !o.dies_by(context.loss_day);
+  if (lost && !context.worst_case) return; // complete cases: not known
+  arm.death_known.add(label, 1);
+  if (!lost && !o.dies_by(day)) arm.alive_at_follow_up.add(label, 1);
 }
 } // namespace endpoint_tally
 

@@ -44,6 +44,7 @@ struct ReplicateResult {
   std::array<ArmCounts, kMaxArms> arms{};
   std::uint32_t screened = 0;
   std::uint32_t enrolled = 0;
+  std::uint32_t excluded = 0; // randomised, then excluded from every analysis (mITT)
   std::array<std::array<std::uint32_t, kPhenotypes>, kPhenotypes> enrolled_label_phenotype{};
   std::array<HypothesisResult, kMaxHypotheses> hypotheses{}; // the first is the primary
   std::array<double, kImbalanceKinds> imbalance{};           // indexed by ImbalanceKind

@@ -37,6 +37,7 @@ private:
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
   MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_;
+  MeanAccumulator events_, events_not_reached_; // event-driven looks
   std::array<MeanAccumulator, kImbalanceKinds> imbalance_;
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
   RatioAccumulator screened_per_enrolled_;

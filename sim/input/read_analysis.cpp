@@ -259,9 +259,11 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
   // by the number of deaths (event-driven).
   const bool by_events = t.contains("events");
   const bool by_patients = !by_events && t.contains("patients");
-  if (by_events && (t.contains("patients") || t.contains("information")))
-    r.problem(t.get("events")->source(), path + ".events", "",
-              "give looks by events, or by patients or information, not both");
+  if (by_events) // found (so not reported unknown) and refused
+    for (const char* other : {"patients", "information"})
+      if (const toml::node* n = r.find(t, other, path, false))
+        r.problem(*n, path + "." + other,
+                  "give looks by events, or by patients or information, not both");
   const toml::node* info =
       r.find(t, by_events ? "events" : by_patients ? "patients" : "information", path, true);
   if (info == nullptr) return;
@@ -273,10 +275,14 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
                             : "must list at least two fractions, the last 1");
     return;
   }
+  bool events_ok = true;
   if (by_events) {
-    if (!read_event_counts(r, *fractions, *info, path, d, looks)) return;
-    for (const int e : looks.events)
-      request.information.push_back(double(e) / looks.events.back());
+    events_ok = read_event_counts(r, *fractions, *info, path, d, looks);
+    // Refused counts: evenly spaced fractions, so that the other keys are
+    // still read and checked (the design is not used).
+    for (std::size_t k = 0; k < fractions->size(); ++k)
+      request.information.push_back(events_ok ? double(looks.events[k]) / looks.events.back()
+                                              : double(k + 1) / fractions->size());
   } else {
     for (const auto& f : *fractions)
       request.information.push_back(f.value<double>().value_or(-1.0) /
@@ -298,6 +304,7 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
     r.problem(info->source(), path, "", e.what());
     return;
   }
+  if (!events_ok) return;
   if (!by_events) {
     for (const double f : request.information)
       looks.patients.push_back(static_cast<int>(std::lround(f * d.sample_size)));

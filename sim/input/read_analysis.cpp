@@ -187,8 +187,10 @@ bool read_event_counts(Reader& r, const toml::array& events, const toml::node& n
   bool ok = true;
   for (const auto& e : events) {
     const auto v = e.value<std::int64_t>();
-    if (!e.is_integer() || !v || *v < 1 || *v > 10'000'000) ok = false;
-    else looks.events.push_back(static_cast<int>(*v));
+    if (!e.is_integer() || !v || *v < 1 || *v > 10'000'000)
+      ok = false;
+    else
+      looks.events.push_back(static_cast<int>(*v));
   }
   for (std::size_t k = 1; ok && k < looks.events.size(); ++k)
     ok = looks.events[k] > looks.events[k - 1];
@@ -206,7 +208,8 @@ bool read_event_counts(Reader& r, const toml::array& events, const toml::node& n
   if (d.analysis.hypotheses.size() > 1)
     r.problem(node.source(), path, "", "group-sequential looks test one hypothesis");
   if (d.simulation == Simulation::counts)
-    r.problem(node.source(), path, "", "looks at a number of events need simulation = \"patients\"");
+    r.problem(node.source(), path, "",
+              "looks at a number of events need simulation = \"patients\"");
   return true;
 }
 
@@ -264,12 +267,18 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
       if (const toml::node* n = r.find(t, other, path, false))
         r.problem(*n, path + "." + other,
                   "give looks by events, or by patients or information, not both");
-  const toml::node* info =
-      r.find(t, by_events ? "events" : by_patients ? "patients" : "information", path, true);
+  const toml::node* info = r.find(t,
+                                  by_events     ? "events"
+                                  : by_patients ? "patients"
+                                                : "information",
+                                  path, true);
   if (info == nullptr) return;
   const toml::array* fractions = info->as_array();
   if (fractions == nullptr || fractions->size() < 2) {
-    r.problem(*info, path + (by_events ? ".events" : by_patients ? ".patients" : ".information"),
+    r.problem(*info,
+              path + (by_events     ? ".events"
+                      : by_patients ? ".patients"
+                                    : ".information"),
               by_events     ? "must list at least two death counts, the last the final analysis"
               : by_patients ? "must list at least two patient counts, the last sample_size"
                             : "must list at least two fractions, the last 1");

@@ -81,7 +81,8 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
     const PatientRecord& p = records[i];
     if (entry_months[i] > look_months || !in_hypothesis(hyp, p)) continue;
     const double day = p.death_day;
-    const double seen_until = std::min(design.follow_up_days, (look_months - entry_months[i]) * kDaysPerMonth);
+    const double seen_until =
+        std::min(design.follow_up_days, (look_months - entry_months[i]) * kDaysPerMonth);
     // The same calendar time as the look times are found from, so that the
     // death that defines a look counts at it.
     const bool death =

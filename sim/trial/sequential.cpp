@@ -74,7 +74,8 @@ bool SequentialMonitor::after_enrolment(const ReplicateResult& r) {
     decision_.increased = target_ > static_cast<std::uint32_t>(design_.sample_size);
   }
   const auto& looks = design_.looks;
-  if (stopped_ || !looks || looks->by_events() || r.enrolled != static_cast<std::uint32_t>(looks->patients[next_look_]))
+  if (stopped_ || !looks || looks->by_events() ||
+      r.enrolled != static_cast<std::uint32_t>(looks->patients[next_look_]))
     return false;
   const std::size_t k = next_look_++;
   decision_.look = static_cast<std::uint8_t>(k);

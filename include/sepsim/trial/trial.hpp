@@ -136,9 +136,9 @@ private:
 struct EventLookResult {
   std::size_t look = 0; // the stopping look (0-based; the last when not reached)
   LookVerdict verdict = LookVerdict::continue_trial;
-  double time_months = 0; // calendar time of the stopping look
-  double z = 0;           // the test's z there (> 0 favours treatment)
-  int events = 0;         // deaths observed there among the primary hypothesis's patients
+  double time_months = 0;     // calendar time of the stopping look
+  double z = 0;               // the test's z there (> 0 favours treatment)
+  int events = 0;             // deaths observed there among the primary hypothesis's patients
   std::uint32_t patients = 0; // patients entered by then
   bool not_reached = false;   // the planned deaths were never reached
 };

@@ -2,7 +2,10 @@
 // times at the k-th observed death in calendar time, censoring at the look,
 // the patients entered by the stopping look, and the final analysis at the
 // end of follow-up when the planned deaths are never reached.
+#include "sepsim/input/scenario_reader.hpp"
 #include "sepsim/trial/trial.hpp"
+
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -96,4 +99,39 @@ TEST_CASE("The look's log-rank censors at the look time", "[event_looks]") {
   const double z = event_look_z(d, recs, kEntries, 0.46, &events);
   CHECK(events == 2);
   CHECK(z == Approx(0.1 / std::sqrt(0.49)).epsilon(1e-9));
+}
+
+TEST_CASE("Event-driven replicates stop at a planned death count", "[event_looks]") {
+  const std::string path = test::source_path("scenarios/validation/survival_events.toml");
+  const Scenario s = load_scenario(path);
+  REQUIRE(s.designs[0].looks->events == std::vector<int>{150, 300, 450});
+  int early = 0;
+  for (std::uint32_t rep = 0; rep < 40; ++rep) {
+    const ReplicateResult r = simulate_trial(s, 0, ReplicateId{7, 0, rep});
+    const int planned = s.designs[0].looks->events[r.stop_look];
+    INFO("replicate " << rep << ", stopped at look " << int(r.stop_look));
+    CHECK_FALSE(r.events_not_reached);
+    CHECK(r.events == planned);
+    CHECK(r.enrolled <= 1200u);
+    CHECK(r.arms[0].n + r.arms[1].n == r.enrolled);
+    // 450 deaths take about two months of accrual at 600 a month.
+    CHECK(r.duration_months > 0.5);
+    CHECK(r.duration_months < 3.0);
+    CHECK(r.hypotheses[0].reject == r.efficacy_stop);
+    early += r.stop_look < 2;
+  }
+  CHECK(early < 40);
+}
+
+TEST_CASE("Event-driven looks are validated", "[event_looks]") {
+  const std::string path = test::source_path("scenarios/validation/survival_events.toml");
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.events=[300, 150, 450]"}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.events=[150, 300, 1201]"}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.analysis.test=\"pooled_z\""}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.patients=[600, 1200]"}}),
+                  ScenarioError);
+  CHECK_NOTHROW(load_scenario(path, {{"designs.main.analysis.test=\"cox\""}}));
 }

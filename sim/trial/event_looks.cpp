@@ -33,6 +33,7 @@ thread_local std::vector<double> t_entries, t_deaths;
 thread_local std::vector<SurvivalRecord> t_survival;
 thread_local std::vector<double> t_cox_time;
 thread_local std::vector<bool> t_cox_event;
+thread_local std::vector<std::size_t> t_index;
 
 bool in_hypothesis(const Hypothesis& hyp, const PatientRecord& p) {
   return hyp.labels[p.label] && (p.arm == hyp.treatment_arm || p.arm == hyp.control_arm);
@@ -75,7 +76,8 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
   const Hypothesis& hyp = design.analysis.hypotheses.front();
   std::vector<SurvivalRecord>& survival = t_survival;
   survival.clear();
-  std::vector<std::size_t> index;
+  std::vector<std::size_t>& index = t_index;
+  index.clear();
   int deaths = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const PatientRecord& p = records[i];

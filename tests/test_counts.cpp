@@ -12,10 +12,22 @@ using namespace sepsim;
 
 namespace {
 
+// What needs the patients' covariates, which count level does not draw
+// (results/FORMAT.md: NaN there).
+bool needs_covariates(const std::string& path) {
+  return path.find("within_sofa10") != std::string::npos ||
+         path.find("within_site") != std::string::npos ||
+         path.find("mortality28_by_sofa") != std::string::npos;
+}
+
 // Two independent estimates agree within 4 combined Monte Carlo SE.
 void agree(const std::string& what, const Estimate& a, const Estimate& b) {
   INFO(what << ": patients " << a.value << " ± " << a.mcse << ", counts " << b.value << " ± "
             << b.mcse);
+  if (needs_covariates(what)) {
+    CHECK(std::isnan(b.value));
+    return;
+  }
   if (std::isnan(a.value) || std::isnan(b.value)) {
     CHECK(std::isnan(a.value) == std::isnan(b.value));
     return;

@@ -36,7 +36,11 @@ TEST_CASE("Permuted blocks bound the imbalance within each stratum", "[randomisa
   const DesignSummary sofa = run_with({{R + "stratify_by=[\"sofa10\", \"site\"]"}});
   REQUIRE(std::isfinite(sofa.imbalance[2].value));
   CHECK(sofa.imbalance[3].value <= 2.0 * 33);
-  CHECK(std::isnan(by_label.imbalance[2].value)); // not drawn when not needed
+  // Baseline SOFA is prognostic in the default scenario, so it is drawn; when
+  // nothing needs the covariates they are not drawn and not reported.
+  CHECK(std::isfinite(by_label.imbalance[2].value));
+  const DesignSummary no_covariates = run_with({{"mortality_28d.sofa_log_odds_per_point=0"}});
+  CHECK(std::isnan(no_covariates.imbalance[2].value));
 }
 
 TEST_CASE("Simple randomisation has the binomial imbalance", "[randomisation]") {

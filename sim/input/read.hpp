@@ -23,6 +23,8 @@ void read_designs(Reader& r, const toml::table& root, Scenario& s);
 void read_analysis(Reader& r, const toml::table& t, const std::string& path,
                    const std::vector<std::string>& arm_names, Design& d);
 void read_looks(Reader& r, const toml::table& t, const std::string& path, Design& d);
+// After the accrual is read: event-driven looks need it.
+void check_event_looks(Reader& r, const toml::table& t, const std::string& path, const Design& d);
 
 // The smallest sample size whose expected share gives every arm of `d` one
 // patient at its allocation (read_design.cpp).

@@ -198,6 +198,40 @@ void read_endpoint(Reader& r, const toml::table& at, const std::string& ap, Desi
               "time-to-event tests analyse the day of death: endpoint must be \"death\"");
 }
 
+// Event-driven looks: deaths at each look, strictly increasing positive
+// integers, the last at most sample_size; a single time-to-event hypothesis.
+// The accrual they need is checked by check_event_looks, once it is read.
+bool read_event_counts(Reader& r, const toml::array& events, const toml::node& node,
+                       const std::string& path, const Design& d, Looks& looks) {
+  bool ok = true;
+  for (const auto& e : events) {
+    const auto v = e.value<std::int64_t>();
+    if (!e.is_integer() || !v || *v < 1 || *v > 10'000'000)
+      ok = false;
+    else
+      looks.events.push_back(static_cast<int>(*v));
+  }
+  for (std::size_t k = 1; ok && k < looks.events.size(); ++k)
+    ok = looks.events[k] > looks.events[k - 1];
+  if (!ok) {
+    r.problem(node, path + ".events", "must list strictly increasing positive integer deaths");
+    return false;
+  }
+  if (looks.events.back() > d.sample_size)
+    r.problem(node, path + ".events",
+              "the final analysis's deaths (the last) cannot exceed sample_size");
+  const TestKind test = d.analysis.test;
+  if (test != TestKind::logrank && test != TestKind::logrank_stratified && test != TestKind::cox)
+    r.problem(node.source(), path, "",
+              "looks at a number of events need test = logrank, logrank_stratified or cox");
+  if (d.analysis.hypotheses.size() > 1)
+    r.problem(node.source(), path, "", "group-sequential looks test one hypothesis");
+  if (d.simulation == Simulation::counts)
+    r.problem(node.source(), path, "",
+              "looks at a number of events need simulation = \"patients\"");
+  return true;
+}
+
 } // namespace
 
 void read_analysis(Reader& r, const toml::table& t, const std::string& path,
@@ -244,20 +278,45 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
   const std::string path = design_path + ".looks";
   BoundaryRequest request;
   Looks looks;
-  // Looks by information fraction, or by the number of evaluable patients.
-  const bool by_patients = t.contains("patients");
-  const toml::node* info = r.find(t, by_patients ? "patients" : "information", path, true);
+  // Looks by information fraction, by the number of evaluable patients, or
+  // by the number of deaths (event-driven).
+  const bool by_events = t.contains("events");
+  const bool by_patients = !by_events && t.contains("patients");
+  if (by_events) // found (so not reported unknown) and refused
+    for (const char* other : {"patients", "information"})
+      if (const toml::node* n = r.find(t, other, path, false))
+        r.problem(*n, path + "." + other,
+                  "give looks by events, or by patients or information, not both");
+  const toml::node* info = r.find(t,
+                                  by_events     ? "events"
+                                  : by_patients ? "patients"
+                                                : "information",
+                                  path, true);
   if (info == nullptr) return;
   const toml::array* fractions = info->as_array();
   if (fractions == nullptr || fractions->size() < 2) {
-    r.problem(*info, path + (by_patients ? ".patients" : ".information"),
-              by_patients ? "must list at least two patient counts, the last sample_size"
-                          : "must list at least two fractions, the last 1");
+    r.problem(*info,
+              path + (by_events     ? ".events"
+                      : by_patients ? ".patients"
+                                    : ".information"),
+              by_events     ? "must list at least two death counts, the last the final analysis"
+              : by_patients ? "must list at least two patient counts, the last sample_size"
+                            : "must list at least two fractions, the last 1");
     return;
   }
-  for (const auto& f : *fractions)
-    request.information.push_back(f.value<double>().value_or(-1.0) /
-                                  (by_patients ? d.sample_size : 1.0));
+  bool events_ok = true;
+  if (by_events) {
+    events_ok = read_event_counts(r, *fractions, *info, path, d, looks);
+    // Refused counts: evenly spaced fractions, so that the other keys are
+    // still read and checked (the design is not used).
+    for (std::size_t k = 0; k < fractions->size(); ++k)
+      request.information.push_back(events_ok ? double(looks.events[k]) / looks.events.back()
+                                              : double(k + 1) / fractions->size());
+  } else {
+    for (const auto& f : *fractions)
+      request.information.push_back(f.value<double>().value_or(-1.0) /
+                                    (by_patients ? d.sample_size : 1.0));
+  }
   // A threshold of 1 stops every trial for futility at the first look.
   r.number_into(
       looks.futility_cp, t, "futility_conditional_power", path,
@@ -274,10 +333,22 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
     r.problem(info->source(), path, "", e.what());
     return;
   }
-  for (const double f : request.information)
-    looks.patients.push_back(static_cast<int>(std::lround(f * d.sample_size)));
-  check_looks(r, *info, path, d, looks.patients);
+  if (!events_ok) return;
+  if (!by_events) {
+    for (const double f : request.information)
+      looks.patients.push_back(static_cast<int>(std::lround(f * d.sample_size)));
+    check_looks(r, *info, path, d, looks.patients);
+  }
   d.looks = std::move(looks);
+}
+
+void check_event_looks(Reader& r, const toml::table& design, const std::string& design_path,
+                       const Design& d) {
+  if (!d.looks || !d.looks->by_events() || d.accrual) return;
+  const toml::node* looks = design.get("looks");
+  r.problem(looks->source(), design_path + ".looks.events", "",
+            "looks at a number of events need an accrual table (designs.NAME.accrual): the "
+            "looks fall at calendar times");
 }
 
 } // namespace sepsim::input

@@ -408,6 +408,7 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   read_reestimation(r, t, path, d);
   read_accrual(r, t, path, d);
   read_dropout(r, t, path, d);
+  check_event_looks(r, t, path, d);
   // Dunnett's critical values index the arms through the hypotheses, so they
   // wait for a scenario read without problems (one with problems is never used).
   if (r.problems().empty()) derive_critical_values(d.analysis, d.arms);

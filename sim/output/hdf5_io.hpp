@@ -106,26 +106,24 @@ void write_estimates(H5::Group& g, std::size_t n_points, const Grid& grid, Get g
 
 template <class Summary, class Get>
 void read_estimates(const H5::Group& g, std::size_t n_points, Get get) {
-  std::vector<std::pair<std::vector<double>, std::vector<double>>> columns;
-  Summary probe;
-  // A file written before an estimate was added lacks its dataset: it reads as NaN.
-  std::vector<bool> present;
-  for_each_estimate(probe, [&](const std::string& path, Estimate&) {
-    present.push_back(dataset_exists(g, path) && dataset_exists(g, path + "_mcse"));
-    if (present.back())
-      columns.emplace_back(read_vector(g, path), read_vector(g, path + "_mcse"));
-    else
-      columns.emplace_back();
-  });
+  // Keyed by path: a summary may visit some estimates only when it has them
+  // (event-driven looks). A file written before an estimate was added lacks
+  // its dataset: it reads as NaN.
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> columns;
+  std::map<std::string, bool> present;
   for (std::size_t p = 0; p < n_points; ++p) {
-    std::size_t k = 0;
-    for_each_estimate(get(p), [&](const std::string&, Estimate& e) {
-      const bool here = present[k];
-      const auto& [value, mcse] = columns[k++];
-      if (!here)
+    for_each_estimate(get(p), [&](const std::string& path, Estimate& e) {
+      auto [at, added] = present.try_emplace(path, false);
+      if (added) {
+        at->second = dataset_exists(g, path) && dataset_exists(g, path + "_mcse");
+        if (at->second) columns[path] = {read_vector(g, path), read_vector(g, path + "_mcse")};
+      }
+      if (!at->second) {
         e = {std::nan(""), std::nan("")};
-      else if (p < value.size() && p < mcse.size())
-        e = {value[p], mcse[p]};
+        return;
+      }
+      const auto& [value, mcse] = columns[path];
+      if (p < value.size() && p < mcse.size()) e = {value[p], mcse[p]};
     });
   }
 }

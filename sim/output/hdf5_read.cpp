@@ -94,9 +94,11 @@ DesignSummary read_design_settings(const H5::Group& g, const std::string& name, 
     d.alpha = read_vector(g, "alpha").at(pt);
     d.sided = static_cast<int>(read_vector(g, "sided").at(pt));
   }
+  d.event_driven = dataset_exists(g, "expected_events");
   if (g.nameExists("looks")) {
     const H5::Group looks = g.openGroup("looks");
-    d.look_patients = read_vector(looks, "patients");
+    if (looks.nameExists("patients")) d.look_patients = read_vector(looks, "patients");
+    if (looks.nameExists("events")) d.look_events = read_vector(looks, "events");
     d.efficacy_z = read_vector(looks, "efficacy_z");
     d.futility_z = read_vector(looks, "futility_z");
   }

@@ -137,10 +137,13 @@ void write_design(H5::Group& designs, RunSummary& summary, std::size_t d) {
     return summary.points[pt].designs[d];
   });
   write_design_per_point(g, summary, d);
-  if (!first.look_patients.empty()) {
+  if (!first.look_patients.empty() || !first.look_events.empty()) {
     // The design's looks and boundaries (the same at every grid point).
     H5::Group looks = new_group(g, "looks");
-    write_vector(looks, "patients", first.look_patients);
+    if (first.look_events.empty())
+      write_vector(looks, "patients", first.look_patients);
+    else
+      write_vector(looks, "events", first.look_events);
     write_vector(looks, "efficacy_z", first.efficacy_z);
     write_vector(looks, "futility_z", first.futility_z);
   }

@@ -51,8 +51,11 @@ Json design_json(DesignSummary d) {
   for_each_estimate(d, [&](const std::string& path, const Estimate& e) { put(dj, path, e); });
   dj.at("reject_per_look") = json_numbers(d.reject_per_look);
   dj.at("futility_per_look") = json_numbers(d.futility_per_look);
-  if (!d.look_patients.empty()) {
-    dj.at("looks/patients") = json_numbers(d.look_patients);
+  if (!d.look_patients.empty() || !d.look_events.empty()) {
+    if (d.look_events.empty())
+      dj.at("looks/patients") = json_numbers(d.look_patients);
+    else
+      dj.at("looks/events") = json_numbers(d.look_events);
     dj.at("looks/efficacy_z") = json_numbers(d.efficacy_z);
     dj.at("looks/futility_z") = json_numbers(d.futility_z);
   }

@@ -59,11 +59,14 @@ void print_design_header(std::ostream& out, const DesignSummary& d, std::uint64_
       << ", N = " << d.sample_size << ", " << d.test << " test, alpha " << d.alpha
       << (d.sided == 2 ? " two-sided" : " one-sided") << "\n";
   out << "  " << pad("Power (reject for " + d.treatment_arm + ")", 34) << power(d.power, n) << "\n";
-  if (!d.look_patients.empty()) {
-    out << "  " << pad("Looks", 10) << pad("patients", 10) << pad("efficacy z", 12)
-        << pad("futility z", 12) << pad("P(reject here)", 16) << "P(stop for futility here)\n";
-    for (std::size_t k = 0; k < d.look_patients.size(); ++k)
-      out << "  " << pad(fmt("%.0f", k + 1.0), 10) << pad(fmt("%.0f", d.look_patients[k]), 10)
+  const bool by_events = !d.look_events.empty();
+  const std::vector<double>& at = by_events ? d.look_events : d.look_patients;
+  if (!at.empty()) {
+    out << "  " << pad("Looks", 10) << pad(by_events ? "deaths" : "patients", 10)
+        << pad("efficacy z", 12) << pad("futility z", 12) << pad("P(reject here)", 16)
+        << "P(stop for futility here)\n";
+    for (std::size_t k = 0; k < at.size(); ++k)
+      out << "  " << pad(fmt("%.0f", k + 1.0), 10) << pad(fmt("%.0f", at[k]), 10)
           << pad(std::isfinite(d.efficacy_z[k]) ? fmt("%.4f", d.efficacy_z[k]) : "-", 12)
           << pad(std::isfinite(d.futility_z[k]) ? fmt("%.4f", d.futility_z[k]) : "-", 12)
           << pad(fmt("%.4f", d.reject_per_look[k]), 16) << fmt("%.4f", d.futility_per_look[k])
@@ -71,6 +74,10 @@ void print_design_header(std::ostream& out, const DesignSummary& d, std::uint64_
     out << "  " << pad("Expected patients enrolled", 34)
         << fmt("%.1f ± %.1f", d.expected_n.value, d.expected_n.mcse)
         << fmt(" of %.0f", d.sample_size) << fmt(" (SD %.1f)", d.final_n_sd.value) << "\n";
+    if (by_events)
+      out << "  " << pad("Expected deaths at the stop", 34)
+          << fmt("%.1f ± %.1f", d.expected_events.value, d.expected_events.mcse)
+          << fmt(" (planned deaths not reached: %.4f)", d.events_not_reached.value) << "\n";
   }
   if (d.sample_size_increased.value > 0.0)
     out << "  " << pad("Sample size re-estimated upwards", 34)
@@ -79,7 +86,8 @@ void print_design_header(std::ostream& out, const DesignSummary& d, std::uint64_
   if (std::isfinite(d.expected_duration_months.value))
     out << "  " << pad("Expected duration (months)", 34)
         << fmt("%.2f ± %.2f", d.expected_duration_months.value, d.expected_duration_months.mcse)
-        << "   (to the last patient's day-9 outcome)\n";
+        << (d.look_events.empty() ? "   (to the last patient's day-9 outcome)\n"
+                                  : "   (to the stopping look)\n");
 }
 
 // The family of hypotheses (when more than one) and the primary's estimates.

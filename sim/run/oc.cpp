@@ -70,6 +70,10 @@ void DesignAccumulator::add(const ReplicateResult& r) {
   family_wise_error_.add(false_rejection ? 1.0 : 0.0);
   enrolled_.add(r.enrolled);
   duration_.add(r.duration_months);
+  if (design_.looks && design_.looks->by_events()) {
+    events_.add(r.events);
+    events_not_reached_.add(r.events_not_reached ? 1.0 : 0.0);
+  }
   increased_.add(r.increased ? 1.0 : 0.0);
   screened_.add(r.screened);
   excluded_.add(r.excluded);
@@ -223,9 +227,17 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   d.final_n_sd = spread(enrolled_);
   d.expected_duration_months = duration_.estimate();
   d.sample_size_increased = increased_.estimate();
+  if (const auto& looks = design_.looks; looks && looks->by_events()) {
+    d.event_driven = true;
+    d.expected_events = events_.estimate();
+    d.events_not_reached = events_not_reached_.estimate();
+  }
   if (const auto& looks = design_.looks)
     for (std::size_t k = 0; k < looks->count(); ++k) {
-      d.look_patients.push_back(looks->patients[k]);
+      if (looks->by_events())
+        d.look_events.push_back(looks->events[k]);
+      else
+        d.look_patients.push_back(looks->patients[k]);
       d.efficacy_z.push_back(looks->boundaries.efficacy_z[k]);
       d.futility_z.push_back(looks->boundaries.futility_z[k]);
     }

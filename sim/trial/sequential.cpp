@@ -51,7 +51,8 @@ LookVerdict interim_decision(const Design& design, std::size_t k, double z) {
   if (k + 1 < looks.count() && looks.futility_cp > 0.0) {
     // Conditional power at the final bound under the current trend: the
     // score moves on by theta (1 - t) with variance 1 - t, theta = z / sqrt(t).
-    const double t = double(looks.patients[k]) / design.sample_size;
+    const double t = looks.by_events() ? double(looks.events[k]) / looks.events.back()
+                                       : double(looks.patients[k]) / design.sample_size;
     const double theta = z / std::sqrt(t);
     const double needed = looks.boundaries.efficacy_z.back() - z * std::sqrt(t) - theta * (1.0 - t);
     const double cp = 0.5 * std::erfc(needed / std::sqrt(1.0 - t) / std::sqrt(2.0));
@@ -73,7 +74,8 @@ bool SequentialMonitor::after_enrolment(const ReplicateResult& r) {
     decision_.increased = target_ > static_cast<std::uint32_t>(design_.sample_size);
   }
   const auto& looks = design_.looks;
-  if (stopped_ || !looks || r.enrolled != static_cast<std::uint32_t>(looks->patients[next_look_]))
+  if (stopped_ || !looks || looks->by_events() ||
+      r.enrolled != static_cast<std::uint32_t>(looks->patients[next_look_]))
     return false;
   const std::size_t k = next_look_++;
   decision_.look = static_cast<std::uint8_t>(k);

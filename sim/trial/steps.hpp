@@ -45,6 +45,8 @@ public:
   // still followed (overrunning); returns whether enrolment ends now.
   bool stop_after_current();
   std::uint32_t screened() const { return patient_; }
+  // With accrual: the entry time of the last enrolled patient, in months.
+  double entered_at() const { return enrolled_at_; }
   // With accrual: the time of the last outcome, in months; else NaN.
   double duration_months() const;
 

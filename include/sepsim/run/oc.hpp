@@ -38,6 +38,7 @@ private:
   std::vector<Hypothesis> hypotheses_;
   MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_,
       excluded_;
+  MeanAccumulator events_, events_not_reached_; // event-driven looks
   std::array<MeanAccumulator, kImbalanceKinds> imbalance_;
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
   RatioAccumulator screened_per_enrolled_;

@@ -61,6 +61,14 @@ struct DesignSummary {
   std::vector<double> reject_per_look, futility_per_look;
   // Group-sequential: patients enrolled at each look and the boundaries.
   std::vector<double> look_patients, efficacy_z, futility_z;
+  // Event-driven looks (looks.events): deaths at each look (look_patients is
+  // then empty), the mean deaths observed at the stopping look and the share
+  // of trials whose planned deaths were never reached. The two estimates are
+  // visited (JSON, HDF5) only when event_driven, so other designs' output is
+  // unchanged.
+  std::vector<double> look_events;
+  bool event_driven = false;
+  Estimate expected_events, events_not_reached;
   // Estimated risk difference (treatment - control response rate).
   Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
   std::array<Estimate, kPhenotypes> enrolled_by_label{}, enrolled_by_phenotype{}, label_purity{};
@@ -176,6 +184,10 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
   f("imbalance/within_sofa10", d.imbalance[imbalance_within_sofa10]);
   f("imbalance/within_site", d.imbalance[imbalance_within_site]);
   f("family_wise_error", d.family_wise_error);
+  if (d.event_driven) {
+    f("expected_events", d.expected_events);
+    f("events_not_reached", d.events_not_reached);
+  }
 }
 
 template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {

@@ -260,13 +260,21 @@ struct Quota {
 // Group-sequential looks ([designs.NAME.looks]): enrolled patients at each
 // look (two or more; the last is sample_size) and the boundaries on the
 // primary z, computed once when the scenario is read.
+//
+// Event-driven looks (key `events`, time-to-event tests with accrual): look k
+// is held at the calendar time of the events[k]-th death observed within
+// follow-up (the last is the final analysis); `patients` is then empty and the
+// boundaries are computed on the fractions events[k] / events.back()
+// (sim/trial/event_looks.cpp).
 struct Looks {
   std::vector<int> patients;
+  std::vector<int> events; // event-driven looks only
   Boundaries boundaries;
   // Conditional-power futility (non-binding; 0: none): stop at an interim
   // when the power to win at the end, under the effect seen so far, is below this.
   double futility_cp = 0.0;
-  std::size_t count() const { return patients.size(); }
+  bool by_events() const { return !events.empty(); }
+  std::size_t count() const { return by_events() ? events.size() : patients.size(); }
 };
 
 // Sample-size re-estimation ([designs.NAME.reestimation]): at the interim

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace sepsim {
@@ -22,7 +23,8 @@ struct PatientRecord {
   std::uint8_t baseline_sofa = 0;
   float age_years = 0, sofa_change = 0;
   float death_day = 0; // day of death; infinity when alive at day 90
-  float loss_day = 0;  // lost to follow-up on this day; infinity when followed to the end
+  // Lost to follow-up on this day; infinity when followed to the end.
+  float loss_day = std::numeric_limits<float>::infinity();
 };
 
 // What a hypothesis's test sees: counts overall and per label, continuous

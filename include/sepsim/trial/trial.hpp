@@ -55,6 +55,10 @@ struct ReplicateResult {
   bool increased = false; // sample-size re-estimation raised the sample size
   double duration_months = std::numeric_limits<double>::quiet_NaN(); // with accrual
   bool efficacy_stop = false, futility_stop = false;
+  // Event-driven looks: deaths observed at the stopping look, and whether the
+  // planned deaths were never reached (final analysis at the end of follow-up).
+  double events = std::numeric_limits<double>::quiet_NaN();
+  bool events_not_reached = false;
 };
 
 // Identity of a replicate; the only inputs besides the frozen scenario.
@@ -128,6 +132,30 @@ private:
   TwoArmCounts stage1_counts_;
   SequentialDecision decision_;
 };
+
+// Event-driven looks (sim/trial/event_looks.cpp): where a replicate stopped.
+struct EventLookResult {
+  std::size_t look = 0; // the stopping look (0-based; the last when not reached)
+  LookVerdict verdict = LookVerdict::continue_trial;
+  double time_months = 0;     // calendar time of the stopping look
+  double z = 0;               // the test's z there (> 0 favours treatment)
+  int events = 0;             // deaths observed there among the primary hypothesis's patients
+  std::uint32_t patients = 0; // patients entered by then
+  bool not_reached = false;   // the planned deaths were never reached
+};
+
+// The primary hypothesis's z with every patient entered by look_months (entry
+// times entry_months, one per record), censored at min(follow_up_days, look
+// time - entry); the observed deaths in *events.
+double event_look_z(const Design& design, const std::vector<PatientRecord>& records,
+                    const std::vector<double>& entry_months, double look_months,
+                    int* events = nullptr);
+// The looks at design.looks->events deaths over fully simulated records.
+EventLookResult run_event_looks(const Design& design, const std::vector<PatientRecord>& records,
+                                const std::vector<double>& entry_months);
+// A patient-level replicate of a design with event-driven looks.
+ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t design_index,
+                                     const ReplicateId& id);
 
 // Applies the design's analysis (every hypothesis, then the multiplicity
 // procedure) to the tallies of a finished replicate.

@@ -1,0 +1,137 @@
+// Event-driven looks (sim/trial/event_looks.cpp) on hand-made records: look
+// times at the k-th observed death in calendar time, censoring at the look,
+// the patients entered by the stopping look, and the final analysis at the
+// end of follow-up when the planned deaths are never reached.
+#include "sepsim/input/scenario_reader.hpp"
+#include "sepsim/trial/trial.hpp"
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+using namespace sepsim;
+
+namespace {
+
+constexpr double kMonth = 365.25 / 12.0; // days
+
+// Six patients entering every 0.1 month, alternating arms. Calendar deaths
+// (months): patient 1 at 0.2, 4 at 0.45, 3 at 0.5, 5 at 0.8; patient 0 dies on
+// day 30.4 (after the 28-day follow-up: not observed), patient 2 survives.
+std::vector<PatientRecord> records() {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> death_month = {1.0, 0.1, inf, 0.2, 0.05, 0.3};
+  std::vector<PatientRecord> out;
+  for (std::size_t i = 0; i < death_month.size(); ++i) {
+    PatientRecord p;
+    p.arm = static_cast<std::uint8_t>(i % 2);
+    p.death_day = static_cast<float>(death_month[i] * kMonth);
+    out.push_back(p);
+  }
+  return out;
+}
+
+const std::vector<double> kEntries = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5};
+
+// A logrank design with looks at `events` deaths; efficacy bounds as given.
+Design design(std::vector<int> events, std::vector<double> efficacy_z) {
+  Design d;
+  d.sample_size = 6;
+  d.follow_up_days = 28.0;
+  d.analysis.test = TestKind::logrank;
+  d.analysis.hypotheses.push_back(Hypothesis{});
+  Looks looks;
+  looks.events = std::move(events);
+  looks.boundaries.efficacy_z = std::move(efficacy_z);
+  looks.boundaries.futility_z.assign(looks.events.size(), -std::numeric_limits<double>::infinity());
+  d.looks = looks;
+  return d;
+}
+
+} // namespace
+
+TEST_CASE("Event-driven looks fall at the k-th observed death", "[event_looks]") {
+  const auto recs = records();
+  SECTION("no stop: the final look at the 4th death, everyone entered") {
+    const EventLookResult r = run_event_looks(design({2, 4}, {100.0, 100.0}), recs, kEntries);
+    CHECK(r.look == 1);
+    CHECK(r.time_months == Approx(0.8).epsilon(1e-6));
+    CHECK(r.events == 4);
+    CHECK(r.patients == 6);
+    CHECK_FALSE(r.not_reached);
+    CHECK(r.verdict == LookVerdict::continue_trial);
+  }
+  SECTION("efficacy at the first look: the 2nd death, five patients entered") {
+    const EventLookResult r = run_event_looks(design({2, 4}, {-100.0, 100.0}), recs, kEntries);
+    CHECK(r.look == 0);
+    CHECK(r.verdict == LookVerdict::efficacy);
+    CHECK(r.time_months == Approx(0.45).epsilon(1e-6));
+    // Patient 3's death (0.5) comes after the look: censored there.
+    CHECK(r.events == 2);
+    CHECK(r.patients == 5);
+  }
+  SECTION("planned deaths never reached: final analysis when follow-up ends") {
+    const EventLookResult r = run_event_looks(design({2, 5}, {100.0, 100.0}), recs, kEntries);
+    CHECK(r.not_reached);
+    CHECK(r.look == 1);
+    // The last follow-up to end: patient 2, alive, entered at 0.2, 28 days.
+    CHECK(r.time_months == Approx(0.2 + 28.0 / kMonth).epsilon(1e-9));
+    CHECK(r.events == 4);
+    CHECK(r.patients == 6);
+  }
+}
+
+TEST_CASE("The look's log-rank censors at the look time", "[event_looks]") {
+  const auto recs = records();
+  const Design d = design({2, 4}, {100.0, 100.0});
+  int events = -1;
+  // Before any death: no events, the test fails and gives z = 0.
+  CHECK(event_look_z(d, recs, kEntries, 0.15, &events) == 0.0);
+  CHECK(events == 0);
+  // At 0.46: deaths of patients 1 and 4 (patient 4's at 0.45). Times since
+  // entry: 0 -> 14.0 days (censored), 1 -> 3.04 (death), 2 -> 7.9, 3 -> 4.9
+  // (censored), 4 -> 1.52 (death). Risk sets: day 1.52 {all five}, one death in arm 0 (patient 4);
+  // day 3.04 {0, 1, 2, 3}, one death in arm 1 (patient 1). Arm 0 is treatment:
+  // O - E = (1 - 3/5) + (0 - 2/4) = -0.1; V = 3*2/25 + 2*2/16 = 0.49.
+  const double z = event_look_z(d, recs, kEntries, 0.46, &events);
+  CHECK(events == 2);
+  CHECK(z == Approx(0.1 / std::sqrt(0.49)).epsilon(1e-9));
+}
+
+TEST_CASE("Event-driven replicates stop at a planned death count", "[event_looks]") {
+  const std::string path = test::source_path("scenarios/validation/survival_events.toml");
+  const Scenario s = load_scenario(path);
+  REQUIRE(s.designs[0].looks->events == std::vector<int>{150, 300, 450});
+  int early = 0;
+  for (std::uint32_t rep = 0; rep < 40; ++rep) {
+    const ReplicateResult r = simulate_trial(s, 0, ReplicateId{7, 0, rep});
+    const int planned = s.designs[0].looks->events[r.stop_look];
+    INFO("replicate " << rep << ", stopped at look " << int(r.stop_look));
+    CHECK_FALSE(r.events_not_reached);
+    CHECK(r.events == planned);
+    CHECK(r.enrolled <= 1200u);
+    CHECK(r.arms[0].n + r.arms[1].n == r.enrolled);
+    // 450 deaths take about two months of accrual at 600 a month.
+    CHECK(r.duration_months > 0.5);
+    CHECK(r.duration_months < 3.0);
+    CHECK(r.hypotheses[0].reject == r.efficacy_stop);
+    early += r.stop_look < 2;
+  }
+  CHECK(early < 40);
+}
+
+TEST_CASE("Event-driven looks are validated", "[event_looks]") {
+  const std::string path = test::source_path("scenarios/validation/survival_events.toml");
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.events=[300, 150, 450]"}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.events=[150, 300, 1201]"}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.analysis.test=\"pooled_z\""}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(path, {{"designs.main.looks.patients=[600, 1200]"}}),
+                  ScenarioError);
+  CHECK_NOTHROW(load_scenario(path, {{"designs.main.analysis.test=\"cox\""}}));
+}

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # sepsim benchmark: speed of the default scenario at 1 and 2 threads, the same
 # patients against the bare cost of their random numbers (scripts/bench/rng_floor.cpp),
-# the two-arm rates design against rpact's getSimulationRates, and a 100-point
-# sweep of the default scenario against rpact at the same points.
+# the two-arm rates design against rpact's getSimulationRates, a 100-point
+# sweep of the default scenario against rpact at the same points, and a
+# 2,000-patient event-driven mortality design against getSimulationSurvival.
 #
 # Usage: scripts/bench.sh
 # Environment (optional): SEPSIM_BENCH_REPS   default-scenario replicates (40000)
 #                         SEPSIM_BENCH_RATES  rates-design replicates / rpact iterations (100000)
 #                         SEPSIM_BENCH_SWEEP  replicates a point of the 100-point sweep (10000)
 #                         SEPSIM_BENCH_MEMORY replicates of the large peak-memory run (1000000)
+#                         SEPSIM_BENCH_SURVIVAL mortality-design trials / rpact iterations (10000)
 # Aims: >= 10 M virtual patients/s per core; within 2x of the random-number floor;
 # >= 10x faster than rpact. The table reports whatever is measured.
 set -euo pipefail
@@ -267,3 +269,37 @@ print(f"  >= 10x faster than rpact (count level, 1 thread):  {f(vs1):.2f} x  {ai
 print("(sepsim times: wall clock of the whole process, HDF5 output included; "
       "rpact time: the getSimulationRates call only, R start-up excluded)")
 EOF
+
+# 7. Mortality: a 2,000-patient event-driven log-rank design (looks at 250,
+# 500 and 750 deaths, O'Brien-Fleming spending, 600 patients a month, 28-day
+# follow-up; scenarios/validation/survival_events.toml) against rpact's
+# getSimulationSurvival on the same design, SURVIVAL_REPS trials each. Both
+# whole processes: sepsim at 2 threads; rpact single-threaded, its time the
+# whole Rscript run (start-up included) and, separately, the call alone.
+SURVIVAL_REPS=${SEPSIM_BENCH_SURVIVAL:-10000}
+echo "Event-driven mortality design, 2,000 patients, $SURVIVAL_REPS trials: sepsim, then rpact ..." >&2
+start=$(date +%s.%N)
+"$SEPSIM" run scenarios/validation/survival_events.toml --reps "$SURVIVAL_REPS" --seed 3 \
+  --threads 2 --set designs.main.sample_size=2000 --set 'designs.main.looks.events=[250, 500, 750]' \
+  --json --no-progress --overwrite --out "$tmp/survival.h5" >"$tmp/survival.json"
+survival_s=$(calc "$(date +%s.%N) - $start")
+start=$(date +%s.%N)
+rpact_survival=$(Rscript scripts/rpact_survival.R "$SURVIVAL_REPS" 2000 0.43 0.497 250,500,750 \
+  600 0.025 3 28)
+rpact_survival_s=$(calc "$(date +%s.%N) - $start")
+"$PY" - "$tmp/survival.json" "$survival_s" "$rpact_survival_s" "$rpact_survival" \
+  "$SURVIVAL_REPS" <<'EOF_PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))["points"][0]["designs"][0]
+s, r_whole = float(sys.argv[2]), float(sys.argv[3])
+fields = dict(re.findall(r"(\w+)=([0-9.eE+-]+)", sys.argv[4]))
+r_call = float(fields["seconds"])
+print(f"event-driven mortality design (2,000 patients, looks at 250/500/750 deaths), {sys.argv[5]} trials:")
+print(f"  sepsim, 2 threads (whole process)      {s:6.2f} s (power {d['power']:.4f}, "
+      f"E[deaths] {d['expected_events']:.1f})")
+print(f"  rpact getSimulationSurvival (process)  {r_whole:6.2f} s (power {float(fields['power']):.4f}, "
+      f"E[deaths] {float(fields['expected_events']):.1f}); the call alone {r_call:.2f} s")
+ratio = r_whole / s
+print(f"  -> rpact/sepsim = {ratio:.2f} x (whole processes); aim >= 20 x: "
+      f"{'met' if ratio >= 20 else 'NOT met'}")
+EOF_PY

@@ -24,22 +24,8 @@ for package in rpact mnormt; do
   fi
 done
 
-failures=0
-checks=0
-# agree LABEL SEPSIM SEPSIM_SE RPACT RPACT_ITERATIONS
-agree() {
-  checks=$((checks + 1))
-  /usr/bin/python3 - "$@" <<'PY' || failures=$((failures + 1))
-import math, sys
-label, s, s_se, r, n = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-r_se = math.sqrt(r * (1 - r) / n)
-z = (s - r) / math.hypot(s_se, r_se)
-ok = abs(z) < 4
-print(f"{label}: sepsim {s:.5f} ± {s_se:.5f}, rpact {r:.5f} ± {r_se:.5f}, "
-      f"difference {z:+.2f} combined SE -> {'ok' if ok else 'FAIL'}")
-sys.exit(0 if ok else 1)
-PY
-}
+reference_name="rpact"
+source "$(dirname "$0")/agree.sh"
 
 # json FILE EXPRESSION: a value from sepsim's JSON summary (d = the first design).
 json() {
@@ -53,7 +39,7 @@ for p_active in 0.351 0.179; do
     "$sepsim" run "$here/scenarios/validation/rates_two_arm.toml" --reps "$reps" --seed 4242 \
       --set "treatments.active.response.all=$p_active" --set "designs.main.simulation=\"$mode\"" \
       --json --no-progress --overwrite --out "$work/rates.h5" >"$work/rates.json"
-    agree "rates p_active $p_active, $mode level" "$(json "$work/rates.json" "d['power']")" \
+    agree_binomial "rates p_active $p_active, $mode level" "$(json "$work/rates.json" "d['power']")" \
       "$(json "$work/rates.json" "d['power_mcse']")" "$(field power "$rpact")" "$reps"
   done
 done
@@ -62,10 +48,10 @@ rpact_reps=20000
 rpact=$(Rscript "$here/scripts/rpact_multiarm.R" "$rpact_reps")
 "$sepsim" run "$here/scenarios/validation/multiarm_rates.toml" --reps "$reps" --seed 4243 \
   --json --no-progress --out "$work/multiarm.h5" >"$work/multiarm.json"
-agree "multi-arm Dunnett, reject at least one" "$(json "$work/multiarm.json" "d['any_rejection']")" \
+agree_binomial "multi-arm Dunnett, reject at least one" "$(json "$work/multiarm.json" "d['any_rejection']")" \
   "$(json "$work/multiarm.json" "d['any_rejection_mcse']")" "$(field any "$rpact")" "$rpact_reps"
 for arm in 1 2; do
-  agree "multi-arm Dunnett, arm $arm rejected" \
+  agree_binomial "multi-arm Dunnett, arm $arm rejected" \
     "$(json "$work/multiarm.json" "d['hypotheses'][$((arm - 1))]['power']")" \
     "$(json "$work/multiarm.json" "d['hypotheses'][$((arm - 1))]['power_mcse']")" \
     "$(field "arm$arm" "$rpact")" "$rpact_reps"
@@ -74,11 +60,11 @@ done
 rpact=$(Rscript "$here/scripts/rpact_enrichment.R" "$rpact_reps")
 "$sepsim" run "$here/scenarios/validation/enrichment_rates.toml" --reps "$reps" --seed 4244 \
   --json --no-progress --out "$work/enrichment.h5" >"$work/enrichment.json"
-agree "enrichment, reject at least one" "$(json "$work/enrichment.json" "d['any_rejection']")" \
+agree_binomial "enrichment, reject at least one" "$(json "$work/enrichment.json" "d['any_rejection']")" \
   "$(json "$work/enrichment.json" "d['any_rejection_mcse']")" "$(field any "$rpact")" "$rpact_reps"
 for h in 0 1; do
   name=$([ "$h" = 0 ] && echo subgroup || echo full)
-  agree "enrichment, $name rejected" "$(json "$work/enrichment.json" "d['hypotheses'][$h]['power']")" \
+  agree_binomial "enrichment, $name rejected" "$(json "$work/enrichment.json" "d['hypotheses'][$h]['power']")" \
     "$(json "$work/enrichment.json" "d['hypotheses'][$h]['power_mcse']")" "$(field "$name" "$rpact")" \
     "$rpact_reps"
 done

@@ -4,6 +4,9 @@
 #include "sepsim/input/scenario_reader.hpp"
 #include "sepsim/run/engine.hpp"
 #include "sepsim/scenario/scenario.hpp"
+#include "sepsim/stats/tests.hpp"
+
+#include <boost/math/distributions/binomial.hpp>
 
 #include <cstdint>
 #include <fstream>
@@ -21,6 +24,18 @@ inline std::uint64_t replicates(std::uint64_t n) {
 #else
   return n;
 #endif
+}
+
+// Exact power of the one-sided pooled z at 1.959964 with n per arm and
+// success probabilities pt, pc, by enumerating both binomials.
+inline double exact_pooled_power(int n, double pt, double pc) {
+  const boost::math::binomial bt(n, pt), bc(n, pc);
+  double power = 0.0;
+  for (int xt = 0; xt <= n; ++xt)
+    for (int xc = 0; xc <= n; ++xc)
+      if (pooled_z({xt, n, xc, n}) >= 1.959963984540054)
+        power += boost::math::pdf(bt, xt) * boost::math::pdf(bc, xc);
+  return power;
 }
 
 inline std::string source_path(const std::string& relative) {

@@ -37,22 +37,8 @@ if ! Rscript -e "suppressPackageStartupMessages(library(rpact))" >/dev/null 2>&1
   exit 1
 fi
 
-failures=0
-checks=0
-# agree LABEL SEPSIM SEPSIM_SE REFERENCE REFERENCE_SE
-agree() {
-  checks=$((checks + 1))
-  /usr/bin/python3 - "$@" <<'PY' || failures=$((failures + 1))
-import math, sys
-label, s, s_se, r, r_se = sys.argv[1], *map(float, sys.argv[2:6])
-se = math.hypot(s_se, r_se)
-z = (s - r) / se if se > 0 else (0.0 if s == r else math.inf)
-ok = abs(z) < 4
-print(f"{label}: sepsim {s:.5f} ± {s_se:.5f}, rpact {r:.5f} ± {r_se:.5f}, "
-      f"difference {z:+.2f} combined SE -> {'ok' if ok else 'FAIL'}")
-sys.exit(0 if ok else 1)
-PY
-}
+reference_name="rpact"
+source "$(dirname "$0")/agree.sh"
 # below LABEL VALUE SE LIMIT: VALUE < LIMIT + 4 SE
 below() {
   checks=$((checks + 1))

@@ -26,22 +26,8 @@ if ! Rscript -e "suppressPackageStartupMessages(library(survival))" >/dev/null 2
   exit 1
 fi
 
-failures=0
-checks=0
-# agree LABEL SEPSIM SEPSIM_SE REFERENCE REFERENCE_ITERATIONS
-agree() {
-  checks=$((checks + 1))
-  /usr/bin/python3 - "$@" <<'PY' || failures=$((failures + 1))
-import math, sys
-label, s, s_se, r, n = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-r_se = math.sqrt(r * (1 - r) / n)
-z = (s - r) / math.hypot(s_se, r_se)
-ok = abs(z) < 4
-print(f"{label}: sepsim {s:.5f} ± {s_se:.5f}, R reference {r:.5f} ± {r_se:.5f}, "
-      f"difference {z:+.2f} combined SE -> {'ok' if ok else 'FAIL'}")
-sys.exit(0 if ok else 1)
-PY
-}
+reference_name="R reference"
+source "$(dirname "$0")/agree.sh"
 
 # json FILE EXPRESSION: a value from sepsim's JSON summary (d = the first design).
 json() {
@@ -95,7 +81,7 @@ while read -r n a b alpha sided p_active seed; do
     --set "designs.main.randomisation.block_size=$((a + b))" \
     --set "designs.main.analysis.alpha=$alpha" --set "designs.main.analysis.sided=$sided" \
     >"$work/survival.json"
-  agree "$label (R: mean deaths $(field events "$reference"))" \
+  agree_binomial "$label (R: mean deaths $(field events "$reference"))" \
     "$(json "$work/survival.json" "d['power']")" "$(json "$work/survival.json" "d['power_mcse']")" \
     "$(field power "$reference")" "$r_reps"
 done <"$work/grid"

@@ -56,14 +56,8 @@ namespace {
 // Exact power of the one-sided pooled z at 1.959964 on survivors at day D,
 // n per arm, each death time exponential with these 28-day mortalities.
 double exact_survival_power(int n, double death28_t, double death28_c, double day) {
-  const double st = std::pow(1 - death28_t, day / 28.0), sc = std::pow(1 - death28_c, day / 28.0);
-  const boost::math::binomial bt(n, st), bc(n, sc);
-  double power = 0.0;
-  for (int xt = 0; xt <= n; ++xt)
-    for (int xc = 0; xc <= n; ++xc)
-      if (pooled_z({xt, n, xc, n}) >= 1.959963984540054)
-        power += boost::math::pdf(bt, xt) * boost::math::pdf(bc, xc);
-  return power;
+  return test::exact_pooled_power(n, std::pow(1 - death28_t, day / 28.0),
+                                  std::pow(1 - death28_c, day / 28.0));
 }
 } // namespace
 

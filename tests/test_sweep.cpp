@@ -21,15 +21,8 @@
 using namespace sepsim;
 
 namespace {
-// Exact power of the one-sided pooled z at 1.959964 with n per arm.
 double exact_power(int n, double pt, double pc) {
-  const boost::math::binomial bt(n, pt), bc(n, pc);
-  double power = 0.0;
-  for (int xt = 0; xt <= n; ++xt)
-    for (int xc = 0; xc <= n; ++xc)
-      if (pooled_z({xt, n, xc, n}) >= 1.959963984540054)
-        power += boost::math::pdf(bt, xt) * boost::math::pdf(bc, xc);
-  return power;
+  return test::exact_pooled_power(n, pt, pc);
 }
 
 // The two-arm rates design of references.md at count level, with the

@@ -13,6 +13,7 @@ namespace {
 
 // Reused across the replicates a thread runs (no allocation per replicate).
 thread_local std::vector<SurvivalRecord> t_records;
+thread_local std::vector<const PatientRecord*> t_patients;
 thread_local std::vector<double> t_time;
 thread_local std::vector<bool> t_event;
 
@@ -22,6 +23,7 @@ thread_local std::vector<bool> t_event;
 std::vector<SurvivalRecord>& follow_up(const HypothesisData& data) {
   std::vector<SurvivalRecord>& out = t_records;
   out.clear();
+  t_patients.clear();
   for (const PatientRecord& p : *data.records) {
     if (!data.labels[p.label]) continue;
     if (p.arm != data.treatment_arm && p.arm != data.control_arm) continue;
@@ -30,6 +32,7 @@ std::vector<SurvivalRecord>& follow_up(const HypothesisData& data) {
     out.push_back({death ? static_cast<double>(p.death_day) : end, death,
                    static_cast<std::uint8_t>(p.arm == data.treatment_arm ? 1 : 0),
                    static_cast<std::uint8_t>(p.label)});
+    t_patients.push_back(&p);
   }
   return out;
 }
@@ -47,11 +50,12 @@ void km_difference(const std::vector<SurvivalRecord>& records, double day, TestR
   r.z = se > 0.0 ? -r.difference / se : 0.0;
 }
 
-// Cox regression on treatment, baseline SOFA, age and a dummy for each label
-// present besides the first: z = -log hazard ratio / SE.
-double cox_z(const HypothesisData& data, const std::vector<SurvivalRecord>& records, bool& failed) {
+} // namespace
+
+double adjusted_cox_z(const std::vector<SurvivalRecord>& survival,
+                      const std::vector<const PatientRecord*>& patients, bool& failed) {
   std::array<bool, kPhenotypes> present{};
-  for (const SurvivalRecord& s : records)
+  for (const SurvivalRecord& s : survival)
     present[s.stratum] = true;
   std::vector<int> dummies;
   for (int l = 0, seen = 0; l < kPhenotypes; ++l)
@@ -60,14 +64,11 @@ double cox_z(const HypothesisData& data, const std::vector<SurvivalRecord>& reco
   x.columns = 3 + dummies.size();
   t_time.clear();
   t_event.clear();
-  for (const PatientRecord& p : *data.records) {
-    if (!data.labels[p.label]) continue;
-    if (p.arm != data.treatment_arm && p.arm != data.control_arm) continue;
-    const double end = std::min(static_cast<double>(p.loss_day), data.follow_up_days);
-    const bool death = p.death_day <= end;
-    t_time.push_back(death ? static_cast<double>(p.death_day) : end);
-    t_event.push_back(death);
-    x.values.push_back(p.arm == data.treatment_arm ? 1.0 : 0.0);
+  for (std::size_t i = 0; i < survival.size(); ++i) {
+    const PatientRecord& p = *patients[i];
+    t_time.push_back(survival[i].time);
+    t_event.push_back(survival[i].event);
+    x.values.push_back(survival[i].group != 0 ? 1.0 : 0.0);
     x.values.push_back(p.baseline_sofa);
     x.values.push_back(p.age_years);
     for (const int l : dummies)
@@ -78,8 +79,6 @@ double cox_z(const HypothesisData& data, const std::vector<SurvivalRecord>& reco
   failed = fit.failed || fit.standard_errors.empty() || !(fit.standard_errors[0] > 0.0);
   return failed ? 0.0 : -fit.coefficients[0] / fit.standard_errors[0];
 }
-
-} // namespace
 
 TestResult time_to_event_test(const Analysis& analysis, const HypothesisData& data) {
   TestResult r;
@@ -94,7 +93,7 @@ TestResult time_to_event_test(const Analysis& analysis, const HypothesisData& da
     break;
   }
   case TestKind::cox:
-    r.z = cox_z(data, records, r.failed);
+    r.z = adjusted_cox_z(records, t_patients, r.failed);
     break;
   default: // km_difference: z from the estimate above
     r.failed = !(std::isfinite(r.z)) || r.ci_high == r.ci_low;

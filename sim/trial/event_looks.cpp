@@ -31,42 +31,10 @@ constexpr double kDaysPerMonth = 365.25 / 12.0; // as the accrual's endpoint del
 
 thread_local std::vector<double> t_entries, t_deaths;
 thread_local std::vector<SurvivalRecord> t_survival;
-thread_local std::vector<double> t_cox_time;
-thread_local std::vector<bool> t_cox_event;
-thread_local std::vector<std::size_t> t_index;
+thread_local std::vector<const PatientRecord*> t_patients;
 
 bool in_hypothesis(const Hypothesis& hyp, const PatientRecord& p) {
   return hyp.labels[p.label] && (p.arm == hyp.treatment_arm || p.arm == hyp.control_arm);
-}
-
-// Cox regression on treatment, baseline SOFA, age and label dummies, as the
-// fixed-design analysis (sim/stats/survival_tests.cpp); z = -log HR / SE.
-double cox_z(const Hypothesis& hyp, const std::vector<PatientRecord>& records,
-             const std::vector<SurvivalRecord>& survival, const std::vector<std::size_t>& index) {
-  std::array<bool, kPhenotypes> present{};
-  for (const SurvivalRecord& s : survival)
-    present[s.stratum] = true;
-  std::vector<int> dummies;
-  for (int l = 0, seen = 0; l < kPhenotypes; ++l)
-    if (present[l] && seen++ > 0) dummies.push_back(l);
-  DesignMatrix x;
-  x.columns = 3 + dummies.size();
-  t_cox_time.clear();
-  t_cox_event.clear();
-  for (std::size_t i = 0; i < survival.size(); ++i) {
-    const PatientRecord& p = records[index[i]];
-    t_cox_time.push_back(survival[i].time);
-    t_cox_event.push_back(survival[i].event);
-    x.values.push_back(p.arm == hyp.treatment_arm ? 1.0 : 0.0);
-    x.values.push_back(p.baseline_sofa);
-    x.values.push_back(p.age_years);
-    for (const int l : dummies)
-      x.values.push_back(p.label == l ? 1.0 : 0.0);
-    ++x.rows;
-  }
-  const CoxFit fit = fit_cox(t_cox_time, t_cox_event, x);
-  if (fit.failed || fit.standard_errors.empty() || !(fit.standard_errors[0] > 0.0)) return 0.0;
-  return -fit.coefficients[0] / fit.standard_errors[0];
 }
 
 } // namespace
@@ -76,8 +44,8 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
   const Hypothesis& hyp = design.analysis.hypotheses.front();
   std::vector<SurvivalRecord>& survival = t_survival;
   survival.clear();
-  std::vector<std::size_t>& index = t_index;
-  index.clear();
+  std::vector<const PatientRecord*>& patients = t_patients;
+  patients.clear();
   int deaths = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const PatientRecord& p = records[i];
@@ -93,10 +61,11 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
     survival.push_back({death ? day : seen_until, death,
                         static_cast<std::uint8_t>(p.arm == hyp.treatment_arm ? 1 : 0),
                         static_cast<std::uint8_t>(p.label)});
-    index.push_back(i);
+    patients.push_back(&p);
   }
   if (events != nullptr) *events = deaths;
-  if (design.analysis.test == TestKind::cox) return cox_z(hyp, records, survival, index);
+  bool failed = false;
+  if (design.analysis.test == TestKind::cox) return adjusted_cox_z(survival, patients, failed);
   const LogrankResult test =
       logrank(survival, design.analysis.test == TestKind::logrank_stratified);
   return test.failed ? 0.0 : test.z;

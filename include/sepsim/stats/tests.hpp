@@ -120,6 +120,14 @@ void decide_by_z(const Analysis& analysis, TestResult& r);
 // Kaplan-Meier) with its 95% Greenwood interval; z > 0 favours treatment.
 TestResult time_to_event_test(const Analysis& analysis, const HypothesisData& data);
 
+struct SurvivalRecord;
+// Cox regression of the follow-up records on treatment (their group),
+// baseline SOFA, age and a dummy per label present besides the first, from
+// each record's patient (patients[i] is survival[i]'s): z = -log HR / SE, 0
+// and failed when the fit fails (separation, no events, singular).
+double adjusted_cox_z(const std::vector<SurvivalRecord>& survival,
+                      const std::vector<const PatientRecord*>& patients, bool& failed);
+
 // The test the analysis names against its critical value (one-sided alpha, or
 // alpha/2 per side). The estimate is the unadjusted difference (response
 // rates, or mean SOFA change for continuous tests) with its 95% Wald interval.

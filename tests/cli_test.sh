@@ -125,6 +125,11 @@ no_file "$work/fsize.h5" "a full disk"
 expect 3 "File too large" "a full disk during a sweep" -- \
   bash -c "ulimit -f 16 && exec \"$sepsim\" sweep --vary designs.immunosep.sample_size=100,120 --reps 50 --no-progress --out \"$work/fsize-sweep.h5\""
 no_file "$work/fsize-sweep.h5" "a full disk during a sweep"
+# A baseline SOFA without spread (SD 0, as the fuzzer found): every patient
+# has the mean, and the SOFA-dependent mortality is calibrated on that point.
+expect 0 "" "baseline SOFA with SD 0" -- \
+  "$sepsim" run --set population.covariates.baseline_sofa_sd=0 --reps 50 --no-progress --out "$work/sd0.h5"
+
 # Threads under an address-space limit (ulimit -v): either they fit (the
 # malloc arenas are capped) or the run is refused before any starts; never
 # oneTBB's abort. The sanitizers reserve terabytes of shadow: not under them.

@@ -71,15 +71,25 @@ void calibrate_outcomes(Scenario& s, std::vector<CalibrationIssue>& issues) {
 // P(baseline SOFA = k), k = min..max: round(Normal(mean, sd)) truncated to
 // [min - 0.5, max + 0.5], as the patients draw it.
 std::vector<double> baseline_sofa_distribution(const Population& pop) {
-  const boost::math::normal normal(pop.baseline_sofa_mean, pop.baseline_sofa_sd);
-  std::vector<double> pmf;
+  const int lo = pop.baseline_sofa_min, hi = pop.baseline_sofa_max;
+  std::vector<double> pmf(static_cast<std::size_t>(std::max(0, hi - lo) + 1), 0.0);
   double total = 0.0;
-  for (int k = pop.baseline_sofa_min; k <= pop.baseline_sofa_max; ++k) {
-    pmf.push_back(boost::math::cdf(normal, k + 0.5) - boost::math::cdf(normal, k - 0.5));
-    total += pmf.back();
+  if (pop.baseline_sofa_sd > 0.0 && std::isfinite(pop.baseline_sofa_sd)) {
+    const boost::math::normal normal(pop.baseline_sofa_mean, pop.baseline_sofa_sd);
+    for (int k = lo; k <= hi; ++k)
+      total += pmf[static_cast<std::size_t>(k - lo)] =
+          boost::math::cdf(normal, k + 0.5) - boost::math::cdf(normal, k - 0.5);
   }
-  for (double& p : pmf)
-    p = total > 0.0 ? p / total : 1.0 / static_cast<double>(pmf.size());
+  if (total > 0.0) {
+    for (double& p : pmf)
+      p /= total;
+    return pmf;
+  }
+  // No spread (SD 0), or all the mass outside [min, max]: every patient gets
+  // the mean, rounded and clamped, as their draw does.
+  const auto k =
+      static_cast<int>(std::round(std::clamp(pop.baseline_sofa_mean, 1.0 * lo, 1.0 * hi)));
+  pmf[static_cast<std::size_t>(std::clamp(k, lo, hi) - lo)] = 1.0;
   return pmf;
 }
 

@@ -12,24 +12,32 @@ namespace sepsim {
 
 namespace {
 
-// The expected mortality by `day` (treatment - control) of the hypothesis's
-// enrolled patients, from their true phenotypes.
-double true_mortality_difference(const Scenario& scenario, const Design& design,
-                                 const Hypothesis& hyp, const ReplicateResult& r, double day) {
-  double sum = 0.0, patients = 0.0;
+// Visits the hypothesis's enrolled patients by eligible label x true
+// phenotype: f(treatment on its arm, on the control arm, phenotype, patients).
+template <class F>
+void for_each_enrolled_cell(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
+                            const ReplicateResult& r, F&& f) {
   for (int l = 0; l < kPhenotypes; ++l) {
     if (!hyp.labels[l] || !design.eligible_label[l]) continue;
     const Treatment& on_t =
         scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
     const Treatment& on_c = scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
-    for (int ph = 0; ph < kPhenotypes; ++ph) {
-      const double n = r.enrolled_label_phenotype[l][ph];
-      const auto phenotype = static_cast<Phenotype>(ph);
-      sum += n * (death_probability_by(scenario, on_t, phenotype, day) -
-                  death_probability_by(scenario, on_c, phenotype, day));
-      patients += n;
-    }
+    for (int ph = 0; ph < kPhenotypes; ++ph)
+      f(on_t, on_c, static_cast<Phenotype>(ph), double(r.enrolled_label_phenotype[l][ph]));
   }
+}
+
+// The expected mortality by `day` (treatment - control) of the hypothesis's
+// enrolled patients, from their true phenotypes.
+double true_mortality_difference(const Scenario& scenario, const Design& design,
+                                 const Hypothesis& hyp, const ReplicateResult& r, double day) {
+  double sum = 0.0, patients = 0.0;
+  for_each_enrolled_cell(scenario, design, hyp, r,
+                         [&](const Treatment& on_t, const Treatment& on_c, Phenotype ph, double n) {
+                           sum += n * (death_probability_by(scenario, on_t, ph, day) -
+                                       death_probability_by(scenario, on_c, ph, day));
+                           patients += n;
+                         });
   return patients > 0 ? sum / patients : 0.0;
 }
 
@@ -43,29 +51,23 @@ double true_difference(const Scenario& scenario, const Design& design, const Hyp
     return true_mortality_difference(scenario, design, hyp, r, design.follow_up_days);
   const bool continuous = continuous_endpoint(design.analysis.test);
   double t_sum = 0.0, t_weight = 0.0, c_sum = 0.0, c_weight = 0.0;
-  for (int l = 0; l < kPhenotypes; ++l) {
-    if (!hyp.labels[l] || !design.eligible_label[l]) continue;
-    const Treatment& on_t =
-        scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
-    const Treatment& on_c = scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
-    for (int ph = 0; ph < kPhenotypes; ++ph) {
-      const double n = r.enrolled_label_phenotype[l][ph];
-      if (n == 0) continue;
-      if (!continuous) {
-        t_sum += n * on_t.response[ph];
-        c_sum += n * on_c.response[ph];
-        t_weight += n;
-        c_weight += n;
-        continue;
-      }
-      const double alive_t = n * (1.0 - on_t.early_death[ph]);
-      const double alive_c = n * (1.0 - on_c.early_death[ph]);
-      t_sum += alive_t * on_t.sofa_change_mean[ph];
-      c_sum += alive_c * on_c.sofa_change_mean[ph];
-      t_weight += alive_t;
-      c_weight += alive_c;
-    }
-  }
+  for_each_enrolled_cell(scenario, design, hyp, r,
+                         [&](const Treatment& on_t, const Treatment& on_c, Phenotype ph, double n) {
+                           if (n == 0) return;
+                           if (!continuous) {
+                             t_sum += n * on_t.response[ph];
+                             c_sum += n * on_c.response[ph];
+                             t_weight += n;
+                             c_weight += n;
+                             return;
+                           }
+                           const double alive_t = n * (1.0 - on_t.early_death[ph]);
+                           const double alive_c = n * (1.0 - on_c.early_death[ph]);
+                           t_sum += alive_t * on_t.sofa_change_mean[ph];
+                           c_sum += alive_c * on_c.sofa_change_mean[ph];
+                           t_weight += alive_t;
+                           c_weight += alive_c;
+                         });
   if (t_weight <= 0.0 || c_weight <= 0.0) return 0.0;
   return t_sum / t_weight - c_sum / c_weight;
 }
@@ -77,7 +79,6 @@ void secondary_analyses(const Scenario& scenario, const Design& design, const Hy
   const ArmCounts& t = r.arms[hyp.treatment_arm];
   const ArmCounts& c = r.arms[hyp.control_arm];
   TwoArmCounts deaths; // "treatment" = control here: a reduction is the success
-  double true_sum = 0.0, patients = 0.0;
   double q = 0.0, weight_sum = 0.0, weighted_sum = 0.0, weighted_sq = 0.0;
   int strata = 0;
   for (int l = 0; l < kPhenotypes; ++l) {
@@ -103,24 +104,13 @@ void secondary_analyses(const Scenario& scenario, const Design& design, const Hy
         ++strata;
       }
     }
-    if (!design.eligible_label[l]) continue;
-    const Treatment& on_t =
-        scenario.treatments[design.arms[hyp.treatment_arm].treatment_by_label[l]];
-    const Treatment& on_c = scenario.treatments[design.arms[hyp.control_arm].treatment_by_label[l]];
-    for (int ph = 0; ph < kPhenotypes; ++ph) {
-      const auto phenotype = static_cast<Phenotype>(ph);
-      const double n = r.enrolled_label_phenotype[l][ph];
-      true_sum += n * (death_probability_by(scenario, on_t, phenotype, 28.0) -
-                       death_probability_by(scenario, on_c, phenotype, 28.0));
-      patients += n;
-    }
   }
   const RiskDifference m =
       risk_difference({deaths.x_control, deaths.n_control, deaths.x_treatment, deaths.n_treatment});
   out.mortality_difference = m.estimate;
   out.mortality_ci_low = m.ci_low;
   out.mortality_ci_high = m.ci_high;
-  out.true_mortality_difference = patients > 0 ? true_sum / patients : 0.0;
+  out.true_mortality_difference = true_mortality_difference(scenario, design, hyp, r, 28.0);
   out.mortality_reject = pooled_z(deaths) >= design.analysis.critical_z;
   out.interaction_tested = strata >= 2;
   if (out.interaction_tested) {

@@ -236,6 +236,8 @@ TEST_CASE("Ordinal failures return failed without throwing", "[ordinal]") {
   CHECK(fit_proportional_odds({0, 7, 0}, {0, 5, 0}).failed);       // one category
   CHECK(fit_proportional_odds({0, 0, 3, 5}, {5, 3, 0, 0}).failed); // complete separation
   CHECK(fit_proportional_odds({0, 0, 0, 5}, {5, 0, 0, 0}).failed); // separation, 2 used
+  CHECK(fit_proportional_odds({0, 3, 5}, {5, 3, 0}).failed);       // quasi-complete separation
+  CHECK_FALSE(fit_proportional_odds({0, 3, 5}, {5, 3, 1}).failed); // one empty cell: fine
   CHECK(wilcoxon({3, 4, 5}, none).failed);
   CHECK(wilcoxon({0, 4, 0}, {0, 6, 0}).failed); // all tie
   CHECK(wilcoxon({1, -1}, {2, 2}).failed);

@@ -16,6 +16,7 @@ constexpr int kMaxIterations = 30;
 constexpr int kMaxHalvings = 30;
 constexpr double kGradientTolerance = 1e-10;
 constexpr double kRelativeTolerance = 1e-12;
+constexpr double kStepTolerance = 1e-6; // largest |Newton step| at convergence
 constexpr double kRunaway = 30.0;
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
@@ -164,16 +165,20 @@ bool runaway(const Eigen::VectorXd& theta, Eigen::Index p) {
   return p > 0 && !(theta.tail(p).cwiseAbs().maxCoeff() <= kRunaway);
 }
 
-// Newton-Raphson with step halving; false when it fails to converge.
+// Newton-Raphson with step halving; false when it fails to converge. The
+// gradient and likelihood criteria count only once the full Newton step is
+// small too: under (quasi-)complete separation the likelihood flattens while
+// the coefficient keeps moving by about 1 per step, towards |beta| > 30.
 bool maximise(const Problem& pr, Eigen::VectorXd& theta, Evaluation& e, int& iterations) {
   const Eigen::Index p = pr.x.cols();
   e = evaluate(pr, theta, true);
   if (!std::isfinite(e.log_likelihood)) return false;
   for (iterations = 1; iterations <= kMaxIterations; ++iterations) {
-    if (e.gradient.cwiseAbs().maxCoeff() < kGradientTolerance) return true;
     Eigen::MatrixXd inverse;
     if (!invert_information(e.hessian, inverse)) return false;
     Eigen::VectorXd step = inverse * e.gradient;
+    const bool small = step.cwiseAbs().maxCoeff() < kStepTolerance;
+    if (small && e.gradient.cwiseAbs().maxCoeff() < kGradientTolerance) return true;
     Eigen::VectorXd next = theta + step;
     double value = evaluate(pr, next, false).log_likelihood;
     for (int h = 0; h < kMaxHalvings && !(value >= e.log_likelihood); ++h) {
@@ -181,12 +186,12 @@ bool maximise(const Problem& pr, Eigen::VectorXd& theta, Evaluation& e, int& ite
       next = theta + step;
       value = evaluate(pr, next, false).log_likelihood;
     }
-    if (!(value >= e.log_likelihood)) return true; // no ascent left: at the maximum
+    if (!(value >= e.log_likelihood)) return small; // no ascent left: at the maximum
     const double change = (value - e.log_likelihood) / (std::abs(value) + 1e-300);
     theta = next;
     e = evaluate(pr, theta, true);
     if (runaway(theta, p)) return false;
-    if (change < kRelativeTolerance) return true;
+    if (small && change < kRelativeTolerance) return true;
   }
   return false;
 }

@@ -20,7 +20,9 @@ namespace sepsim {
 // category. Newton-Raphson with the analytic gradient and Hessian, starting at
 // zeta_j = logit of the marginal cumulative proportion and beta = 0; the step
 // is halved (up to 30 times) when the log-likelihood falls; converged when
-// max |gradient| < 1e-10 or the relative log-likelihood change < 1e-12; at
+// max |gradient| < 1e-10 or the relative log-likelihood change < 1e-12, either
+// only once the full Newton step is below 1e-6 in every parameter (under
+// quasi-complete separation the likelihood flattens while beta keeps moving); at
 // most 30 iterations. Categories with no observation (zero total weight) are
 // dropped, the remaining ones keep their order. failed = true for: fewer than
 // 2 non-empty categories, mismatched sizes, a category outside 0..categories-1,

@@ -127,7 +127,7 @@ TEST_CASE("Simulated power and type I error lie within 4 MC SE of the exact valu
   const std::string path = test::source_path("scenarios/validation/rates_two_arm.toml");
   const double c = rates_critical_z();
   RunOptions options;
-  options.replicates = 100000;
+  options.replicates = test::replicates(100000);
   options.seed = 20251208;
 
   struct Case {

@@ -84,7 +84,7 @@ TEST_CASE("Under --null every candidate design keeps its error rates", "[designs
   for (const std::string file :
        {"scenarios/followup-designs.toml", "scenarios/teaching/opal-vs-immunosep.toml"}) {
     RunOptions options;
-    options.replicates = 6000;
+    options.replicates = test::replicates(6000);
     options.seed = 99;
     const PointSummary p =
         run(load_scenario(test::source_path(file), {}, true), options).points.at(0);

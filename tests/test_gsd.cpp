@@ -72,7 +72,7 @@ TEST_CASE("Three-look designs reproduce the exact power, per-look rejection and 
   };
   const auto mode = GENERATE(as<std::string>(), "counts", "patients");
   RunOptions options;
-  options.replicates = mode == "counts" ? 100000 : 40000;
+  options.replicates = test::replicates(mode == "counts" ? 100000 : 40000);
   options.seed = 20240601;
   const double n = static_cast<double>(options.replicates);
   for (const auto& ref : references) {

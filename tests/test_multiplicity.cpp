@@ -122,7 +122,7 @@ TEST_CASE("Family-wise error stays at nominal under --null for every procedure",
                     {{"designs.three_arm.analysis.multiplicity=\"" + procedure + "\""}},
                     /*null_hypothesis=*/true);
   RunOptions options;
-  options.replicates = 8000;
+  options.replicates = test::replicates(8000);
   options.seed = 77;
   const PointSummary p = run(s, options).points.at(0);
   for (const auto& d : p.designs) {

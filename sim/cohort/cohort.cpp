@@ -72,6 +72,9 @@ void draw_survival_noise(std::uint64_t seed, std::uint32_t grid_point, std::uint
   n.death_day_u = uniform(stream);
   n.late_death_u = uniform(stream);
   n.late_day_u = uniform(stream);
+  n.support_u = uniform(stream);
+  n.support_z = boost::random::normal_distribution<double>()(stream);
+  n.ordinal_u = uniform(stream);
 }
 } // namespace
 
@@ -189,6 +192,37 @@ double death_probability_by(const Scenario& scenario, const Treatment& treatment
   return by28 + (1.0 - by28) * late;
 }
 
+namespace {
+// Organ-support-free days to day 28 and the day-28 ordinal status
+// (OrganSupport, OrdinalStatus), or the validation model's status.
+void organ_support(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+                   const PatientNoise& noise, Outcome& o) {
+  const OrganSupport& m = scenario.organ_support;
+  if (o.dies_by(kDay28)) {
+    o.organ_support_free_days = -1;
+  } else if (noise.support_u < m.at_baseline) {
+    const double change = o.early_death ? 0.0 : o.sofa_change;
+    const double days = m.median_days * std::exp(m.sd_log_days * noise.support_z -
+                                                 m.log_days_per_sofa_point * change);
+    o.organ_support_free_days = days >= kDay28 ? 0 : static_cast<int>(kDay28 - std::ceil(days));
+  }
+  if (treatment.ordinal_model()) {
+    const std::vector<double>& cumulative = treatment.ordinal_cumulative[phenotype];
+    int k = 0;
+    while (k + 1 < static_cast<int>(cumulative.size()) && noise.ordinal_u >= cumulative[k])
+      ++k;
+    o.ordinal_status = k;
+    return;
+  }
+  if (o.organ_support_free_days < 0) return; // status 0: death
+  const std::vector<int>& cuts = scenario.ordinal_status.osfd_cut_points;
+  int k = 1;
+  while (k <= static_cast<int>(cuts.size()) && o.organ_support_free_days >= cuts[k - 1])
+    ++k;
+  o.ordinal_status = k;
+}
+} // namespace
+
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise) {
   Outcome o;
@@ -203,6 +237,7 @@ Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phen
   for (int a = 0; a < kAdverseEvents; ++a)
     o.adverse[a] = noise.adverse_u[a] < treatment.adverse_events[a];
   o.baseline_sofa = noise.baseline_sofa;
+  organ_support(scenario, treatment, phenotype, noise, o);
   return o;
 }
 

@@ -210,10 +210,12 @@ void apply_null(toml::table& root, const std::string& source) {
   for (auto&& [name, node] : *treatments) {
     toml::table* t = node.as_table();
     if (t == nullptr || name.str() == placebo) continue;
-    for (const char* key : {"response", "early_death", "adverse_events", "death_by_day_28"})
+    for (const char* key : {"response", "early_death", "adverse_events", "death_by_day_28",
+                            "ordinal", "ordinal_odds_ratio"})
       if (const toml::node* value = reference->get(key))
         value->visit([&](auto&& v) { t->insert_or_assign(key, v); });
-      else if (std::string_view(key) == "death_by_day_28")
+      else if (std::string_view(key) != "response" && std::string_view(key) != "early_death" &&
+               std::string_view(key) != "adverse_events")
         t->erase(key);
   }
 }

@@ -15,6 +15,14 @@ namespace sepsim::input {
 // `placebo` (read_population.cpp).
 void read_population(Reader& r, const toml::table& root, Scenario& s);
 
+// [organ_support] and [ordinal_status]; a treatment's `ordinal` and
+// `ordinal_odds_ratio`; then, with every treatment and the placebo read, the
+// validation model's checks and cumulative probabilities (read_ordinal.cpp).
+void read_organ_support(Reader& r, const toml::table& root, Scenario& s);
+void read_treatment_ordinal(Reader& r, const toml::table& tt, const std::string& path,
+                            Treatment& tr);
+void check_ordinal_model(Reader& r, const toml::table& root, Scenario& s);
+
 // Every [designs.NAME] (read_design.cpp).
 void read_designs(Reader& r, const toml::table& root, Scenario& s);
 

@@ -180,15 +180,37 @@ void check_looks(Reader& r, const toml::node& info, const std::string& path, con
                   "at count level each stage's patients must fill whole randomisation blocks");
 }
 
+// Whether an ordinal-scale test accepts the endpoint: the ordinal status and
+// organ-support-free days, and the composite for the win statistics.
+bool ordinal_accepts(TestKind test, PrimaryEndpoint e) {
+  if (e == PrimaryEndpoint::ordinal_status || e == PrimaryEndpoint::organ_support_free_days)
+    return true;
+  return e == PrimaryEndpoint::composite && test != TestKind::proportional_odds &&
+         test != TestKind::proportional_odds_adjusted && test != TestKind::wilcoxon;
+}
+
 // endpoint = "response" (default) or "death" (death by follow_up_days) for
-// binary tests; time-to-event tests analyse death whatever it says.
+// binary tests; time-to-event tests analyse death whatever it says; ordinal
+// tests the day-28 ordinal status (default), organ-support-free days, or
+// (win statistics) the composite.
 void read_endpoint(Reader& r, const toml::table& at, const std::string& ap, Design& d) {
   const std::vector<std::string> names(kPrimaryEndpointNames.begin(), kPrimaryEndpointNames.end());
   const Scale scale = test_spec(d.analysis.test).scale;
   const auto endpoint = r.string(at, "endpoint", ap, names, false);
   if (scale == Scale::time_to_event) d.analysis.endpoint = PrimaryEndpoint::death;
+  if (scale == Scale::ordinal) d.analysis.endpoint = PrimaryEndpoint::ordinal_status;
   if (!endpoint) return;
   d.analysis.endpoint = static_cast<PrimaryEndpoint>(find_index(names, *endpoint));
+  const bool ordinal = d.analysis.endpoint >= PrimaryEndpoint::ordinal_status;
+  if (scale == Scale::ordinal && !ordinal_accepts(d.analysis.test, d.analysis.endpoint))
+    r.problem(*at.get("endpoint"), ap + ".endpoint",
+              "ordinal tests analyse \"ordinal_status\" or \"organ_support_free_days\"; the "
+              "\"composite\" needs a win statistic (win_ratio, win_odds, net_benefit, door)");
+  if (scale != Scale::ordinal && ordinal)
+    r.problem(*at.get("endpoint"), ap + ".endpoint",
+              "an ordinal or composite endpoint needs an ordinal test (proportional_odds, "
+              "proportional_odds_adjusted, wilcoxon, win_ratio, win_odds, net_benefit, door)");
+  if (scale == Scale::ordinal || ordinal) return;
   if (d.analysis.endpoint == PrimaryEndpoint::death && scale == Scale::continuous)
     r.problem(*at.get("endpoint"), ap + ".endpoint",
               "the continuous tests analyse the day-9 SOFA change: use a binary or "

@@ -267,7 +267,8 @@ void read_simulation(Reader& r, const toml::table& t, const std::string& path, D
   const toml::source_region& where = t.get("simulation")->source();
   const std::string key = path + ".simulation";
   if (d.quota) r.problem(where, key, "\"counts\"", "enrolment quotas need \"patients\"");
-  if (needs_patient_records(d.analysis.test) || continuous_endpoint(d.analysis.test))
+  if (needs_patient_records(d.analysis.test) || continuous_endpoint(d.analysis.test) ||
+      ordinal_endpoint(d.analysis.test))
     r.problem(where, key, "\"counts\"",
               "the " + std::string(kTestNames[static_cast<int>(d.analysis.test)]) +
                   " analysis needs every patient: use \"patients\"");

@@ -123,6 +123,7 @@ Treatment read_treatment(Reader& r, const toml::table& tt, const std::string& pa
   r.accept(join(path, "death_by_day_28"));
   if (tt.contains("death_by_day_28"))
     tr.death_by_day_28 = r.per_phenotype(tt, "death_by_day_28", path, probability);
+  read_treatment_ordinal(r, tt, path, tr);
   if (const toml::table* ae = r.table(tt, "adverse_events", path)) {
     for (int a = 0; a < kAdverseEvents; ++a)
       r.number_into(tr.adverse_events[a], *ae, kAdverseEventNames[a], path + ".adverse_events",
@@ -169,8 +170,10 @@ void read_placebo(Reader& r, const toml::table& root, Scenario& s) {
 void read_population(Reader& r, const toml::table& root, Scenario& s) {
   read_screened_population(r, root, s.population);
   read_classifier_and_outcomes(r, root, s);
+  read_organ_support(r, root, s);
   read_treatments(r, root, s);
   read_placebo(r, root, s);
+  check_ordinal_model(r, root, s);
 }
 
 } // namespace sepsim::input

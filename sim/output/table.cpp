@@ -11,6 +11,17 @@
 namespace sepsim {
 
 namespace {
+// What the design's estimate measures, by its test (results/FORMAT.md).
+std::string estimate_label(const std::string& test) {
+  if (test == "mean_difference" || test == "ancova") return "SOFA change difference (survivors)";
+  if (test == "proportional_odds" || test == "proportional_odds_adjusted")
+    return "Log odds ratio, better category";
+  if (test == "wilcoxon" || test == "door") return "P(better) + P(tie)/2 - 1/2";
+  if (test == "win_ratio") return "Log win ratio";
+  if (test == "win_odds") return "Log win odds";
+  if (test == "net_benefit") return "Net benefit";
+  return "Risk difference, estimated";
+}
 
 std::string fmt(const char* format, double a, double b = 0.0) {
   char text[64];
@@ -106,11 +117,12 @@ void print_estimates(std::ostream& out, const DesignSummary& d, std::uint64_t n)
         << fmt("%.4f ± %.4f", d.family_wise_error.value, d.family_wise_error.mcse)
         << "   (rejecting a hypothesis with true difference <= 0)\n";
   }
-  const bool continuous = d.test == "mean_difference" || d.test == "ancova";
-  out << "  "
-      << pad(continuous ? "SOFA change difference (survivors)" : "Risk difference, estimated", 34)
+  out << "  " << pad(estimate_label(d.test), 34)
       << fmt("%+.4f ± %.4f", d.estimate_mean.value, d.estimate_mean.mcse)
-      << fmt("   (true in enrolled %+.4f)", d.true_difference.value) << "\n";
+      << (std::isnan(d.true_difference.value)
+              ? std::string("   (true: no closed form for this endpoint)")
+              : fmt("   (true in enrolled %+.4f)", d.true_difference.value))
+      << "\n";
   out << "  " << pad("  bias / RMSE", 34) << fmt("%+.4f ± %.4f", d.bias.value, d.bias.mcse)
       << fmt("   RMSE %.4f ± %.4f", d.rmse.value, d.rmse.mcse) << "\n";
   out << "  " << pad("  95% CI coverage", 34)

@@ -191,6 +191,9 @@ ArmSummary DesignAccumulator::arm_summary(const Scenario& scenario, std::size_t 
 namespace {
 std::string endpoint_name(const Design& design) {
   const EndpointId id = primary_endpoint(design.analysis);
+  if (id == EndpointId::ordinal_day28)
+    return std::string(kPrimaryEndpointNames[static_cast<int>(design.analysis.endpoint)]) +
+           "_day28";
   if (id != EndpointId::death_by_follow_up) return std::string(endpoint_spec(id).name);
   char text[48];
   std::snprintf(text, sizeof text, "death_by_day_%g", design.follow_up_days);

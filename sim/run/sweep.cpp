@@ -1,6 +1,7 @@
 #include "sepsim/run/sweep.hpp"
 
 #include "sepsim/core/numbers.hpp"
+#include "sepsim/stats/tests.hpp"
 
 #include <boost/math/distributions/normal.hpp>
 
@@ -160,7 +161,12 @@ namespace {
 // simulated arm response rates at N: total N = 2 n per arm. Only for a
 // two-arm design; NaN otherwise, or when treatment is not better.
 double analytic_two_arm_n(const DesignSummary& d, double target) {
-  if (d.arms.size() != 2) return std::nan("");
+  // Only for the day-9 response under a binary test: the other endpoints'
+  // designs are not two response rates.
+  bool binary = false;
+  for (std::size_t t = 0; t < kTestNames.size(); ++t)
+    if (kTestNames[t] == d.test) binary = test_spec(static_cast<TestKind>(t)).scale == Scale::binary;
+  if (d.arms.size() != 2 || d.endpoint != "response_day9" || !binary) return std::nan("");
   double pt = 0.0, pc = 0.0;
   for (const auto& arm : d.arms) {
     if (arm.name == d.treatment_arm) pt = arm.response_rate.value;

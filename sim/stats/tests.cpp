@@ -264,6 +264,13 @@ constexpr std::array<TestSpec, kTestNames.size()> kTests = {{
     {TestKind::logrank_stratified, Scale::time_to_event, true, false, time_to_event_test},
     {TestKind::cox, Scale::time_to_event, true, false, time_to_event_test},
     {TestKind::km_difference, Scale::time_to_event, true, false, time_to_event_test},
+    {TestKind::proportional_odds, Scale::ordinal, false, false, ordinal_test},
+    {TestKind::proportional_odds_adjusted, Scale::ordinal, true, false, ordinal_test},
+    {TestKind::wilcoxon, Scale::ordinal, false, false, ordinal_test},
+    {TestKind::win_ratio, Scale::ordinal, true, false, ordinal_test},
+    {TestKind::win_odds, Scale::ordinal, true, false, ordinal_test},
+    {TestKind::net_benefit, Scale::ordinal, true, false, ordinal_test},
+    {TestKind::door, Scale::ordinal, true, false, ordinal_test},
 }};
 
 } // namespace
@@ -302,6 +309,13 @@ TestResult analyse(const Analysis& analysis, const TwoArmCounts& c) {
   case TestKind::logrank_stratified:
   case TestKind::cox:
   case TestKind::km_difference:
+  case TestKind::proportional_odds:
+  case TestKind::proportional_odds_adjusted:
+  case TestKind::wilcoxon:
+  case TestKind::win_ratio:
+  case TestKind::win_odds:
+  case TestKind::net_benefit:
+  case TestKind::door:
     // Need more than two counts: analyse(analysis, HypothesisData) handles them;
     // on counts alone they fall back to the pooled z.
     r.z = pooled_z(c);

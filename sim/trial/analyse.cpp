@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace sepsim {
 
@@ -41,11 +42,57 @@ double true_mortality_difference(const Scenario& scenario, const Design& design,
   return patients > 0 ? sum / patients : 0.0;
 }
 
+// Whether two treatments give a patient of this phenotype the same outcomes.
+bool same_outcomes(const Treatment& a, const Treatment& b, int ph) {
+  return a.response[ph] == b.response[ph] && a.early_death[ph] == b.early_death[ph] &&
+         a.death28_if_alive_non_responder[ph] == b.death28_if_alive_non_responder[ph] &&
+         a.death28_logit_intercept[ph] == b.death28_logit_intercept[ph] &&
+         a.death_hazard_per_day[ph] == b.death_hazard_per_day[ph] &&
+         a.death_by_day_28.has_value() == b.death_by_day_28.has_value() &&
+         a.ordinal_cumulative[ph] == b.ordinal_cumulative[ph];
+}
+
+// The estimand of an ordinal test over the hypothesis's enrolled patients: 0
+// when both arms give every patient the same outcomes; from the category
+// probabilities of the validation model (day-28 ordinal status) otherwise
+// (the log odds ratio only when the arms' mixtures keep proportional odds);
+// NaN where the organ-support model has no closed form.
+double true_ordinal_effect(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
+                           const ReplicateResult& r) {
+  const int k = scenario.ordinal_categories;
+  std::vector<double> pt(k, 0.0), pc(k, 0.0);
+  bool same = true, closed_form = design.analysis.endpoint == PrimaryEndpoint::ordinal_status;
+  double patients = 0.0;
+  for_each_enrolled_cell(scenario, design, hyp, r,
+                         [&](const Treatment& on_t, const Treatment& on_c, Phenotype ph, double n) {
+                           if (n == 0) return;
+                           same = same && same_outcomes(on_t, on_c, ph);
+                           closed_form = closed_form && on_t.ordinal_model() && on_c.ordinal_model();
+                           if (!closed_form) return;
+                           patients += n;
+                           for (int j = 0; j < k; ++j) {
+                             const double below_t = j ? on_t.ordinal_cumulative[ph][j - 1] : 0.0;
+                             const double below_c = j ? on_c.ordinal_cumulative[ph][j - 1] : 0.0;
+                             pt[j] += n * (on_t.ordinal_cumulative[ph][j] - below_t);
+                             pc[j] += n * (on_c.ordinal_cumulative[ph][j] - below_c);
+                           }
+                         });
+  if (same) return 0.0;
+  if (!closed_form || patients <= 0.0) return std::nan("");
+  for (int j = 0; j < k; ++j) {
+    pt[j] /= patients;
+    pc[j] /= patients;
+  }
+  return ordinal_effect(design.analysis.test, pt, pc);
+}
+
 // The hypothesis's estimand in this replicate, from the true phenotypes of its
 // enrolled patients: the expected difference in response probability, or for
 // continuous tests in the mean SOFA change of day-9 survivors.
 double true_difference(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
                        const ReplicateResult& r) {
+  if (ordinal_endpoint(design.analysis.test))
+    return true_ordinal_effect(scenario, design, hyp, r);
   if (time_to_event_endpoint(design.analysis.test) ||
       design.analysis.endpoint == PrimaryEndpoint::death)
     return true_mortality_difference(scenario, design, hyp, r, design.follow_up_days);
@@ -119,8 +166,25 @@ void secondary_analyses(const Scenario& scenario, const Design& design, const Hy
   }
 }
 
-HypothesisData hypothesis_data(const Design& design, const Hypothesis& hyp,
-                               const ReplicateResult& r,
+// Ordinal tests: the endpoint's counts per arm over the hypothesis's labels.
+void ordinal_counts(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
+                    const ReplicateResult& r, HypothesisData& data) {
+  data.endpoint = design.analysis.endpoint;
+  const bool days = data.endpoint == PrimaryEndpoint::organ_support_free_days;
+  data.ordinal_size = days ? kOrganSupportFreeValues : scenario.ordinal_categories;
+  const ArmCounts& t = r.arms[hyp.treatment_arm];
+  const ArmCounts& c = r.arms[hyp.control_arm];
+  for (int l = 0; l < kPhenotypes; ++l) {
+    if (!hyp.labels[l]) continue;
+    for (int k = 0; k < data.ordinal_size; ++k) {
+      data.ordinal_t[k] += days ? t.support_free[l][k] : t.ordinal_status[l][k];
+      data.ordinal_c[k] += days ? c.support_free[l][k] : c.ordinal_status[l][k];
+    }
+  }
+}
+
+HypothesisData hypothesis_data(const Scenario& scenario, const Design& design,
+                               const Hypothesis& hyp, const ReplicateResult& r,
                                const std::vector<PatientRecord>& records) {
   HypothesisData data;
   data.records = &records;
@@ -135,6 +199,7 @@ HypothesisData hypothesis_data(const Design& design, const Hypothesis& hyp,
   data.death_endpoint = design.analysis.endpoint == PrimaryEndpoint::death;
   data.worst_case = design.dropout && design.dropout->worst_case;
   data.total = two_arm_counts(success, t, c, hyp.labels);
+  if (ordinal_endpoint(design.analysis.test)) ordinal_counts(scenario, design, hyp, r, data);
   if (test_spec(design.analysis.test).needs_strata)
     for (int l = 0; l < kPhenotypes; ++l)
       if (hyp.labels[l]) {
@@ -190,7 +255,7 @@ void analyse_replicate(const Scenario& scenario, const Design& design, Replicate
   HypothesisFlags single{};
   for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h) {
     const Hypothesis& hyp = analysis.hypotheses[h];
-    const TestResult test = analyse(analysis, hypothesis_data(design, hyp, r, records));
+    const TestResult test = analyse(analysis, hypothesis_data(scenario, design, hyp, r, records));
     HypothesisResult& out = r.hypotheses[h];
     out.z = test.z;
     out.p = test.p;

@@ -56,7 +56,9 @@ void Observation::observe(const Candidate& patient, ReplicateResult& r) {
     records_.push_back({static_cast<std::uint8_t>(arm_index), screened.label, screened.phenotype,
                         o.response, !o.early_death, static_cast<std::uint8_t>(noise.baseline_sofa),
                         static_cast<float>(noise.age_years), static_cast<float>(o.sofa_change),
-                        static_cast<float>(o.death_day), static_cast<float>(context.loss_day)});
+                        static_cast<float>(o.death_day), static_cast<float>(context.loss_day),
+                        static_cast<std::int8_t>(o.organ_support_free_days),
+                        static_cast<std::uint8_t>(o.ordinal_status)});
   tally_oracle(treatment, screened.phenotype, noise, o, arm);
 }
 

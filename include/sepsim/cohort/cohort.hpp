@@ -32,6 +32,9 @@ struct PatientNoise {
   // Day of death within its window (days 0-9, 9-28, 28-90), and late death
   // after day 28: uniforms from the patient's survival stream.
   double death_day_u = 0, late_death_u = 0, late_day_u = 0;
+  // Organ support and the validation model's ordinal status: drawn after the
+  // day of death from the same stream (so no earlier draw moved).
+  double support_u = 0, support_z = 0, ordinal_u = 0;
   std::array<double, kAdverseEvents> adverse_u{};
 };
 
@@ -45,6 +48,10 @@ struct Outcome {
   double death_day = std::numeric_limits<double>::infinity();
   bool dies_by(double day) const { return death_day <= day; }
   int baseline_sofa = 0; // the patient's, a readout for analyses by severity (0: not drawn)
+  // Organ-support-free days to day 28 (-1: death by day 28) and the day-28
+  // ordinal status (0 = death, worst; Scenario::ordinal_status).
+  int organ_support_free_days = 28;
+  int ordinal_status = 0;
   std::array<bool, kAdverseEvents> adverse{};
 };
 

@@ -89,6 +89,16 @@ struct Treatment {
   // of the day-28 survivors on this treatment (for count-level draws).
   PerPhenotype late_death_if_alive28{};
   PerPhenotype death_hazard_per_day{};
+  // Validation model of the day-28 ordinal status (keys `ordinal`, worst
+  // category first, and `ordinal_odds_ratio`, the odds ratio of a better
+  // category against the placebo's `ordinal` by proportional odds): the
+  // category is drawn from these probabilities, independent of the rest of
+  // the patient. Empty: the status is read off the patient's organ support.
+  std::array<std::vector<double>, kPhenotypes> ordinal{};
+  std::optional<PerPhenotype> ordinal_odds_ratio;
+  // Derived: P(category <= j) for j = 0..K-1 (the last is 1), either model.
+  std::array<std::vector<double>, kPhenotypes> ordinal_cumulative{};
+  bool ordinal_model() const { return !ordinal_cumulative[0].empty(); }
   // Oracle: best response of all treatments for the phenotype (ties count),
   // and P(responds on placebo but not on this treatment); NaN without placebo.
   std::array<bool, kPhenotypes> matches_phenotype{};
@@ -111,6 +121,31 @@ struct Mortality90 {
   // SOFA distribution kept at late_death), and the derived intercepts.
   double sofa_log_odds_per_point = 0.0;
   PerPhenotype late_death_logit_intercept{};
+};
+
+// Organ support ([organ_support]) of a patient alive at day 28: on support at
+// randomisation with probability at_baseline (ImmunoSep: 88.5% and 89.0%
+// ventilated); then days on support log-normal, median_days for a patient
+// whose SOFA did not change by day 9, shorter by exp(-log_days_per_sofa_point)
+// for each point of day-9 improvement (its SOFA course), spread sd_log_days.
+// Organ-support-free days to day 28 = 28 - days on support (at least 0), or
+// -1 for a death by day 28. Assumptions: ImmunoSep reported no organ-support
+// outcome (README, "Ordinal and composite endpoints").
+struct OrganSupport {
+  double at_baseline = 0.885;
+  double median_days = 10.0;
+  double log_days_per_sofa_point = 0.25;
+  double sd_log_days = 0.5;
+};
+
+// The day-28 ordinal status ([ordinal_status]), worst first: 0 dead by day 28,
+// then by organ-support-free days: category k (1 <= k <= cut points) holds
+// days below osfd_cut_points[k - 1] (and at least the previous cut point), the
+// last the days from the last cut point to 28.
+inline constexpr int kMaxOrdinalCategories = 16;
+inline constexpr int kOrganSupportFreeValues = 30; // -1 .. 28
+struct OrdinalStatus {
+  std::vector<int> osfd_cut_points{1, 15, 22};
 };
 
 // The last day of follow-up the model simulates.
@@ -160,7 +195,12 @@ struct Randomisation {
 // Time to death with follow-up to Design::follow_up_days (days from
 // randomisation, censored there): logrank, logrank_stratified (by label), cox
 // (proportional hazards adjusted for baseline SOFA, age and label), and
-// km_difference (Kaplan-Meier survival at follow_up_days, Wald z).
+// km_difference (Kaplan-Meier survival at follow_up_days, Wald z). Ordinal
+// and composite endpoints (Analysis::endpoint): proportional_odds (Wald z of
+// the log common odds ratio), proportional_odds_adjusted (for baseline SOFA,
+// age and label), wilcoxon (Wilcoxon-Mann-Whitney, tie-corrected), and the
+// win statistics of pairwise comparisons: win_ratio, win_odds, net_benefit,
+// door (P(better) + P(tie)/2).
 enum class TestKind {
   pooled_z,
   unpooled_z,
@@ -173,12 +213,26 @@ enum class TestKind {
   logrank,
   logrank_stratified,
   cox,
-  km_difference
+  km_difference,
+  proportional_odds,
+  proportional_odds_adjusted,
+  wilcoxon,
+  win_ratio,
+  win_odds,
+  net_benefit,
+  door
 };
-inline constexpr std::array<std::string_view, 12> kTestNames = {
-    "pooled_z", "unpooled_z",      "fisher", "cmh",     "logistic",
-    "bayes",    "mean_difference", "ancova", "logrank", "logrank_stratified",
-    "cox",      "km_difference"};
+inline constexpr std::array<std::string_view, 19> kTestNames = {
+    "pooled_z",          "unpooled_z",
+    "fisher",            "cmh",
+    "logistic",          "bayes",
+    "mean_difference",   "ancova",
+    "logrank",           "logrank_stratified",
+    "cox",               "km_difference",
+    "proportional_odds", "proportional_odds_adjusted",
+    "wilcoxon",          "win_ratio",
+    "win_odds",          "net_benefit",
+    "door"};
 // What each test needs and which endpoint scale it accepts:
 // include/sepsim/stats/tests.hpp (kTests).
 
@@ -213,9 +267,19 @@ struct Hypothesis {
 
 // What a binary-scale test analyses: the day-9 response, or death by the
 // design's follow_up_days (its "success" is survival, so z > 0 still favours
-// treatment; estimates are reported as mortality differences).
-enum class PrimaryEndpoint : std::uint8_t { response, death };
-inline constexpr std::array<std::string_view, 2> kPrimaryEndpointNames = {"response", "death"};
+// treatment; estimates are reported as mortality differences). What an
+// ordinal-scale test analyses: the day-28 ordinal status, organ-support-free
+// days to day 28, or (win statistics only) the hierarchical composite: day of
+// death to day 28, then organ-support-free days, then the day-9 SOFA change.
+enum class PrimaryEndpoint : std::uint8_t {
+  response,
+  death,
+  ordinal_status,
+  organ_support_free_days,
+  composite
+};
+inline constexpr std::array<std::string_view, 5> kPrimaryEndpointNames = {
+    "response", "death", "ordinal_status", "organ_support_free_days", "composite"};
 
 struct Analysis {
   TestKind test = TestKind::pooled_z;
@@ -348,6 +412,11 @@ struct Scenario {
   Endpoint endpoint;
   Mortality28 mortality28;
   Mortality90 mortality90;
+  OrganSupport organ_support;
+  OrdinalStatus ordinal_status;
+  // Categories of the day-28 ordinal status (the validation model's, or
+  // 2 + the cut points).
+  int ordinal_categories = 5;
   // Whether outcomes depend on the baseline covariates (so they must be drawn).
   bool prognostic_covariates() const {
     return mortality28.sofa_log_odds_per_point != 0.0 || mortality90.sofa_log_odds_per_point != 0.0;

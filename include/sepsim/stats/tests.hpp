@@ -25,6 +25,8 @@ struct PatientRecord {
   float death_day = 0; // day of death; infinity when alive at day 90
   // Lost to follow-up on this day; infinity when followed to the end.
   float loss_day = std::numeric_limits<float>::infinity();
+  std::int8_t support_free_days = 28; // organ-support-free days to day 28; -1: dead by then
+  std::uint8_t ordinal_status = 0;    // day-28 ordinal status, 0 = death (worst)
 };
 
 // What a hypothesis's test sees: counts overall and per label, continuous
@@ -42,6 +44,11 @@ struct HypothesisData {
   // logistic regression's outcome too).
   bool death_endpoint = false;
   bool worst_case = false; // a patient lost alive counts as a death (else dropped)
+  // Ordinal tests: what they analyse, and its counts per arm (index =
+  // category worst first, or organ-support-free days + 1), ordinal_size long.
+  PrimaryEndpoint endpoint = PrimaryEndpoint::response;
+  int ordinal_size = 0;
+  std::array<double, kOrganSupportFreeValues> ordinal_t{}, ordinal_c{};
 };
 
 struct TestResult {
@@ -83,7 +90,7 @@ double cmh_z(const std::array<TwoArmCounts, kPhenotypes>& strata);
 double posterior_superiority(const TwoArmCounts& c, double a, double b);
 
 // The scale of an endpoint a test accepts.
-enum class Scale : std::uint8_t { binary, continuous, time_to_event };
+enum class Scale : std::uint8_t { binary, continuous, time_to_event, ordinal };
 
 // One row of the table of tests (sim/stats/tests.cpp): what the test needs
 // and how it decides. To add a test: a name in TestKind and kTestNames
@@ -108,6 +115,9 @@ inline bool continuous_endpoint(TestKind t) {
 inline bool time_to_event_endpoint(TestKind t) {
   return test_spec(t).scale == Scale::time_to_event;
 }
+inline bool ordinal_endpoint(TestKind t) {
+  return test_spec(t).scale == Scale::ordinal;
+}
 
 // The upper 2.5% point of the standard normal (95% intervals).
 double z95();
@@ -119,6 +129,18 @@ void decide_by_z(const Analysis& analysis, TestResult& r);
 // difference in mortality by the follow-up day (treatment - control, from
 // Kaplan-Meier) with its 95% Greenwood interval; z > 0 favours treatment.
 TestResult time_to_event_test(const Analysis& analysis, const HypothesisData& data);
+
+// Ordinal tests (sim/stats/ordinal_tests.cpp) on HypothesisData::endpoint.
+// The estimate is the test's own effect: the log common odds ratio of a
+// better category (proportional odds), the Mann-Whitney / DOOR probability
+// minus 1/2 (wilcoxon, door), log win ratio, log win odds, or net benefit,
+// with its 95% Wald interval; z > 0 favours treatment.
+TestResult ordinal_test(const Analysis& analysis, const HypothesisData& data);
+// The population value of that estimate between two category distributions
+// (worst first): NaN for proportional odds when their cumulative log odds
+// ratios differ (the model does not hold).
+double ordinal_effect(TestKind test, const std::vector<double>& treatment,
+                      const std::vector<double>& control);
 
 struct SurvivalRecord;
 // Cox regression of the follow-up records on treatment (their group),

@@ -55,6 +55,11 @@ struct ArmCounts {
   // level, when the covariates are drawn).
   std::array<std::uint32_t, 2> n_by_sofa10{}, death28_by_sofa10{};
   ContinuousTally sofa_change; // day-9 SOFA change of day-9 survivors
+  // Day-28 ordinal status (index = category, worst first) and
+  // organ-support-free days to day 28 (index = days + 1), per label, of the
+  // patients whose day-28 outcome is known (OrdinalTally).
+  std::array<std::array<std::uint32_t, kMaxOrdinalCategories>, kPhenotypes> ordinal_status{};
+  std::array<std::array<std::uint32_t, kOrganSupportFreeValues>, kPhenotypes> support_free{};
   std::uint32_t early_deaths = 0;
   std::array<std::uint32_t, kAdverseEvents> adverse{};
   std::uint32_t matched = 0; // given the best treatment for their true phenotype
@@ -70,7 +75,8 @@ enum class EndpointId : std::uint8_t {
   sofa_change_day9,
   death_day28,
   death_day90,
-  death_by_follow_up
+  death_by_follow_up,
+  ordinal_day28
 };
 
 // What a tally needs of the design.
@@ -111,6 +117,19 @@ inline void death28(ArmCounts& arm, Phenotype label, const Outcome& o, const Tal
 inline void death90(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
   if (o.dies_by(90.0)) arm.death90.add(label, 1);
 }
+// The day-28 ordinal status and organ-support-free days: a patient lost alive
+// before day 28 is left out (complete cases) or takes the worst value (worst
+// case: death).
+inline bool lost_before_day28(const Outcome& o, const TallyContext& context) {
+  return context.loss_day < 28.0 && !o.dies_by(context.loss_day);
+}
+inline void ordinal(ArmCounts& arm, Phenotype label, const Outcome& o,
+                    const TallyContext& context) {
+  const bool lost = lost_before_day28(o, context);
+  if (lost && !context.worst_case) return;
+  ++arm.ordinal_status[label][lost ? 0 : o.ordinal_status];
+  ++arm.support_free[label][lost ? 0 : o.organ_support_free_days + 1];
+}
 inline void death_follow_up(ArmCounts& arm, Phenotype label, const Outcome& o,
                             const TallyContext& context) {
   const double day = context.follow_up_days;
@@ -121,7 +140,7 @@ inline void death_follow_up(ArmCounts& arm, Phenotype label, const Outcome& o,
 }
 } // namespace endpoint_tally
 
-inline constexpr std::array<EndpointSpec, 5> kEndpoints = {{
+inline constexpr std::array<EndpointSpec, 6> kEndpoints = {{
     {EndpointId::response_day9, "response_day9", Scale::binary, 9.0, endpoint_tally::response},
     {EndpointId::sofa_change_day9, "sofa_change_day9", Scale::continuous, 9.0,
      endpoint_tally::sofa_change},
@@ -130,6 +149,8 @@ inline constexpr std::array<EndpointSpec, 5> kEndpoints = {{
     // Known follow_up_days after enrolment (28 by default).
     {EndpointId::death_by_follow_up, "death_by_follow_up", Scale::binary, 28.0,
      endpoint_tally::death_follow_up},
+    // The day-28 ordinal status, organ-support-free days and the composite.
+    {EndpointId::ordinal_day28, "ordinal_day28", Scale::ordinal, 28.0, endpoint_tally::ordinal},
 }};
 
 inline const EndpointSpec& endpoint_spec(EndpointId id) {
@@ -145,6 +166,8 @@ inline EndpointId primary_endpoint(const Analysis& analysis) {
     return EndpointId::sofa_change_day9;
   case Scale::time_to_event:
     return EndpointId::death_by_follow_up;
+  case Scale::ordinal:
+    return EndpointId::ordinal_day28;
   default:
     return analysis.endpoint == PrimaryEndpoint::death ? EndpointId::death_by_follow_up
                                                        : EndpointId::response_day9;

@@ -14,7 +14,8 @@ preset=${2:-release}
 
 build_packages=(g++ make cmake git libboost-dev libtbb-dev libeigen3-dev libhdf5-dev hdf5-tools
   catch2 libcli11-dev libtomlplusplus-dev librandom123-dev)
-test_packages=(python3-h5py python3-matplotlib r-cran-rpact r-cran-mnormt r-cran-survival)
+test_packages=(python3-h5py python3-matplotlib r-cran-rpact r-cran-mnormt r-cran-survival r-cran-mass
+  r-cran-ordinal)
 fuzz_packages=(clang libclang-rt-14-dev) # libFuzzer
 mpi_packages=(libopenmpi-dev openmpi-bin python3-h5py)
 

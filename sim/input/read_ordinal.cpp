@@ -39,8 +39,7 @@ void read_organ_support(Reader& r, const toml::table& root, Scenario& s) {
   if (const toml::table* t = r.table(root, "organ_support", "", false)) {
     OrganSupport& m = s.organ_support;
     r.number_into(m.at_baseline, *t, "at_baseline", "organ_support", probability, false);
-    r.number_into(m.median_days, *t, "median_days", "organ_support", in_range(0.01, 1000.0),
-                  false);
+    r.number_into(m.median_days, *t, "median_days", "organ_support", in_range(0.01, 1000.0), false);
     r.number_into(m.log_days_per_sofa_point, *t, "log_days_per_sofa_point", "organ_support",
                   in_range(-5.0, 5.0), false);
     r.number_into(m.sd_log_days, *t, "sd_log_days", "organ_support", in_range(0.0, 5.0), false);
@@ -54,8 +53,7 @@ void read_treatment_ordinal(Reader& r, const toml::table& tt, const std::string&
                             Treatment& tr) {
   r.accept(join(path, "ordinal_odds_ratio"));
   if (tt.contains("ordinal_odds_ratio"))
-    tr.ordinal_odds_ratio =
-        r.per_phenotype(tt, "ordinal_odds_ratio", path, in_range(1e-6, 1e6));
+    tr.ordinal_odds_ratio = r.per_phenotype(tt, "ordinal_odds_ratio", path, in_range(1e-6, 1e6));
   r.accept(join(path, "ordinal"));
   const toml::table* t = r.table(tt, "ordinal", path, false);
   if (t == nullptr) return;
@@ -113,7 +111,8 @@ void check_ordinal_model(Reader& r, const toml::table& root, Scenario& s) {
       continue;
     }
     for (int p = 0; p < kPhenotypes; ++p) {
-      const std::vector<double>& base = tr.ordinal[0].empty() ? reference->ordinal[p] : tr.ordinal[p];
+      const std::vector<double>& base =
+          tr.ordinal[0].empty() ? reference->ordinal[p] : tr.ordinal[p];
       if (categories == 0) categories = base.size();
       if (base.size() != categories) {
         r.problem(where, path + ".ordinal", "",

@@ -165,7 +165,8 @@ double analytic_two_arm_n(const DesignSummary& d, double target) {
   // designs are not two response rates.
   bool binary = false;
   for (std::size_t t = 0; t < kTestNames.size(); ++t)
-    if (kTestNames[t] == d.test) binary = test_spec(static_cast<TestKind>(t)).scale == Scale::binary;
+    if (kTestNames[t] == d.test)
+      binary = test_spec(static_cast<TestKind>(t)).scale == Scale::binary;
   if (d.arms.size() != 2 || d.endpoint != "response_day9" || !binary) return std::nan("");
   double pt = 0.0, pc = 0.0;
   for (const auto& arm : d.arms) {

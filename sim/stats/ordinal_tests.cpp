@@ -49,8 +49,7 @@ bool composite_key(const HypothesisData& data, const PatientRecord& p, Composite
     key = {static_cast<double>(p.loss_day), -1.0, -inf}; // a death at the loss
   } else {
     const bool dead = p.death_day <= 28.0f;
-    key = {dead ? static_cast<double>(p.death_day) : inf,
-           static_cast<double>(p.support_free_days),
+    key = {dead ? static_cast<double>(p.death_day) : inf, static_cast<double>(p.support_free_days),
            p.alive_day9 ? static_cast<double>(p.sofa_change) : -inf};
   }
   return true;
@@ -72,8 +71,7 @@ void fail(TestResult& r) {
 }
 
 void proportional_odds_result(const OrdinalFit& fit, TestResult& r) {
-  if (fit.failed || fit.standard_errors.empty() || !(fit.standard_errors[0] > 0.0))
-    return fail(r);
+  if (fit.failed || fit.standard_errors.empty() || !(fit.standard_errors[0] > 0.0)) return fail(r);
   r.z = fit.coefficients[0] / fit.standard_errors[0];
   set_estimate(r, fit.coefficients[0], fit.standard_errors[0]);
 }

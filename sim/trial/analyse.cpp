@@ -67,7 +67,8 @@ double true_ordinal_effect(const Scenario& scenario, const Design& design, const
                          [&](const Treatment& on_t, const Treatment& on_c, Phenotype ph, double n) {
                            if (n == 0) return;
                            same = same && same_outcomes(on_t, on_c, ph);
-                           closed_form = closed_form && on_t.ordinal_model() && on_c.ordinal_model();
+                           closed_form =
+                               closed_form && on_t.ordinal_model() && on_c.ordinal_model();
                            if (!closed_form) return;
                            patients += n;
                            for (int j = 0; j < k; ++j) {
@@ -91,8 +92,7 @@ double true_ordinal_effect(const Scenario& scenario, const Design& design, const
 // continuous tests in the mean SOFA change of day-9 survivors.
 double true_difference(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
                        const ReplicateResult& r) {
-  if (ordinal_endpoint(design.analysis.test))
-    return true_ordinal_effect(scenario, design, hyp, r);
+  if (ordinal_endpoint(design.analysis.test)) return true_ordinal_effect(scenario, design, hyp, r);
   if (time_to_event_endpoint(design.analysis.test) ||
       design.analysis.endpoint == PrimaryEndpoint::death)
     return true_mortality_difference(scenario, design, hyp, r, design.follow_up_days);

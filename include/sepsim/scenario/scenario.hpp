@@ -222,17 +222,25 @@ enum class TestKind {
   net_benefit,
   door
 };
-inline constexpr std::array<std::string_view, 19> kTestNames = {
-    "pooled_z",          "unpooled_z",
-    "fisher",            "cmh",
-    "logistic",          "bayes",
-    "mean_difference",   "ancova",
-    "logrank",           "logrank_stratified",
-    "cox",               "km_difference",
-    "proportional_odds", "proportional_odds_adjusted",
-    "wilcoxon",          "win_ratio",
-    "win_odds",          "net_benefit",
-    "door"};
+inline constexpr std::array<std::string_view, 19> kTestNames = {"pooled_z",
+                                                                "unpooled_z",
+                                                                "fisher",
+                                                                "cmh",
+                                                                "logistic",
+                                                                "bayes",
+                                                                "mean_difference",
+                                                                "ancova",
+                                                                "logrank",
+                                                                "logrank_stratified",
+                                                                "cox",
+                                                                "km_difference",
+                                                                "proportional_odds",
+                                                                "proportional_odds_adjusted",
+                                                                "wilcoxon",
+                                                                "win_ratio",
+                                                                "win_odds",
+                                                                "net_benefit",
+                                                                "door"};
 // What each test needs and which endpoint scale it accepts:
 // include/sepsim/stats/tests.hpp (kTests).
 

@@ -1,0 +1,120 @@
+// The ordinal and composite endpoints as the simulator reads them off the
+// virtual patient: organ-support-free days and the day-28 ordinal status, the
+// validation model's categories and true effects, type I error under --null
+// on every candidate endpoint, and the scenario rules. The statistics
+// themselves are checked against R in test_ordinal.cpp and
+// tests/ordinal_test.sh.
+#include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/errors.hpp"
+#include "sepsim/run/engine.hpp"
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace sepsim;
+
+namespace {
+const std::string kEndpointsScenario = "scenarios/followup-endpoints.toml";
+const std::string kOrdinalScenario = "scenarios/validation/ordinal_two_arm.toml";
+} // namespace
+
+TEST_CASE("Organ-support-free days and the ordinal status follow the patient", "[ordinal]") {
+  const Scenario s = load_scenario(test::source_path(kEndpointsScenario));
+  const Treatment& placebo = s.treatments.at(s.placebo);
+  const int n = 20000;
+  double survivors = 0, free_28 = 0, responders = 0, free_responders = 0, free_others = 0;
+  for (int i = 0; i < n; ++i) {
+    const PatientNoise noise = draw_patient_noise(s.population, 7, 0, 0, i);
+    const Outcome o = outcome_under(s, placebo, immunoparalysis, noise);
+    INFO("patient " << i);
+    REQUIRE((o.organ_support_free_days == -1) == o.dies_by(28.0));
+    REQUIRE(o.organ_support_free_days <= 28);
+    // Status: 0 dead, then by the cut points [1, 15, 22].
+    const int d = o.organ_support_free_days;
+    const int expected = d < 0 ? 0 : d < 1 ? 1 : d < 15 ? 2 : d < 22 ? 3 : 4;
+    REQUIRE(o.ordinal_status == expected);
+    if (d < 0) continue;
+    ++survivors;
+    free_28 += d == 28;
+    (o.response ? free_responders : free_others) += d;
+    responders += o.response;
+  }
+  // Off support at baseline (11.5%) gives all 28 days; a day of support or more loses some.
+  const double off = free_28 / survivors, se = std::sqrt(0.115 * 0.885 / survivors);
+  INFO("share of survivors with 28 free days " << off);
+  CHECK(off >= 0.115 - 4 * se);
+  CHECK(off < 0.115 + 0.05);
+  // A day-9 responder's SOFA fell: shorter support, more free days.
+  CHECK(free_responders / responders > free_others / (survivors - responders) + 2.0);
+}
+
+TEST_CASE("The ordinal validation model: categories, true effects and coverage", "[ordinal]") {
+  RunOptions options;
+  options.replicates = test::replicates(4000);
+  options.seed = 18;
+  const Scenario s = load_scenario(test::source_path(kOrdinalScenario));
+  // Proportional odds with odds ratio 1.8 against the control's probabilities.
+  const Treatment& control = s.treatments.at(s.placebo);
+  const Treatment& active = s.treatments.at(s.placebo == 0 ? 1 : 0);
+  const std::vector<double> p = {0.25, 0.15, 0.2, 0.2, 0.2};
+  double below = 0;
+  for (std::size_t j = 0; j + 1 < p.size(); ++j) {
+    below += p[j];
+    CHECK(control.ordinal_cumulative[unclassified][j] == Approx(below).margin(1e-12));
+    const double odds = below / (1 - below) / 1.8;
+    CHECK(active.ordinal_cumulative[unclassified][j] == Approx(odds / (1 + odds)).margin(1e-12));
+  }
+  const DesignSummary po = test::only_design(run(s, options));
+  INFO("power " << po.power.value << ", estimate " << po.estimate_mean.value << ", coverage "
+                << po.ci_coverage.value);
+  CHECK(po.endpoint == "ordinal_status_day28");
+  CHECK(po.true_difference.value == Approx(std::log(1.8)).margin(1e-9));
+  const double coverage_se = std::sqrt(0.95 * 0.05 / options.replicates);
+  CHECK(std::abs(po.ci_coverage.value - 0.95) < 4 * coverage_se + 0.005);
+  // The DOOR / Mann-Whitney probability is a U-statistic: unbiased.
+  for (const std::string test : {"wilcoxon", "door"}) {
+    const DesignSummary d =
+        test::only_design(run(load_scenario(test::source_path(kOrdinalScenario),
+                                            {{"designs.main.analysis.test=\"" + test + "\""}}),
+                              options));
+    INFO(test << ": estimate " << d.estimate_mean.value << ", true " << d.true_difference.value);
+    CHECK(d.true_difference.value > 0.05);
+    CHECK(std::abs(d.bias.value) < 4 * d.bias.mcse);
+    CHECK(d.power.value > 0.5);
+  }
+}
+
+TEST_CASE("Under --null every candidate endpoint keeps its type I error", "[ordinal][null]") {
+  RunOptions options;
+  options.replicates = test::replicates(4000);
+  options.seed = 28;
+  const RunSummary summary =
+      run(load_scenario(test::source_path(kEndpointsScenario), {}, true), options);
+  for (const auto& d : summary.points.at(0).designs) {
+    INFO(d.name << " (" << d.test << " on " << d.endpoint << "): type I " << d.power.value << " ± "
+                << d.power.mcse);
+    CHECK(d.power.value <= 0.025 + 3 * d.power.mcse);
+    CHECK(d.true_difference.value == Approx(0.0).margin(1e-12));
+    CHECK(d.hypotheses.at(0).analysis_failures.value == 0.0);
+  }
+}
+
+TEST_CASE("Ordinal scenarios are validated", "[ordinal]") {
+  const std::string e = test::source_path(kEndpointsScenario),
+                    o = test::source_path(kOrdinalScenario);
+  CHECK_THROWS_AS(load_scenario(e, {{"ordinal_status.osfd_cut_points=[15, 1]"}}), ScenarioError);
+  CHECK_THROWS_AS(load_scenario(e, {{"ordinal_status.osfd_cut_points=[0]"}}), ScenarioError);
+  CHECK_THROWS_AS(load_scenario(e, {{"organ_support.at_baseline=1.5"}}), ScenarioError);
+  CHECK_THROWS_AS(load_scenario(e, {{"designs.ordinal_status.analysis.endpoint=\"composite\""}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(e, {{"designs.response.analysis.endpoint=\"ordinal_status\""}}),
+                  ScenarioError);
+  CHECK_THROWS_AS(load_scenario(o, {{"treatments.control.ordinal.all=[0.5, 0.4]"}}), ScenarioError);
+  CHECK_THROWS_AS(load_scenario(o, {{"treatments.control.ordinal.all=[1.0]"}}), ScenarioError);
+  CHECK_THROWS_AS(load_scenario(o, {{"placebo=\"active\""}}), ScenarioError);
+  CHECK_THROWS_AS(load_scenario(o, {{"designs.main.simulation=\"counts\""}}), ScenarioError);
+  CHECK_NOTHROW(load_scenario(o, {}, true)); // --null copies the control's categories
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # sepsim benchmark: speed of the default scenario at 1 and 2 threads, the same
 # patients against the bare cost of their random numbers (scripts/bench/rng_floor.cpp),
-# the two-arm rates design against rpact's getSimulationRates, a 100-point
+# the ordinal and composite analyses of scenarios/followup-endpoints.toml against
+# its pooled z on the same 600 patients (each design alone, 1 thread), the
+# two-arm rates design against rpact's getSimulationRates, a 100-point
 # sweep of the default scenario against rpact at the same points, and a
 # 2,000-patient event-driven mortality design against getSimulationSurvival.
 #
@@ -11,8 +13,10 @@
 #                         SEPSIM_BENCH_SWEEP  replicates a point of the 100-point sweep (10000)
 #                         SEPSIM_BENCH_MEMORY replicates of the large peak-memory run (1000000)
 #                         SEPSIM_BENCH_SURVIVAL mortality-design trials / rpact iterations (10000)
+#                         SEPSIM_BENCH_ORDINAL replicates of each followup-endpoints design (20000)
 # Aims: >= 10 M virtual patients/s per core; within 2x of the random-number floor;
-# >= 10x faster than rpact. The table reports whatever is measured.
+# >= 10x faster than rpact; the ordinal analyses cost at most 3x the pooled z per
+# trial on the same patients. The table reports whatever is measured.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,6 +28,7 @@ REPS=${SEPSIM_BENCH_REPS:-40000}
 RATES_REPS=${SEPSIM_BENCH_RATES:-100000}
 SWEEP_REPS=${SEPSIM_BENCH_SWEEP:-10000}
 MEMORY_REPS=${SEPSIM_BENCH_MEMORY:-1000000}
+ORDINAL_REPS=${SEPSIM_BENCH_ORDINAL:-20000}
 RATES_SCENARIO=scenarios/validation/rates_two_arm.toml
 
 if ! command -v Rscript >/dev/null 2>&1 ||
@@ -118,6 +123,41 @@ per_design_ratio=$(calc "$per_design / $t2")
 ms_obf=$("$SEPSIM" boundaries --looks 5 --spending obf | sed -n 's/.* in \([0-9.]*\) ms.*/\1/p')
 ms_beta=$("$SEPSIM" boundaries --looks 5 --spending hsd:-4 --futility-spending hsd:-2 |
   sed -n 's/.* in \([0-9.]*\) ms.*/\1/p')
+
+# 2d. Ordinal analyses against the pooled z on the same patients: the designs
+# of scenarios/followup-endpoints.toml share one cohort (600 patients, stream
+# 200) and differ only in endpoint and analysis. Each runs alone (--design) at
+# 1 thread and ORDINAL_REPS replicates; its cost per trial (CPU time of the
+# whole process, user + system: at 1 thread the work itself, robust to other
+# load on a shared machine) is compared with the pooled-z design `response`.
+# Rows of $tmp/ordinal.tsv: design, wall-clock seconds, CPU seconds, JSON.
+# cpu_sepsim NAME REPS ARGS...: runs sepsim at 1 thread like run_sepsim, leaves
+# the JSON in $tmp/NAME.json and prints "WALL CPU" seconds.
+cpu_sepsim() {
+  local name=$1 reps=$2
+  shift 2
+  "$PY" - "$tmp/$name.json" "$SEPSIM" run "$@" --reps "$reps" --threads 1 --json --overwrite \
+    --out "$tmp/$name.h5" --no-progress <<'EOF_PY'
+import resource, subprocess, sys, time
+start = time.perf_counter()
+with open(sys.argv[1], "w") as out:
+    subprocess.run(sys.argv[2:], check=True, stdout=out)
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, usage.ru_utime + usage.ru_stime)
+EOF_PY
+}
+ORDINAL_SCENARIO=scenarios/followup-endpoints.toml
+ORDINAL_DESIGNS=(response ordinal_status ordinal_status_adjusted support_free_days
+  support_free_days_wilcoxon composite_win_ratio composite_door)
+: >"$tmp/ordinal.tsv"
+for design in "${ORDINAL_DESIGNS[@]}"; do
+  echo "Ordinal analyses: design $design alone, $ORDINAL_REPS replicates, 1 thread ..." >&2
+  read -r ord_wall ord_cpu < <(cpu_sepsim "ordinal_$design" "$ORDINAL_REPS" "$ORDINAL_SCENARIO" \
+    --design "$design")
+  printf '%s\t%s\t%s\t%s\n' "$design" "$ord_wall" "$ord_cpu" "$tmp/ordinal_$design.json" \
+    >>"$tmp/ordinal.tsv"
+done
 
 # 3. Rates design: rpact vs sepsim at equal replicates.
 echo "rpact getSimulationRates, $RATES_REPS iterations ..." >&2
@@ -222,14 +262,25 @@ met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
   "$rp" "$rates_power_p" "$vs_rpact_p" "$tm" "$designs_multi" "$per_design" "$per_design_ratio" \
   "$ms_obf" "$ms_beta" "$sweep_points" "$SWEEP_REPS" "$sweep_s" "$rpact_sweep_s" \
   "$vs_rpact_sweep" "$sweep_counts_s" "$vs_rpact_sweep_counts" "$rss_small" "$rss_large" \
-  "$rss_ratio" "$MEMORY_REPS" "$mpi_1" "$mpi_2" <<'EOF'
-import sys
+  "$rss_ratio" "$MEMORY_REPS" "$mpi_1" "$mpi_2" "$ORDINAL_REPS" "$tmp/ordinal.tsv" <<'EOF'
+import json, sys
 (cores, build, date, reps, t1, t2, rate1, rate2, speedup, same, floor_rate, floor_ratio,
  rates_reps, rpact_s, rpact_power, r1, p1, r2, p2, vs1, vs2, aim1, aim2, aim3,
  screened, load_start, load_end, rp, pp, vsp, tm, nd, per_design, per_ratio, ms_obf,
  ms_beta, sweep_points, sweep_reps, sweep_s, rpact_sweep_s, vs_sweep, sweep_counts_s,
- vs_sweep_counts, rss_small, rss_large, rss_ratio, memory_reps, mpi_1, mpi_2) = sys.argv[1:]
+ vs_sweep_counts, rss_small, rss_large, rss_ratio, memory_reps, mpi_1, mpi_2, ordinal_reps,
+ ordinal_tsv) = sys.argv[1:]
 f = float
+# Ordinal analyses (section 2d): (design, test, power, wall s, CPU s, CPU us per
+# trial, x pooled z); the per-trial cost and the ratio are CPU time.
+ordinal = []
+for line in open(ordinal_tsv):
+    name, wall, cpu, path = line.rstrip("\n").split("\t")
+    g = json.load(open(path))["points"][0]["designs"][0]
+    ordinal.append((name, g["test"], g["power"], f(wall), f(cpu), f(cpu) / int(ordinal_reps) * 1e6))
+ordinal_base = ordinal[0][4]  # the pooled-z design `response`
+ordinal = [row + (row[4] / ordinal_base,) for row in ordinal]
+ordinal_worst = max(ordinal[1:], key=lambda row: row[6])
 print()
 print(f"sepsim benchmark ({cores} cores; {build} build; {date}; "
       f"1-min load average {load_start} before, {load_end} after)")
@@ -246,6 +297,13 @@ print(f"  sepsim count level, 1 thread     {f(r1):6.2f} s (power {f(p1):.4f})  -
 print(f"  sepsim count level, 2 threads    {f(r2):6.2f} s (power {f(p2):.4f})  -> rpact/sepsim = {f(vs2):.2f} x")
 print(f"several designs on one cohort ({nd} designs of followup-designs.toml, 2 threads): {f(tm):.2f} s, "
       f"{f(per_design):.2f} s per design = {f(per_ratio):.2f} x the default design alone")
+print(f"ordinal analyses vs the pooled z on the same 600 patients (followup-endpoints.toml, "
+      f"each design alone), {int(ordinal_reps)} trials, 1 thread (CPU time; wall clock in brackets):")
+for name, test, power, wall, cpu, us, ratio in ordinal:
+    verdict = "(baseline)" if name == ordinal[0][0] else \
+        f"aim <= 3 x: {'met' if ratio <= 3 else 'NOT met'}"
+    print(f"  {name:<27} {test:<27} {cpu:6.2f} s ({wall:6.2f} s)  {us:7.1f} us/trial  "
+          f"{ratio:5.2f} x pooled z  (power {power:.4f})  {verdict}")
 print(f"5-look boundaries: Lan-DeMets OBF {f(ms_obf):.1f} ms; HSD(-4) with beta-spending futility "
       f"(drift search) {f(ms_beta):.1f} ms")
 print(f"{sweep_points}-point sweep of the default scenario (N 150-600 x MALS prevalence 0.02-0.20), "
@@ -266,8 +324,10 @@ print("aims:")
 print(f"  >= 10 M virtual patients/s per core:  {f(rate1)/1e6:.2f} M  {aim1}")
 print(f"  within 2x of the random-number floor: {f(floor_ratio):.2f} x  {aim2}")
 print(f"  >= 10x faster than rpact (count level, 1 thread):  {f(vs1):.2f} x  {aim3}")
-print("(sepsim times: wall clock of the whole process, HDF5 output included; "
-      "rpact time: the getSimulationRates call only, R start-up excluded)")
+print(f"  ordinal analyses <= 3x the pooled z per trial (same patients):  worst {ordinal_worst[6]:.2f} x "
+      f"({ordinal_worst[0]})  {'met' if ordinal_worst[6] <= 3 else 'NOT met'}")
+print("(sepsim times: wall clock of the whole process, HDF5 output included, except the ordinal "
+      "analyses' CPU time; rpact time: the getSimulationRates call only, R start-up excluded)")
 EOF
 
 # 7. Mortality: a 2,000-patient event-driven log-rank design (looks at 250,

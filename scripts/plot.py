@@ -2,6 +2,7 @@
 """Figures from a sepsim sweep file, as PNG.
 
 Usage: scripts/plot.py RESULTS.h5 [--out-dir results] [--x KEY] [--fix KEY=VALUE ...]
+       scripts/plot.py endpoints RESULTS.h5 [--out-dir results] [--out FILE.png]
 
 The x axis is the first --vary key of the sweep (or --x KEY):
   - with a second axis: one panel per design, one line per value of that axis
@@ -10,6 +11,12 @@ The x axis is the first --vary key of the sweep (or --x KEY):
     a lower panel with the paired difference in power (the teaching figure:
     precision minus one-size-fits-all as the MALS share grows).
 Further axes are held at their first value, or at --fix KEY=VALUE.
+
+`endpoints` draws one run (not a sweep) of several designs on the same virtual
+patients, e.g. scenarios/followup-endpoints.toml: each design's power with
++/- 2 MCSE, sorted, beside its paired power difference against the most
+powerful design (RESULTS-endpoints.png in --out-dir, or --out FILE.png).
+It refuses (exit 2) a file with fewer than 2 designs or no comparisons.
 
 Bands are 95% Monte Carlo intervals (estimate +/- 1.96 MCSE). Points are drawn
 as simulated, not smoothed: the exact power of a discrete test saw-tooths in N.
@@ -20,6 +27,7 @@ import argparse
 import os
 import re
 import sys
+import tomllib
 
 import h5py
 import matplotlib
@@ -93,7 +101,163 @@ def band(ax, x, y, se, label, color=None, scale=PERCENT):
                     color=line.get_color(), alpha=0.2, linewidth=0)
 
 
+def refuse(message):
+    """A user error of the endpoints figure: the message on stderr, exit 2."""
+    print(f"plot.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def same_trial_keys(f):
+    """Per design, what makes two designs enrol the same patients into the same arms:
+    (randomisation stream, sample size, eligible labels, arms, allocation, policy,
+    randomisation), from the scenario text of the file; {} when it cannot be read."""
+    try:
+        designs = tomllib.loads(text(f.attrs["scenario_text"])).get("designs", {})
+    except (KeyError, tomllib.TOMLDecodeError):
+        return {}
+    keys = ("stream", "sample_size", "eligible_labels", "arms", "allocation", "policy",
+            "randomisation")
+    return {name: repr([d.get(k) for k in keys]) for name, d in designs.items()}
+
+
+def endpoints(argv):
+    """plot.py endpoints RESULTS.h5: power of each design with its paired difference."""
+    parser = argparse.ArgumentParser(
+        prog="plot.py endpoints",
+        description="Power of each design of one run, beside its paired difference "
+                    "against the most powerful design.")
+    parser.add_argument("results")
+    parser.add_argument("--out-dir", default="results")
+    parser.add_argument("--out", help="the PNG to write (default OUT_DIR/RESULTS-endpoints.png)")
+    args = parser.parse_args(argv)
+    path = args.results
+
+    with read(path) as f:
+        if len(f["grid"].attrs.get("axes", [])):
+            refuse(f"{path} is a sweep; endpoints draws one run "
+                   "(sepsim run SCENARIO --out FILE.h5)")
+        if "designs" not in f or len(f["designs"]) < 2:
+            found = len(f["designs"]) if "designs" in f else 0
+            refuse(f"{path} has {found} design{'s' * (found != 1)}; endpoints compares "
+                   "at least 2 designs run on the same patients (e.g. "
+                   "scenarios/followup-endpoints.toml)")
+        if "comparisons" not in f or len(f["comparisons"]) == 0:
+            refuse(f"{path} has no comparisons (/comparisons: paired power differences "
+                   "between designs); rerun the scenario with sepsim run")
+        designs = []
+        for name, d in f["designs"].items():
+            designs.append(dict(
+                name=name, test=text(d.attrs.get("test", "?")),
+                endpoint=text(d.attrs.get("endpoint", "?")),
+                n=int(d.attrs.get("sample_size", 0)), alpha=float(d.attrs.get("alpha", 0)),
+                sided=int(d.attrs.get("sided", 2)),
+                power=float(d["power"][()].ravel()[0]),
+                se=float(d["power_mcse"][()].ravel()[0])))
+        pairs = {}
+        for c in f["comparisons"].values():
+            a, b = text(c.attrs["design_a"]), text(c.attrs["design_b"])
+            diff = float(c["power_difference"][()].ravel()[0])  # power(a) - power(b)
+            se = float(c["power_difference_mcse"][()].ravel()[0])
+            pairs[a, b] = (diff, se)
+            pairs[b, a] = (-diff, se)
+        null = int(f.attrs.get("null_hypothesis", 0)) == 1
+        reps = int(f.attrs["replicates"])
+        scenario = text(f.attrs["scenario_name"])
+        trial = same_trial_keys(f)
+
+    designs.sort(key=lambda d: d["power"])  # the most powerful at the top
+    best = designs[-1]
+    missing = [d["name"] for d in designs[:-1] if (d["name"], best["name"]) not in pairs]
+    if missing:
+        refuse(f"{path} has no comparison of {best['name']} with {', '.join(missing)}")
+    show_n = len({d["n"] for d in designs}) > 1
+    labels = [d["name"] + (f" (N = {d['n']})" if show_n else "") +
+              f" — {d['test']} on {d['endpoint']}" for d in designs]
+    # A design that does not enrol the same patients into the same arms as the best
+    # (another stream or N) is compared on the same screened patients only.
+    other_trial = [bool(trial) and trial.get(d["name"]) != trial.get(best["name"])
+                   for d in designs]
+    y = np.arange(len(designs))
+    power = np.array([d["power"] for d in designs]) * PERCENT
+    se = np.array([d["se"] for d in designs]) * PERCENT
+
+    fig, (left, right) = plt.subplots(
+        1, 2, sharey=True, figsize=(14, 2.2 + 0.42 * len(designs)),
+        gridspec_kw={"width_ratios": [3, 2]})
+    left.barh(y, power, color="tab:blue", alpha=0.35, height=0.6)
+    left.errorbar(power, y, xerr=2 * se, fmt="o", color="tab:blue", markersize=4,
+                  capsize=3, linewidth=1)
+    for yi, p, s in zip(y, power, se):
+        left.text(min(p + 2 * s, 100) + 1.5, yi, f"{p:.1f} ± {2 * s:.1f}", va="center",
+                  fontsize=7.5)
+    if not null:
+        left.axvline(90, color="grey", linestyle="--", linewidth=0.9)
+        left.text(90, len(designs) - 0.45, " target 90%", fontsize=7.5, color="grey",
+                  va="bottom", ha="center")
+    # With no effect a test rejects in favour of treatment at its one-sided level.
+    for alpha, sided in sorted({(d["alpha"], d["sided"]) for d in designs}):
+        level = alpha / sided * PERCENT
+        left.axvline(level, color="tab:red", linestyle=":", linewidth=0.9)
+        left.text(level, len(designs) - 0.45,
+                  f" α{'/2' if sided == 2 else ''} = {level:g}%:\n power with no effect",
+                  fontsize=7.5, color="tab:red", va="bottom", ha="left")
+    left.set_xlim(0, 112)
+    left.set_ylim(-0.6, len(designs) - 0.4 + 0.7)
+    left.set_yticks(y, labels, fontsize=8)
+    left.set_xlabel("Type I error: rejections in favour of treatment, no effect (%)" if null
+                    else "Power: rejections in favour of treatment (%)")
+    left.set_title("Type I error of each design (--null)" if null else "Power of each design",
+                   fontsize=10)
+
+    diff = np.array([pairs[d["name"], best["name"]][0] if d is not best else 0.0
+                     for d in designs]) * PERCENT
+    dse = np.array([pairs[d["name"], best["name"]][1] if d is not best else 0.0
+                    for d in designs]) * PERCENT
+    others = y[:-1]
+    for yi, dv, ds, o in zip(others, diff[:-1], dse[:-1], other_trial[:-1]):
+        right.errorbar(dv, yi, xerr=2 * ds, fmt="o", markersize=4, capsize=3, linewidth=1,
+                       color="tab:orange" if o else "tab:green",
+                       label=(f"other N or randomisation than {best['name']}: paired on "
+                              "the same screened patients only") if o else
+                             f"same patients in the same arms as {best['name']}")
+        right.text(dv + 2 * ds, yi + 0.18, f"  {dv:+.1f} ± {2 * ds:.1f}", fontsize=7.5,
+                   va="bottom", ha="center" if dv + 2 * ds > -2 else "left")
+    right.plot([0], [y[-1]], marker="D", color="black", markersize=4, linestyle="none",
+               label=f"{best['name']}: the most powerful design")
+    right.text(0, y[-1] + 0.18, "reference", fontsize=7.5, ha="center", va="bottom")
+    right.axvline(0, color="black", linewidth=0.8)
+    low = min(0.0, float(np.min(diff - 2 * dse)))
+    right.set_xlim(low * 1.08 - 2, max(4.0, float(np.max(diff + 2 * dse)) + 4))
+    right.set_xlabel(f"Power of the design − power of {best['name']}\n(percentage points)")
+    right.set_title(f"Paired power difference vs {best['name']} (same patients)", fontsize=10)
+    handles, names = right.get_legend_handles_labels()
+    unique = dict(zip(names, handles))
+    for ax in (left, right):
+        ax.grid(axis="x", alpha=0.3)
+    note = (f"{reps:,} simulated trials per design, the same screened virtual patients "
+            "for every design; bars: ± 2 Monte Carlo SE")
+    fig.suptitle(f"{scenario}: candidate primary endpoints\n{note}", fontsize=9)
+    fig.tight_layout()
+    # Below the figure (savefig's tight box takes it in), under the difference panel.
+    box = right.get_position()
+    fig.legend(unique.values(), unique.keys(), fontsize=7.5, loc="upper center",
+               bbox_to_anchor=((box.x0 + box.x1) / 2, 0), frameon=False)
+    if args.out:
+        out = args.out
+        if os.path.dirname(out):
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+    else:
+        os.makedirs(args.out_dir, exist_ok=True)
+        stem = os.path.splitext(os.path.basename(path))[0]
+        out = os.path.join(args.out_dir, f"{stem}-endpoints.png")
+    fig.savefig(out, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    print(out)
+
+
 def main():
+    if sys.argv[1:2] == ["endpoints"]:
+        return endpoints(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results")
     parser.add_argument("--out-dir", default="results")

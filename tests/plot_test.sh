@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/plot.py draws each kind of figure from small sweeps: power against N
 # (two axes), against prevalence with the paired difference (teaching), and
-# against assay error. Usage: plot_test.sh SEPSIM
+# against assay error; and the endpoints figure of one run (power of each design
+# beside its paired difference against the best). Usage: plot_test.sh SEPSIM
 set -euo pipefail
 sepsim=$1
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,8 +33,22 @@ out=$(plot "$work/assay.h5" --x population.hla_dr_per_monocyte.assay_cv --fix de
 [ "$out" = "$work/plots/assay-power-vs-hladr-assay-cv.png" ] || { echo "FAIL: assay: $out"; exit 1; }
 is_png "$out"
 
+"$sepsim" run "$here/scenarios/followup-endpoints.toml" --reps 100 --no-progress \
+  --out "$work/fe.h5" >/dev/null
+out=$(plot endpoints "$work/fe.h5")
+[ "$out" = "$work/plots/fe-endpoints.png" ] || { echo "FAIL: endpoints: $out"; exit 1; }
+is_png "$out"
+out=$(/usr/bin/python3 "$here/scripts/plot.py" endpoints "$work/fe.h5" --out "$work/chosen.png")
+[ "$out" = "$work/chosen.png" ] && [ -s "$out" ] || { echo "FAIL: endpoints --out: $out"; exit 1; }
+is_png "$out"
+
 "$sepsim" run --reps 50 --no-progress --out "$work/run.h5" >/dev/null
 for bad in "$work/none.h5" "$work/run.h5"; do
   if plot "$bad" 2>/dev/null; then echo "FAIL: plot.py accepted $bad"; exit 1; fi
 done
-echo "plot: 3 figures, 2 refusals passed"
+# The endpoints figure needs 2 designs and their comparisons: exit 2, naming the file.
+rc=0; err=$(plot endpoints "$work/run.h5" 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 2 ] || { echo "FAIL: endpoints on one design: exit $rc"; exit 1; }
+case $err in *"$work/run.h5 has 1 design;"*) ;; *) echo "FAIL: endpoints message: $err"; exit 1;; esac
+[ ! -e "$work/plots/run-endpoints.png" ] || { echo "FAIL: endpoints wrote a refused figure"; exit 1; }
+echo "plot: 5 figures, 3 refusals passed"

@@ -102,6 +102,30 @@ TEST_CASE("Under --null every candidate endpoint keeps its type I error", "[ordi
   }
 }
 
+TEST_CASE("Ordinal tests at group-sequential looks keep their type I error", "[ordinal][gsd]") {
+  // Two looks (half and all 240 patients), O'Brien-Fleming spending, on the
+  // proportional-odds and Wilcoxon z of the counts so far.
+  RunOptions options;
+  options.replicates = test::replicates(10000);
+  options.seed = 240;
+  for (const std::string test : {"proportional_odds", "wilcoxon"}) {
+    const std::vector<Override> looks = {
+        {"designs.main.analysis.test=\"" + test + "\""},
+        {"designs.main.looks={ information = [0.5, 1.0], efficacy = \"obf\" }"}};
+    const DesignSummary null = test::only_design(
+        run(load_scenario(test::source_path(kOrdinalScenario), looks, true), options));
+    const DesignSummary power =
+        test::only_design(run(load_scenario(test::source_path(kOrdinalScenario), looks), options));
+    INFO(test << ": type I " << null.power.value << " ± " << null.power.mcse << ", power "
+              << power.power.value << ", E[N] " << power.expected_n.value);
+    CHECK(null.power.value <= 0.025 + 3 * null.power.mcse);
+    REQUIRE(power.reject_per_look.size() == 2);
+    CHECK(power.reject_per_look[0] > 0.05); // some trials stop at the interim
+    CHECK(power.expected_n.value < 240);
+    CHECK(power.power.value > 0.65); // the fixed design's 0.72, less a little
+  }
+}
+
 TEST_CASE("Ordinal scenarios are validated", "[ordinal]") {
   const std::string e = test::source_path(kEndpointsScenario),
                     o = test::source_path(kOrdinalScenario);

@@ -168,8 +168,12 @@ void check_looks(Reader& r, const toml::node& info, const std::string& path, con
   for (std::size_t k = 1; k < look_n.size(); ++k)
     if (look_n[k] <= look_n[k - 1] || look_n[0] < 2)
       r.problem(info, path + ".information", "looks must fall on distinct patient counts");
-  if (d.analysis.test != TestKind::pooled_z && d.analysis.test != TestKind::unpooled_z)
-    r.problem(info.source(), path, "", "group-sequential looks need test = pooled_z or unpooled_z");
+  const TestKind test = d.analysis.test;
+  if (test != TestKind::pooled_z && test != TestKind::unpooled_z &&
+      test != TestKind::proportional_odds && test != TestKind::wilcoxon)
+    r.problem(info.source(), path, "",
+              "group-sequential looks need test = pooled_z, unpooled_z, proportional_odds or "
+              "wilcoxon");
   if (d.analysis.hypotheses.size() > 1)
     r.problem(info.source(), path, "", "group-sequential looks test one hypothesis");
   if (d.simulation == Simulation::counts &&

@@ -166,12 +166,13 @@ void secondary_analyses(const Scenario& scenario, const Design& design, const Hy
   }
 }
 
-// Ordinal tests: the endpoint's counts per arm over the hypothesis's labels.
-void ordinal_counts(const Scenario& scenario, const Design& design, const Hypothesis& hyp,
-                    const ReplicateResult& r, HypothesisData& data) {
+// Ordinal tests: the endpoint's counts per arm over the hypothesis's labels
+// (every category of the tally: the tests drop the empty ones).
+void ordinal_counts(const Design& design, const Hypothesis& hyp, const ReplicateResult& r,
+                    HypothesisData& data) {
   data.endpoint = design.analysis.endpoint;
   const bool days = data.endpoint == PrimaryEndpoint::organ_support_free_days;
-  data.ordinal_size = days ? kOrganSupportFreeValues : scenario.ordinal_categories;
+  data.ordinal_size = days ? kOrganSupportFreeValues : kMaxOrdinalCategories;
   const ArmCounts& t = r.arms[hyp.treatment_arm];
   const ArmCounts& c = r.arms[hyp.control_arm];
   for (int l = 0; l < kPhenotypes; ++l) {
@@ -183,8 +184,8 @@ void ordinal_counts(const Scenario& scenario, const Design& design, const Hypoth
   }
 }
 
-HypothesisData hypothesis_data(const Scenario& scenario, const Design& design,
-                               const Hypothesis& hyp, const ReplicateResult& r,
+HypothesisData hypothesis_data(const Design& design, const Hypothesis& hyp,
+                               const ReplicateResult& r,
                                const std::vector<PatientRecord>& records) {
   HypothesisData data;
   data.records = &records;
@@ -199,7 +200,7 @@ HypothesisData hypothesis_data(const Scenario& scenario, const Design& design,
   data.death_endpoint = design.analysis.endpoint == PrimaryEndpoint::death;
   data.worst_case = design.dropout && design.dropout->worst_case;
   data.total = two_arm_counts(success, t, c, hyp.labels);
-  if (ordinal_endpoint(design.analysis.test)) ordinal_counts(scenario, design, hyp, r, data);
+  if (ordinal_endpoint(design.analysis.test)) ordinal_counts(design, hyp, r, data);
   if (test_spec(design.analysis.test).needs_strata)
     for (int l = 0; l < kPhenotypes; ++l)
       if (hyp.labels[l]) {
@@ -221,6 +222,13 @@ HypothesisData hypothesis_data(const Scenario& scenario, const Design& design,
 }
 
 } // namespace
+
+double ordinal_counts_z(const Design& design, const ReplicateResult& r) {
+  static const std::vector<PatientRecord> no_records;
+  HypothesisData data = hypothesis_data(design, design.analysis.hypotheses.front(), r, no_records);
+  data.records = nullptr;
+  return ordinal_test(design.analysis, data).z;
+}
 
 double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& design) {
   double total = 0.0, allocation = 0.0;
@@ -255,7 +263,7 @@ void analyse_replicate(const Scenario& scenario, const Design& design, Replicate
   HypothesisFlags single{};
   for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h) {
     const Hypothesis& hyp = analysis.hypotheses[h];
-    const TestResult test = analyse(analysis, hypothesis_data(scenario, design, hyp, r, records));
+    const TestResult test = analyse(analysis, hypothesis_data(design, hyp, r, records));
     HypothesisResult& out = r.hypotheses[h];
     out.z = test.z;
     out.p = test.p;

@@ -17,6 +17,7 @@ TwoArmCounts primary_counts(const Design& design, const ReplicateResult& r) {
 }
 
 double interim_z(const Design& design, const ReplicateResult& r) {
+  if (ordinal_endpoint(design.analysis.test)) return ordinal_counts_z(design, r);
   const TwoArmCounts c = primary_counts(design, r);
   return design.analysis.test == TestKind::unpooled_z ? unpooled_z(c) : pooled_z(c);
 }

@@ -92,6 +92,9 @@ void record_arm_imbalance(const Design& design, ReplicateResult& r);
 // The primary hypothesis's counts and z so far (interim analyses).
 TwoArmCounts primary_counts(const Design& design, const ReplicateResult& r);
 double interim_z(const Design& design, const ReplicateResult& r);
+// The primary z of an ordinal test decided from the arms' counts
+// (proportional_odds, wilcoxon) on the counts so far.
+double ordinal_counts_z(const Design& design, const ReplicateResult& r);
 
 // Sample size after re-estimation at the interim with stage-1 z (promising
 // zone: raised only when cp_min <= conditional power < target_cp).

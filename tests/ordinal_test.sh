@@ -26,22 +26,9 @@ reps=20000
 r_reps=20000
 whitehead_tolerance=0.03
 
-for package in MASS ordinal; do
-  if ! Rscript -e "suppressPackageStartupMessages(library($package))" >/dev/null 2>&1; then
-    echo "R package $package is not installed (Debian r-cran-${package,,})" >&2
-    exit 1
-  fi
-done
-
 reference_name="R reference"
 source "$(dirname "$0")/agree.sh"
-
-# json FILE EXPRESSION: a value from sepsim's JSON summary (d = the first design).
-json() {
-  /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['points'][0]['designs'][0]; print($2)" "$1"
-}
-# field NAME LINE: NAME=value from a key=value line (not whitehead_power for power).
-field() { sed -n "s/.*\(^\| \)$1=\([0-9.]*\).*/\2/p" <<<"$2"; }
+require_r_packages MASS ordinal
 
 # The grid, one line a comparison: TEST ODDS_RATIO SEED.
 seed=7000

@@ -17,21 +17,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 reps=100000
 
-for package in rpact mnormt; do
-  if ! Rscript -e "suppressPackageStartupMessages(library($package))" >/dev/null 2>&1; then
-    echo "R package $package is not installed (Debian r-cran-$package); scripts/test.sh installs it" >&2
-    exit 1
-  fi
-done
-
 reference_name="rpact"
 source "$(dirname "$0")/agree.sh"
-
-# json FILE EXPRESSION: a value from sepsim's JSON summary (d = the first design).
-json() {
-  /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['points'][0]['designs'][0]; print($2)" "$1"
-}
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+require_r_packages rpact mnormt
 
 for p_active in 0.351 0.179; do
   rpact=$(Rscript "$here/scripts/rpact_rates.R" "$reps" "$p_active")

@@ -32,13 +32,9 @@ p_control=0.497
 events=150,300,450
 alpha=0.025
 
-if ! Rscript -e "suppressPackageStartupMessages(library(rpact))" >/dev/null 2>&1; then
-  echo "R package rpact is not installed" >&2
-  exit 1
-fi
-
 reference_name="rpact"
 source "$(dirname "$0")/agree.sh"
+require_r_packages rpact
 # below LABEL VALUE SE LIMIT: VALUE < LIMIT + 4 SE
 below() {
   checks=$((checks + 1))
@@ -52,12 +48,6 @@ PY
 }
 # binomial SE of a share P estimated from N trials
 binse() { /usr/bin/python3 -c "import math,sys; p=float(sys.argv[1]); print(math.sqrt(p*(1-p)/int(sys.argv[2])))" "$1" "$2"; }
-# json FILE EXPRESSION: a value from sepsim's JSON summary (d = the first design).
-json() {
-  /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['points'][0]['designs'][0]; print($2)" "$1"
-}
-# field NAME LINE: NAME=value from rpact_survival.R's key=value line.
-field() { sed -n "s/.*\(^\| \)$1=\([0-9.]*\).*/\2/p" <<<"$2"; }
 
 # Both rpact runs in parallel (R's start-up is a good part of their time).
 Rscript "$here/scripts/rpact_survival.R" "$r_reps" 1200 0.43 "$p_control" "$events" 600 "$alpha" \

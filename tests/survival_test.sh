@@ -21,20 +21,9 @@ reps=20000
 r_reps=20000
 p_control=0.497
 
-if ! Rscript -e "suppressPackageStartupMessages(library(survival))" >/dev/null 2>&1; then
-  echo "R package survival is not installed (Debian r-cran-survival)" >&2
-  exit 1
-fi
-
 reference_name="R reference"
 source "$(dirname "$0")/agree.sh"
-
-# json FILE EXPRESSION: a value from sepsim's JSON summary (d = the first design).
-json() {
-  /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['points'][0]['designs'][0]; print($2)" "$1"
-}
-# field NAME LINE: NAME=value from a key=value line (not schoenfeld_power for power).
-field() { sed -n "s/.*\(^\| \)$1=\([0-9.]*\).*/\2/p" <<<"$2"; }
+require_r_packages survival
 
 # The grid, one line a comparison: N A B ALPHA SIDED P_ACTIVE SEED.
 seed=5000

@@ -81,9 +81,7 @@ OrdinalFit adjusted_fit(const HypothesisData& data) {
   std::array<bool, kPhenotypes> present{};
   for (const PatientRecord& p : *data.records)
     if (in_hypothesis(data, p)) present[p.label] = true;
-  std::vector<int> dummies;
-  for (int l = 0, seen = 0; l < kPhenotypes; ++l)
-    if (present[l] && seen++ > 0) dummies.push_back(l);
+  const std::vector<int> dummies = label_dummies(present);
   DesignMatrix x;
   x.columns = 3 + dummies.size();
   t_category.clear();
@@ -92,12 +90,7 @@ OrdinalFit adjusted_fit(const HypothesisData& data) {
     const int v = ordinal_value(data, p);
     if (v < 0) continue;
     t_category.push_back(v);
-    x.values.push_back(p.arm == data.treatment_arm ? 1.0 : 0.0);
-    x.values.push_back(p.baseline_sofa);
-    x.values.push_back(p.age_years);
-    for (const int l : dummies)
-      x.values.push_back(p.label == l ? 1.0 : 0.0);
-    ++x.rows;
+    append_covariates(x, p.arm == data.treatment_arm, p, dummies);
   }
   return fit_proportional_odds(t_category, data.ordinal_size, x);
 }

@@ -57,9 +57,7 @@ double adjusted_cox_z(const std::vector<SurvivalRecord>& survival,
   std::array<bool, kPhenotypes> present{};
   for (const SurvivalRecord& s : survival)
     present[s.stratum] = true;
-  std::vector<int> dummies;
-  for (int l = 0, seen = 0; l < kPhenotypes; ++l)
-    if (present[l] && seen++ > 0) dummies.push_back(l);
+  const std::vector<int> dummies = label_dummies(present);
   DesignMatrix x;
   x.columns = 3 + dummies.size();
   t_time.clear();
@@ -68,12 +66,7 @@ double adjusted_cox_z(const std::vector<SurvivalRecord>& survival,
     const PatientRecord& p = *patients[i];
     t_time.push_back(survival[i].time);
     t_event.push_back(survival[i].event);
-    x.values.push_back(survival[i].group != 0 ? 1.0 : 0.0);
-    x.values.push_back(p.baseline_sofa);
-    x.values.push_back(p.age_years);
-    for (const int l : dummies)
-      x.values.push_back(p.label == l ? 1.0 : 0.0);
-    ++x.rows;
+    append_covariates(x, survival[i].group != 0, p, dummies);
   }
   const CoxFit fit = fit_cox(t_time, t_event, x);
   failed = fit.failed || fit.standard_errors.empty() || !(fit.standard_errors[0] > 0.0);

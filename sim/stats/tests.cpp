@@ -150,6 +150,23 @@ double upper_p(double z) {
 
 } // namespace
 
+std::vector<int> label_dummies(const std::array<bool, kPhenotypes>& present) {
+  std::vector<int> dummies;
+  for (int l = 0, seen = 0; l < kPhenotypes; ++l)
+    if (present[l] && seen++ > 0) dummies.push_back(l);
+  return dummies;
+}
+
+void append_covariates(DesignMatrix& x, bool treated, const PatientRecord& p,
+                       const std::vector<int>& dummies) {
+  x.values.push_back(treated ? 1.0 : 0.0);
+  x.values.push_back(p.baseline_sofa);
+  x.values.push_back(p.age_years);
+  for (const int l : dummies)
+    x.values.push_back(p.label == l ? 1.0 : 0.0);
+  ++x.rows;
+}
+
 void decide_by_z(const Analysis& analysis, TestResult& r) {
   r.reject = !r.failed && r.z >= analysis.critical_z;
   r.p = r.failed ? 1.0 : upper_p(r.z);
@@ -165,10 +182,10 @@ void regression_test(const Analysis& analysis, const HypothesisData& data, TestR
   DesignMatrix x;
   const bool logistic = analysis.test == TestKind::logistic;
   // Label dummies for the labels present besides the first (reference).
-  std::vector<int> dummies;
-  for (int l = 0, seen = 0; l < kPhenotypes; ++l)
-    if (data.labels[l] && data.by_label[l].n_treatment + data.by_label[l].n_control > 0)
-      if (seen++ > 0) dummies.push_back(l);
+  std::array<bool, kPhenotypes> present{};
+  for (int l = 0; l < kPhenotypes; ++l)
+    present[l] = data.labels[l] && data.by_label[l].n_treatment + data.by_label[l].n_control > 0;
+  const std::vector<int> dummies = label_dummies(present);
   x.columns = logistic ? 4 + dummies.size() : 3;
   for (const PatientRecord& p : *data.records) {
     if (!data.labels[p.label]) continue;

@@ -142,6 +142,15 @@ TestResult ordinal_test(const Analysis& analysis, const HypothesisData& data);
 double ordinal_effect(TestKind test, const std::vector<double>& treatment,
                       const std::vector<double>& control);
 
+// The adjusted analyses' label dummies: one per label present besides the
+// first (the reference).
+std::vector<int> label_dummies(const std::array<bool, kPhenotypes>& present);
+struct DesignMatrix;
+// Appends a patient's row of the Cox and proportional-odds regressions (no
+// intercept): treated, baseline SOFA, age, its label dummies.
+void append_covariates(DesignMatrix& x, bool treated, const PatientRecord& p,
+                       const std::vector<int>& dummies);
+
 struct SurvivalRecord;
 // Cox regression of the follow-up records on treatment (their group),
 // baseline SOFA, age and a dummy per label present besides the first, from

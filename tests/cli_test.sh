@@ -101,6 +101,10 @@ expect 2 "needs START <= STOP" "sweep with a bad range" -- \
   "$sepsim" sweep "$here/scenarios/validation/rates_two_arm.toml" --vary designs.main.sample_size=10:5:1 \
   --out "$work/badsweep.h5"
 no_file "$work/badsweep.h5" "sweep with a bad range"
+# A range too long for any integer (the fuzzer's): refused, not undefined behaviour.
+expect 2 "more than 100,000 values" "sweep with a huge range" -- \
+  "$sepsim" sweep "$here/scenarios/validation/rates_two_arm.toml" --vary designs.main.sample_size=0.2:6e116:20 \
+  --reps 10 --no-progress --out "$work/huge.h5"
 
 expect 0 "smallest sample size" "size on the rates design" -- \
   "$sepsim" size "$here/scenarios/validation/rates_two_arm.toml" --design main --target-power 0.8 \

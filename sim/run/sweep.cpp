@@ -39,8 +39,10 @@ Axis parse_axis(const std::string& text) {
       parts.push_back(parse_number(text, item));
     if (parts.size() != 3 || !(parts[2] > 0) || parts[1] < parts[0])
       throw vary_error(text, "START:STOP:STEP needs START <= STOP and STEP > 0");
-    const auto steps = static_cast<long>(std::floor((parts[1] - parts[0]) / parts[2] + 1e-9));
-    if (steps > 100000) throw vary_error(text, "more than 100,000 values");
+    // Counted in a double first: a huge range would overflow the integer (UB).
+    const double count = std::floor((parts[1] - parts[0]) / parts[2] + 1e-9);
+    if (!(count <= 100000.0)) throw vary_error(text, "more than 100,000 values");
+    const auto steps = static_cast<long>(count);
     for (long i = 0; i <= steps; ++i)
       axis.values.push_back(parts[0] + i * parts[2]);
   } else {

@@ -3,6 +3,7 @@
 // error under --null.
 #include "sepsim/core/random.hpp"
 #include "sepsim/run/engine.hpp"
+#include "sepsim/stats/closed_testing.hpp"
 #include "sepsim/stats/multiplicity.hpp"
 
 #include "support.hpp"
@@ -149,4 +150,47 @@ TEST_CASE("Without adjustment two hypotheses inflate the family-wise error",
       INFO("FWER " << d.family_wise_error.value << " ± " << d.family_wise_error.mcse);
       CHECK(d.family_wise_error.value > 0.025 + 4 * d.family_wise_error.mcse);
     }
+}
+
+TEST_CASE("simes: closed testing with Simes intersection tests (Hommel)", "[multiplicity]") {
+  // At one-sided 0.025: p = (0.015, 0.02) rejects both (the intersection's
+  // Simes p is 0.02), where Holm rejects neither (0.015 > 0.0125).
+  CHECK(decide(Multiplicity::simes, {0.015, 0.02}) == V{true, true});
+  CHECK(decide(Multiplicity::holm, {0.015, 0.02}) == V{false, false});
+  // The intersection fails (min(2 x 0.02, 0.03) = 0.03): nothing is rejected.
+  CHECK(decide(Multiplicity::simes, {0.02, 0.03}) == V{false, false});
+  // Three hypotheses, p = (0.005, 0.03, 0.02): every intersection holding H1
+  // has a Simes p <= 0.025, but {2, 3} has min(2 x 0.02, 0.03) = 0.03, so H3
+  // stands with H2.
+  CHECK(decide(Multiplicity::simes, {0.005, 0.03, 0.02}, {1.0 / 3, 1.0 / 3, 1.0 / 3}) ==
+        V{true, false, false});
+}
+
+TEST_CASE("dunnett_p is the tail of the maximum at Dunnett's critical value", "[multiplicity]") {
+  const std::vector<double> lambda{std::sqrt(0.5), std::sqrt(0.5)};
+  const double c = dunnett_critical_z(lambda, 0.025);
+  CHECK(dunnett_p(lambda, c) == Approx(0.025).margin(1e-9));
+  // One comparison: the normal tail.
+  CHECK(dunnett_p({std::sqrt(0.5)}, 1.959963984540054) == Approx(0.025).margin(1e-12));
+}
+
+TEST_CASE("the closed combination test rejects as the inverse-normal test of each intersection",
+          "[multiplicity]") {
+  Analysis a = family(Multiplicity::bonferroni);
+  ClosedCombinationTest test(a, IntersectionTest::bonferroni, {std::sqrt(0.5), std::sqrt(0.5)});
+  HypothesisValues p{}, z{};
+  // Stage 1: p = (0.001, 0.4); the intersection's Bonferroni p is 0.002
+  // (z 2.878), H1's z 3.090: neither reaches the first bound 3.0 alone...
+  p[0] = 0.001;
+  p[1] = 0.4;
+  auto r = test.add_stage(0b11, p, z, 3.1, -INFINITY);
+  CHECK_FALSE(r[0]);
+  // ...stage 2 with p = (0.01, 0.5): intersection combines
+  // (2.878 + 2.054) / sqrt(2) = 3.487 >= 2.0, H1 (3.090 + 2.326) / sqrt(2)
+  // = 3.830: H1 rejected; H2 (0.253 + 0) / sqrt(2) is not.
+  p[0] = 0.01;
+  p[1] = 0.5;
+  r = test.add_stage(0b11, p, z, 2.0, -INFINITY);
+  CHECK(r[0]);
+  CHECK_FALSE(r[1]);
 }

@@ -31,6 +31,13 @@ void read_designs(Reader& r, const toml::table& root, Scenario& s);
 void read_analysis(Reader& r, const toml::table& t, const std::string& path,
                    const std::vector<std::string>& arm_names, Design& d);
 void read_looks(Reader& r, const toml::table& t, const std::string& path, Design& d);
+// Looks with several hypotheses (read_staged.cpp): what they need of the
+// design, looks.success, and [designs.NAME.selection] (after the looks).
+void check_staged_looks(Reader& r, const toml::table& design, const toml::table& looks,
+                        const std::string& path, Design& d);
+void read_success(Reader& r, const toml::table& looks, const std::string& path, Looks& l,
+                  const Design& d);
+void read_selection(Reader& r, const toml::table& t, const std::string& path, Design& d);
 // After the accrual is read: event-driven looks need it.
 void check_event_looks(Reader& r, const toml::table& t, const std::string& path, const Design& d);
 

@@ -169,13 +169,12 @@ void check_looks(Reader& r, const toml::node& info, const std::string& path, con
     if (look_n[k] <= look_n[k - 1] || look_n[0] < 2)
       r.problem(info, path + ".information", "looks must fall on distinct patient counts");
   const TestKind test = d.analysis.test;
-  if (test != TestKind::pooled_z && test != TestKind::unpooled_z &&
-      test != TestKind::proportional_odds && test != TestKind::wilcoxon)
+  if (d.analysis.hypotheses.size() < 2 && test != TestKind::pooled_z &&
+      test != TestKind::unpooled_z && test != TestKind::proportional_odds &&
+      test != TestKind::wilcoxon)
     r.problem(info.source(), path, "",
               "group-sequential looks need test = pooled_z, unpooled_z, proportional_odds or "
               "wilcoxon");
-  if (d.analysis.hypotheses.size() > 1)
-    r.problem(info.source(), path, "", "group-sequential looks test one hypothesis");
   if (d.simulation == Simulation::counts &&
       d.randomisation.method == RandomisationMethod::permuted_blocks)
     for (std::size_t k = 0; k < look_n.size(); ++k)
@@ -347,6 +346,7 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
   r.number_into(
       looks.futility_cp, t, "futility_conditional_power", path,
       [](double v) { return (v >= 0.0 && v < 1.0) ? std::string() : "must lie in [0, 1)"; }, false);
+  read_success(r, t, path, looks, d);
   // Only rejections favouring treatment count (as for fixed designs), so the
   // upper bounds are those of a one-sided design at alpha / sided.
   request.alpha = d.analysis.alpha / d.analysis.sided;
@@ -365,7 +365,12 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
       looks.patients.push_back(static_cast<int>(std::lround(f * d.sample_size)));
     check_looks(r, *info, path, d, looks.patients);
   }
+  // Inverse-normal weights of the planned stages (several hypotheses).
+  for (std::size_t k = 0; k < request.information.size(); ++k)
+    looks.combination_weights.push_back(
+        std::sqrt(request.information[k] - (k ? request.information[k - 1] : 0.0)));
   d.looks = std::move(looks);
+  if (d.analysis.hypotheses.size() > 1) check_staged_looks(r, design, t, path, d);
 }
 
 void check_event_looks(Reader& r, const toml::table& design, const std::string& design_path,

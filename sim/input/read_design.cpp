@@ -266,7 +266,11 @@ void read_simulation(Reader& r, const toml::table& t, const std::string& path, D
   if (d.simulation != Simulation::counts) return;
   const toml::source_region& where = t.get("simulation")->source();
   const std::string key = path + ".simulation";
-  if (d.quota) r.problem(where, key, "\"counts\"", "enrolment quotas need \"patients\"");
+  // Quotas at count level: only in the stage-wise sampler of looks with
+  // several hypotheses (fixed label shares per stage, as rpact's prevalences).
+  if (d.quota && !(t.contains("looks") && d.analysis.hypotheses.size() > 1))
+    r.problem(where, key, "\"counts\"",
+              "enrolment quotas need \"patients\" (or looks with several hypotheses)");
   if (needs_patient_records(d.analysis.test) || continuous_endpoint(d.analysis.test) ||
       ordinal_endpoint(d.analysis.test))
     r.problem(where, key, "\"counts\"",
@@ -406,6 +410,7 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   read_analysis(r, t, path, arm_names, d);
   read_simulation(r, t, path, d);
   read_looks(r, t, path, d);
+  read_selection(r, t, path, d);
   read_reestimation(r, t, path, d);
   read_accrual(r, t, path, d);
   read_dropout(r, t, path, d);

@@ -110,6 +110,11 @@ DesignSummary read_design_settings(const H5::Group& g, const std::string& name, 
     h.treatment_arm = read_string_attr(hg, "treatment_arm");
     h.control_arm = read_string_attr(hg, "control_arm");
     h.labels = read_string_attr(hg, "labels");
+    if (hg.nameExists("selected_per_look")) {
+      const hsize_t looks = hg.openGroup("selected_per_look").getNumObjs();
+      h.selected_per_look.resize(looks);
+      h.rejected_per_look.resize(looks);
+    }
     d.hypotheses.push_back(std::move(h));
   }
   const H5::Group arms = g.openGroup("arms");

@@ -65,6 +65,21 @@ std::string pad(const std::string& s, std::size_t width) {
 }
 
 // The design line, its power, looks and sequential outcomes.
+// Looks with several hypotheses: each hypothesis's chance to be tested in
+// each stage (selection) and to be rejected at each look.
+void print_selection(std::ostream& out, const DesignSummary& d) {
+  if (d.hypotheses.front().selected_per_look.empty()) return;
+  out << "  Per look (stage 1, 2, ...): P(tested in the stage) / P(rejected at the look)\n";
+  for (const auto& h : d.hypotheses) {
+    std::string tested, rejected;
+    for (std::size_t k = 0; k < h.selected_per_look.size(); ++k) {
+      tested += fmt(k ? ", %.4f" : "%.4f", h.selected_per_look[k].value);
+      rejected += fmt(k ? ", %.4f" : "%.4f", h.rejected_per_look[k].value);
+    }
+    out << "    " << pad(h.name, 22) << "tested " << tested << "  rejected " << rejected << "\n";
+  }
+}
+
 void print_design_header(std::ostream& out, const DesignSummary& d, std::uint64_t n) {
   out << "Design " << d.name << ": " << d.treatment_arm << " vs " << d.control_arm
       << ", N = " << d.sample_size << ", " << d.test << " test, alpha " << d.alpha
@@ -111,6 +126,7 @@ void print_estimates(std::ostream& out, const DesignSummary& d, std::uint64_t n)
           << "power " << power(h.power, n)
           << fmt("   difference %+.4f (true %+.4f)\n", h.estimate_mean.value,
                  h.true_difference.value);
+    print_selection(out, d);
     out << "  " << pad("Any hypothesis rejected", 34)
         << fmt("%.4f ± %.4f", d.any_rejection.value, d.any_rejection.mcse) << "\n";
     out << "  " << pad("Family-wise error", 34)

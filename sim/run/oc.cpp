@@ -27,10 +27,28 @@ Estimate RatioAccumulator::estimate() const {
   return {ratio, std::sqrt(var)};
 }
 
+namespace {
+// Looks with several hypotheses: tested in the stage ending at look k, and
+// rejected at look k.
+void add_looks(std::vector<MeanAccumulator>& selected, std::vector<MeanAccumulator>& rejected,
+               const HypothesisResult& result) {
+  for (std::size_t k = 0; k < selected.size(); ++k) {
+    selected[k].add(result.stages_tested > k ? 1.0 : 0.0);
+    rejected[k].add(result.reject_look == k ? 1.0 : 0.0);
+  }
+}
+} // namespace
+
 DesignAccumulator::DesignAccumulator(const Design& design)
     : design_(design), hypotheses_(design.analysis.hypotheses.size()),
       reject_look_(design.look_count()), futility_look_(design.look_count()),
-      arms_(design.arms.size()) {}
+      arms_(design.arms.size()) {
+  if (design.staged())
+    for (Hypothesis& h : hypotheses_) {
+      h.selected.resize(design.look_count());
+      h.rejected.resize(design.look_count());
+    }
+}
 
 void DesignAccumulator::add(const ReplicateResult& r) {
   bool any = false, false_rejection = false;
@@ -56,13 +74,17 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     acc.coverage.add(
         result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
                                                                                             : 0.0);
+    add_looks(acc.selected, acc.rejected, result);
     any = any || result.reject;
     false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
   }
   any_rejection_.add(any ? 1.0 : 0.0);
   for (std::size_t k = 0; k < reject_look_.size(); ++k) {
     const bool here = !design_.looks || r.stop_look == k;
-    reject_look_[k].add(here && r.hypotheses[0].reject ? 1.0 : 0.0);
+    // Several hypotheses: the look that rejected the primary, stopping or not.
+    const bool rejected_here =
+        design_.staged() ? r.hypotheses[0].reject_look == k : here && r.hypotheses[0].reject;
+    reject_look_[k].add(rejected_here ? 1.0 : 0.0);
     futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
   }
   for (std::size_t i = 0; i < imbalance_.size(); ++i)
@@ -162,6 +184,10 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
   out.mortality_ci_coverage = acc.mortality_coverage.estimate();
   out.mortality_power = acc.mortality_power.estimate();
   out.interaction_power = acc.interaction.estimate();
+  for (std::size_t k = 0; k < acc.selected.size(); ++k) {
+    out.selected_per_look.push_back(acc.selected[k].estimate());
+    out.rejected_per_look.push_back(acc.rejected[k].estimate());
+  }
   return out;
 }
 

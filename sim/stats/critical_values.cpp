@@ -23,15 +23,17 @@ void derive_critical_values(Analysis& analysis, const std::vector<Arm>& arms) {
   // Correlations of many-to-one z statistics from the planned allocation;
   // one critical value per subset of hypotheses (bit mask).
   const std::size_t m = analysis.hypotheses.size();
+  for (std::size_t h = 0; h < m; ++h) {
+    const auto& hyp = analysis.hypotheses[h];
+    const double nt = arms[hyp.treatment_arm].allocation;
+    const double nc = arms[hyp.control_arm].allocation;
+    analysis.dunnett_lambda[h] = std::sqrt(nt / (nt + nc));
+  }
   analysis.dunnett_critical_z.assign(std::size_t{1} << m, 0.0);
   for (unsigned mask = 1; mask < (1u << m); ++mask) {
     std::vector<double> lambda;
     for (std::size_t h = 0; h < m; ++h) {
-      if (!(mask & (1u << h))) continue;
-      const auto& hyp = analysis.hypotheses[h];
-      const double nt = arms[hyp.treatment_arm].allocation;
-      const double nc = arms[hyp.control_arm].allocation;
-      lambda.push_back(std::sqrt(nt / (nt + nc)));
+      if (mask & (1u << h)) lambda.push_back(analysis.dunnett_lambda[h]);
     }
     analysis.dunnett_critical_z[mask] = dunnett_critical_z(lambda, one_sided_alpha);
   }

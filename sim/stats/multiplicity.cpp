@@ -1,5 +1,7 @@
 #include "sepsim/stats/multiplicity.hpp"
 
+#include "sepsim/stats/closed_testing.hpp"
+
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/tools/roots.hpp>
@@ -77,6 +79,9 @@ HypothesisFlags reject_family(const Analysis& a, double alpha, const HypothesisV
     }
     break;
   }
+  case Multiplicity::simes:
+    reject = closed_test(a, IntersectionTest::simes, alpha, p, z);
+    break;
   case Multiplicity::dunnett: {
     const double c = a.dunnett_critical_z[(1u << m) - 1];
     for (int i = 0; i < m; ++i)

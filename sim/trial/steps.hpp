@@ -7,6 +7,7 @@
 #include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
 
+#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -86,5 +87,30 @@ private:
   std::vector<PatientRecord>& records_;
   std::vector<std::array<double, kMaxArms>>&by_sofa10_, &by_site_;
 };
+
+// Count level (sim/trial/trial_counts.cpp): a binomial draw, a multinomial
+// by sequential conditional binomials, and the outcomes of the m patients of
+// one label x phenotype cell of an arm.
+std::uint32_t binomial(Stream& stream, std::uint32_t n, double p);
+template <std::size_t K>
+std::array<std::uint32_t, K> multinomial(Stream& stream, std::uint32_t n,
+                                         const std::array<double, K>& p) {
+  std::array<std::uint32_t, K> out{};
+  double mass = std::accumulate(p.begin(), p.end(), 0.0);
+  for (std::size_t k = 0; k < K && n > 0; ++k) {
+    if (p[k] <= 0.0) continue;
+    out[k] = mass > p[k] ? binomial(stream, n, p[k] / mass) : n;
+    n -= out[k];
+    mass -= p[k];
+  }
+  return out;
+}
+void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
+               int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm);
+
+// A count-level replicate of a design whose looks test several hypotheses
+// (sim/trial/staged.cpp).
+ReplicateResult simulate_staged_counts(const Scenario& scenario, std::size_t design_index,
+                                       const ReplicateId& id);
 
 } // namespace sepsim

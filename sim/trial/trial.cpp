@@ -9,7 +9,8 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
                                const ReplicateId& id) {
   const Design& design = scenario.designs[design_index];
   if (design.simulation == Simulation::counts)
-    return simulate_trial_counts(scenario, design_index, id);
+    return design.staged() ? simulate_staged_counts(scenario, design_index, id)
+                           : simulate_trial_counts(scenario, design_index, id);
   if (design.looks && design.looks->by_events())
     return simulate_event_trial(scenario, design_index, id);
   Enrolment enrolment(scenario, design, id);

@@ -12,6 +12,8 @@
 #include "sepsim/core/random.hpp"
 #include "sepsim/trial/trial.hpp"
 
+#include "steps.hpp"
+
 #include <boost/random/binomial_distribution.hpp>
 #include <boost/random/negative_binomial_distribution.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
@@ -22,8 +24,6 @@
 
 namespace sepsim {
 
-namespace {
-
 std::uint32_t binomial(Stream& stream, std::uint32_t n, double p) {
   if (n == 0 || p <= 0.0) return 0;
   if (p >= 1.0) return n;
@@ -31,20 +31,7 @@ std::uint32_t binomial(Stream& stream, std::uint32_t n, double p) {
   return static_cast<std::uint32_t>(draw(stream));
 }
 
-// Multinomial by sequential conditional binomials.
-template <std::size_t K>
-std::array<std::uint32_t, K> multinomial(Stream& stream, std::uint32_t n,
-                                         const std::array<double, K>& p) {
-  std::array<std::uint32_t, K> out{};
-  double mass = std::accumulate(p.begin(), p.end(), 0.0);
-  for (std::size_t k = 0; k < K && n > 0; ++k) {
-    if (p[k] <= 0.0) continue;
-    out[k] = mass > p[k] ? binomial(stream, n, p[k] / mass) : n;
-    n -= out[k];
-    mass -= p[k];
-  }
-  return out;
-}
+namespace {
 
 // Arm sizes of N patients: permuted blocks give full blocks in exact ratio,
 // and the final partial block is the first r entries of a shuffled block

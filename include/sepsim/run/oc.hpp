@@ -33,6 +33,8 @@ private:
     MeanAccumulator power, estimate, true_difference, error, squared_error, coverage, failures;
     MeanAccumulator mortality, mortality_true, mortality_coverage, mortality_power;
     RatioAccumulator interaction;
+    // Looks with several hypotheses: P(tested in stage k), P(rejected at look k).
+    std::vector<MeanAccumulator> selected, rejected;
   };
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;

@@ -44,6 +44,9 @@ struct HypothesisSummary {
   Estimate mortality_estimate_mean, mortality_true_difference, mortality_ci_coverage,
       mortality_power;
   Estimate interaction_power; // among trials with two or more labels to compare
+  // Looks with several hypotheses (visited only then): P(tested in the stage
+  // ending at look k, after selection), P(rejected at look k).
+  std::vector<Estimate> selected_per_look, rejected_per_look;
 };
 
 struct DesignSummary {
@@ -203,6 +206,10 @@ template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {
   f("mortality28/ci_coverage", h.mortality_ci_coverage);
   f("mortality28/power", h.mortality_power);
   f("interaction/power", h.interaction_power);
+  for (std::size_t k = 0; k < h.selected_per_look.size(); ++k) {
+    f("selected_per_look/look_" + std::to_string(k + 1), h.selected_per_look[k]);
+    f("rejected_per_look/look_" + std::to_string(k + 1), h.rejected_per_look[k]);
+  }
 }
 
 } // namespace sepsim

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -246,7 +247,12 @@ inline constexpr std::array<std::string_view, 19> kTestNames = {"pooled_z",
 
 // How the family of hypotheses of a design controls the family-wise error.
 // dunnett: single step; dunnett_stepdown: closed testing with Dunnett
-// intersection tests (rpact's multi-arm "Dunnett"), never less powerful.
+// intersection tests (rpact's multi-arm "Dunnett"), never less powerful;
+// simes: closed testing with Simes intersection tests (Hommel's procedure).
+// With looks (several hypotheses) every family is tested by closed testing:
+// bonferroni and holm use (weighted) Bonferroni intersection tests, hochberg
+// and simes Simes's, dunnett and dunnett_stepdown Dunnett's, fixed_sequence
+// the first hypothesis of each intersection (sim/stats/closed_testing.cpp).
 enum class Multiplicity {
   none,
   bonferroni,
@@ -255,11 +261,12 @@ enum class Multiplicity {
   fixed_sequence,
   fallback,
   dunnett,
-  dunnett_stepdown
+  dunnett_stepdown,
+  simes
 };
-inline constexpr std::array<std::string_view, 8> kMultiplicityNames = {
-    "none",           "bonferroni", "holm",    "hochberg",
-    "fixed_sequence", "fallback",   "dunnett", "dunnett_stepdown"};
+inline constexpr std::array<std::string_view, 9> kMultiplicityNames = {
+    "none",    "bonferroni",       "holm", "hochberg", "fixed_sequence", "fallback",
+    "dunnett", "dunnett_stepdown", "simes"};
 
 inline constexpr int kMaxHypotheses = 8;
 
@@ -301,6 +308,9 @@ struct Analysis {
   // Derived for Dunnett: the critical value of every subset of hypotheses,
   // indexed by bit mask (bit h = hypothesis h); the full set is the single step.
   std::vector<double> dunnett_critical_z;
+  // Derived for Dunnett: lambda_h = sqrt(a_t / (a_t + a_c)) from the planned
+  // allocation; corr(Z_g, Z_h) = lambda_g lambda_h.
+  std::array<double, kMaxHypotheses> dunnett_lambda{};
   // Derived: chi-square critical values at alpha for 1 and 2 degrees of freedom
   // (the treatment-by-label interaction over 2 or 3 labels); index = df.
   std::array<double, kPhenotypes> interaction_critical{};
@@ -345,8 +355,35 @@ struct Looks {
   // Conditional-power futility (non-binding; 0: none): stop at an interim
   // when the power to win at the end, under the effect seen so far, is below this.
   double futility_cp = 0.0;
+  // Several hypotheses (count level): closed testing at every look, each
+  // intersection's stage-wise p-value (the analysis's multiplicity as the
+  // intersection test) combined across stages by the inverse-normal method
+  // with these planned weights, sqrt(t_k - t_{k-1}). The trial stops for
+  // success when every hypothesis still tested is rejected (`success =
+  // "all"`) or when any is (`"any"`); for futility when every one is futile.
+  std::vector<double> combination_weights;
+  bool success_needs_all = true;
   bool by_events() const { return !events.empty(); }
   std::size_t count() const { return by_events() ? events.size() : patients.size(); }
+};
+
+// Selection at each interim look ([designs.NAME.selection], with looks and
+// several hypotheses): which hypotheses (arms, or populations) go on, by their
+// estimated effect so far (treatment - control response rate): the best, the
+// `keep` best, those within `epsilon` of the best, or all; any at or below
+// `threshold` is dropped. A dropped arm enrols no more patients; with
+// `reallocate`, its share of each later stage goes to the arms that go on.
+// A dropped population's labels are no longer enrolled (their share of each
+// later stage goes to the populations that go on). Ties are broken at random.
+enum class SelectionRule { all, best, r_best, epsilon };
+inline constexpr std::array<std::string_view, 4> kSelectionRuleNames = {"all", "best", "r_best",
+                                                                        "epsilon"};
+struct Selection {
+  SelectionRule rule = SelectionRule::best;
+  int keep = 1;
+  double epsilon = 0.0;
+  double threshold = -std::numeric_limits<double>::infinity();
+  bool reallocate = false;
 };
 
 // Sample-size re-estimation ([designs.NAME.reestimation]): at the interim
@@ -401,6 +438,9 @@ struct Design {
   std::optional<Reestimation> reestimation;
   std::optional<Accrual> accrual;
   std::optional<Dropout> dropout;
+  std::optional<Selection> selection;
+  // Whether looks test several hypotheses (closed combination testing).
+  bool staged() const { return looks && analysis.hypotheses.size() > 1; }
   // Looks of the design (1 without group-sequential looks).
   std::size_t look_count() const { return looks ? looks->count() : 1; }
   // The most patients a trial of this design can enrol.

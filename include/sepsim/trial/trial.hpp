@@ -37,6 +37,12 @@ struct HypothesisResult {
   // differences (labels with patients in both arms), chi-square at alpha.
   bool interaction_reject = false;
   bool interaction_tested = false;
+  // Looks with several hypotheses: the stages in which the hypothesis was
+  // tested (selection may drop it), and the look that rejected it (0-based;
+  // kNever if none).
+  static constexpr std::uint8_t kNever = 0xff;
+  std::uint8_t stages_tested = 0;
+  std::uint8_t reject_look = kNever;
 };
 
 // Fixed-size, one slot per replicate; folded in replicate order.

@@ -75,7 +75,11 @@ sepsim_has_command <- function(name) {
 }
 
 # Parse sepsim's JSON, keeping nulls (NaN) as NULL for the caller to map to NA.
+# A seed beyond 2^53 (up to 2^64 - 1) is kept exactly, as a string.
 parse_json <- function(lines) {
-  jsonlite::fromJSON(paste(lines, collapse = "\n"), simplifyVector = FALSE,
-                     bigint_as_char = TRUE)
+  text <- paste(lines, collapse = "\n")
+  json <- jsonlite::fromJSON(text, simplifyVector = FALSE)
+  seed <- regmatches(text, regexec("\n  \"seed\": ([0-9]+)", text))[[1]]
+  if (length(seed) == 2L && is.double(json$seed) && json$seed >= 2^53) json$seed <- seed[2]
+  json
 }

@@ -46,3 +46,20 @@ test_that("per-trial results: one row per design x point x replicate", {
   expect_equal(nrow(as.data.frame(x, trials = TRUE)), 2L * 2L * 30L)
   expect_equal(nrow(as.data.frame(x, trials = TRUE, design = "immunosep")), 2L * 30L)
 })
+
+test_that("per-trial results are read from the trials command's CSV (a stand-in sepsim)", {
+  skip_without_sepsim()
+  skip_on_os("windows")
+  x <- sepsim_run(reps = 20)
+  stub <- tempfile("sepsim-stub-")
+  writeLines(c("#!/bin/sh",
+               "if [ \"$1\" = --help ]; then printf 'Subcommands:\\n  run  Run\\n  trials  Per-trial results\\n'; exit 0; fi",
+               "if [ \"$1\" = trials ]; then echo \"design,point,replicate,reject\"; echo \"immunosep,1,1,1\"; echo \"immunosep,1,2,0\"; exit 0; fi",
+               "exit 9"), stub)
+  Sys.chmod(stub, "0755")
+  old <- options(sepsim.exe = stub)
+  on.exit(options(old))
+  frame <- as.data.frame(x, trials = TRUE, design = "immunosep")
+  expect_equal(nrow(frame), 2L)
+  expect_equal(frame$reject, c(1L, 0L))
+})

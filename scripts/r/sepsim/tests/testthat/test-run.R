@@ -63,3 +63,9 @@ test_that("read_sepsim reads a results file back as it was run", {
   expect_identical(y$json, x$json)
   expect_error(read_sepsim(tempfile(fileext = ".h5")), "no such results file")
 })
+
+test_that("a seed beyond 2^53 goes through exactly", {
+  skip_without_sepsim()
+  x <- sepsim_run(reps = 30, seed = "18446744073709551615")
+  expect_identical(x$json$seed, "18446744073709551615")
+})

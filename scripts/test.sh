@@ -33,4 +33,5 @@ ctest --preset mpi -L mpi
 echo "== Release build: the whole suite"
 
 scripts/setup.sh test release
+scripts/install-r-package.sh build/sepsim
 ctest --preset release -j "$jobs"

@@ -2,7 +2,7 @@
 # Installs the Debian packages sepsim needs (only those missing) and builds it.
 # Usage: scripts/setup.sh [run|test] [PRESET]
 #   run  - what building and running needs (default)
-#   test - also what the test suite and validation need (h5py, rpact)
+#   test - also what the test suite and validation need (h5py, rpact, chromium)
 #   fuzz - also clang and libFuzzer (scripts/fuzz.sh)
 #   mpi  - also Open MPI (distributed runs: the mpi preset)
 # PRESET is a CMake configure preset (release by default; asan, tsan, debug).
@@ -15,7 +15,7 @@ preset=${2:-release}
 build_packages=(g++ make cmake git libboost-dev libtbb-dev libeigen3-dev libhdf5-dev hdf5-tools
   catch2 libcli11-dev libtomlplusplus-dev librandom123-dev)
 test_packages=(python3-h5py python3-matplotlib r-cran-rpact r-cran-mnormt r-cran-survival r-cran-mass
-  r-cran-ordinal)
+  r-cran-ordinal chromium) # chromium: tests/report_test.sh loads the HTML reports headless
 fuzz_packages=(clang libclang-rt-14-dev) # libFuzzer
 mpi_packages=(libopenmpi-dev openmpi-bin python3-h5py)
 

@@ -165,9 +165,10 @@ def point_name(r, point):
 # ------------------------------------------------------------------ sections
 
 def table(headers, rows, cls=""):
-    head = "".join(f"<th>{h}</th>" for h in headers)
+    head = "".join(f"<th>{h}</th>" for h in headers) if any(headers) else ""
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    head = f"<thead><tr>{head}</tr></thead>" if head else ""
+    return f'<table class="{cls}">{head}<tbody>{body}</tbody></table>'
 
 
 def design_table(r):

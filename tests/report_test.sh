@@ -52,7 +52,7 @@ out=$("$sepsim" report "$work/teach.h5")
 check_page "$work/teach.html"
 for want in "Precision vs one-size-fits-all" "Precision (anakinra / IFN-γ)" "Anakinra for all" \
   "paired Monte Carlo SE" "95% interval" "MALS 6.5%" "ferritin &gt; 4420" "seed" "git commit" \
-  "sepsim show"; do
+  "The terminal table" "Power (reject for precision)"; do
   grep -qF "$want" "$work/teach.html" || fail "teach.html lacks '$want'"
 done
 

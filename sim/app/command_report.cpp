@@ -78,6 +78,11 @@ void report(const ReportArgs& args) {
         " with python3-h5py and python3-matplotlib (scripts/setup.sh test installs them)");
   std::vector<std::string> argv = {kPython, script, args.path};
   if (!args.out.empty()) argv.insert(argv.end(), {"--out", args.out});
+  // This binary, for the terminal table (`sepsim show`) in the report.
+  char self[4096];
+  const ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (length > 0)
+    argv.insert(argv.end(), {"--sepsim", std::string(self, static_cast<std::size_t>(length))});
   const int status = run_program(argv);
   if (status != 0) throw ExitStatus(status);
 }

@@ -1,21 +1,30 @@
 #!/usr/bin/python3
-"""Figures from a sepsim sweep file, as PNG.
+"""Figures from a sepsim sweep file, as PNG, PDF and SVG.
 
-Usage: scripts/plot.py RESULTS.h5 [--out-dir results] [--x KEY] [--fix KEY=VALUE ...]
-       scripts/plot.py endpoints RESULTS.h5 [--out-dir results] [--out FILE.png]
+Usage: scripts/plot.py RESULTS.h5 [--out-dir DIR] [--x KEY] [--fix KEY=VALUE ...]
+       scripts/plot.py endpoints RESULTS.h5 [--out-dir DIR] [--out FILE.png]
+
+Every figure is written three times, beside the results file unless --out-dir
+says otherwise: FIGURE.png (120 dpi, for screens), FIGURE.pdf and FIGURE.svg
+(vector, for print). Designs are named by their `label` when the scenario gives
+one (`[designs.NAME] label = "..."`), else by their name.
 
 The x axis is the first --vary key of the sweep (or --x KEY):
   - with a second axis: one panel per design, one line per value of that axis
     (power against N for each prevalence, each IFN-gamma effect, ...);
   - with one axis: one line per design and, when the file compares designs,
     a lower panel with the paired difference in power (the teaching figure:
-    precision minus one-size-fits-all as the MALS share grows).
+    precision minus one-size-fits-all as the MALS share grows). Each design
+    keeps one colour; the differences have colours of their own. On a sweep of
+    one design's sample size (designs.NAME.sample_size) only that design is
+    drawn: the others do not change along the axis.
 Further axes are held at their first value, or at --fix KEY=VALUE.
 
 `endpoints` draws one run (not a sweep) of several designs on the same virtual
 patients, e.g. scenarios/followup-endpoints.toml: each design's power with
 +/- 2 MCSE, sorted, beside its paired power difference against the most
-powerful design (RESULTS-endpoints.png in --out-dir, or --out FILE.png).
+powerful design (RESULTS-endpoints.png in --out-dir, or --out FILE.png;
+with .pdf and .svg beside it).
 It refuses (exit 2) a file with fewer than 2 designs or no comparisons.
 
 Bands are 95% Monte Carlo intervals (estimate +/- 1.96 MCSE). Points are drawn
@@ -34,6 +43,7 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.hashsalt"] = "sepsim"  # the same ids in every run
 import matplotlib.pyplot as plt  # noqa: E402
 
 PERCENT = 100.0
@@ -74,6 +84,27 @@ def value_of(key, value):
 
 def text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def label_of(name, design):
+    """The design's display label (the scenario's `label` key) or its name."""
+    return text(design.attrs["label"]) if "label" in design.attrs else name
+
+
+def save(fig, out_png, **options):
+    """FIGURE.png, FIGURE.pdf and FIGURE.svg; returns their paths."""
+    stem = os.path.splitext(out_png)[0]
+    paths = [out_png, stem + ".pdf", stem + ".svg"]
+    fig.savefig(paths[0], dpi=120, **options)
+    # No creation date: the same file gives the same figure, byte for byte.
+    fig.savefig(paths[1], metadata={"CreationDate": None}, **options)
+    fig.savefig(paths[2], metadata={"Date": None}, **options)
+    return paths
+
+
+def default_out_dir(results):
+    """Beside the results file."""
+    return os.path.dirname(os.path.abspath(results))
 
 
 def read(path):
@@ -127,8 +158,9 @@ def endpoints(argv):
         description="Power of each design of one run, beside its paired difference "
                     "against the most powerful design.")
     parser.add_argument("results")
-    parser.add_argument("--out-dir", default="results")
-    parser.add_argument("--out", help="the PNG to write (default OUT_DIR/RESULTS-endpoints.png)")
+    parser.add_argument("--out-dir", help="folder of the figures (default: the results file's)")
+    parser.add_argument("--out", help="the PNG to write, with .pdf and .svg beside it "
+                                      "(default OUT_DIR/RESULTS-endpoints.png)")
     args = parser.parse_args(argv)
     path = args.results
 
@@ -147,7 +179,7 @@ def endpoints(argv):
         designs = []
         for name, d in f["designs"].items():
             designs.append(dict(
-                name=name, test=text(d.attrs.get("test", "?")),
+                name=name, label=label_of(name, d), test=text(d.attrs.get("test", "?")),
                 endpoint=text(d.attrs.get("endpoint", "?")),
                 n=int(d.attrs.get("sample_size", 0)), alpha=float(d.attrs.get("alpha", 0)),
                 sided=int(d.attrs.get("sided", 2)),
@@ -171,7 +203,7 @@ def endpoints(argv):
     if missing:
         refuse(f"{path} has no comparison of {best['name']} with {', '.join(missing)}")
     show_n = len({d["n"] for d in designs}) > 1
-    labels = [d["name"] + (f" (N = {d['n']})" if show_n else "") +
+    labels = [d["label"] + (f" (N = {d['n']})" if show_n else "") +
               f" — {d['test']} on {d['endpoint']}" for d in designs]
     # A design that does not enrol the same patients into the same arms as the best
     # (another stream or N) is compared on the same screened patients only.
@@ -247,12 +279,13 @@ def endpoints(argv):
         if os.path.dirname(out):
             os.makedirs(os.path.dirname(out), exist_ok=True)
     else:
-        os.makedirs(args.out_dir, exist_ok=True)
+        out_dir = args.out_dir or default_out_dir(path)
+        os.makedirs(out_dir, exist_ok=True)
         stem = os.path.splitext(os.path.basename(path))[0]
-        out = os.path.join(args.out_dir, f"{stem}-endpoints.png")
-    fig.savefig(out, dpi=120, bbox_inches="tight")
+        out = os.path.join(out_dir, f"{stem}-endpoints.png")
+    written = save(fig, out, bbox_inches="tight")
     plt.close(fig)
-    print(out)
+    print("\n".join(written))
 
 
 def main():
@@ -260,7 +293,7 @@ def main():
         return endpoints(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results")
-    parser.add_argument("--out-dir", default="results")
+    parser.add_argument("--out-dir", help="folder of the figures (default: the results file's)")
     parser.add_argument("--x", help="the swept key on the x axis")
     parser.add_argument("--fix", action="append", default=[],
                         help="KEY=VALUE: hold a further axis at this value")
@@ -306,20 +339,30 @@ def main():
             note += f"; UNFINISHED: {done} of {points} points"
         if fixed:
             note += "\n" + ", ".join(f"{name_of(k)} {value_of(k, values[k][i])}" for k, i in fixed.items())
-        designs = list(f["designs"].items())
+        designs = sorted(f["designs"].items(), key=lambda kv: int(kv[1].attrs.get("index", 0)))
+        # One colour per design, the same in every panel; the differences take the next ones.
+        palette = plt.get_cmap("tab10").colors
+        colour = {name: palette[i % 10] for i, (name, _) in enumerate(designs)}
+        labels = {name: label_of(name, d) for name, d in designs}
+        # A sweep of one design's sample size changes that design only: the
+        # others would be flat lines, so they are left out.
+        swept_design = (x_key.split(".")[1] if x_key.startswith("designs.") and
+                        x_key.endswith(".sample_size") and len(x_key.split(".")) == 3 else None)
+        if swept_design in colour:
+            designs = [(n, d) for n, d in designs if n == swept_design]
+        out_dir = args.out_dir or default_out_dir(args.results)
         stem = os.path.splitext(os.path.basename(args.results))[0]
-        os.makedirs(args.out_dir, exist_ok=True)
+        os.makedirs(out_dir, exist_ok=True)
         written = []
 
         def finish(fig, axs, name):
             for ax in axs:
                 ax.grid(alpha=0.3)
             axs[-1].set_xlabel(x_label)
-            out = os.path.join(args.out_dir, f"{stem}-{name}.png")
+            out = os.path.join(out_dir, f"{stem}-{name}.png")
             fig.tight_layout()
-            fig.savefig(out, dpi=120)
+            written.extend(save(fig, out))
             plt.close(fig)
-            written.append(out)
 
         def power_axes(ax):
             ax.set_ylabel("Power (%)")
@@ -338,13 +381,15 @@ def main():
                 for j, v in enumerate(values[line_key]):
                     band(ax, x, power[:, j], se[:, j], value_of(line_key, v))
                 power_axes(ax)
-                ax.set_title(f"Design {name}", fontsize=10)
+                ax.set_title(f"Design {labels[name]}", fontsize=10)
                 ax.legend(fontsize=8, title=name_of(line_key), title_fontsize=8)
             fig.suptitle(f"{text(f.attrs['scenario_name'])}: power against {name_of(x_key)}\n{note}",
                          fontsize=9)
             finish(fig, list(axs), f"power-vs-{x_short}")
         else:
-            comparisons = list(f["comparisons"].items())
+            drawn = {name for name, _ in designs}
+            comparisons = [(n, c) for n, c in f["comparisons"].items()
+                           if {text(c.attrs["design_a"]), text(c.attrs["design_b"])} & drawn]
             rows = 2 if comparisons else 1
             fig, axs = plt.subplots(rows, 1, figsize=(6.6, 4.4 + 2.4 * (rows - 1)), sharex=True,
                                     squeeze=False,
@@ -352,14 +397,15 @@ def main():
             axs = axs[:, 0]
             for name, design in designs:
                 band(axs[0], x, slice_of(design["power"])[:, 0],
-                     slice_of(design["power_mcse"])[:, 0], f"{name}")
+                     slice_of(design["power_mcse"])[:, 0], labels[name], color=colour[name])
             power_axes(axs[0])
             axs[0].legend(fontsize=8)
-            for name, comparison in comparisons:
+            for j, (name, comparison) in enumerate(comparisons):
+                a, b = text(comparison.attrs["design_a"]), text(comparison.attrs["design_b"])
                 band(axs[1], x, slice_of(comparison["power_difference"])[:, 0],
                      slice_of(comparison["power_difference_mcse"])[:, 0],
-                     f"{text(comparison.attrs['design_a'])} − "
-                     f"{text(comparison.attrs['design_b'])}")
+                     f"{labels.get(a, a)} − {labels.get(b, b)}",
+                     color=palette[(len(colour) + j) % 10])
             if comparisons:
                 axs[1].axhline(0, color="black", linewidth=0.8)
                 axs[1].set_ylabel("Difference in power\n(percentage points)")

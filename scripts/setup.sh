@@ -3,7 +3,8 @@
 # Usage: scripts/setup.sh [run|test] [PRESET]
 #   run  - what building and running needs (default), with R and jsonlite for
 #          the R package (scripts/r/sepsim, installed by scripts/install-r-package.sh)
-#   test - also what the test suite and validation need (h5py, rpact, testthat)
+#   test - also what the test suite and validation need (h5py, rpact, testthat,
+#          chromium)
 #   fuzz - also clang and libFuzzer (scripts/fuzz.sh)
 #   mpi  - also Open MPI (distributed runs: the mpi preset)
 # PRESET is a CMake configure preset (release by default; asan, tsan, debug).
@@ -17,7 +18,7 @@ build_packages=(g++ make cmake git libboost-dev libtbb-dev libeigen3-dev libhdf5
   catch2 libcli11-dev libtomlplusplus-dev librandom123-dev)
 r_packages=(r-base-core r-cran-jsonlite) # the R package scripts/r/sepsim
 test_packages=(python3-h5py python3-matplotlib r-cran-rpact r-cran-mnormt r-cran-survival r-cran-mass
-  r-cran-ordinal "${r_packages[@]}" r-cran-testthat)
+  r-cran-ordinal "${r_packages[@]}" r-cran-testthat chromium) # chromium: tests/report_test.sh
 fuzz_packages=(clang libclang-rt-14-dev) # libFuzzer
 mpi_packages=(libopenmpi-dev openmpi-bin python3-h5py)
 

@@ -8,6 +8,7 @@
 #include "sepsim/core/errors.hpp"
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 namespace CLI {
@@ -30,6 +31,7 @@ Command add_cohort_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
 Command add_size_command(CLI::App& app);
 Command add_boundaries_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
 
 // A command line that cannot be carried out as given (exit 2); its message
 // begins with the subcommand, e.g. "sweep: give --vary ...".
@@ -37,6 +39,18 @@ class UsageError : public UserError {
 public:
   using UserError::UserError;
   std::string report() const override { return std::string("sepsim ") + what(); }
+};
+
+// A program a command ran (scripts/report.py) failed and said why on stderr:
+// sepsim exits with its status.
+class ExitStatus : public std::runtime_error {
+public:
+  explicit ExitStatus(int status)
+      : std::runtime_error("exit status " + std::to_string(status)), status_(status) {}
+  int status() const { return status_; }
+
+private:
+  int status_;
 };
 
 } // namespace sepsim::app

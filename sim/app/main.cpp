@@ -56,6 +56,8 @@ int run_command(const sepsim::app::Command& command, Processes& processes) {
   } catch (const sepsim::IoError& e) {
     std::cerr << "sepsim: " << e.what() << "\n";
     return kExitIo;
+  } catch (const sepsim::app::ExitStatus& e) {
+    return e.status(); // the program it ran has said why
   } catch (const sepsim::Interrupted& e) {
     std::cerr << "\nsepsim: " << e.what() << "\n";
     return kExitInterrupted;
@@ -82,10 +84,10 @@ int sepsim_main(int argc, char** argv, Processes& processes) {
   app.require_subcommand(1);
   app.set_version_flag("--version", version_text());
   using namespace sepsim::app;
-  const std::vector<Command> commands = {add_run_command(app),       add_check_command(app),
-                                         add_show_command(app),      add_cohort_command(app),
-                                         add_sweep_command(app),     add_size_command(app),
-                                         add_boundaries_command(app)};
+  const std::vector<Command> commands = {add_run_command(app),        add_check_command(app),
+                                         add_show_command(app),       add_cohort_command(app),
+                                         add_sweep_command(app),      add_size_command(app),
+                                         add_boundaries_command(app), add_report_command(app)};
 
   try {
     app.parse(argc, argv);

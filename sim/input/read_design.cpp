@@ -167,6 +167,26 @@ void read_randomisation(Reader& r, const toml::table& design, const std::string&
   read_block_sizes(r, t, path, d);
 }
 
+// label = "Precision (anakinra / IFN-γ)": the design's name in reports and
+// figures; 1 to 80 characters (UTF-8 code points), not blank, no control characters.
+void read_label(Reader& r, const toml::table& t, const std::string& path, Design& d) {
+  auto label = r.string(t, "label", path, {}, false);
+  if (!label) return;
+  std::size_t characters = 0;
+  bool blank = true, control = false;
+  for (const char c : *label) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0U) != 0x80U) ++characters; // not a UTF-8 continuation byte
+    blank = blank && (byte == ' ' || byte == '\t');
+    control = control || byte < 0x20U || byte == 0x7FU;
+  }
+  if (blank || control || characters > 80)
+    r.problem(*t.get("label"), path + ".label",
+              "must be a non-empty string of at most 80 characters, without control characters");
+  else
+    d.label = *label;
+}
+
 void read_eligible_labels(Reader& r, const toml::table& t, const std::string& path, Design& d) {
   const auto labels = label_names_with_all();
   for (const auto& label : string_array(r, t, "eligible_labels", path)) {
@@ -398,6 +418,7 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   d.stream = static_cast<std::uint32_t>(s.designs.size());
   if (auto stream = r.integer(t, "stream", path, in_range(0, 1000000), false))
     d.stream = static_cast<std::uint32_t>(*stream);
+  read_label(r, t, path, d);
   read_eligible_labels(r, t, path, d);
   const auto arm_names = read_arms(r, t, path, d);
   read_sample_size(r, t, path, d);

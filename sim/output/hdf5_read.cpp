@@ -77,6 +77,7 @@ DesignSummary read_design_settings(const H5::Group& g, const std::string& name, 
                                    const std::vector<std::string>& hypothesis_names) {
   DesignSummary d;
   d.name = name;
+  if (g.attrExists("label")) d.label = read_string_attr(g, "label");
   d.treatment_arm = read_string_attr(g, "treatment_arm");
   d.control_arm = read_string_attr(g, "control_arm");
   d.test = read_string_attr(g, "test");

@@ -125,6 +125,7 @@ void write_design(H5::Group& designs, RunSummary& summary, std::size_t d) {
   const DesignSummary& first = summary.points.front().designs[d];
   H5::Group g = new_group(designs, first.name);
   attr(g, "index", H5::PredType::NATIVE_INT, static_cast<int>(d));
+  if (!first.label.empty()) attr(g, "label", first.label); // only when set: older files unchanged
   attr(g, "treatment_arm", first.treatment_arm);
   attr(g, "control_arm", first.control_arm);
   attr(g, "test", first.test);

@@ -40,6 +40,8 @@ Json arm_json(ArmSummary a) {
 Json design_json(DesignSummary d) {
   Json dj;
   dj.at("name") = json_text(d.name);
+  if (!d.label.empty())
+    dj.at("label") = json_text(d.label); // only when set: older output unchanged
   dj.at("treatment_arm") = json_text(d.treatment_arm);
   dj.at("control_arm") = json_text(d.control_arm);
   dj.at("test") = json_text(d.test);

@@ -230,6 +230,7 @@ std::string endpoint_name(const Design& design) {
 DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   DesignSummary d;
   d.name = design_.name;
+  d.label = design_.label;
   const Analysis& analysis = design_.analysis;
   d.test = kTestNames[static_cast<int>(analysis.test)];
   d.endpoint = endpoint_name(design_);

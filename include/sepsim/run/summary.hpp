@@ -51,6 +51,7 @@ struct HypothesisSummary {
 
 struct DesignSummary {
   std::string name;
+  std::string label; // the design's display label; empty (and not written) when not set
   std::string treatment_arm, control_arm, test; // arms of the primary hypothesis
   // What the primary test analyses: response_day9, sofa_change_day9 or
   // death_by_day_D (binary death, or time to death followed D days).

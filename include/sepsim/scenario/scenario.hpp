@@ -420,6 +420,9 @@ struct Dropout {
 
 struct Design {
   std::string name;
+  // A display name for reports and figures (key `label`, at most 80
+  // characters); empty when not set, and then written nowhere.
+  std::string label;
   // The number of the design's own random streams (randomisation, accrual,
   // count-level draws): its position among the scenario's designs, or the
   // design table's `stream` key, which `--design` sets so that a design run

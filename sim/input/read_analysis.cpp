@@ -3,6 +3,7 @@
 #include "read.hpp"
 
 #include "sepsim/stats/boundaries.hpp"
+#include "sepsim/stats/stagewise.hpp"
 #include "sepsim/stats/tests.hpp"
 
 #include <algorithm>
@@ -369,6 +370,10 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
   for (std::size_t k = 0; k < request.information.size(); ++k)
     looks.combination_weights.push_back(
         std::sqrt(request.information[k] - (k ? request.information[k - 1] : 0.0)));
+  if (!by_events && d.analysis.hypotheses.size() == 1 &&
+      (d.analysis.test == TestKind::pooled_z || d.analysis.test == TestKind::unpooled_z))
+    looks.stagewise = std::make_shared<const StagewiseCache>(looks.boundaries.information,
+                                                             looks.boundaries.efficacy_z);
   d.looks = std::move(looks);
   if (d.analysis.hypotheses.size() > 1) check_staged_looks(r, design, t, path, d);
 }

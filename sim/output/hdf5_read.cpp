@@ -96,6 +96,7 @@ DesignSummary read_design_settings(const H5::Group& g, const std::string& name, 
     d.sided = static_cast<int>(read_vector(g, "sided").at(pt));
   }
   d.event_driven = dataset_exists(g, "expected_events");
+  d.adjusted = g.nameExists("adjusted_estimate");
   if (g.nameExists("looks")) {
     const H5::Group looks = g.openGroup("looks");
     if (looks.nameExists("patients")) d.look_patients = read_vector(looks, "patients");
@@ -111,6 +112,7 @@ DesignSummary read_design_settings(const H5::Group& g, const std::string& name, 
     h.treatment_arm = read_string_attr(hg, "treatment_arm");
     h.control_arm = read_string_attr(hg, "control_arm");
     h.labels = read_string_attr(hg, "labels");
+    h.adjusted = hg.nameExists("adjusted_estimate");
     if (hg.nameExists("selected_per_look")) {
       const hsize_t looks = hg.openGroup("selected_per_look").getNumObjs();
       h.selected_per_look.resize(looks);

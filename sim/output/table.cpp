@@ -143,6 +143,16 @@ void print_estimates(std::ostream& out, const DesignSummary& d, std::uint64_t n)
       << fmt("   RMSE %.4f ± %.4f", d.rmse.value, d.rmse.mcse) << "\n";
   out << "  " << pad("  95% CI coverage", 34)
       << fmt("%.4f ± %.4f", d.ci_coverage.value, d.ci_coverage.mcse) << "\n";
+  if (d.adjusted) {
+    out << "  " << pad("Adjusted for early stopping", 34)
+        << fmt("%+.4f ± %.4f", d.adjusted_mean.value, d.adjusted_mean.mcse)
+        << "   (stage-wise median-unbiased)\n";
+    out << "  " << pad("  bias / RMSE", 34)
+        << fmt("%+.4f ± %.4f", d.adjusted_bias.value, d.adjusted_bias.mcse)
+        << fmt("   RMSE %.4f ± %.4f", d.adjusted_rmse.value, d.adjusted_rmse.mcse) << "\n";
+    out << "  " << pad("  95% stage-wise CI coverage", 34)
+        << fmt("%.4f ± %.4f", d.adjusted_ci_coverage.value, d.adjusted_ci_coverage.mcse) << "\n";
+  }
   const HypothesisSummary& primary = d.hypotheses.front();
   out << "  " << pad("28-day mortality difference", 34)
       << fmt("%+.4f ± %.4f", primary.mortality_estimate_mean.value,

@@ -28,6 +28,12 @@ Estimate RatioAccumulator::estimate() const {
 }
 
 namespace {
+// RMSE = sqrt(mean squared error); its MCSE by the delta method.
+Estimate root_mean(const Estimate& mse) {
+  const double rmse = std::sqrt(mse.value);
+  return {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
+}
+
 // Looks with several hypotheses: tested in the stage ending at look k, and
 // rejected at look k.
 void add_looks(std::vector<MeanAccumulator>& selected, std::vector<MeanAccumulator>& rejected,
@@ -75,6 +81,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
         result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
                                                                                             : 0.0);
     add_looks(acc.selected, acc.rejected, result);
+    if (h == 0 && design_.looks && design_.looks->stagewise) add_adjusted(acc, result);
     any = any || result.reject;
     false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
   }
@@ -159,6 +166,17 @@ Estimate spread(const MeanAccumulator& acc) {
 }
 } // namespace
 
+void DesignAccumulator::add_adjusted(Hypothesis& acc, const HypothesisResult& result) {
+  const double error = result.adjusted_difference - result.true_difference;
+  acc.adjusted.add(result.adjusted_difference);
+  acc.adjusted_error.add(error);
+  acc.adjusted_squared_error.add(error * error);
+  acc.adjusted_coverage.add(result.adjusted_ci_low <= result.true_difference &&
+                                    result.true_difference <= result.adjusted_ci_high
+                                ? 1.0
+                                : 0.0);
+}
+
 HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
   const Hypothesis& acc = hypotheses_[h];
   const sepsim::Hypothesis& spec = design_.analysis.hypotheses[h];
@@ -174,9 +192,7 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
   out.true_difference = acc.true_difference.estimate();
   out.bias = acc.error.estimate();
   // RMSE = sqrt(mean squared error); its MCSE by the delta method.
-  const Estimate mse = acc.squared_error.estimate();
-  const double rmse = std::sqrt(mse.value);
-  out.rmse = {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
+  out.rmse = root_mean(acc.squared_error.estimate());
   out.ci_coverage = acc.coverage.estimate();
   out.analysis_failures = acc.failures.estimate();
   out.mortality_estimate_mean = acc.mortality.estimate();
@@ -184,6 +200,13 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
   out.mortality_ci_coverage = acc.mortality_coverage.estimate();
   out.mortality_power = acc.mortality_power.estimate();
   out.interaction_power = acc.interaction.estimate();
+  if (h == 0 && design_.looks && design_.looks->stagewise) {
+    out.adjusted = true;
+    out.adjusted_mean = acc.adjusted.estimate();
+    out.adjusted_bias = acc.adjusted_error.estimate();
+    out.adjusted_rmse = root_mean(acc.adjusted_squared_error.estimate());
+    out.adjusted_ci_coverage = acc.adjusted_coverage.estimate();
+  }
   for (std::size_t k = 0; k < acc.selected.size(); ++k) {
     out.selected_per_look.push_back(acc.selected[k].estimate());
     out.rejected_per_look.push_back(acc.rejected[k].estimate());
@@ -249,6 +272,11 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   d.bias = primary.bias;
   d.rmse = primary.rmse;
   d.ci_coverage = primary.ci_coverage;
+  d.adjusted = primary.adjusted;
+  d.adjusted_mean = primary.adjusted_mean;
+  d.adjusted_bias = primary.adjusted_bias;
+  d.adjusted_rmse = primary.adjusted_rmse;
+  d.adjusted_ci_coverage = primary.adjusted_ci_coverage;
   d.any_rejection = any_rejection_.estimate();
   for (std::size_t i = 0; i < imbalance_.size(); ++i)
     d.imbalance[i] = imbalance_[i].estimate();

@@ -231,6 +231,24 @@ Crossing crossing_probabilities(const std::vector<double>& information,
   return {w.up, w.down};
 }
 
+StagewiseTail stagewise_tail(const std::vector<double>& information,
+                             const std::vector<double>& efficacy_z, std::size_t k,
+                             const std::vector<double>& z, double drift) {
+  StagewiseTail out;
+  std::optional<Stage> previous;
+  for (std::size_t j = 0; j < k; ++j) {
+    const Stage* p = previous ? &*previous : nullptr;
+    out.crossed_before += exit_up(p, information[j], efficacy_z[j], drift);
+    Stage next = p == nullptr ? first_stage(information[j], -kInf, efficacy_z[j], drift)
+                              : next_stage(*p, information[j], -kInf, efficacy_z[j], drift);
+    previous = std::move(next);
+  }
+  const Stage* p = previous ? &*previous : nullptr;
+  for (const double x : z)
+    out.tail.push_back(exit_up(p, information[k], x, drift));
+  return out;
+}
+
 namespace {
 
 std::string number_text(double x) {

@@ -3,6 +3,8 @@
 // replicate's decision is made.
 #include "sepsim/trial/trial.hpp"
 
+#include "sepsim/stats/stagewise.hpp"
+
 #include <boost/math/distributions/normal.hpp>
 
 #include <algorithm>
@@ -102,6 +104,35 @@ void SequentialMonitor::finish(const ReplicateResult& r) {
   decision_.efficacy = w1 * stage1_z_ + w2 * z2 >= design_.analysis.critical_z;
 }
 
+// The primary estimate adjusted for early stopping by the stage-wise ordering:
+// the drift's median-unbiased estimate and 95% limits at the stopping look,
+// times sqrt(t_k) times the z statistic's standard error there.
+void adjust_for_stopping(const Design& design, ReplicateResult& r) {
+  HypothesisResult& h = r.hypotheses[0];
+  h.adjusted_difference = h.difference;
+  h.adjusted_ci_low = h.ci_low;
+  h.adjusted_ci_high = h.ci_high;
+  if (r.futility_stop || h.failed) return; // no ordering of futility stops: unadjusted
+  const TwoArmCounts c = primary_counts(design, r);
+  if (c.n_treatment == 0 || c.n_control == 0) return;
+  const double pt = double(c.x_treatment) / c.n_treatment, pc = double(c.x_control) / c.n_control;
+  const double pooled = double(c.x_treatment + c.x_control) / (c.n_treatment + c.n_control);
+  const double se =
+      design.analysis.test == TestKind::unpooled_z
+          ? std::sqrt(pt * (1 - pt) / c.n_treatment + pc * (1 - pc) / c.n_control)
+          : std::sqrt(pooled * (1 - pooled) * (1.0 / c.n_treatment + 1.0 / c.n_control));
+  if (!(se > 0.0)) return;
+  const std::size_t k = r.stop_look;
+  const Looks& looks = *design.looks;
+  const DriftInference d = looks.stagewise->get().infer(k, interim_z(design, r));
+  const double scale = std::sqrt(looks.boundaries.information[k]) * se;
+  // The test counts survivors for the death endpoint: report mortality.
+  const double sign = design.analysis.endpoint == PrimaryEndpoint::death ? -1.0 : 1.0;
+  h.adjusted_difference = sign * d.median * scale;
+  h.adjusted_ci_low = sign > 0 ? d.low * scale : -d.high * scale;
+  h.adjusted_ci_high = sign > 0 ? d.high * scale : -d.low * scale;
+}
+
 void decide(const Design& design, const SequentialDecision& sequential, ReplicateResult& r) {
   r.stop_look = sequential.look;
   r.efficacy_stop = sequential.efficacy;
@@ -110,6 +141,7 @@ void decide(const Design& design, const SequentialDecision& sequential, Replicat
   // Looks or the re-estimation's combination test decide the primary
   // hypothesis; otherwise the analysis's multiplicity procedure has.
   if (design.looks || design.reestimation) r.hypotheses[0].reject = sequential.efficacy;
+  if (design.looks && design.looks->stagewise) adjust_for_stopping(design, r);
 }
 
 } // namespace sepsim

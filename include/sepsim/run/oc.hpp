@@ -35,7 +35,10 @@ private:
     RatioAccumulator interaction;
     // Looks with several hypotheses: P(tested in stage k), P(rejected at look k).
     std::vector<MeanAccumulator> selected, rejected;
+    // Looks with one pooled_z or unpooled_z hypothesis: the adjusted estimate.
+    MeanAccumulator adjusted, adjusted_error, adjusted_squared_error, adjusted_coverage;
   };
+  static void add_adjusted(Hypothesis& acc, const HypothesisResult& result);
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
   MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_,

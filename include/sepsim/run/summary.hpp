@@ -47,6 +47,11 @@ struct HypothesisSummary {
   // Looks with several hypotheses (visited only then): P(tested in the stage
   // ending at look k, after selection), P(rejected at look k).
   std::vector<Estimate> selected_per_look, rejected_per_look;
+  // Looks with one pooled_z or unpooled_z hypothesis (visited only then): the
+  // estimate adjusted for early stopping (stage-wise median-unbiased), its
+  // bias and RMSE against the true difference, and its 95% interval's coverage.
+  bool adjusted = false;
+  Estimate adjusted_mean, adjusted_bias, adjusted_rmse, adjusted_ci_coverage;
 };
 
 struct DesignSummary {
@@ -75,6 +80,9 @@ struct DesignSummary {
   Estimate expected_events, events_not_reached;
   // Estimated risk difference (treatment - control response rate).
   Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
+  // The primary's estimate adjusted for early stopping (looks; see HypothesisSummary).
+  bool adjusted = false;
+  Estimate adjusted_mean, adjusted_bias, adjusted_rmse, adjusted_ci_coverage;
   std::array<Estimate, kPhenotypes> enrolled_by_label{}, enrolled_by_phenotype{}, label_purity{};
   Estimate screened, screened_per_enrolled;
   Estimate excluded; // randomised, then excluded from every analysis (mITT), per trial
@@ -188,6 +196,12 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
   f("imbalance/within_sofa10", d.imbalance[imbalance_within_sofa10]);
   f("imbalance/within_site", d.imbalance[imbalance_within_site]);
   f("family_wise_error", d.family_wise_error);
+  if (d.adjusted) {
+    f("adjusted_estimate/mean", d.adjusted_mean);
+    f("adjusted_estimate/bias", d.adjusted_bias);
+    f("adjusted_estimate/rmse", d.adjusted_rmse);
+    f("adjusted_estimate/ci_coverage", d.adjusted_ci_coverage);
+  }
   if (d.event_driven) {
     f("expected_events", d.expected_events);
     f("events_not_reached", d.events_not_reached);
@@ -207,6 +221,12 @@ template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {
   f("mortality28/ci_coverage", h.mortality_ci_coverage);
   f("mortality28/power", h.mortality_power);
   f("interaction/power", h.interaction_power);
+  if (h.adjusted) {
+    f("adjusted_estimate/mean", h.adjusted_mean);
+    f("adjusted_estimate/bias", h.adjusted_bias);
+    f("adjusted_estimate/rmse", h.adjusted_rmse);
+    f("adjusted_estimate/ci_coverage", h.adjusted_ci_coverage);
+  }
   for (std::size_t k = 0; k < h.selected_per_look.size(); ++k) {
     f("selected_per_look/look_" + std::to_string(k + 1), h.selected_per_look[k]);
     f("rejected_per_look/look_" + std::to_string(k + 1), h.rejected_per_look[k]);

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -348,6 +349,8 @@ struct Quota {
 // follow-up (the last is the final analysis); `patients` is then empty and the
 // boundaries are computed on the fractions events[k] / events.back()
 // (sim/trial/event_looks.cpp).
+class StagewiseCache; // sim/stats/stagewise.cpp
+
 struct Looks {
   std::vector<int> patients;
   std::vector<int> events; // event-driven looks only
@@ -363,6 +366,9 @@ struct Looks {
   // "all"`) or when any is (`"any"`); for futility when every one is futile.
   std::vector<double> combination_weights;
   bool success_needs_all = true;
+  // One pooled_z or unpooled_z hypothesis with looks at patient counts: the
+  // stage-wise ordering that adjusts its estimate for early stopping.
+  std::shared_ptr<const StagewiseCache> stagewise;
   bool by_events() const { return !events.empty(); }
   std::size_t count() const { return by_events() ? events.size() : patients.size(); }
 };

@@ -53,4 +53,17 @@ Crossing crossing_probabilities(const std::vector<double>& information,
                                 const std::vector<double>& efficacy_z,
                                 const std::vector<double>& futility_z, double drift);
 
+// The stage-wise ordering's tail at look k (0-based) under a drift: the
+// probability of an efficacy crossing before look k, and for each z the
+// probability of reaching look k (no efficacy crossing before; futility
+// bounds ignored, as non-binding) with Z_k >= z. `information` and
+// `efficacy_z` need k + 1 and k entries.
+struct StagewiseTail {
+  double crossed_before = 0;
+  std::vector<double> tail;
+};
+StagewiseTail stagewise_tail(const std::vector<double>& information,
+                             const std::vector<double>& efficacy_z, std::size_t k,
+                             const std::vector<double>& z, double drift);
+
 } // namespace sepsim

@@ -41,6 +41,12 @@ struct HypothesisResult {
   // tested (selection may drop it), and the look that rejected it (0-based;
   // kNever if none).
   static constexpr std::uint8_t kNever = 0xff;
+  // Looks with one pooled_z or unpooled_z hypothesis: the estimate adjusted
+  // for early stopping (stage-wise median-unbiased; the naive one after a
+  // futility stop) and its 95% stage-wise interval.
+  double adjusted_difference = std::numeric_limits<double>::quiet_NaN();
+  double adjusted_ci_low = std::numeric_limits<double>::quiet_NaN();
+  double adjusted_ci_high = std::numeric_limits<double>::quiet_NaN();
   std::uint8_t stages_tested = 0;
   std::uint8_t reject_look = kNever;
 };

@@ -1,0 +1,78 @@
+#include "sepsim/stats/stagewise.hpp"
+
+#include "sepsim/stats/boundaries.hpp"
+
+#include <boost/math/distributions/normal.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace sepsim {
+
+namespace {
+
+// The grids: drifts theta and statistics z (the tables interpolate in both).
+constexpr double kDriftLo = -8.0, kDriftStep = 0.05;
+constexpr int kDrifts = 481; // -8 .. 16
+constexpr double kZLo = -5.0, kZStep = 0.05;
+constexpr int kZs = 301; // -5 .. 10
+
+} // namespace
+
+StagewiseOrdering::StagewiseOrdering(std::vector<double> information,
+                                     std::vector<double> efficacy_z)
+    : t_(std::move(information)), c_(std::move(efficacy_z)), table_(t_.size()) {
+  std::vector<double> z(kZs);
+  for (int j = 0; j < kZs; ++j)
+    z[j] = kZLo + j * kZStep;
+  for (std::size_t k = 1; k < t_.size(); ++k) {
+    table_[k].resize(std::size_t{kDrifts} * kZs);
+    for (int i = 0; i < kDrifts; ++i) {
+      const StagewiseTail tail = stagewise_tail(t_, c_, k, z, kDriftLo + i * kDriftStep);
+      for (int j = 0; j < kZs; ++j)
+        table_[k][std::size_t(i) * kZs + j] = tail.crossed_before + tail.tail[j];
+    }
+  }
+}
+
+// P_theta_i(ordering >= (k, z)), linear in z between grid points.
+double StagewiseOrdering::tail_probability(std::size_t k, std::size_t i, double z) const {
+  const double x = std::clamp((z - kZLo) / kZStep, 0.0, kZs - 1.0);
+  const auto j = std::min(static_cast<int>(x), kZs - 2);
+  const double w = x - j;
+  const double* row = &table_[k][i * kZs];
+  return (1.0 - w) * row[j] + w * row[j + 1];
+}
+
+// The drift at which P_theta(ordering >= (k, z)) = target (increasing in
+// theta), linear between grid drifts; the grid's ends when outside it.
+double StagewiseOrdering::solve(std::size_t k, double z, double target) const {
+  std::size_t lo = 0, hi = kDrifts - 1;
+  if (tail_probability(k, lo, z) >= target) return kDriftLo;
+  if (tail_probability(k, hi, z) <= target) return kDriftLo + hi * kDriftStep;
+  while (hi - lo > 1) {
+    const std::size_t mid = (lo + hi) / 2;
+    (tail_probability(k, mid, z) < target ? lo : hi) = mid;
+  }
+  const double p_lo = tail_probability(k, lo, z), p_hi = tail_probability(k, hi, z);
+  const double w = p_hi > p_lo ? (target - p_lo) / (p_hi - p_lo) : 0.5;
+  return kDriftLo + (lo + w) * kDriftStep;
+}
+
+DriftInference StagewiseOrdering::infer(std::size_t k, double z, double gamma) const {
+  if (k == 0) {
+    // Closed form at the first look: P = 1 - Phi(z - theta sqrt(t_1)).
+    const double root_t = std::sqrt(t_[0]);
+    const double q = boost::math::quantile(boost::math::complement(boost::math::normal(), gamma));
+    return {z / root_t, (z - q) / root_t, (z + q) / root_t};
+  }
+  return {solve(k, z, 0.5), solve(k, z, gamma), solve(k, z, 1.0 - gamma)};
+}
+
+const StagewiseOrdering& StagewiseCache::get() const {
+  std::call_once(
+      once_, [&] { ordering_ = std::make_unique<StagewiseOrdering>(information_, efficacy_z_); });
+  return *ordering_;
+}
+
+} // namespace sepsim

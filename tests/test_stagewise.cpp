@@ -1,0 +1,84 @@
+// Estimates after early stopping: the stage-wise median-unbiased estimate and
+// interval, on the Brownian motion they are built for and on the three-look
+// rates designs of scenarios/validation/REFERENCES.md.
+#include "sepsim/core/random.hpp"
+#include "sepsim/stats/boundaries.hpp"
+#include "sepsim/stats/stagewise.hpp"
+
+#include "support.hpp"
+
+#include <boost/random/normal_distribution.hpp>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace sepsim;
+
+TEST_CASE("The stage-wise estimate is median-unbiased and its interval covers 95% on the "
+          "Brownian motion of a three-look design",
+          "[stagewise][simulation]") {
+  BoundaryRequest request;
+  request.information = {1.0 / 3, 2.0 / 3, 1.0};
+  request.alpha = 0.025;
+  const Boundaries b = compute_boundaries(request); // Lan-DeMets O'Brien-Fleming
+  const StagewiseOrdering ordering(b.information, b.efficacy_z);
+  const auto n = test::replicates(20000);
+  for (const double drift : {0.0, 2.0, 3.24}) {
+    Stream stream({77, Purpose::arm_counts, 0, 0, static_cast<std::uint32_t>(drift * 100)});
+    boost::random::normal_distribution<double> normal;
+    double below = 0, covered = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      double score = 0.0, t_before = 0.0; // S(t) = Z sqrt(t), a Brownian motion with drift
+      std::size_t k = 0;
+      double z = 0.0;
+      for (; k < 3; ++k) {
+        const double dt = b.information[k] - t_before;
+        score += drift * dt + std::sqrt(dt) * normal(stream);
+        t_before = b.information[k];
+        z = score / std::sqrt(t_before);
+        if (z >= b.efficacy_z[k] || k == 2) break;
+      }
+      const DriftInference d = ordering.infer(k, z);
+      below += d.median <= drift ? 1 : 0;
+      covered += d.low <= drift && drift <= d.high ? 1 : 0;
+    }
+    const double se_half = std::sqrt(0.25 / n), se_cover = std::sqrt(0.95 * 0.05 / n);
+    INFO("drift " << drift << ": P(estimate <= drift) " << below / n << ", coverage "
+                  << covered / n);
+    CHECK(std::abs(below / n - 0.5) < 4 * se_half + 0.005); // the grids' interpolation
+    CHECK(std::abs(covered / n - 0.95) < 4 * se_cover + 0.002);
+  }
+}
+
+TEST_CASE("The first look's estimate is the naive one; later looks pull it down", "[stagewise]") {
+  const StagewiseOrdering ordering({1.0 / 3, 2.0 / 3, 1.0}, {3.710303, 2.511427, 1.993047});
+  const DriftInference first = ordering.infer(0, 4.0);
+  CHECK(first.median == Approx(4.0 / std::sqrt(1.0 / 3)));
+  CHECK(first.low == Approx((4.0 - 1.959963984540054) / std::sqrt(1.0 / 3)));
+  // Stopping at look 2 just above its bound: below the naive z / sqrt(t).
+  const DriftInference second = ordering.infer(1, 2.6);
+  CHECK(second.median < 2.6 / std::sqrt(2.0 / 3));
+  CHECK(second.low < second.median);
+  CHECK(second.median < second.high);
+}
+
+TEST_CASE("On the three-look rates designs the adjusted estimate is less biased than the "
+          "naive one, and its interval covers 95% within a point",
+          "[stagewise][simulation]") {
+  RunOptions options;
+  options.replicates = test::replicates(20000);
+  options.seed = 8401;
+  const std::string path = test::source_path("scenarios/validation/gsd_rates.toml");
+  for (const char* efficacy : {"OF", "obf", "pocock"}) {
+    const DesignSummary d = test::only_design(run(
+        load_scenario(path, {{std::string("designs.main.looks.efficacy=\"") + efficacy + "\""}}),
+        options));
+    REQUIRE(d.adjusted);
+    INFO(efficacy << ": naive bias " << d.bias.value << " ± " << d.bias.mcse << ", adjusted "
+                  << d.adjusted_bias.value << " ± " << d.adjusted_bias.mcse << ", coverage "
+                  << d.adjusted_ci_coverage.value << " ± " << d.adjusted_ci_coverage.mcse);
+    CHECK(std::abs(d.adjusted_bias.value) < std::abs(d.bias.value)); // paired: the same trials
+    CHECK(std::abs(d.adjusted_ci_coverage.value - 0.95) <
+          std::max(0.01, 4 * d.adjusted_ci_coverage.mcse));
+  }
+}

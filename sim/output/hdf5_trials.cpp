@@ -31,8 +31,12 @@ H5::DataSet new_column(H5::Group& g, const char* name, ColumnType type, const ch
   dcpl.setChunk(1, chunk);
   dcpl.setShuffle();
   dcpl.setDeflate(4);
+  // Rows are only appended: a cache of two chunks holds the one being filled
+  // (HDF5's default, 1 MiB a dataset, would hold 16 finished ones each).
+  H5::DSetAccPropList dapl;
+  H5Pset_chunk_cache(dapl.getId(), 101, 2 * kTrialChunkRows * storage_type(type).getSize(), 1.0);
   H5::DataSet ds =
-      g.createDataSet(name, storage_type(type), H5::DataSpace(1, empty, unlimited), dcpl);
+      g.createDataSet(name, storage_type(type), H5::DataSpace(1, empty, unlimited), dcpl, dapl);
   attr(ds, "units", std::string(units));
   return ds;
 }
@@ -119,6 +123,15 @@ struct TrialsFile::Impl {
     // No sieve buffer: a write fails in the call that makes it, not in a
     // later close.
     H5Pset_sieve_buf_size(fapl.getId(), 0);
+    // A bounded metadata cache: the chunk indexes grow with the rows, and
+    // HDF5's default cache would keep up to 32 MiB of them in memory (this one, 2 MiB).
+    H5AC_cache_config_t cache;
+    cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    H5Pget_mdc_config(fapl.getId(), &cache);
+    cache.set_initial_size = true;
+    cache.initial_size = cache.min_size = 1 << 20;
+    cache.max_size = 2 << 20;
+    H5Pset_mdc_config(fapl.getId(), &cache);
     file = H5::H5File(temp, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
     open = true;
     H5::Group root = file.openGroup("/");

@@ -45,9 +45,10 @@ trials=(--reps 2500 --trials --json --no-progress)
     >/dev/null || fail "run --trials under mpirun"
 cmp -s "$work/one/trials.h5" "$work/two/trials.h5" && pass ||
   fail "run --trials: the file differs between 1 and 2 processes"
-"$sepsim" sweep "${grid[@]}" "${trials[@]}" --out "$work/one/strials.h5" >/dev/null &&
-  "${mpi[@]}" -n 2 "$sepsim" sweep "${grid[@]}" "${trials[@]}" --threads 1 \
-    --out "$work/two/strials.h5" >/dev/null || fail "sweep --trials under mpirun"
+# (each in its own folder: a sweep records its --out as given)
+(cd "$work/one" && "$sepsim" sweep "${grid[@]}" "${trials[@]}" --out strials.h5 >/dev/null) &&
+  (cd "$work/two" && "${mpi[@]}" -n 2 "$sepsim" sweep "${grid[@]}" "${trials[@]}" --threads 1 \
+    --out strials.h5 >/dev/null) || fail "sweep --trials under mpirun"
 cmp -s "$work/one/strials.h5" "$work/two/strials.h5" && pass ||
   fail "sweep --trials: the file differs between 1 and 2 processes"
 

@@ -7,13 +7,15 @@
 # sweep of the default scenario against rpact at the same points, and a
 # 2,000-patient event-driven mortality design against getSimulationSurvival.
 #
-# Usage: scripts/bench.sh
+# Usage: scripts/bench.sh              every section (needs R's rpact)
+#        scripts/bench.sh --trials     only the peak memory of run --trials (section 8)
 # Environment (optional): SEPSIM_BENCH_REPS   default-scenario replicates (40000)
 #                         SEPSIM_BENCH_RATES  rates-design replicates / rpact iterations (100000)
 #                         SEPSIM_BENCH_SWEEP  replicates a point of the 100-point sweep (10000)
 #                         SEPSIM_BENCH_MEMORY replicates of the large peak-memory run (1000000)
 #                         SEPSIM_BENCH_SURVIVAL mortality-design trials / rpact iterations (10000)
 #                         SEPSIM_BENCH_ORDINAL replicates of each followup-endpoints design (20000)
+#                         SEPSIM_BENCH_TRIALS replicates of the large --trials memory run (1000000)
 # Aims: >= 10 M virtual patients/s per core; within 2x of the random-number floor;
 # >= 10x faster than rpact; the ordinal analyses cost at most 3x the pooled z per
 # trial on the same patients. The table reports whatever is measured.
@@ -30,6 +32,40 @@ SWEEP_REPS=${SEPSIM_BENCH_SWEEP:-10000}
 MEMORY_REPS=${SEPSIM_BENCH_MEMORY:-1000000}
 ORDINAL_REPS=${SEPSIM_BENCH_ORDINAL:-20000}
 RATES_SCENARIO=scenarios/validation/rates_two_arm.toml
+
+# 8. Peak memory (max RSS, /usr/bin/time -v) of run --trials at 10,000 and
+# SEPSIM_BENCH_TRIALS replicates of the count-level two-arm rates design, 2
+# threads: the per-trial rows go to disk chunk by chunk, so nothing that grows
+# with the replicates stays in memory (aim: the ratio within a small constant).
+trials_memory() {
+  local large=${SEPSIM_BENCH_TRIALS:-1000000} dir small_kib large_kib
+  dir=$(mktemp -d)
+  for reps in 10000 "$large"; do
+    echo "run --trials, $reps replicates of the count-level rates design, 2 threads ..." >&2
+    /usr/bin/time -v "$SEPSIM" run scenarios/validation/rates_two_arm.toml \
+      --set 'designs.main.simulation="counts"' --reps "$reps" --threads 2 --trials \
+      --no-progress --out "$dir/trials_$reps.h5" >/dev/null 2>"$dir/time_$reps.txt"
+    sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/time_$reps.txt" >"$dir/rss_$reps"
+    sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$dir/time_$reps.txt" \
+      >"$dir/wall_$reps"
+  done
+  small_kib=$(cat "$dir/rss_10000")
+  large_kib=$(cat "$dir/rss_$large")
+  /usr/bin/python3 -c "
+import sys
+s, l, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+print(f'peak memory of run --trials (count-level rates design, 2 threads): 10,000 replicates '
+      f'{s / 1024:.1f} MiB ({sys.argv[5]}), {n:,} replicates {l / 1024:.1f} MiB ({sys.argv[6]}, '
+      f'file {int(sys.argv[4]) / 2**20:.1f} MiB): ratio {l / s:.2f}')
+" "$small_kib" "$large_kib" "$large" "$(stat -c %s "$dir/trials_$large.h5")" \
+    "$(cat "$dir/wall_10000")" "$(cat "$dir/wall_$large")"
+  rm -rf "$dir"
+}
+if [[ ${1:-} == --trials ]]; then
+  [[ -x $SEPSIM ]] || { cmake --preset release >&2 && cmake --build build -j2 >&2; }
+  trials_memory
+  exit 0
+fi
 
 if ! command -v Rscript >/dev/null 2>&1 ||
   ! Rscript -e 'suppressPackageStartupMessages(library(rpact))' >/dev/null 2>&1; then
@@ -363,3 +399,5 @@ ratio = r_whole / s
 print(f"  -> rpact/sepsim = {ratio:.2f} x (whole processes); aim >= 20 x: "
       f"{'met' if ratio >= 20 else 'NOT met'}")
 EOF_PY
+
+trials_memory

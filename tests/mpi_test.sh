@@ -37,6 +37,21 @@ size=(size "$here/scenarios/validation/rates_two_arm.toml" --design main --reps 
 "${mpi[@]}" -n 2 "$sepsim" "${size[@]}" >"$work/size2.json" 2>/dev/null
 cmp -s "$work/size1.json" "$work/size2.json" && pass || fail "sepsim size under mpirun -n 2 differs"
 
+# Per-trial tables (--trials): rank 0 folds every chunk and writes the rows,
+# so the file is the same bytes with 1 and 2 processes, a sweep's too.
+trials=(--reps 2500 --trials --json --no-progress)
+"$sepsim" run "${trials[@]}" --threads 2 --out "$work/one/trials.h5" >/dev/null &&
+  "${mpi[@]}" -n 2 "$sepsim" run "${trials[@]}" --threads 1 --out "$work/two/trials.h5" \
+    >/dev/null || fail "run --trials under mpirun"
+cmp -s "$work/one/trials.h5" "$work/two/trials.h5" && pass ||
+  fail "run --trials: the file differs between 1 and 2 processes"
+# (each in its own folder: a sweep records its --out as given)
+(cd "$work/one" && "$sepsim" sweep "${grid[@]}" "${trials[@]}" --out strials.h5 >/dev/null) &&
+  (cd "$work/two" && "${mpi[@]}" -n 2 "$sepsim" sweep "${grid[@]}" "${trials[@]}" --threads 1 \
+    --out strials.h5 >/dev/null) || fail "sweep --trials under mpirun"
+cmp -s "$work/one/strials.h5" "$work/two/strials.h5" && pass ||
+  fail "sweep --trials: the file differs between 1 and 2 processes"
+
 # A rank that dies: the job fails, no results file; the partial file resumes.
 
 mkdir -p "$work/dies" && cd "$work/dies"

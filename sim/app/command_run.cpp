@@ -5,6 +5,8 @@
 #include "sepsim/output/hdf5_file.hpp"
 #include "sepsim/output/json.hpp"
 #include "sepsim/output/table.hpp"
+#include "sepsim/output/trials_file.hpp"
+#include "sepsim/run/trial_rows.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -20,19 +22,26 @@ namespace {
 
 void run_scenario(const RunArgs& args, Processes& processes) {
   const Scenario scenario = load(args.scenario, args.sets, args.null_hypothesis);
-  const RunOptions options = run_options(args, processes);
+  RunOptions options = run_options(args, processes);
   if (processes.worker()) {
     serve_point(scenario, options);
     return;
   }
   const std::string out = prepare_output(args, scenario.name, input_files(scenario, args.scenario));
+  // With --trials the file is written as the run goes (removed if it fails).
+  std::unique_ptr<TrialsFile> trials;
+  if (args.trials) trials = std::make_unique<TrialsFile>(out, trial_tables(scenario));
+  options.trials = trials.get();
   ProgressBar bar(!args.no_progress);
   const auto start = std::chrono::steady_clock::now();
   const RunSummary summary = sepsim::run(scenario, options, std::ref(bar), interrupt_flag());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (interrupt_flag()->load()) throw Interrupted();
-  write_results(out, summary, args.overwrite);
+  if (trials)
+    trials->commit(summary, args.overwrite);
+  else
+    write_results(out, summary, args.overwrite);
 
   if (args.json) {
     std::cout << to_json(summary);

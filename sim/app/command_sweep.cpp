@@ -6,8 +6,10 @@
 #include "sepsim/output/hdf5_file.hpp"
 #include "sepsim/output/json.hpp"
 #include "sepsim/output/table.hpp"
+#include "sepsim/output/trials_file.hpp"
 #include "sepsim/run/resume.hpp"
 #include "sepsim/run/sweep.hpp"
+#include "sepsim/run/trial_rows.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -36,28 +38,41 @@ struct SweepArgs {
 // Runs the sweep's remaining points. The completed points go to OUT.partial.h5
 // at most every two seconds and on Ctrl-C or SIGTERM, so an interrupted or
 // killed sweep can be resumed; the results file appears only when all are done.
+// With --trials there is no partial file (its points would lack their
+// per-trial rows): the results file is written as the sweep goes, and an
+// interrupted sweep leaves nothing.
 void finish_sweep(const ScenarioLoader& loader, RunSummary& summary, const RunOptions& options,
                   const RunArgs& args) {
   const std::string out = summary.grid.output, partial = partial_path(out);
   ProgressBar bar(!args.no_progress);
   bar.grid(options.replicates, summary.points.size(), summary.grid.points());
+  std::unique_ptr<TrialsFile> trials;
+  if (args.trials) trials = std::make_unique<TrialsFile>(out, trial_tables(loader({})));
+  RunOptions sweep_options = options;
+  sweep_options.trials = trials.get();
   auto last_save = std::chrono::steady_clock::now();
   auto checkpoint = [&](const RunSummary& s) {
     const auto now = std::chrono::steady_clock::now();
-    if (s.complete() || now - last_save < std::chrono::seconds(2)) return;
+    if (trials || s.complete() || now - last_save < std::chrono::seconds(2)) return;
     write_results(partial, s);
     last_save = now;
   };
   try {
-    continue_sweep(loader, summary, options, std::ref(bar), interrupt_flag(), checkpoint);
+    continue_sweep(loader, summary, sweep_options, std::ref(bar), interrupt_flag(), checkpoint);
   } catch (const Interrupted&) {
+    if (trials)
+      throw Interrupted("interrupted; a sweep with --trials keeps no partial file, so no "
+                        "results file was written.");
     write_results(partial, summary);
     throw SweepInterrupted("interrupted after " + std::to_string(summary.points.size()) + " of " +
                            std::to_string(summary.grid.points()) +
                            " grid points; they are saved in " + partial + " (no file at " + out +
                            ").\nFinish the sweep with: sepsim sweep --resume " + partial);
   }
-  write_results(out, summary, args.overwrite);
+  if (trials)
+    trials->commit(summary, args.overwrite);
+  else
+    write_results(out, summary, args.overwrite);
   std::error_code ec;
   std::filesystem::remove(partial, ec);
   if (args.json) {
@@ -137,6 +152,10 @@ void sweep(const SweepArgs& args, const CLI::App& cmd, Processes& processes) {
     new_sweep(args.run, args.vary, processes);
     return;
   }
+  if (args.run.trials)
+    throw UsageError("sweep --resume: --trials cannot be given: the points saved in a partial "
+                     "file have no per-trial rows (a sweep run with --trials keeps no partial "
+                     "file); rerun the whole sweep with --trials");
   // What the partial file records cannot be changed, or the resumed points
   // would not belong with the saved ones.
   for (const char* fixed : {"scenario", "--reps", "--seed", "--set", "--null", "--out"})

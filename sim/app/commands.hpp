@@ -32,6 +32,7 @@ Command add_sweep_command(CLI::App& app);
 Command add_size_command(CLI::App& app);
 Command add_boundaries_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
+Command add_trials_command(CLI::App& app);
 
 // A command line that cannot be carried out as given (exit 2); its message
 // begins with the subcommand, e.g. "sweep: give --vary ...".

@@ -84,10 +84,10 @@ int sepsim_main(int argc, char** argv, Processes& processes) {
   app.require_subcommand(1);
   app.set_version_flag("--version", version_text());
   using namespace sepsim::app;
-  const std::vector<Command> commands = {add_run_command(app),        add_check_command(app),
-                                         add_show_command(app),       add_cohort_command(app),
-                                         add_sweep_command(app),      add_size_command(app),
-                                         add_boundaries_command(app), add_report_command(app)};
+  const std::vector<Command> commands = {
+      add_run_command(app),        add_check_command(app),  add_show_command(app),
+      add_cohort_command(app),     add_sweep_command(app),  add_size_command(app),
+      add_boundaries_command(app), add_report_command(app), add_trials_command(app)};
 
   try {
     app.parse(argc, argv);

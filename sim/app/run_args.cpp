@@ -72,6 +72,9 @@ void add_run_options(CLI::App& cmd, RunArgs& args, const RunOptionTexts& texts) 
   cmd.add_flag("--overwrite", args.overwrite,
                "Replace an existing results file (without it, an existing file is kept and the "
                "run refused)");
+  cmd.add_flag("--trials", args.trials,
+               "Also store one row per trial (design, grid point, replicate) in the results "
+               "file's /trials tables; print them with `sepsim trials FILE.h5`");
   cmd.add_flag("--null", args.null_hypothesis,
                "Make every treatment equal to placebo: power becomes the type I error");
 }

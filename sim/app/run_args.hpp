@@ -29,6 +29,7 @@ struct RunArgs {
   bool no_progress = false;
   bool null_hypothesis = false;
   bool overwrite = false;
+  bool trials = false; // --trials: per-trial tables in the results file
 };
 
 // The help texts that differ between run and sweep.

@@ -55,6 +55,16 @@ std::vector<std::vector<double>> read_matrix(const H5::Group& g, const std::stri
 
 std::vector<std::string> children_by_index(const H5::Group& g);
 
+// The layout of results/FORMAT.md (provenance, grid, designs, comparisons)
+// written into `file` (hdf5_write.cpp; summary is a copy: the estimate
+// visitors take references).
+void write_layout(H5::H5File& file, RunSummary summary);
+
+// Moves the complete file TEMP to PATH: renamed over it when `replace`, else
+// never over an existing file (the results are then kept beside it and the
+// IoError names where). On failure TEMP is removed and an IoError thrown.
+void place_results(const std::string& temp, const std::string& path, bool replace);
+
 template <class Location>
 void attr(Location& loc, const std::string& name, const std::string& value) {
   H5::Attribute a = loc.createAttribute(name, string_type(), H5::DataSpace(H5S_SCALAR));

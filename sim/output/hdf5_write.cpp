@@ -172,7 +172,9 @@ void write_design(H5::Group& designs, RunSummary& summary, std::size_t d) {
   }
 }
 
-void write_layout(H5::H5File& file, RunSummary summary) {
+} // namespace
+
+void hdf5::write_layout(H5::H5File& file, RunSummary summary) {
   H5::Group root = file.openGroup("/");
   write_provenance(root, summary.provenance);
   write_grid(root, summary.grid, summary.points.size());
@@ -183,6 +185,8 @@ void write_layout(H5::H5File& file, RunSummary summary) {
   for (std::size_t d = 0; d < summary.points.front().designs.size(); ++d)
     write_design(designs, summary, d);
 }
+
+namespace {
 
 // The file is built in memory (HDF5's core driver) and its image written
 // with plain system calls: every I/O error (a full disk, a file-size limit)
@@ -296,6 +300,11 @@ void write_results(const std::string& path, const RunSummary& summary, bool repl
     throw IoError("cannot write results to " + path + ": " + reason +
                   " (nothing was left there; free some space or choose another --out)");
   }
+  hdf5::place_results(temp, path, replace);
+}
+
+void hdf5::place_results(const std::string& temp, const std::string& path, bool replace) {
+  std::error_code ec;
   if (replace ? ::rename(temp.c_str(), path.c_str()) == 0 : move_new(temp, path)) return;
   if (!replace && errno == EEXIST) keep_beside(temp, path);
   const std::string reason = std::strerror(errno);

@@ -1,5 +1,6 @@
 #include "sepsim/run/engine.hpp"
 #include "sepsim/run/oc.hpp"
+#include "sepsim/run/trial_rows.hpp"
 
 #include "sepsim/core/build_info.hpp"
 
@@ -152,6 +153,20 @@ private:
   std::atomic<std::uint64_t> handoff_{0};
 };
 
+// A folded chunk's rows of the per-trial tables, design by design.
+void append_trials(const Scenario& scenario, const RunOptions& options,
+                   const std::vector<ReplicateResult>& slots, std::uint64_t start,
+                   std::uint64_t count, std::vector<TrialRow>& rows) {
+  const std::size_t n_designs = scenario.designs.size();
+  for (std::size_t d = 0; d < n_designs; ++d) {
+    rows.clear();
+    for (std::uint64_t i = 0; i < count; ++i)
+      rows.push_back(
+          trial_row(scenario.designs[d], slots[i * n_designs + d], start + i, options.trial_point));
+    options.trials->append(d, rows);
+  }
+}
+
 // Chunk `chunk` of a distributed run is computed by rank chunk % ranks.
 bool computed_here(const RunOptions& options, std::uint64_t chunk) {
   return options.exchange == nullptr ||
@@ -170,6 +185,7 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   for (const auto& d : scenario.designs)
     accumulators.emplace_back(d);
   ChunkComputer computer(scenario, options);
+  std::vector<TrialRow> rows; // one chunk of one design's per-trial rows
 
   // Chunks are folded in replicate order whoever computed them, so the
   // numbers do not depend on threads or processes.
@@ -192,6 +208,7 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
           power_differences[pair++].add(double(replicate[a].hypotheses[0].reject) -
                                         double(replicate[b].hypotheses[0].reject));
     }
+    if (options.trials != nullptr) append_trials(scenario, options, *slots, start, count, rows);
     if (progress) progress(start + count, options.replicates);
   }
 

@@ -133,6 +133,7 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
     };
     RunOptions point_options = options;
     point_options.first_chunk = i * chunks;
+    point_options.trial_point = static_cast<std::uint32_t>(first + i);
     PointSummary point = run_point(scenarios[i], point_options, point_progress, cancel);
     point.params = params[i];
     sweep.points.push_back(std::move(point));

@@ -27,6 +27,11 @@ struct RunOptions {
   // points' chunks one after another).
   ChunkExchange* exchange = nullptr;
   std::uint64_t first_chunk = 0;
+  // Per-trial results (--trials): every replicate's row goes here, design by
+  // design in replicate order, numbered with grid point `trial_point` (where
+  // the replicates are folded: rank 0 of a distributed run).
+  TrialSink* trials = nullptr;
+  std::uint32_t trial_point = 0;
 };
 
 // A distributed run's processes: chunk g of the run is computed by rank

@@ -151,6 +151,41 @@ struct RunSummary {
   bool complete() const { return points.size() == grid.points(); }
 };
 
+// Per-trial results (run --trials): one row per design, grid point and
+// replicate, appended to the results file's /trials/<design> table in
+// replicate order as the run folds its chunks (results/FORMAT.md).
+struct TrialArmRow {
+  std::uint32_t patients = 0, responders = 0, deaths28 = 0, deaths90 = 0;
+  // Mean day-28 ordinal status category (0 = death, higher is better) of the
+  // patients whose status is known; NaN where it is not tallied (count level).
+  double ordinal_mean = 0;
+};
+
+struct TrialRow {
+  std::uint64_t replicate = 0;
+  std::uint32_t grid_point = 0;
+  // The primary hypothesis: z, one-sided p, estimate with its 95% CI, decision.
+  double z = 0, p = 1, estimate = 0, ci_low = 0, ci_high = 0;
+  std::uint8_t rejected = 0, stop_look = 0, efficacy_stop = 0, futility_stop = 0;
+  std::uint32_t enrolled = 0, screened = 0;
+  double events = 0; // deaths at the stopping look (event-driven looks), else NaN
+  std::array<TrialArmRow, kMaxArms> arms{};
+};
+
+// The tables of a run: each design's name and arm names, in scenario order.
+struct TrialTableDesign {
+  std::string name;
+  std::vector<std::string> arms;
+};
+
+// Where the engine puts the rows (the results file's writer).
+class TrialSink {
+public:
+  virtual ~TrialSink() = default;
+  // Rows of design `design` (scenario order), in replicate order.
+  virtual void append(std::size_t design, const std::vector<TrialRow>& rows) = 0;
+};
+
 // Visits every estimate of a summary with a '/'-separated path; the HDF5
 // writer and reader and the JSON writer share this one layout.
 template <class F> void for_each_estimate(ArmSummary& a, F&& f) {

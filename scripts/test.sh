@@ -14,10 +14,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 
 if [ "$sanitizers" -eq 1 ]; then
-  echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite except the rpact comparison (R, not sepsim code)"
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite except the R and browser"
+  echo "   checks (rpact comparisons, the R package, the HTML report: R, Python and chromium, not sepsim code)"
   scripts/setup.sh test asan
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-    ctest --preset asan -j "$jobs" -LE rpact
+    ctest --preset asan -j "$jobs" -LE '^(rpact|r|report)$'
   echo "== ThreadSanitizer: the parallel engine"
   scripts/setup.sh test tsan
   TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -L engine

@@ -91,5 +91,18 @@ run enrichment_gsd --null
 check "enrichment under the null, family-wise error" "d['any_rejection']" "d['any_rejection_mcse']" any
 nominal "enrichment under the null"
 
+# 4. The follow-up scenario's designs (ImmunoSep's population, misclassified
+#    labels) under --null: every design's family-wise error at most 0.025 + 4 SE.
+"$sepsim" run "$here/scenarios/followup-three-arm-gsd.toml" --reps 40000 --seed 5152 --null \
+  --design three_arm_fixed --design three_arm_gsd --design three_arm_select \
+  --json --no-progress --overwrite --out "$work/run.h5" >"$work/all.json"
+for design in 0 1 2; do
+  /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['points'][0]['designs'][$design]; json.dump(d, open(sys.argv[2], 'w'))" \
+    "$work/all.json" "$work/one.json"
+  /usr/bin/python3 -c "import json,sys; json.dump({'points': [{'designs': [json.load(open(sys.argv[1]))]}]}, open(sys.argv[2], 'w'))" \
+    "$work/one.json" "$work/run.json"
+  nominal "followup-three-arm-gsd design $design under the null"
+done
+
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

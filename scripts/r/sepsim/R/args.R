@@ -64,12 +64,13 @@ vary_args <- function(vary) {
 
 # Options shared by run and sweep, after the scenario (first: the repeatable
 # options --set, --vary and --design take several values and would swallow it).
-simulation_args <- function(scenario, reps, seed, set, threads, designs, null, out, overwrite) {
+simulation_args <- function(scenario, reps, seed, set, threads, designs, null, out, overwrite,
+                            trials = FALSE) {
   c(scenario_arg(scenario),
     opt("--reps", number_text(reps)), opt("--seed", seed_text(seed)),
     opt("--threads", threads), set_args(set), opt_each("--design", designs),
     opt("--out", path.expand(out)), opt_flag("--overwrite", overwrite),
-    opt_flag("--null", null), "--json", "--no-progress")
+    opt_flag("--null", null), opt_flag("--trials", trials), "--json", "--no-progress")
 }
 
 scenario_arg <- function(scenario) if (is.null(scenario)) character() else path.expand(scenario)

@@ -37,26 +37,28 @@ recorded_exe <- function() {
   path
 }
 
-#' Run sepsim with arguments; return its stdout lines.
+#' Run sepsim with arguments; return its stdout lines (or, given a file
+#' `stdout`, write its standard output there and return that path).
 #'
 #' A non-zero exit becomes an R error of class `sepsim_error` whose message
 #' holds sepsim's stderr verbatim.
-sepsim_call <- function(args) {
+sepsim_call <- function(args, stdout = NULL) {
   exe <- sepsim_exe()
-  out <- tempfile("sepsim-out-")
+  out <- if (is.null(stdout)) tempfile("sepsim-out-") else stdout
   err <- tempfile("sepsim-err-")
-  on.exit(unlink(c(out, err)), add = TRUE)
+  on.exit(unlink(c(if (is.null(stdout)) out, err)), add = TRUE)
   status <- suppressWarnings(system2(exe, shQuote(args), stdout = out, stderr = err))
-  stdout <- if (file.exists(out)) readLines(out, warn = FALSE) else character()
   if (!identical(as.integer(status), 0L)) {
     stderr <- if (file.exists(err)) readLines(err, warn = FALSE) else character()
-    sepsim_stop(args, status, c(stderr, if (!length(stderr)) stdout))
+    lines <- if (!length(stderr) && file.exists(out)) readLines(out, warn = FALSE)
+    sepsim_stop(args, status, c(stderr, lines))
   }
-  stdout
+  if (!is.null(stdout)) return(invisible(out))
+  if (file.exists(out)) readLines(out, warn = FALSE) else character()
 }
 
-sepsim_stop <- function(args, status, lines) {
-  message <- paste0("sepsim ", args[1], " failed (exit ", status, "):\n",
+sepsim_stop <- function(args, status, lines, advice = NULL) {
+  message <- paste0(advice, "sepsim ", args[1], " failed (exit ", status, "):\n",
                     paste(lines, collapse = "\n"))
   stop(structure(class = c("sepsim_error", "error", "condition"),
                  list(message = message, call = NULL, status = status, stderr = lines)))
@@ -65,13 +67,40 @@ sepsim_stop <- function(args, status, lines) {
 #' Does this sepsim have subcommand `name`?
 #'
 #' Reads the "Subcommands:" list of `sepsim --help` (an unknown subcommand's
-#' `--help` prints the main help and exits 0, so its exit status tells nothing).
+#' `--help` prints the main help and exits 0, so its exit status tells nothing),
+#' kept per executable (path, size and modification time) for the session.
 sepsim_has_command <- function(name) {
-  help <- tryCatch(sepsim_call("--help"), error = function(e) character())
+  help <- main_help()
   start <- grep("^Subcommands:", help)
   if (!length(start)) return(FALSE)
   listed <- sub("^\\s+(\\S+).*$", "\\1", help[seq(start[1] + 1L, length.out = length(help) - start[1])])
   name %in% listed
+}
+
+help_cache <- new.env(parent = emptyenv())
+
+main_help <- function() {
+  exe <- tryCatch(sepsim_exe(), error = function(e) NULL)
+  if (is.null(exe)) return(character())
+  info <- file.info(exe)
+  key <- paste(exe, info$size, format(as.numeric(info$mtime), digits = 15))
+  help <- help_cache[[key]]
+  if (is.null(help)) {
+    help <- tryCatch(sepsim_call("--help"), error = function(e) NULL)
+    if (is.null(help)) return(character())
+    assign(key, help, envir = help_cache)
+  }
+  help
+}
+
+# Per-trial results need `sepsim run --trials` and `sepsim trials` (a sepsim
+# built before them refuses both): an R error that says so, before calling it.
+require_trials_command <- function() {
+  if (!sepsim_has_command("trials")) {
+    stop("per-trial results (trials = TRUE) need the `sepsim trials` command and ",
+         "`--trials` option, which this sepsim (", sepsim_exe(), ") does not have: build a ",
+         "newer sepsim and point options(sepsim.exe) or SEPSIM_EXE at it", call. = FALSE)
+  }
 }
 
 # Parse sepsim's JSON, keeping nulls (NaN) as NULL for the caller to map to NA.

@@ -89,14 +89,58 @@ bind_rows <- function(rows) {
   as.data.frame(frame, check.names = FALSE, stringsAsFactors = FALSE)
 }
 
-# Per-trial results through `sepsim trials FILE [--design NAME]` (CSV on stdout).
+# Per-trial results through `sepsim trials FILE [--design NAME]` (CSV on stdout,
+# read from a file, not through R strings, so a million rows stay cheap).
+# Columns and their order are sepsim's: `design`, `replicate` and `grid_point`
+# (both 0-based, as sepsim prints them: row `point = grid_point + 1` of
+# as.data.frame(x)), then the primary hypothesis's z, p, estimate, ..., the
+# flags `rejected`, `efficacy_stop`, `futility_stop` as logical, counts as
+# integer, and per arm position k `armk_name`, `armk_patients`, ...; "NA"
+# (NaN, or an arm position a design lacks) is NA.
 trials_frame <- function(x, design = NULL) {
-  if (!sepsim_has_command("trials")) {
-    stop("per-trial results need the `sepsim trials` command, which this sepsim (",
-         sepsim_exe(), ") does not have: build a newer sepsim and point ",
-         "options(sepsim.exe) or SEPSIM_EXE at it", call. = FALSE)
+  require_trials_command()
+  csv <- tempfile("sepsim-trials-", fileext = ".csv")
+  on.exit(unlink(csv), add = TRUE)
+  args <- c("trials", path.expand(x$file), opt("--design", design))
+  tryCatch(sepsim_call(args, stdout = csv), sepsim_error = function(e) {
+    if (!any(grepl("no per-trial table", e$stderr, fixed = TRUE))) stop(e)
+    sepsim_stop(args, e$status, e$stderr,
+                advice = paste0(x$file, " has no per-trial rows: run it with ",
+                                "sepsim_run(..., trials = TRUE) or ",
+                                "sepsim_sweep(..., trials = TRUE)\n"))
+  })
+  header <- readLines(csv, n = 1L, warn = FALSE)
+  if (!length(header)) stop("sepsim trials printed nothing for ", x$file, call. = FALSE)
+  columns <- strsplit(header, ",", fixed = TRUE)[[1]]
+  frame <- utils::read.csv(csv, colClasses = trial_column_classes(columns),
+                           na.strings = "NA", check.names = FALSE, stringsAsFactors = FALSE)
+  for (column in names(frame)) {
+    values <- frame[[column]]
+    if (column %in% trial_flags && all(values %in% c(0, 1, NA))) {
+      frame[[column]] <- as.logical(values)
+    } else if (is_trial_count(column) && all(is.na(values) | abs(values) <= .Machine$integer.max)) {
+      frame[[column]] <- as.integer(values)
+    }
   }
-  lines <- sepsim_call(c("trials", x$file, opt("--design", design)))
-  utils::read.csv(text = paste(lines, collapse = "\n"), check.names = FALSE,
-                  stringsAsFactors = FALSE)
+  frame
+}
+
+# Columns of `sepsim trials` (results/FORMAT.md, /trials).
+trial_flags <- c("rejected", "efficacy_stop", "futility_stop")
+trial_counts <- c("replicate", "grid_point", "stop_look", "enrolled", "screened")
+trial_numbers <- c("z", "p", "estimate", "ci_low", "ci_high", "events")
+arm_counts <- "^arm[0-9]+_(patients|responders|deaths28|deaths90)$"
+
+is_trial_count <- function(column) column %in% trial_counts || grepl(arm_counts, column)
+
+# Read as: character for the design's and arms' names, numeric for the known
+# numbers (then flags to logical, counts to integer), anything newer as read.csv
+# guesses.
+trial_column_classes <- function(columns) {
+  vapply(columns, function(column) {
+    if (column == "design" || grepl("^arm[0-9]+_name$", column)) return("character")
+    if (column %in% c(trial_flags, trial_counts, trial_numbers) || is_trial_count(column) ||
+        grepl("^arm[0-9]+_ordinal_mean$", column)) return("numeric")
+    NA_character_
+  }, "", USE.NAMES = FALSE)
 }

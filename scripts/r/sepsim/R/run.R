@@ -9,13 +9,17 @@
 #' @param null TRUE to make every treatment placebo (power = type I error).
 #' @param out results file (.h5); NULL for a temporary file.
 #' @param overwrite replace an existing `out`.
+#' @param trials TRUE to store every virtual trial in the results file
+#'   (`--trials`), for `as.data.frame(x, trials = TRUE)`.
 #' @return a `sepsim_result`: the parsed JSON summary (`$json`), the results
 #'   file (`$file`) and the grid (`$grid`, one row per point).
 sepsim_run <- function(scenario = NULL, reps = 10000, seed = 1, set = list(), threads = NULL,
-                       designs = NULL, null = FALSE, out = NULL, overwrite = FALSE) {
+                       designs = NULL, null = FALSE, out = NULL, overwrite = FALSE,
+                       trials = FALSE) {
+  if (isTRUE(trials)) require_trials_command()
   out <- results_path(out)
   args <- c("run", simulation_args(scenario, reps, seed, set, threads, designs, null, out,
-                                   overwrite))
+                                   overwrite, trials))
   new_sepsim_result(parse_json(sepsim_call(args)), out)
 }
 
@@ -24,20 +28,24 @@ sepsim_run <- function(scenario = NULL, reps = 10000, seed = 1, set = list(), th
 #' @param vary named list, one entry per swept key, the first varying slowest:
 #'   a vector of values, or a "START:STOP:STEP" string.
 #' @param resume a `.partial.h5` file of an interrupted sweep to finish (then
-#'   only `threads` is used).
+#'   only `threads` is used; sepsim refuses it with `trials = TRUE`, as a sweep
+#'   with per-trial rows keeps no partial file).
 #' @inheritParams sepsim_run
 sepsim_sweep <- function(scenario = NULL, vary = list(), reps = 10000, seed = 1, set = list(),
                          threads = NULL, designs = NULL, null = FALSE, out = NULL,
-                         overwrite = FALSE, resume = NULL) {
+                         overwrite = FALSE, resume = NULL, trials = FALSE) {
+  if (isTRUE(trials)) require_trials_command()
   if (!is.null(resume)) {
     args <- c("sweep", "--resume", path.expand(resume), opt("--threads", threads),
-              opt_flag("--overwrite", overwrite), "--json", "--no-progress")
+              opt_flag("--overwrite", overwrite), opt_flag("--trials", trials), "--json",
+              "--no-progress")
     json <- parse_json(sepsim_call(args))
     return(new_sepsim_result(json, sub("\\.partial\\.h5$", ".h5", resume)))
   }
   out <- results_path(out)
   args <- c("sweep", scenario_arg(scenario), vary_args(vary),
-            simulation_args(NULL, reps, seed, set, threads, designs, null, out, overwrite))
+            simulation_args(NULL, reps, seed, set, threads, designs, null, out, overwrite,
+                            trials))
   new_sepsim_result(parse_json(sepsim_call(args)), out)
 }
 

@@ -5,6 +5,12 @@ skip_without_sepsim <- function() {
   skip_if(!nzchar(Sys.getenv("SEPSIM_EXE")), "SEPSIM_EXE is not set")
 }
 
+# Per-trial results (--trials, `sepsim trials`) need a sepsim that has them.
+skip_without_trials_command <- function() {
+  skip_without_sepsim()
+  skip_if_not(sepsim_has_command("trials"), "this sepsim has no trials command")
+}
+
 # A file of the repository's scenarios/ folder (SEPSIM_SCENARIOS).
 scenario_file <- function(name) {
   dir <- Sys.getenv("SEPSIM_SCENARIOS")

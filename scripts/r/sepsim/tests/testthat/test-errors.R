@@ -27,39 +27,36 @@ test_that("the executable is found by option first, and a bad path is an R error
                normalizePath(Sys.getenv("SEPSIM_EXE")))
 })
 
-test_that("per-trial results need the trials command", {
-  skip_without_sepsim()
+test_that("a results file run without trials = TRUE: the error says so, with sepsim's message", {
+  skip_without_trials_command()
   x <- sepsim_run(reps = 50)
-  if (sepsim_has_command("trials")) {
-    trials <- as.data.frame(x, trials = TRUE)
-    expect_equal(nrow(trials), 50L)
-  } else {
-    expect_error(as.data.frame(x, trials = TRUE), "sepsim trials")
-  }
+  err <- tryCatch(as.data.frame(x, trials = TRUE), error = identity)
+  expect_s3_class(err, "sepsim_error")
+  expect_match(conditionMessage(err), "sepsim_run(..., trials = TRUE)", fixed = TRUE)
+  expect_match(conditionMessage(err), "has no per-trial table: run the scenario with --trials",
+               fixed = TRUE)
+  expect_equal(err$status, 2L)
+  y <- sepsim_run(reps = 20, trials = TRUE)
+  expect_error(as.data.frame(y, trials = TRUE, design = "nope"), "no such design")
+  expect_error(sepsim_sweep(resume = tempfile(fileext = ".partial.h5"), trials = TRUE),
+               "--trials cannot be given", fixed = TRUE)
 })
 
-test_that("per-trial results: one row per design x point x replicate", {
-  skip_without_sepsim()
-  skip_if_not(sepsim_has_command("trials"), "this sepsim has no trials command")
-  x <- sepsim_sweep(scenario_file("teaching/opal-vs-immunosep.toml"),
-                    vary = list("designs.immunosep.sample_size" = c(100, 200)), reps = 30)
-  expect_equal(nrow(as.data.frame(x, trials = TRUE)), 2L * 2L * 30L)
-  expect_equal(nrow(as.data.frame(x, trials = TRUE, design = "immunosep")), 2L * 30L)
-})
-
-test_that("per-trial results are read from the trials command's CSV (a stand-in sepsim)", {
+test_that("a sepsim without the trials command: a clear R error before calling it", {
   skip_without_sepsim()
   skip_on_os("windows")
   x <- sepsim_run(reps = 20)
-  stub <- tempfile("sepsim-stub-")
+  # stands in for a sepsim built before per-trial results: its --help lists no `trials`
+  old_sepsim <- tempfile("sepsim-old-")
   writeLines(c("#!/bin/sh",
-               "if [ \"$1\" = --help ]; then printf 'Subcommands:\\n  run  Run\\n  trials  Per-trial results\\n'; exit 0; fi",
-               "if [ \"$1\" = trials ]; then echo \"design,point,replicate,reject\"; echo \"immunosep,1,1,1\"; echo \"immunosep,1,2,0\"; exit 0; fi",
-               "exit 9"), stub)
-  Sys.chmod(stub, "0755")
-  old <- options(sepsim.exe = stub)
+               "if [ \"$1\" = --help ]; then printf 'Subcommands:\\n  run  Run\\n  show  Show\\n'; exit 0; fi",
+               "echo 'The following argument was not expected: --trials' >&2; exit 2"), old_sepsim)
+  Sys.chmod(old_sepsim, "0755")
+  old <- options(sepsim.exe = old_sepsim)
   on.exit(options(old))
-  frame <- as.data.frame(x, trials = TRUE, design = "immunosep")
-  expect_equal(nrow(frame), 2L)
-  expect_equal(frame$reject, c(1L, 0L))
+  expect_false(sepsim_has_command("trials"))
+  expect_error(as.data.frame(x, trials = TRUE), "need the `sepsim trials` command", fixed = TRUE)
+  expect_error(sepsim_run(reps = 20, trials = TRUE), "build a newer sepsim", fixed = TRUE)
+  expect_error(sepsim_sweep(vary = list("designs.immunosep.sample_size" = 200), reps = 20,
+                            trials = TRUE), "build a newer sepsim", fixed = TRUE)
 })

@@ -295,7 +295,8 @@ void read_analysis(Reader& r, const toml::table& t, const std::string& path,
 
 // Interim looks: `information` (fractions of sample_size, the last 1), the
 // efficacy spending, optional futility (fixed z or beta spending) and whether
-// futility binds. The boundaries are computed here, once.
+// futility binds, and harm bounds (read_harm.cpp). The boundaries are
+// computed here, once.
 void read_looks(Reader& r, const toml::table& design, const std::string& design_path, Design& d) {
   const toml::table* lt = r.table(design, "looks", design_path, false);
   if (lt == nullptr) return;
@@ -359,6 +360,7 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
     r.problem(info->source(), path, "", e.what());
     return;
   }
+  read_harm(r, t, path, request.information, d, looks.boundaries);
   if (!events_ok) return;
   if (!by_events) {
     for (const double f : request.information)

@@ -42,6 +42,7 @@ void add_looks(std::vector<MeanAccumulator>& selected, std::vector<MeanAccumulat
 DesignAccumulator::DesignAccumulator(const Design& design)
     : design_(design), hypotheses_(design.analysis.hypotheses.size()),
       reject_look_(design.look_count()), futility_look_(design.look_count()),
+      harm_look_(design.looks && design.looks->has_harm() ? design.look_count() : 0),
       arms_(design.arms.size()) {
   if (design.staged())
     for (Hypothesis& h : hypotheses_) {
@@ -75,6 +76,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
         result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
                                                                                             : 0.0);
     add_looks(acc.selected, acc.rejected, result);
+    acc.dropped_for_harm.add(result.harm_look != HypothesisResult::kNever ? 1.0 : 0.0);
     any = any || result.reject;
     false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
   }
@@ -87,6 +89,9 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     reject_look_[k].add(rejected_here ? 1.0 : 0.0);
     futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
   }
+  for (std::size_t k = 0; k < harm_look_.size(); ++k)
+    harm_look_[k].add(r.harm_stop && r.stop_look == k ? 1.0 : 0.0);
+  harm_stop_.add(r.harm_stop ? 1.0 : 0.0);
   for (std::size_t i = 0; i < imbalance_.size(); ++i)
     imbalance_[i].add(r.imbalance[i]);
   family_wise_error_.add(false_rejection ? 1.0 : 0.0);
@@ -188,6 +193,8 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
     out.selected_per_look.push_back(acc.selected[k].estimate());
     out.rejected_per_look.push_back(acc.rejected[k].estimate());
   }
+  out.harm = design_.staged() && design_.looks->has_harm();
+  out.dropped_for_harm = acc.dropped_for_harm.estimate();
   return out;
 }
 
@@ -271,6 +278,13 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
       d.efficacy_z.push_back(looks->boundaries.efficacy_z[k]);
       d.futility_z.push_back(looks->boundaries.futility_z[k]);
     }
+  if (const auto& looks = design_.looks; looks && looks->has_harm()) {
+    d.has_harm = true;
+    d.harm_z = looks->boundaries.harm_z;
+    for (const MeanAccumulator& acc : harm_look_)
+      d.harm_per_look.push_back(acc.estimate().value);
+    d.harm_stop = harm_stop_.estimate();
+  }
   for (std::size_t k = 0; k < reject_look_.size(); ++k) {
     d.reject_per_look.push_back(reject_look_[k].estimate().value);
     d.futility_per_look.push_back(futility_look_[k].estimate().value);

@@ -35,6 +35,7 @@ private:
     RatioAccumulator interaction;
     // Looks with several hypotheses: P(tested in stage k), P(rejected at look k).
     std::vector<MeanAccumulator> selected, rejected;
+    MeanAccumulator dropped_for_harm; // looks with several hypotheses and harm bounds
   };
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
@@ -43,6 +44,8 @@ private:
   MeanAccumulator events_, events_not_reached_; // event-driven looks
   std::array<MeanAccumulator, kImbalanceKinds> imbalance_;
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
+  std::vector<MeanAccumulator> harm_look_;                   // per look, with harm bounds
+  MeanAccumulator harm_stop_;
   RatioAccumulator screened_per_enrolled_;
   std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;
   std::array<RatioAccumulator, kPhenotypes> purity_;

@@ -364,6 +364,9 @@ struct Looks {
   std::vector<double> combination_weights;
   bool success_needs_all = true;
   bool by_events() const { return !events.empty(); }
+  // Harm (lower) bounds on the primary z (boundaries.harm_z): harm_z,
+  // harm_spending, or by default -efficacy_z for two-sided designs.
+  bool has_harm() const { return !boundaries.harm_z.empty(); }
   std::size_t count() const { return by_events() ? events.size() : patients.size(); }
 };
 

@@ -28,10 +28,11 @@ Estimate RatioAccumulator::estimate() const {
 }
 
 namespace {
-// Looks with several hypotheses: tested in the stage ending at look k, and
-// rejected at look k.
+// Looks with several hypotheses: tested in the stage ending at look k,
+// rejected at look k, and dropped for harm (at any look).
 void add_looks(std::vector<MeanAccumulator>& selected, std::vector<MeanAccumulator>& rejected,
-               const HypothesisResult& result) {
+               MeanAccumulator& dropped_for_harm, const HypothesisResult& result) {
+  dropped_for_harm.add(result.harm_look != HypothesisResult::kNever ? 1.0 : 0.0);
   for (std::size_t k = 0; k < selected.size(); ++k) {
     selected[k].add(result.stages_tested > k ? 1.0 : 0.0);
     rejected[k].add(result.reject_look == k ? 1.0 : 0.0);
@@ -49,6 +50,20 @@ DesignAccumulator::DesignAccumulator(const Design& design)
       h.selected.resize(design.look_count());
       h.rejected.resize(design.look_count());
     }
+}
+
+// Stops (and, with several hypotheses, the primary's rejection) per look.
+void DesignAccumulator::add_per_look(const ReplicateResult& r) {
+  harm_stop_.add(r.harm_stop ? 1.0 : 0.0);
+  for (std::size_t k = 0; k < reject_look_.size(); ++k) {
+    const bool here = !design_.looks || r.stop_look == k;
+    // Several hypotheses: the look that rejected the primary, stopping or not.
+    const bool rejected_here =
+        design_.staged() ? r.hypotheses[0].reject_look == k : here && r.hypotheses[0].reject;
+    reject_look_[k].add(rejected_here ? 1.0 : 0.0);
+    futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
+    if (k < harm_look_.size()) harm_look_[k].add(here && r.harm_stop ? 1.0 : 0.0);
+  }
 }
 
 void DesignAccumulator::add(const ReplicateResult& r) {
@@ -75,23 +90,12 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     acc.coverage.add(
         result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
                                                                                             : 0.0);
-    add_looks(acc.selected, acc.rejected, result);
-    acc.dropped_for_harm.add(result.harm_look != HypothesisResult::kNever ? 1.0 : 0.0);
+    add_looks(acc.selected, acc.rejected, acc.dropped_for_harm, result);
     any = any || result.reject;
     false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
   }
   any_rejection_.add(any ? 1.0 : 0.0);
-  for (std::size_t k = 0; k < reject_look_.size(); ++k) {
-    const bool here = !design_.looks || r.stop_look == k;
-    // Several hypotheses: the look that rejected the primary, stopping or not.
-    const bool rejected_here =
-        design_.staged() ? r.hypotheses[0].reject_look == k : here && r.hypotheses[0].reject;
-    reject_look_[k].add(rejected_here ? 1.0 : 0.0);
-    futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
-  }
-  for (std::size_t k = 0; k < harm_look_.size(); ++k)
-    harm_look_[k].add(r.harm_stop && r.stop_look == k ? 1.0 : 0.0);
-  harm_stop_.add(r.harm_stop ? 1.0 : 0.0);
+  add_per_look(r);
   for (std::size_t i = 0; i < imbalance_.size(); ++i)
     imbalance_[i].add(r.imbalance[i]);
   family_wise_error_.add(false_rejection ? 1.0 : 0.0);

@@ -220,7 +220,10 @@ private:
     // Harm after efficacy, before futility: the hypotheses not rejected whose
     // cumulative z fell to the harm bound are dropped (their arms stop
     // enrolling); the trial stops for harm when none is left.
-    if (drop_for_harm(k) && active_ == 0) return r_.harm_stop = true;
+    if (drop_for_harm(k) && active_ == 0) {
+      r_.harm_stop = true;
+      return true;
+    }
     r_.efficacy_stop = looks_.success_needs_all && all_rejected();
     bool all_futile = true;
     for (int h = 0; h < m_; ++h)

@@ -20,6 +20,7 @@ public:
   DesignSummary summary(const Scenario& scenario) const;
 
 private:
+  void add_per_look(const ReplicateResult& r);
   HypothesisSummary hypothesis_summary(std::size_t h) const;
   ArmSummary arm_summary(const Scenario& scenario, std::size_t a) const;
   struct Arm {

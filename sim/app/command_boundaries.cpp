@@ -27,7 +27,25 @@ struct BoundaryArgs {
   double beta = 0.1;
   bool binding = false;
   bool json = false;
+  std::string harm_spending; // optional harm (lower) bounds
+  double harm_alpha = 0;     // 0: alpha / sided
 };
+
+// Harm bounds -c_k of a one-sided design spending harm_alpha (default alpha /
+// sided) on the same information fractions, as a scenario's harm_spending.
+std::vector<double> harm_bounds(const BoundaryArgs& args, const BoundaryRequest& request) {
+  if (args.harm_spending.empty()) return {};
+  BoundaryRequest harm;
+  harm.information = request.information;
+  harm.alpha = args.harm_alpha > 0.0 ? args.harm_alpha : args.alpha / args.sided;
+  if (!(harm.alpha < 0.5))
+    throw UsageError("--harm-alpha: the one-sided alpha spent for harm must lie in (0, 0.5)");
+  harm.efficacy = parse_spending(args.harm_spending);
+  std::vector<double> bounds;
+  for (const double c : compute_boundaries(harm).efficacy_z)
+    bounds.push_back(-c);
+  return bounds;
+}
 
 BoundaryRequest request_of(const BoundaryArgs& args) {
   BoundaryRequest request;
@@ -82,13 +100,20 @@ void print_boundaries(const BoundaryArgs& args, const BoundaryRequest& request, 
   if (request.futility == FutilityKind::beta_spending)
     std::printf("beta %g: drift %.6f, maximum information %.5f x the fixed design's\n", args.beta,
                 b.drift, b.inflation);
+  if (!b.harm_z.empty()) {
+    std::printf("harm z (%s):", args.harm_spending.c_str());
+    for (const double h : b.harm_z)
+      std::printf(" %.6f", h);
+    std::printf("\n");
+  }
   std::printf("(computed by recursive numerical integration in %.2f ms)\n", ms);
 }
 
 void boundaries(const BoundaryArgs& args) {
   const BoundaryRequest request = request_of(args);
   const auto start = std::chrono::steady_clock::now();
-  const Boundaries b = compute_boundaries(request);
+  Boundaries b = compute_boundaries(request);
+  b.harm_z = harm_bounds(args, request);
   const double ms =
       1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (args.json)
@@ -119,6 +144,11 @@ Command add_boundaries_command(CLI::App& app) {
                   "Beta-spending function for futility (e.g. hsd:-2)");
   cmd->add_option("--beta", args->beta, "Type II error for beta spending");
   cmd->add_flag("--binding", args->binding, "Binding futility (efficacy bounds adjusted)");
+  cmd->add_option("--harm-spending", args->harm_spending,
+                  "Harm (lower) bounds: the mirrored bounds of this one-sided spending");
+  cmd->add_option("--harm-alpha", args->harm_alpha,
+                  "One-sided alpha spent for harm (default alpha / sided)")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "Print JSON");
   return {cmd, [args](Processes&) { boundaries(*args); }};
 }

@@ -31,6 +31,11 @@ void read_designs(Reader& r, const toml::table& root, Scenario& s);
 void read_analysis(Reader& r, const toml::table& t, const std::string& path,
                    const std::vector<std::string>& arm_names, Design& d);
 void read_looks(Reader& r, const toml::table& t, const std::string& path, Design& d);
+// Harm (lower) bounds of the looks at these information fractions, into b
+// (read_harm.cpp): harm_z, harm_spending with harm_alpha, or harm = "none";
+// two-sided designs default to -efficacy_z.
+void read_harm(Reader& r, const toml::table& looks, const std::string& path,
+               const std::vector<double>& information, const Design& d, Boundaries& b);
 // Looks with several hypotheses (read_staged.cpp): what they need of the
 // design, looks.success, and [designs.NAME.selection] (after the looks).
 void check_staged_looks(Reader& r, const toml::table& design, const toml::table& looks,

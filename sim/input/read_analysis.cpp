@@ -296,7 +296,22 @@ void read_analysis(Reader& r, const toml::table& t, const std::string& path,
 
 // Interim looks: `information` (fractions of sample_size, the last 1), the
 // efficacy spending, optional futility (fixed z or beta spending) and whether
-// futility binds. The boundaries are computed here, once.
+// futility binds, and harm bounds (read_harm.cpp). The boundaries are
+// computed here, once.
+namespace {
+// What the analyses at the looks derive from the boundaries: the inverse-normal
+// weights of the planned stages (several hypotheses), and the stage-wise
+// ordering of one pooled_z or unpooled_z hypothesis at patient counts.
+void derive_inference(const Design& d, Looks& looks) {
+  const std::vector<double>& t = looks.boundaries.information;
+  for (std::size_t k = 0; k < t.size(); ++k)
+    looks.combination_weights.push_back(std::sqrt(t[k] - (k ? t[k - 1] : 0.0)));
+  if (!looks.by_events() && d.analysis.hypotheses.size() == 1 &&
+      (d.analysis.test == TestKind::pooled_z || d.analysis.test == TestKind::unpooled_z))
+    looks.stagewise = std::make_shared<const StagewiseCache>(t, looks.boundaries.efficacy_z);
+}
+} // namespace
+
 void read_looks(Reader& r, const toml::table& design, const std::string& design_path, Design& d) {
   const toml::table* lt = r.table(design, "looks", design_path, false);
   if (lt == nullptr) return;
@@ -360,20 +375,14 @@ void read_looks(Reader& r, const toml::table& design, const std::string& design_
     r.problem(info->source(), path, "", e.what());
     return;
   }
+  read_harm(r, t, path, request.information, d, looks.boundaries);
   if (!events_ok) return;
   if (!by_events) {
     for (const double f : request.information)
       looks.patients.push_back(static_cast<int>(std::lround(f * d.sample_size)));
     check_looks(r, *info, path, d, looks.patients);
   }
-  // Inverse-normal weights of the planned stages (several hypotheses).
-  for (std::size_t k = 0; k < request.information.size(); ++k)
-    looks.combination_weights.push_back(
-        std::sqrt(request.information[k] - (k ? request.information[k - 1] : 0.0)));
-  if (!by_events && d.analysis.hypotheses.size() == 1 &&
-      (d.analysis.test == TestKind::pooled_z || d.analysis.test == TestKind::unpooled_z))
-    looks.stagewise = std::make_shared<const StagewiseCache>(looks.boundaries.information,
-                                                             looks.boundaries.efficacy_z);
+  derive_inference(d, looks);
   d.looks = std::move(looks);
   if (d.analysis.hypotheses.size() > 1) check_staged_looks(r, design, t, path, d);
 }

@@ -97,12 +97,14 @@ DesignSummary read_design_settings(const H5::Group& g, const std::string& name, 
   }
   d.event_driven = dataset_exists(g, "expected_events");
   d.adjusted = g.nameExists("adjusted_estimate");
+  d.has_harm = dataset_exists(g, "harm_stop");
   if (g.nameExists("looks")) {
     const H5::Group looks = g.openGroup("looks");
     if (looks.nameExists("patients")) d.look_patients = read_vector(looks, "patients");
     if (looks.nameExists("events")) d.look_events = read_vector(looks, "events");
     d.efficacy_z = read_vector(looks, "efficacy_z");
     d.futility_z = read_vector(looks, "futility_z");
+    if (looks.nameExists("harm_z")) d.harm_z = read_vector(looks, "harm_z");
   }
   const H5::Group hypotheses = g.openGroup("hypotheses");
   for (const auto& hypothesis_name : hypothesis_names) {
@@ -113,6 +115,7 @@ DesignSummary read_design_settings(const H5::Group& g, const std::string& name, 
     h.control_arm = read_string_attr(hg, "control_arm");
     h.labels = read_string_attr(hg, "labels");
     h.adjusted = hg.nameExists("adjusted_estimate");
+    h.harm = dataset_exists(hg, "dropped_for_harm");
     if (hg.nameExists("selected_per_look")) {
       const hsize_t looks = hg.openGroup("selected_per_look").getNumObjs();
       h.selected_per_look.resize(looks);
@@ -135,6 +138,8 @@ void read_design(const H5::Group& designs, const std::string& name, RunSummary& 
   H5::Group g = designs.openGroup(name);
   const auto reject = read_matrix(g, "reject_per_look");
   const auto futility = read_matrix(g, "futility_per_look");
+  const auto harm = dataset_exists(g, "harm_per_look") ? read_matrix(g, "harm_per_look")
+                                                       : std::vector<std::vector<double>>{};
   H5::Group arms = g.openGroup("arms");
   const auto arm_names = children_by_index(arms);
   H5::Group hypotheses = g.openGroup("hypotheses");
@@ -143,6 +148,7 @@ void read_design(const H5::Group& designs, const std::string& name, RunSummary& 
     DesignSummary d = read_design_settings(g, name, pt, arm_names, hypothesis_names);
     if (pt < reject.size()) d.reject_per_look = reject[pt];
     if (pt < futility.size()) d.futility_per_look = futility[pt];
+    if (pt < harm.size()) d.harm_per_look = harm[pt];
     s.points[pt].designs.push_back(std::move(d));
   }
   const std::size_t d_index = s.points.empty() ? 0 : s.points[0].designs.size() - 1;

@@ -95,7 +95,7 @@ void write_comparisons(H5::Group& comparisons, const RunSummary& summary) {
   }
 }
 
-// Per-look rejection and futility, and the design settings a sweep may vary,
+// Per-look rejection, futility and harm, and the design settings a sweep may vary,
 // one value per grid point.
 void write_design_per_point(H5::Group& g, const RunSummary& summary, std::size_t d) {
   const Grid& spec = summary.grid;
@@ -106,6 +106,12 @@ void write_design_per_point(H5::Group& g, const RunSummary& summary, std::size_t
   }
   write_grid_matrix(g, "reject_per_look", reject, spec);
   write_grid_matrix(g, "futility_per_look", futility, spec);
+  if (summary.points.front().designs[d].has_harm) { // only then: other files unchanged
+    std::vector<std::vector<double>> harm;
+    for (const auto& point : summary.points)
+      harm.push_back(point.designs[d].harm_per_look);
+    write_grid_matrix(g, "harm_per_look", harm, spec);
+  }
   std::vector<double> n, alpha, sided;
   for (const auto& point : summary.points) {
     n.push_back(point.designs[d].sample_size);
@@ -147,6 +153,7 @@ void write_design(H5::Group& designs, RunSummary& summary, std::size_t d) {
       write_vector(looks, "events", first.look_events);
     write_vector(looks, "efficacy_z", first.efficacy_z);
     write_vector(looks, "futility_z", first.futility_z);
+    if (first.has_harm) write_vector(looks, "harm_z", first.harm_z);
   }
   H5::Group arms = new_group(g, "arms");
   for (std::size_t a = 0; a < first.arms.size(); ++a) {

@@ -53,6 +53,7 @@ Json design_json(DesignSummary d) {
   for_each_estimate(d, [&](const std::string& path, const Estimate& e) { put(dj, path, e); });
   dj.at("reject_per_look") = json_numbers(d.reject_per_look);
   dj.at("futility_per_look") = json_numbers(d.futility_per_look);
+  if (d.has_harm) dj.at("harm_per_look") = json_numbers(d.harm_per_look);
   if (!d.look_patients.empty() || !d.look_events.empty()) {
     if (d.look_events.empty())
       dj.at("looks/patients") = json_numbers(d.look_patients);
@@ -60,6 +61,7 @@ Json design_json(DesignSummary d) {
       dj.at("looks/events") = json_numbers(d.look_events);
     dj.at("looks/efficacy_z") = json_numbers(d.efficacy_z);
     dj.at("looks/futility_z") = json_numbers(d.futility_z);
+    if (d.has_harm) dj.at("looks/harm_z") = json_numbers(d.harm_z);
   }
   Json::Array hypotheses;
   for (const HypothesisSummary& h : d.hypotheses)
@@ -123,6 +125,7 @@ std::string to_json(const BoundariesQuery& query, const Boundaries& b) {
   doc.at("futility_z") = json_numbers(b.futility_z, kDigits);
   doc.at("alpha_spent") = json_numbers(b.alpha_spent, kDigits);
   doc.at("nominal_p") = json_numbers(b.nominal_p, kDigits);
+  if (!b.harm_z.empty()) doc.at("harm_z") = json_numbers(b.harm_z, kDigits);
   doc.at("drift") = json_number(b.drift, kDigits);
   doc.at("inflation") = json_number(b.inflation, kDigits);
   return to_text(doc);

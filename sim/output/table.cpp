@@ -76,7 +76,8 @@ void print_selection(std::ostream& out, const DesignSummary& d) {
       tested += fmt(k ? ", %.4f" : "%.4f", h.selected_per_look[k].value);
       rejected += fmt(k ? ", %.4f" : "%.4f", h.rejected_per_look[k].value);
     }
-    out << "    " << pad(h.name, 22) << "tested " << tested << "  rejected " << rejected << "\n";
+    out << "    " << pad(h.name, 22) << "tested " << tested << "  rejected " << rejected
+        << (h.harm ? fmt("  dropped for harm %.4f", h.dropped_for_harm.value) : "") << "\n";
   }
 }
 
@@ -88,15 +89,28 @@ void print_design_header(std::ostream& out, const DesignSummary& d, std::uint64_
   const bool by_events = !d.look_events.empty();
   const std::vector<double>& at = by_events ? d.look_events : d.look_patients;
   if (!at.empty()) {
+    // Harm bounds add two columns (only then: other tables unchanged).
+    const bool harm = d.has_harm && d.harm_z.size() == at.size();
     out << "  " << pad("Looks", 10) << pad(by_events ? "deaths" : "patients", 10)
-        << pad("efficacy z", 12) << pad("futility z", 12) << pad("P(reject here)", 16)
-        << "P(stop for futility here)\n";
-    for (std::size_t k = 0; k < at.size(); ++k)
+        << pad("efficacy z", 12) << pad("futility z", 12) << (harm ? pad("harm z", 12) : "")
+        << pad("P(reject here)", 16)
+        << (harm ? "P(stop for futility here)  P(stop for harm here)\n"
+                 : "P(stop for futility here)\n");
+    for (std::size_t k = 0; k < at.size(); ++k) {
       out << "  " << pad(fmt("%.0f", k + 1.0), 10) << pad(fmt("%.0f", at[k]), 10)
           << pad(std::isfinite(d.efficacy_z[k]) ? fmt("%.4f", d.efficacy_z[k]) : "-", 12)
-          << pad(std::isfinite(d.futility_z[k]) ? fmt("%.4f", d.futility_z[k]) : "-", 12)
-          << pad(fmt("%.4f", d.reject_per_look[k]), 16) << fmt("%.4f", d.futility_per_look[k])
-          << "\n";
+          << pad(std::isfinite(d.futility_z[k]) ? fmt("%.4f", d.futility_z[k]) : "-", 12);
+      if (harm) out << pad(std::isfinite(d.harm_z[k]) ? fmt("%.4f", d.harm_z[k]) : "-", 12);
+      out << pad(fmt("%.4f", d.reject_per_look[k]), 16);
+      if (harm && k < d.harm_per_look.size())
+        out << pad(fmt("%.4f", d.futility_per_look[k]), 27) << fmt("%.4f", d.harm_per_look[k]);
+      else
+        out << fmt("%.4f", d.futility_per_look[k]);
+      out << "\n";
+    }
+    if (harm)
+      out << "  " << pad("P(stop for harm)", 34)
+          << fmt("%.4f ± %.4f", d.harm_stop.value, d.harm_stop.mcse) << "\n";
     out << "  " << pad("Expected patients enrolled", 34)
         << fmt("%.1f ± %.1f", d.expected_n.value, d.expected_n.mcse)
         << fmt(" of %.0f", d.sample_size) << fmt(" (SD %.1f)", d.final_n_sd.value) << "\n";

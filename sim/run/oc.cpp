@@ -34,10 +34,11 @@ Estimate root_mean(const Estimate& mse) {
   return {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
 }
 
-// Looks with several hypotheses: tested in the stage ending at look k, and
-// rejected at look k.
+// Looks with several hypotheses: tested in the stage ending at look k,
+// rejected at look k, and dropped for harm (at any look).
 void add_looks(std::vector<MeanAccumulator>& selected, std::vector<MeanAccumulator>& rejected,
-               const HypothesisResult& result) {
+               MeanAccumulator& dropped_for_harm, const HypothesisResult& result) {
+  dropped_for_harm.add(result.harm_look != HypothesisResult::kNever ? 1.0 : 0.0);
   for (std::size_t k = 0; k < selected.size(); ++k) {
     selected[k].add(result.stages_tested > k ? 1.0 : 0.0);
     rejected[k].add(result.reject_look == k ? 1.0 : 0.0);
@@ -48,12 +49,27 @@ void add_looks(std::vector<MeanAccumulator>& selected, std::vector<MeanAccumulat
 DesignAccumulator::DesignAccumulator(const Design& design)
     : design_(design), hypotheses_(design.analysis.hypotheses.size()),
       reject_look_(design.look_count()), futility_look_(design.look_count()),
+      harm_look_(design.looks && design.looks->has_harm() ? design.look_count() : 0),
       arms_(design.arms.size()) {
   if (design.staged())
     for (Hypothesis& h : hypotheses_) {
       h.selected.resize(design.look_count());
       h.rejected.resize(design.look_count());
     }
+}
+
+// Stops (and, with several hypotheses, the primary's rejection) per look.
+void DesignAccumulator::add_per_look(const ReplicateResult& r) {
+  harm_stop_.add(r.harm_stop ? 1.0 : 0.0);
+  for (std::size_t k = 0; k < reject_look_.size(); ++k) {
+    const bool here = !design_.looks || r.stop_look == k;
+    // Several hypotheses: the look that rejected the primary, stopping or not.
+    const bool rejected_here =
+        design_.staged() ? r.hypotheses[0].reject_look == k : here && r.hypotheses[0].reject;
+    reject_look_[k].add(rejected_here ? 1.0 : 0.0);
+    futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
+    if (k < harm_look_.size()) harm_look_[k].add(here && r.harm_stop ? 1.0 : 0.0);
+  }
 }
 
 void DesignAccumulator::add(const ReplicateResult& r) {
@@ -80,20 +96,13 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     acc.coverage.add(
         result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
                                                                                             : 0.0);
-    add_looks(acc.selected, acc.rejected, result);
+    add_looks(acc.selected, acc.rejected, acc.dropped_for_harm, result);
     if (h == 0 && design_.looks && design_.looks->stagewise) add_adjusted(acc, result);
     any = any || result.reject;
     false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
   }
   any_rejection_.add(any ? 1.0 : 0.0);
-  for (std::size_t k = 0; k < reject_look_.size(); ++k) {
-    const bool here = !design_.looks || r.stop_look == k;
-    // Several hypotheses: the look that rejected the primary, stopping or not.
-    const bool rejected_here =
-        design_.staged() ? r.hypotheses[0].reject_look == k : here && r.hypotheses[0].reject;
-    reject_look_[k].add(rejected_here ? 1.0 : 0.0);
-    futility_look_[k].add(here && r.futility_stop ? 1.0 : 0.0);
-  }
+  add_per_look(r);
   for (std::size_t i = 0; i < imbalance_.size(); ++i)
     imbalance_[i].add(r.imbalance[i]);
   family_wise_error_.add(false_rejection ? 1.0 : 0.0);
@@ -211,6 +220,8 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
     out.selected_per_look.push_back(acc.selected[k].estimate());
     out.rejected_per_look.push_back(acc.rejected[k].estimate());
   }
+  out.harm = design_.staged() && design_.looks->has_harm();
+  out.dropped_for_harm = acc.dropped_for_harm.estimate();
   return out;
 }
 
@@ -299,6 +310,13 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
       d.efficacy_z.push_back(looks->boundaries.efficacy_z[k]);
       d.futility_z.push_back(looks->boundaries.futility_z[k]);
     }
+  if (const auto& looks = design_.looks; looks && looks->has_harm()) {
+    d.has_harm = true;
+    d.harm_z = looks->boundaries.harm_z;
+    for (const MeanAccumulator& acc : harm_look_)
+      d.harm_per_look.push_back(acc.estimate().value);
+    d.harm_stop = harm_stop_.estimate();
+  }
   for (std::size_t k = 0; k < reject_look_.size(); ++k) {
     d.reject_per_look.push_back(reject_look_[k].estimate().value);
     d.futility_per_look.push_back(futility_look_[k].estimate().value);

@@ -8,7 +8,7 @@
 //   analysed with time = min(death_day, follow_up_days, look time - entry) and
 //   a death if it was observed by then;
 // - the trial stops at the first look whose z reaches the efficacy bound or
-//   falls to the futility bound; patients who would enter later are never
+//   falls to the harm or futility bound; patients who would enter later are never
 //   enrolled. When the planned deaths of a look are never reached, the final
 //   analysis (the last look's bound) is held when the last patient's follow-up
 //   ends, on the deaths observed (events_not_reached).
@@ -147,6 +147,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
   decision.look = static_cast<std::uint8_t>(looks.look);
   decision.efficacy = looks.verdict == LookVerdict::efficacy;
   decision.futility = looks.verdict == LookVerdict::futility;
+  decision.harm = looks.verdict == LookVerdict::harm;
   decide(design, decision, r);
   return r;
 }

@@ -47,9 +47,13 @@ std::uint32_t reestimated_sample_size(const Design& design, double z1) {
 }
 
 // rpact's rule: efficacy if z >= c_k; futility stop if z <= f_k (inclusive).
+// A harm bound (z <= h_k, inclusive, at any look including the last) is
+// checked after efficacy and before futility, so that a trial past both its
+// harm and futility bounds is reported as stopped for harm.
 LookVerdict interim_decision(const Design& design, std::size_t k, double z) {
   const Looks& looks = *design.looks;
   if (z >= looks.boundaries.efficacy_z[k]) return LookVerdict::efficacy;
+  if (looks.has_harm() && z <= looks.boundaries.harm_z[k]) return LookVerdict::harm;
   if (k + 1 < looks.count() && z <= looks.boundaries.futility_z[k]) return LookVerdict::futility;
   if (k + 1 < looks.count() && looks.futility_cp > 0.0) {
     // Conditional power at the final bound under the current trend: the
@@ -85,6 +89,7 @@ bool SequentialMonitor::after_enrolment(const ReplicateResult& r) {
   const LookVerdict verdict = interim_decision(design_, k, interim_z(design_, r));
   decision_.efficacy = verdict == LookVerdict::efficacy;
   decision_.futility = verdict == LookVerdict::futility;
+  decision_.harm = verdict == LookVerdict::harm;
   stopped_ = verdict != LookVerdict::continue_trial;
   return stopped_;
 }
@@ -137,6 +142,8 @@ void decide(const Design& design, const SequentialDecision& sequential, Replicat
   r.stop_look = sequential.look;
   r.efficacy_stop = sequential.efficacy;
   r.futility_stop = sequential.futility;
+  r.harm_stop = sequential.harm;
+  if (sequential.harm) r.hypotheses[0].harm_look = sequential.look;
   r.increased = sequential.increased;
   // Looks or the re-estimation's combination test decide the primary
   // hypothesis; otherwise the analysis's multiplicity procedure has.

@@ -75,6 +75,7 @@ public:
       r_.hypotheses[h].reject = decided[h].reject;
       r_.hypotheses[h].stages_tested = decided[h].stages_tested;
       r_.hypotheses[h].reject_look = decided[h].reject_look;
+      r_.hypotheses[h].harm_look = decided[h].harm_look;
     }
     return r_;
   }
@@ -204,7 +205,7 @@ private:
     const Boundaries& b = looks_.boundaries;
     const double futility = !last && k < b.futility_z.size() ? b.futility_z[k] : -INFINITY;
     const auto rejected = test_.add_stage(active_, p, z, b.efficacy_z[k], futility);
-    bool all = true, any = false, all_futile = true;
+    bool any = false;
     for (int h = 0; h < m_; ++h) {
       HypothesisResult& result = r_.hypotheses[h];
       if (active(h) && rejected[h] && !result.reject) {
@@ -212,14 +213,49 @@ private:
         result.reject_look = static_cast<std::uint8_t>(k);
       }
       any = any || result.reject;
-      if (!active(h)) continue;
-      all = all && result.reject;
-      all_futile = all_futile && test_.futile(h);
     }
     r_.stop_look = static_cast<std::uint8_t>(k);
-    r_.efficacy_stop = looks_.success_needs_all ? all : any;
+    r_.efficacy_stop = looks_.success_needs_all ? all_rejected() : any;
+    if (r_.efficacy_stop) return true;
+    // Harm after efficacy, before futility: the hypotheses not rejected whose
+    // cumulative z fell to the harm bound are dropped (their arms stop
+    // enrolling); the trial stops for harm when none is left.
+    if (drop_for_harm(k) && active_ == 0) {
+      r_.harm_stop = true;
+      return true;
+    }
+    r_.efficacy_stop = looks_.success_needs_all && all_rejected();
+    bool all_futile = true;
+    for (int h = 0; h < m_; ++h)
+      if (active(h)) all_futile = all_futile && test_.futile(h);
     r_.futility_stop = !last && !r_.efficacy_stop && all_futile;
     return r_.efficacy_stop || r_.futility_stop;
+  }
+
+  // Whether every hypothesis still tested is rejected (true when none is).
+  bool all_rejected() const {
+    bool all = true;
+    for (int h = 0; h < m_; ++h)
+      if (active(h)) all = all && r_.hypotheses[h].reject;
+    return all;
+  }
+
+  // Drops, at look k, the hypotheses still tested and not rejected whose
+  // cumulative unadjusted z (every stage's data) is at or below the harm
+  // bound; true when any was dropped.
+  bool drop_for_harm(std::size_t k) {
+    if (!looks_.has_harm()) return false;
+    bool dropped = false;
+    for (int h = 0; h < m_; ++h) {
+      if (!active(h) || r_.hypotheses[h].reject) continue;
+      const TwoArmCounts c = cumulative(h);
+      const double z = design_.analysis.test == TestKind::unpooled_z ? unpooled_z(c) : pooled_z(c);
+      if (z > looks_.boundaries.harm_z[k]) continue;
+      r_.hypotheses[h].harm_look = static_cast<std::uint8_t>(k);
+      active_ &= ~(1u << h);
+      dropped = true;
+    }
+    return dropped;
   }
 
   // The hypotheses that go on after an interim look; false when none does.

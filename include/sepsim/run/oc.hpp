@@ -20,6 +20,7 @@ public:
   DesignSummary summary(const Scenario& scenario) const;
 
 private:
+  void add_per_look(const ReplicateResult& r);
   HypothesisSummary hypothesis_summary(std::size_t h) const;
   ArmSummary arm_summary(const Scenario& scenario, std::size_t a) const;
   struct Arm {
@@ -37,6 +38,7 @@ private:
     std::vector<MeanAccumulator> selected, rejected;
     // Looks with one pooled_z or unpooled_z hypothesis: the adjusted estimate.
     MeanAccumulator adjusted, adjusted_error, adjusted_squared_error, adjusted_coverage;
+    MeanAccumulator dropped_for_harm; // looks with several hypotheses and harm bounds
   };
   static void add_adjusted(Hypothesis& acc, const HypothesisResult& result);
   const Design& design_;
@@ -46,6 +48,8 @@ private:
   MeanAccumulator events_, events_not_reached_; // event-driven looks
   std::array<MeanAccumulator, kImbalanceKinds> imbalance_;
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
+  std::vector<MeanAccumulator> harm_look_;                   // per look, with harm bounds
+  MeanAccumulator harm_stop_;
   RatioAccumulator screened_per_enrolled_;
   std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;
   std::array<RatioAccumulator, kPhenotypes> purity_;

@@ -52,6 +52,10 @@ struct HypothesisSummary {
   // bias and RMSE against the true difference, and its 95% interval's coverage.
   bool adjusted = false;
   Estimate adjusted_mean, adjusted_bias, adjusted_rmse, adjusted_ci_coverage;
+  // Looks with several hypotheses and harm bounds (visited only then):
+  // P(dropped at a look because its cumulative z fell to the harm bound).
+  bool harm = false;
+  Estimate dropped_for_harm;
 };
 
 struct DesignSummary {
@@ -78,6 +82,12 @@ struct DesignSummary {
   std::vector<double> look_events;
   bool event_driven = false;
   Estimate expected_events, events_not_reached;
+  // Harm bounds (looks/harm_z; -inf: none at a look): P(stop for harm at each
+  // look) and P(stop for harm). Visited and written only when has_harm, so
+  // other designs' output is unchanged.
+  bool has_harm = false;
+  std::vector<double> harm_z, harm_per_look;
+  Estimate harm_stop;
   // Estimated risk difference (treatment - control response rate).
   Estimate estimate_mean, true_difference, bias, rmse, ci_coverage;
   // The primary's estimate adjusted for early stopping (looks; see HypothesisSummary).
@@ -241,6 +251,7 @@ template <class F> void for_each_estimate(DesignSummary& d, F&& f) {
     f("expected_events", d.expected_events);
     f("events_not_reached", d.events_not_reached);
   }
+  if (d.has_harm) f("harm_stop", d.harm_stop);
 }
 
 template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {
@@ -266,6 +277,7 @@ template <class F> void for_each_estimate(HypothesisSummary& h, F&& f) {
     f("selected_per_look/look_" + std::to_string(k + 1), h.selected_per_look[k]);
     f("rejected_per_look/look_" + std::to_string(k + 1), h.rejected_per_look[k]);
   }
+  if (h.harm) f("dropped_for_harm", h.dropped_for_harm);
 }
 
 } // namespace sepsim

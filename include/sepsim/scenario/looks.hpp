@@ -32,6 +32,9 @@ struct Boundaries {
   std::vector<double> futility_z;  // stop for futility when z <= f_k (-inf: none)
   std::vector<double> alpha_spent; // cumulative alpha at each look (under H0)
   std::vector<double> nominal_p;   // one-sided nominal p of each efficacy bound
+  // Harm (lower) bounds on the primary z: stop for harm when z <= h_k, at any
+  // look including the last (-inf: none at that look). Empty: no harm bounds.
+  std::vector<double> harm_z;
   // beta spending only: the drift theta sqrt(I_max) that gives power 1 - beta,
   // and the inflation factor of the maximum information over a fixed design.
   double drift = 0, inflation = 1;

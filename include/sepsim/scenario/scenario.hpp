@@ -370,6 +370,9 @@ struct Looks {
   // stage-wise ordering that adjusts its estimate for early stopping.
   std::shared_ptr<const StagewiseCache> stagewise;
   bool by_events() const { return !events.empty(); }
+  // Harm (lower) bounds on the primary z (boundaries.harm_z): harm_z,
+  // harm_spending, or by default -efficacy_z for two-sided designs.
+  bool has_harm() const { return !boundaries.harm_z.empty(); }
   std::size_t count() const { return by_events() ? events.size() : patients.size(); }
 };
 

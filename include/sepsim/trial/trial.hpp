@@ -49,6 +49,9 @@ struct HypothesisResult {
   double adjusted_ci_high = std::numeric_limits<double>::quiet_NaN();
   std::uint8_t stages_tested = 0;
   std::uint8_t reject_look = kNever;
+  // Harm bounds: the look at which the hypothesis's cumulative z fell to the
+  // harm bound (dropped for harm, or the trial stopped for harm); kNever if none.
+  std::uint8_t harm_look = kNever;
 };
 
 // Fixed-size, one slot per replicate; folded in replicate order.
@@ -67,6 +70,9 @@ struct ReplicateResult {
   bool increased = false; // sample-size re-estimation raised the sample size
   double duration_months = std::numeric_limits<double>::quiet_NaN(); // with accrual
   bool efficacy_stop = false, futility_stop = false;
+  // Harm bounds: the trial stopped for harm at stop_look (the primary z, or
+  // every hypothesis still tested, at or below the harm bound).
+  bool harm_stop = false;
   // Event-driven looks: deaths observed at the stopping look, and whether the
   // planned deaths were never reached (final analysis at the end of follow-up).
   double events = std::numeric_limits<double>::quiet_NaN();
@@ -113,13 +119,14 @@ double ordinal_counts_z(const Design& design, const ReplicateResult& r);
 std::uint32_t reestimated_sample_size(const Design& design, double z1);
 
 // What a group-sequential look decides, from the primary z at look k.
-enum class LookVerdict { continue_trial, efficacy, futility };
+enum class LookVerdict { continue_trial, efficacy, futility, harm };
 LookVerdict interim_decision(const Design& design, std::size_t k, double z);
 
 // What the sequential part of a design (looks or re-estimation) decided.
 struct SequentialDecision {
   std::uint8_t look = 0; // the last look held
   bool efficacy = false, futility = false;
+  bool harm = false;      // stopped at a harm bound
   bool increased = false; // re-estimation raised the sample size
 };
 

@@ -194,3 +194,62 @@ TEST_CASE("the closed combination test rejects as the inverse-normal test of eac
   CHECK(r[0]);
   CHECK_FALSE(r[1]);
 }
+
+namespace {
+
+// A graph's decisions: closed testing with the graph's intersection weights.
+std::vector<bool> graph_decide(std::vector<double> w, std::vector<std::vector<double>> g,
+                               const std::vector<double>& p) {
+  Analysis a = family(Multiplicity::graphical, w);
+  a.transitions = std::move(g);
+  a.graph_weights = graph_intersection_weights(w, a.transitions);
+  HypothesisValues pv{}, z{};
+  for (std::size_t i = 0; i < p.size(); ++i)
+    pv[i] = p[i];
+  const auto r = reject_family(a, 0.025, pv, z);
+  return std::vector<bool>(r.begin(), r.begin() + static_cast<long>(p.size()));
+}
+
+} // namespace
+
+TEST_CASE("graphical: the graphs of Holm, the fixed sequence and the fallback procedure "
+          "decide as those procedures do",
+          "[multiplicity]") {
+  Stream stream({99, Purpose::arm_counts, 0, 0, 0});
+  boost::random::normal_distribution<double> normal;
+  const std::vector<double> third(3, 1.0 / 3);
+  const std::vector<std::vector<double>> holm_graph = {{0, 0.5, 0.5}, {0.5, 0, 0.5}, {0.5, 0.5, 0}};
+  const std::vector<std::vector<double>> chain = {{0, 1, 0}, {0, 0, 1}, {0, 0, 0}};
+  const std::vector<double> fallback_w = {0.5, 0.25, 0.25};
+  int differences = 0, rejections = 0;
+  for (int i = 0; i < 4000; ++i) {
+    // p-values of z statistics around 2 (about half reject at 0.025 alone).
+    std::vector<double> p;
+    for (int h = 0; h < 3; ++h)
+      p.push_back(0.5 * std::erfc((2.0 + 0.8 * normal(stream)) / std::sqrt(2.0)));
+    const auto holm = decide(Multiplicity::holm, p, third);
+    differences += graph_decide(third, holm_graph, p) != holm;
+    differences +=
+        graph_decide({1, 0, 0}, chain, p) != decide(Multiplicity::fixed_sequence, p, third);
+    differences +=
+        graph_decide(fallback_w, chain, p) != decide(Multiplicity::fallback, p, fallback_w);
+    for (const bool r : holm)
+      rejections += r;
+  }
+  CHECK(differences == 0);
+  CHECK(rejections > 1000); // the comparison covers rejections, not only p > alpha
+}
+
+TEST_CASE("graphical: removing a hypothesis passes its weight on and bypasses it",
+          "[multiplicity]") {
+  // Bretz et al. (2009), the update on removing H1 from H1 -> H2 -> H3 with
+  // weights (1/2, 1/2, 0) and H3 -> H1: H2 gets all of H1's weight.
+  const auto w = graph_intersection_weights({0.5, 0.5, 0.0}, {{0, 1, 0}, {0, 0, 1}, {1, 0, 0}});
+  CHECK(w[0b110][1] == Approx(1.0));
+  CHECK(w[0b110][2] == Approx(0.0));
+  // Removing H2 instead: H1 keeps 1/2, H3 gets H2's 1/2.
+  CHECK(w[0b101][0] == Approx(0.5));
+  CHECK(w[0b101][2] == Approx(0.5));
+  // The full set keeps the initial weights.
+  CHECK(w[0b111][0] == Approx(0.5));
+}

@@ -43,6 +43,8 @@ void check_staged_looks(Reader& r, const toml::table& design, const toml::table&
 void read_success(Reader& r, const toml::table& looks, const std::string& path, Looks& l,
                   const Design& d);
 void read_selection(Reader& r, const toml::table& t, const std::string& path, Design& d);
+// analysis.transitions of multiplicity = "graphical" (read_staged.cpp).
+void read_transitions(Reader& r, const toml::table& at, const std::string& ap, Analysis& a);
 // After the accrual is read: event-driven looks need it.
 void check_event_looks(Reader& r, const toml::table& t, const std::string& path, const Design& d);
 

@@ -107,6 +107,7 @@ void read_hypotheses(Reader& r, const toml::table& design, const toml::table& at
     }
   }
   read_weights(r, at, ap, a);
+  read_transitions(r, at, ap, a);
   if (a.multiplicity == Multiplicity::dunnett || a.multiplicity == Multiplicity::dunnett_stepdown) {
     for (const auto& h : a.hypotheses)
       if (h.control_arm != a.hypotheses[0].control_arm || h.labels != a.hypotheses[0].labels)

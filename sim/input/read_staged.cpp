@@ -113,3 +113,43 @@ void read_selection(Reader& r, const toml::table& t, const std::string& path, De
 }
 
 } // namespace sepsim::input
+
+namespace sepsim::input {
+
+// multiplicity = "graphical": `transitions`, one row per hypothesis (in the
+// order of `hypotheses`), g[i][j] in [0, 1], zero diagonal, rows summing to
+// at most 1; the initial weights are `weights`.
+void read_transitions(Reader& r, const toml::table& at, const std::string& ap, Analysis& a) {
+  const bool graphical = a.multiplicity == Multiplicity::graphical;
+  const toml::node* node = r.find(at, "transitions", ap, graphical);
+  if (node == nullptr) return;
+  if (!graphical) {
+    r.problem(*node, ap + ".transitions", "applies to multiplicity = \"graphical\"");
+    return;
+  }
+  const std::size_t m = a.hypotheses.size();
+  const toml::array* rows = node->as_array();
+  bool ok = rows != nullptr && rows->size() == m;
+  for (std::size_t i = 0; ok && i < m; ++i) {
+    const toml::array* row = (*rows)[i].as_array();
+    ok = row != nullptr && row->size() == m;
+    std::vector<double> g;
+    double sum = 0.0;
+    for (std::size_t j = 0; ok && j < m; ++j) {
+      const auto v = (*row)[j].value<double>();
+      ok = v && *v >= 0.0 && *v <= 1.0 && (i != j || *v == 0.0);
+      g.push_back(v.value_or(0.0));
+      sum += g.back();
+    }
+    ok = ok && sum <= 1.0 + 1e-9;
+    a.transitions.push_back(std::move(g));
+  }
+  if (!ok)
+    r.problem(*node, ap + ".transitions",
+              "must be " + std::to_string(m) + " rows of " + std::to_string(m) +
+                  " numbers in [0, 1] (row i: the shares of H_i's weight passed to each "
+                  "hypothesis when H_i is rejected), a zero diagonal, each row summing to at "
+                  "most 1");
+}
+
+} // namespace sepsim::input

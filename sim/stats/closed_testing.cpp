@@ -50,11 +50,51 @@ bool intersection_test_of(Multiplicity m, IntersectionTest* test) {
   case Multiplicity::fixed_sequence:
     *test = IntersectionTest::hierarchical;
     return true;
+  case Multiplicity::graphical:
+    *test = IntersectionTest::graphical;
+    return true;
   case Multiplicity::none:
   case Multiplicity::fallback:
     return false;
   }
   return false;
+}
+
+std::vector<std::array<double, kMaxHypotheses>>
+graph_intersection_weights(const std::vector<double>& weights,
+                           const std::vector<std::vector<double>>& transitions) {
+  const int m = static_cast<int>(weights.size());
+  std::vector<std::array<double, kMaxHypotheses>> out(std::size_t{1} << m);
+  for (unsigned mask = 1; mask < (1u << m); ++mask) {
+    std::vector<double> w = weights;
+    std::vector<std::vector<double>> g = transitions;
+    unsigned left = (1u << m) - 1;
+    for (int j = 0; j < m; ++j) {
+      if ((mask >> j) & 1u) continue;
+      // Remove H_j: its weight passes on; transitions bypass it.
+      left &= ~(1u << j);
+      std::vector<std::vector<double>> next = g;
+      for (int l = 0; l < m; ++l) {
+        if (!((left >> l) & 1u)) continue;
+        w[l] += w[j] * g[j][l];
+        for (int k = 0; k < m; ++k) {
+          if (!((left >> k) & 1u) || k == l) {
+            next[l][k] = 0.0;
+            continue;
+          }
+          const double denominator = 1.0 - g[l][j] * g[j][l];
+          next[l][k] = denominator > 1e-12 ? (g[l][k] + g[l][j] * g[j][k]) / denominator : 0.0;
+        }
+      }
+      w[j] = 0.0;
+      for (int k = 0; k < m; ++k)
+        next[j][k] = next[k][j] = 0.0;
+      g = std::move(next);
+    }
+    for (int h = 0; h < m; ++h)
+      out[mask][h] = ((mask >> h) & 1u) ? w[h] : 0.0;
+  }
+  return out;
 }
 
 double dunnett_p(const std::vector<double>& lambda, double z) {
@@ -113,6 +153,14 @@ double intersection_p(const Analysis& a, IntersectionTest test, unsigned mask, u
       z_max = std::max(z_max, z[h]);
     }
     return dunnett_p(lambda, z_max);
+  }
+  case IntersectionTest::graphical: {
+    // The graph's weights of I, for the hypotheses of I with data.
+    const auto& w = a.graph_weights[mask];
+    double best = 1.0;
+    for (const int h : in)
+      if (w[h] > 0.0) best = std::min(best, p[h] / w[h]);
+    return best;
   }
   case IntersectionTest::hierarchical:
     // The first hypothesis of I in testing order; a dropped one counts as p = 1.

@@ -1,5 +1,6 @@
 #include "sepsim/stats/critical_values.hpp"
 
+#include "sepsim/stats/closed_testing.hpp"
 #include "sepsim/stats/multiplicity.hpp"
 
 #include <boost/math/distributions/chi_squared.hpp>
@@ -17,6 +18,13 @@ void derive_critical_values(Analysis& analysis, const std::vector<Arm>& arms) {
   for (int df = 1; df < kPhenotypes; ++df)
     analysis.interaction_critical[df] = boost::math::quantile(
         boost::math::complement(boost::math::chi_squared(df), analysis.alpha));
+  if (analysis.multiplicity == Multiplicity::graphical) {
+    std::vector<double> weights;
+    for (const auto& h : analysis.hypotheses)
+      weights.push_back(h.weight);
+    analysis.graph_weights = graph_intersection_weights(weights, analysis.transitions);
+    return;
+  }
   if (analysis.multiplicity != Multiplicity::dunnett &&
       analysis.multiplicity != Multiplicity::dunnett_stepdown)
     return;

@@ -24,6 +24,22 @@ std::vector<int> by_significance(const Analysis& a, const HypothesisValues& p, i
   return order;
 }
 
+// Largest z first, each against the critical value of the hypotheses not yet
+// rejected; stop at the first that fails (closed testing shortcut).
+HypothesisFlags dunnett_stepdown(const Analysis& a, const HypothesisValues& z, int m) {
+  HypothesisFlags reject{};
+  std::vector<int> order(static_cast<std::size_t>(m));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int i, int j) { return z[i] > z[j]; });
+  unsigned remaining = (1u << m) - 1;
+  for (const int i : order) {
+    if (z[i] < a.dunnett_critical_z[remaining]) break;
+    reject[i] = true;
+    remaining &= ~(1u << i);
+  }
+  return reject;
+}
+
 } // namespace
 
 HypothesisFlags reject_family(const Analysis& a, double alpha, const HypothesisValues& p,
@@ -82,26 +98,18 @@ HypothesisFlags reject_family(const Analysis& a, double alpha, const HypothesisV
   case Multiplicity::simes:
     reject = closed_test(a, IntersectionTest::simes, alpha, p, z);
     break;
+  case Multiplicity::graphical:
+    reject = closed_test(a, IntersectionTest::graphical, alpha, p, z);
+    break;
   case Multiplicity::dunnett: {
     const double c = a.dunnett_critical_z[(1u << m) - 1];
     for (int i = 0; i < m; ++i)
       reject[i] = z[i] >= c;
     break;
   }
-  case Multiplicity::dunnett_stepdown: {
-    // Largest z first, each against the critical value of the hypotheses not
-    // yet rejected; stop at the first that fails (closed testing shortcut).
-    std::vector<int> order(static_cast<std::size_t>(m));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int i, int j) { return z[i] > z[j]; });
-    unsigned remaining = (1u << m) - 1;
-    for (const int i : order) {
-      if (z[i] < a.dunnett_critical_z[remaining]) break;
-      reject[i] = true;
-      remaining &= ~(1u << i);
-    }
+  case Multiplicity::dunnett_stepdown:
+    reject = dunnett_stepdown(a, z, m);
     break;
-  }
   }
   return reject;
 }

@@ -249,7 +249,10 @@ inline constexpr std::array<std::string_view, 19> kTestNames = {"pooled_z",
 // How the family of hypotheses of a design controls the family-wise error.
 // dunnett: single step; dunnett_stepdown: closed testing with Dunnett
 // intersection tests (rpact's multi-arm "Dunnett"), never less powerful;
-// simes: closed testing with Simes intersection tests (Hommel's procedure).
+// simes: closed testing with Simes intersection tests (Hommel's procedure);
+// graphical: Bretz et al.'s (2009) graph of initial weights and transitions,
+// tested by closed testing with the weighted Bonferroni tests the graph gives
+// every intersection (the sequentially rejective graphical procedure).
 // With looks (several hypotheses) every family is tested by closed testing:
 // bonferroni and holm use (weighted) Bonferroni intersection tests, hochberg
 // and simes Simes's, dunnett and dunnett_stepdown Dunnett's, fixed_sequence
@@ -263,11 +266,12 @@ enum class Multiplicity {
   fallback,
   dunnett,
   dunnett_stepdown,
-  simes
+  simes,
+  graphical
 };
-inline constexpr std::array<std::string_view, 9> kMultiplicityNames = {
-    "none",    "bonferroni",       "holm", "hochberg", "fixed_sequence", "fallback",
-    "dunnett", "dunnett_stepdown", "simes"};
+inline constexpr std::array<std::string_view, 10> kMultiplicityNames = {
+    "none",    "bonferroni",       "holm",  "hochberg", "fixed_sequence", "fallback",
+    "dunnett", "dunnett_stepdown", "simes", "graphical"};
 
 inline constexpr int kMaxHypotheses = 8;
 
@@ -312,6 +316,11 @@ struct Analysis {
   // Derived for Dunnett: lambda_h = sqrt(a_t / (a_t + a_c)) from the planned
   // allocation; corr(Z_g, Z_h) = lambda_g lambda_h.
   std::array<double, kMaxHypotheses> dunnett_lambda{};
+  // graphical: the transition weights g[i][j] (i passes its weight to j when
+  // rejected; rows sum to at most 1, zero diagonal), and, derived, the
+  // weights of every intersection (indexed by bit mask) the graph gives.
+  std::vector<std::vector<double>> transitions;
+  std::vector<std::array<double, kMaxHypotheses>> graph_weights;
   // Derived: chi-square critical values at alpha for 1 and 2 degrees of freedom
   // (the treatment-by-label interaction over 2 or 3 labels); index = df.
   std::array<double, kPhenotypes> interaction_critical{};

@@ -14,7 +14,7 @@
 
 namespace sepsim {
 
-enum class IntersectionTest { bonferroni, simes, dunnett, hierarchical };
+enum class IntersectionTest { bonferroni, simes, dunnett, hierarchical, graphical };
 
 // The intersection test that closed testing uses for a multiplicity procedure
 // (bonferroni and holm: Bonferroni; hochberg and simes: Simes; dunnett and
@@ -27,6 +27,14 @@ bool intersection_test_of(Multiplicity m, IntersectionTest* test);
 // data at this stage and are left out. NaN when none of `mask` is present.
 double intersection_p(const Analysis& a, IntersectionTest test, unsigned mask, unsigned present,
                       const HypothesisValues& p, const HypothesisValues& z);
+
+// The weights a graph (initial weights, transitions) gives each intersection
+// of its hypotheses (indexed by bit mask): the hypotheses outside it are
+// removed one by one by Bretz et al.'s (2009) update of weights and
+// transitions (the result does not depend on the order).
+std::vector<std::array<double, kMaxHypotheses>>
+graph_intersection_weights(const std::vector<double>& weights,
+                           const std::vector<std::vector<double>>& transitions);
 
 // P(max_i Z_i > z) for many-to-one z statistics with corr lambda_i lambda_j.
 double dunnett_p(const std::vector<double>& lambda, double z);

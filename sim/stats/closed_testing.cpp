@@ -155,8 +155,9 @@ double intersection_p(const Analysis& a, IntersectionTest test, unsigned mask, u
     return dunnett_p(lambda, z_max);
   }
   case IntersectionTest::graphical: {
-    // The graph's weights of I, for the hypotheses of I with data.
-    const auto& w = a.graph_weights[mask];
+    // The graph's weights of the hypotheses of I with data (a valid test of
+    // H_I, which implies their intersection, as for the other tests).
+    const auto& w = a.graph_weights[members];
     double best = 1.0;
     for (const int h : in)
       if (w[h] > 0.0) best = std::min(best, p[h] / w[h]);

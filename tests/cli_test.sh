@@ -5,22 +5,6 @@ set -uo pipefail
 source "$(dirname "$0")/harness.sh"
 py=/usr/bin/python3
 
-# expect CODE PATTERN DESCRIPTION -- command...: exit code and stderr pattern.
-expect() {
-  local code=$1 pattern=$2 what=$3
-  shift 4
-  "$@" >"$work/stdout" 2>"$work/stderr"
-  local got=$?
-  if [ "$got" -ne "$code" ]; then
-    fail "$what: exit $got, expected $code"
-    sed 's/^/    /' "$work/stderr"
-  elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$work/stderr" "$work/stdout"; then
-    fail "$what: output lacks /$pattern/"
-    sed 's/^/    /' "$work/stderr"
-  else
-    pass
-  fi
-}
 
 no_file() {
   if ls "$1"* >/dev/null 2>&1; then fail "$2: left $(ls "$1"*)"; else pass; fi

@@ -9,6 +9,23 @@ failures=0
 passes=0
 pass() { passes=$((passes + 1)); }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# expect CODE PATTERN DESCRIPTION -- command...: the command's exit code, and
+# PATTERN (an ERE; empty: any) in its stderr or stdout.
+expect() {
+  local code=$1 pattern=$2 what=$3
+  shift 4
+  "$@" >"$work/stdout" 2>"$work/stderr"
+  local got=$?
+  if [ "$got" -ne "$code" ]; then
+    fail "$what: exit $got, expected $code"
+    sed 's/^/    /' "$work/stderr"
+  elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$work/stderr" "$work/stdout"; then
+    fail "$what: output lacks /$pattern/"
+    sed 's/^/    /' "$work/stderr"
+  else
+    pass
+  fi
+}
 # finish NAME: the counts, and a non-zero status on any failure.
 finish() {
   echo "$1: $passes passed, $failures failed"

@@ -9,21 +9,6 @@ py=/usr/bin/python3
 export SOURCE_DATE_EPOCH=0
 reps=300
 
-expect() { # CODE PATTERN DESCRIPTION -- command...
-  local code=$1 pattern=$2 what=$3
-  shift 4
-  "$@" >"$work/stdout" 2>"$work/stderr"
-  local got=$?
-  if [ "$got" -ne "$code" ]; then
-    fail "$what: exit $got, expected $code"
-    sed 's/^/    /' "$work/stderr"
-  elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$work/stderr" "$work/stdout"; then
-    fail "$what: output lacks /$pattern/"
-    sed 's/^/    /' "$work/stderr"
-  else
-    pass
-  fi
-}
 
 # agree JSON CSV REPS: every design's power, reject_per_look and
 # futility_per_look equal the CSV's counts / REPS exactly (per grid point).

@@ -231,21 +231,24 @@ Crossing crossing_probabilities(const std::vector<double>& information,
   return {w.up, w.down};
 }
 
-StagewiseTail stagewise_tail(const std::vector<double>& information,
-                             const std::vector<double>& efficacy_z, std::size_t k,
-                             const std::vector<double>& z, double drift) {
-  StagewiseTail out;
+std::vector<StagewiseTail> stagewise_tails(const std::vector<double>& information,
+                                           const std::vector<double>& efficacy_z,
+                                           const std::vector<double>& z, double drift) {
+  std::vector<StagewiseTail> out(information.size());
   std::optional<Stage> previous;
-  for (std::size_t j = 0; j < k; ++j) {
+  double crossed = 0.0;
+  for (std::size_t k = 0; k < information.size(); ++k) {
     const Stage* p = previous ? &*previous : nullptr;
-    out.crossed_before += exit_up(p, information[j], efficacy_z[j], drift);
-    Stage next = p == nullptr ? first_stage(information[j], -kInf, efficacy_z[j], drift)
-                              : next_stage(*p, information[j], -kInf, efficacy_z[j], drift);
+    out[k].crossed_before = crossed;
+    if (k > 0)
+      for (const double x : z)
+        out[k].tail.push_back(exit_up(p, information[k], x, drift));
+    if (k + 1 == information.size()) break;
+    crossed += exit_up(p, information[k], efficacy_z[k], drift);
+    Stage next = p == nullptr ? first_stage(information[k], -kInf, efficacy_z[k], drift)
+                              : next_stage(*p, information[k], -kInf, efficacy_z[k], drift);
     previous = std::move(next);
   }
-  const Stage* p = previous ? &*previous : nullptr;
-  for (const double x : z)
-    out.tail.push_back(exit_up(p, information[k], x, drift));
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include "sepsim/stats/boundaries.hpp"
 
 #include <boost/math/distributions/normal.hpp>
+#include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -27,14 +28,17 @@ StagewiseOrdering::StagewiseOrdering(std::vector<double> information,
   std::vector<double> z(kZs);
   for (int j = 0; j < kZs; ++j)
     z[j] = kZLo + j * kZStep;
-  for (std::size_t k = 1; k < t_.size(); ++k) {
+  for (std::size_t k = 1; k < t_.size(); ++k)
     table_[k].resize(std::size_t{kDrifts} * kZs);
-    for (int i = 0; i < kDrifts; ++i) {
-      const StagewiseTail tail = stagewise_tail(t_, c_, k, z, kDriftLo + i * kDriftStep);
+  // One walk per drift gives every look's row; the drifts are independent, so
+  // threads fill them in parallel (each entry computed alone: the same numbers
+  // for any thread count).
+  tbb::parallel_for(0, kDrifts, [&](int i) {
+    const auto tails = stagewise_tails(t_, c_, z, kDriftLo + i * kDriftStep);
+    for (std::size_t k = 1; k < t_.size(); ++k)
       for (int j = 0; j < kZs; ++j)
-        table_[k][std::size_t(i) * kZs + j] = tail.crossed_before + tail.tail[j];
-    }
-  }
+        table_[k][std::size_t(i) * kZs + j] = tails[k].crossed_before + tails[k].tail[j];
+  });
 }
 
 // P_theta_i(ordering >= (k, z)), linear in z between grid points.
@@ -72,7 +76,10 @@ DriftInference StagewiseOrdering::infer(std::size_t k, double z, double gamma) c
 }
 
 const StagewiseOrdering& StagewiseCache::get() const {
-  std::call_once(
+  // Threads that wait for the tables help build them (a plain call_once would
+  // leave them idle, and could deadlock if the builder's parallel_for picked up
+  // another trial of the same design while it waits).
+  tbb::collaborative_call_once(
       once_, [&] { ordering_ = std::make_unique<StagewiseOrdering>(information_, efficacy_z_); });
   return *ordering_;
 }

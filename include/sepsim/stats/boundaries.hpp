@@ -53,17 +53,17 @@ Crossing crossing_probabilities(const std::vector<double>& information,
                                 const std::vector<double>& efficacy_z,
                                 const std::vector<double>& futility_z, double drift);
 
-// The stage-wise ordering's tail at look k (0-based) under a drift: the
-// probability of an efficacy crossing before look k, and for each z the
-// probability of reaching look k (no efficacy crossing before; futility
-// bounds ignored, as non-binding) with Z_k >= z. `information` and
-// `efficacy_z` need k + 1 and k entries.
+// The stage-wise ordering's tails under a drift, for every look k (0-based)
+// in one walk: the probability of an efficacy crossing before look k, and for
+// k >= 1 and each z the probability of reaching look k (no efficacy crossing
+// before; futility bounds ignored, as non-binding) with Z_k >= z (look 0's
+// tail is left empty: it has a closed form). `efficacy_z` needs K - 1 entries.
 struct StagewiseTail {
   double crossed_before = 0;
   std::vector<double> tail;
 };
-StagewiseTail stagewise_tail(const std::vector<double>& information,
-                             const std::vector<double>& efficacy_z, std::size_t k,
-                             const std::vector<double>& z, double drift);
+std::vector<StagewiseTail> stagewise_tails(const std::vector<double>& information,
+                                           const std::vector<double>& efficacy_z,
+                                           const std::vector<double>& z, double drift);
 
 } // namespace sepsim

@@ -10,7 +10,7 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
+#include <oneapi/tbb/collaborative_call_once.h>
 #include <vector>
 
 namespace sepsim {
@@ -44,7 +44,7 @@ public:
 
 private:
   std::vector<double> information_, efficacy_z_;
-  mutable std::once_flag once_;
+  mutable tbb::collaborative_once_flag once_;
   mutable std::unique_ptr<StagewiseOrdering> ordering_;
 };
 

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Design families against rpact at equal trials, measured in one run: the fixed
+# two-arm rates design (scenarios/validation/rates_two_arm.toml), its three-look
+# version (gsd_rates.toml), the three-arm three-stage design with Dunnett tests and
+# best-arm selection (multiarm_gsd.toml) and the two-stage enrichment design
+# (enrichment_gsd.toml), each at sepsim's fastest correct level (count level),
+# and the fixed design at the patient level. sepsim: the whole process (start-up,
+# scenario, simulation, HDF5 and JSON output), 2 threads. rpact 3.3.4: its own
+# system.time of the simulation call (R's start-up and package load excluded).
+#
+# Usage: scripts/bench/families.sh   (scripts/bench.sh runs it; needs build/sepsim and rpact)
+# Environment (optional): SEPSIM_BENCH_FIXED    trials of the fixed and three-look designs (1000000)
+#                         SEPSIM_BENCH_FAMILY   trials of the multi-arm and enrichment designs (100000)
+#                         SEPSIM_BENCH_PATIENT  trials of the fixed design at the patient level (100000)
+#                         SEPSIM_BENCH_FAST     extra --set options for the count-level fixed design
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+PY=/usr/bin/python3
+SEPSIM=build/sepsim
+FIXED=${SEPSIM_BENCH_FIXED:-1000000}
+FAMILY=${SEPSIM_BENCH_FAMILY:-100000}
+PATIENT=${SEPSIM_BENCH_PATIENT:-100000}
+V=scenarios/validation
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+read -r -a FAST <<<"${SEPSIM_BENCH_FAST:-}"
+
+# timed NAME REPS ARGS...: sepsim run at 2 threads; prints "seconds power any",
+# any: P(at least one hypothesis rejected) where the design has several.
+timed() {
+  local name=$1 reps=$2
+  shift 2
+  "$PY" - "$tmp/$name.json" "$SEPSIM" run "$@" --reps "$reps" --threads 2 --json --overwrite \
+    --no-progress --out "$tmp/$name.h5" <<'EOF_PY'
+import json, subprocess, sys, time
+start = time.perf_counter()
+with open(sys.argv[1], "w") as out:
+    subprocess.run(sys.argv[2:], check=True, stdout=out)
+wall = time.perf_counter() - start
+design = json.load(open(sys.argv[1]))["points"][0]["designs"][0]
+print(wall, design["power"], design.get("any_rejection", design["power"]))
+EOF_PY
+}
+
+# field KEY LINE: the value of KEY=value in an rpact script's output line.
+field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+: >"$tmp/rows.tsv"
+# row LABEL REPS AIM RPACT_LINE RPACT_KEY SEPSIM_ARGS...: RPACT_KEY names the
+# probability compared (power, or any: at least one hypothesis rejected).
+row() {
+  local label=$1 reps=$2 aim=$3 rline=$4 rkey=$5
+  shift 5
+  echo "  sepsim: $label, $reps trials, 2 threads ..." >&2
+  read -r s_wall s_power s_any < <(timed "row$(wc -l <"$tmp/rows.tsv")" "$reps" "$@")
+  [[ $rkey == any ]] && s_power=$s_any
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$reps" "$(field seconds "$rline")" \
+    "$(field "$rkey" "$rline")" "$s_wall" "$s_power" "$aim" >>"$tmp/rows.tsv"
+}
+
+echo "Design families against rpact (rpact first, then sepsim) ..." >&2
+echo "  rpact: fixed rates $FIXED, three-look $FIXED, multi-arm $FAMILY, enrichment $FAMILY, fixed $PATIENT ..." >&2
+r_fixed=$(Rscript scripts/rpact_rates.R "$FIXED")
+r_gsd=$(Rscript scripts/rpact_rates.R "$FIXED" 0.351 3)
+r_multi=$(Rscript scripts/rpact_multiarm_gsd.R "$FAMILY")
+r_enrich=$(Rscript scripts/rpact_enrichment_gsd.R "$FAMILY")
+r_patient=$(Rscript scripts/rpact_rates.R "$PATIENT")
+
+COUNTS=(--set 'designs.main.simulation="counts"')
+row "fixed two-arm rates, count level" "$FIXED" 50 "$r_fixed" power \
+  $V/rates_two_arm.toml "${COUNTS[@]}" "${FAST[@]}"
+row "three-look rates (asOF), count level" "$FIXED" 50 "$r_gsd" power $V/gsd_rates.toml
+row "multi-arm Dunnett, 3 stages, best arm, count level" "$FAMILY" 50 "$r_multi" any \
+  $V/multiarm_gsd.toml
+row "enrichment, 2 stages, best population, count level" "$FAMILY" 50 "$r_enrich" any \
+  $V/enrichment_gsd.toml
+row "fixed two-arm rates, patient level" "$PATIENT" 10 "$r_patient" power $V/rates_two_arm.toml
+
+"$PY" - "$tmp/rows.tsv" <<'EOF_PY'
+import sys
+print("design families against rpact 3.3.4, equal trials (sepsim: whole process, 2 threads; "
+      "rpact: system.time of the call):")
+print(f"  {'design':<52} {'trials':>9} {'rpact s':>8} {'sepsim s':>9} {'ratio':>8}  aim   "
+      f"power rpact / sepsim")
+for line in open(sys.argv[1]):
+    label, reps, r_s, r_p, s_s, s_p, aim = line.rstrip("\n").split("\t")
+    ratio = float(r_s) / float(s_s)
+    verdict = "met" if ratio >= float(aim) else "NOT met"
+    print(f"  {label:<52} {int(reps):>9,} {float(r_s):8.2f} {float(s_s):9.3f} {ratio:7.1f}x  "
+          f">={aim}x {verdict:<7}  {float(r_p):.4f} / {float(s_p):.4f}")
+EOF_PY

@@ -9,6 +9,8 @@
 #
 # Usage: scripts/bench.sh              every section (needs R's rpact)
 #        scripts/bench.sh --trials     only the peak memory of run --trials (section 8)
+#        scripts/bench.sh --families   only the design families against rpact (section 9,
+#                                      scripts/bench/families.sh; its own environment variables)
 # Environment (optional): SEPSIM_BENCH_REPS   default-scenario replicates (40000)
 #                         SEPSIM_BENCH_RATES  rates-design replicates / rpact iterations (100000)
 #                         SEPSIM_BENCH_SWEEP  replicates a point of the 100-point sweep (10000)
@@ -61,6 +63,10 @@ print(f'peak memory of run --trials (count-level rates design, 2 threads): 10,00
     "$(cat "$dir/wall_10000")" "$(cat "$dir/wall_$large")"
   rm -rf "$dir"
 }
+if [[ ${1:-} == --families ]]; then
+  [[ -x $SEPSIM ]] || { cmake --preset release >&2 && cmake --build build -j2 >&2; }
+  exec bash scripts/bench/families.sh
+fi
 if [[ ${1:-} == --trials ]]; then
   [[ -x $SEPSIM ]] || { cmake --preset release >&2 && cmake --build build -j2 >&2; }
   trials_memory
@@ -401,3 +407,8 @@ print(f"  -> rpact/sepsim = {ratio:.2f} x (whole processes); aim >= 20 x: "
 EOF_PY
 
 trials_memory
+
+# 9. The design families against rpact at equal trials (fixed, three-look,
+# multi-arm and enrichment designs at count level; the fixed design at the
+# patient level): scripts/bench/families.sh.
+bash scripts/bench/families.sh

@@ -19,6 +19,8 @@
 # depends on the entry pattern, so the rejections and deaths agree; the
 # patient counts and times agree only approximately (rpact gives no SE for
 # them either).
+# Both sepsim levels are compared: the patient level and the count level
+# (simulation = "counts", each patient's arm, entry and day of death only).
 # Replicates: sepsim 10,000 and rpact 5,000 per case (~10 s of R each).
 # Usage: survival_events_test.sh SEPSIM
 set -euo pipefail
@@ -55,14 +57,18 @@ Rscript "$here/scripts/rpact_survival.R" "$r_reps" 1200 0.43 "$p_control" "$even
 Rscript "$here/scripts/rpact_survival.R" "$r_reps" 1200 "$p_control" "$p_control" "$events" 600 \
   "$alpha" 7002 28 >"$work/rpact.null" &
 wait
+# Both levels: the patient level (every patient drawn in full) and the count
+# level (simulation = "counts": each patient's arm, entry and day of death only).
+for level in patients counts; do
 for case in alt null; do
   p_active=$([ "$case" = alt ] && echo 0.43 || echo "$p_control")
   seed=$([ "$case" = alt ] && echo 8001 || echo 8002)
-  what=$([ "$case" = alt ] && echo power || echo "type I error")
+  what="$level level: $([ "$case" = alt ] && echo power || echo "type I error")"
   reference=$(cat "$work/rpact.$case")
   [ -n "$reference" ] || { echo "rpact failed ($case)" >&2; exit 1; }
   "$sepsim" run "$here/scenarios/validation/survival_events.toml" --reps "$reps" --seed "$seed" \
     --no-progress --overwrite --out "$work/events.h5" --json \
+    --set "designs.main.simulation=\"$level\"" \
     --set "treatments.active.death_by_day_28.all=$p_active" >"$work/events.json"
   j=$work/events.json
   agree "$what" "$(json "$j" "d['power']")" "$(json "$j" "d['power_mcse']")" \
@@ -88,6 +94,7 @@ print(math.sqrt(max(v, 0) / n))" "$(field reject1 "$reference")" "$(field reject
     "rpact $(field expected_subjects "$reference"); duration (days) sepsim" \
     "$(json "$j" "'%.2f' % (d['expected_duration_months'] * 365.25 / 12)"), rpact $(field duration "$reference");" \
     "planned deaths not reached: sepsim $(json "$j" "d['events_not_reached']"), rpact $(field events_not_achieved "$reference")"
+done
 done
 
 echo "event-driven looks side by side: $((checks - failures)) passed, $failures failed"

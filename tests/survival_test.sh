@@ -7,7 +7,8 @@
 # probability must agree within 4 combined Monte Carlo SE.
 # Grid: N 300 and 900 x allocation 1:1 (block 2) and 2:1 (block 3) x
 # alpha 0.025 one-sided and 0.05 two-sided (upper side) x p_active 0.43 (power)
-# and 0.497 (type I error), p_control 0.497: 16 comparisons.
+# and 0.497 (type I error), p_control 0.497: 16 comparisons, each at the patient
+# level and at the count level (simulation = "counts").
 # Replicates: sepsim 20,000 and the R reference 20,000 per comparison (the R
 # reference takes ~3 s at N = 300 and ~6-8 s at N = 900 for 20,000 on one core).
 # Usage: survival_test.sh SEPSIM
@@ -62,17 +63,22 @@ while read -r n a b alpha sided p_active seed; do
     echo "$label: $reference"
     continue
   fi
+  # Both levels: every patient drawn in full, and the count level (each
+  # patient's arm and day of death only).
+  for level in patients counts; do
   "$sepsim" run "$here/scenarios/validation/survival_two_arm.toml" --reps "$reps" --seed "$seed" \
     --no-progress --overwrite --out "$work/survival.h5" --json \
+    --set "designs.main.simulation=\"$level\"" \
     --set "treatments.active.death_by_day_28.all=$p_active" \
     --set "treatments.control.death_by_day_28.all=$p_control" \
     --set "designs.main.sample_size=$n" --set "designs.main.allocation=[$a, $b]" \
     --set "designs.main.randomisation.block_size=$((a + b))" \
     --set "designs.main.analysis.alpha=$alpha" --set "designs.main.analysis.sided=$sided" \
     >"$work/survival.json"
-  agree_binomial "$label (R: mean deaths $(field events "$reference"))" \
+  agree_binomial "$label, $level level (R: mean deaths $(field events "$reference"))" \
     "$(json "$work/survival.json" "d['power']")" "$(json "$work/survival.json" "d['power_mcse']")" \
     "$(field power "$reference")" "$r_reps"
+  done
 done <"$work/grid"
 
 [ "$sepsim" = --reference-only ] && exit 0

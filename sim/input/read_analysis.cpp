@@ -253,9 +253,10 @@ bool read_event_counts(Reader& r, const toml::array& events, const toml::node& n
               "looks at a number of events need test = logrank, logrank_stratified or cox");
   if (d.analysis.hypotheses.size() > 1)
     r.problem(node.source(), path, "", "group-sequential looks test one hypothesis");
-  if (d.simulation == Simulation::counts)
+  if (d.simulation == Simulation::counts && !time_to_event_at_count_level(test))
     r.problem(node.source(), path, "",
-              "looks at a number of events need simulation = \"patients\"");
+              "looks at a number of events at count level need test = logrank or "
+              "logrank_stratified (cox needs simulation = \"patients\")");
   return true;
 }
 

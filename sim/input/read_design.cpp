@@ -291,12 +291,13 @@ void read_simulation(Reader& r, const toml::table& t, const std::string& path, D
   if (d.quota && !(t.contains("looks") && d.analysis.hypotheses.size() > 1))
     r.problem(where, key, "\"counts\"",
               "enrolment quotas need \"patients\" (or looks with several hypotheses)");
-  if (needs_patient_records(d.analysis.test) || continuous_endpoint(d.analysis.test) ||
-      ordinal_endpoint(d.analysis.test))
+  const bool survival = time_to_event_at_count_level(d.analysis.test);
+  if ((needs_patient_records(d.analysis.test) && !survival) ||
+      continuous_endpoint(d.analysis.test) || ordinal_endpoint(d.analysis.test))
     r.problem(where, key, "\"counts\"",
               "the " + std::string(kTestNames[static_cast<int>(d.analysis.test)]) +
                   " analysis needs every patient: use \"patients\"");
-  if (d.analysis.endpoint == PrimaryEndpoint::death && d.follow_up_days != 28.0 &&
+  if (!survival && d.analysis.endpoint == PrimaryEndpoint::death && d.follow_up_days != 28.0 &&
       d.follow_up_days != 90.0)
     r.problem(where, key, "\"counts\"",
               "death by follow_up_days = " + std::to_string(static_cast<int>(d.follow_up_days)) +
@@ -403,9 +404,10 @@ void read_accrual(Reader& r, const toml::table& t, const std::string& path, Desi
     r.problem(at->source(), ap + ".ramp_up_months", "",
               "give a ramp-up or piecewise rates, not both");
   r.number_into(accrual.endpoint_delay_days, *at, "endpoint_delay_days", ap, non_negative, false);
-  if (d.simulation == Simulation::counts)
+  if (d.simulation == Simulation::counts && !(d.looks && d.looks->by_events()))
     r.problem(at->source(), ap, "",
-              "accrual and the endpoint delay need simulation = \"patients\"");
+              "accrual and the endpoint delay need simulation = \"patients\" (at count level, "
+              "only designs with looks at a number of deaths have accrual)");
 }
 
 // The order matters: later parts are checked against earlier ones (quotas

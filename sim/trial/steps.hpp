@@ -108,6 +108,11 @@ std::array<std::uint32_t, K> multinomial(Stream& stream, std::uint32_t n,
 void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
                int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm);
 
+// A count-level replicate of a time-to-event design: each patient's arm, label
+// and day of death only (sim/trial/trial_survival_counts.cpp).
+ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t design_index,
+                                         const ReplicateId& id);
+
 // A count-level replicate of a design whose looks test several hypotheses
 // (sim/trial/staged.cpp).
 ReplicateResult simulate_staged_counts(const Scenario& scenario, std::size_t design_index,

@@ -8,9 +8,12 @@ namespace sepsim {
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
                                const ReplicateId& id) {
   const Design& design = scenario.designs[design_index];
-  if (design.simulation == Simulation::counts)
-    return design.staged() ? simulate_staged_counts(scenario, design_index, id)
-                           : simulate_trial_counts(scenario, design_index, id);
+  if (design.simulation == Simulation::counts) {
+    if (design.staged()) return simulate_staged_counts(scenario, design_index, id);
+    if (time_to_event_at_count_level(design.analysis.test))
+      return simulate_survival_counts(scenario, design_index, id);
+    return simulate_trial_counts(scenario, design_index, id);
+  }
   if (design.looks && design.looks->by_events())
     return simulate_event_trial(scenario, design_index, id);
   Enrolment enrolment(scenario, design, id);

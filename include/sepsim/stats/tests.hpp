@@ -115,6 +115,12 @@ inline bool continuous_endpoint(TestKind t) {
 inline bool time_to_event_endpoint(TestKind t) {
   return test_spec(t).scale == Scale::time_to_event;
 }
+// Time-to-event tests a count-level design may use: they need each patient's
+// arm, label and day of death only (sim/trial/trial_survival_counts.cpp).
+inline bool time_to_event_at_count_level(TestKind t) {
+  return t == TestKind::logrank || t == TestKind::logrank_stratified ||
+         t == TestKind::km_difference;
+}
 inline bool ordinal_endpoint(TestKind t) {
   return test_spec(t).scale == Scale::ordinal;
 }

@@ -1,0 +1,257 @@
+// Time-to-event designs at count level (simulation = "counts" with a log-rank
+// test): a time-to-event test needs each patient's time, so each enrolled patient
+// is still drawn, but only what the analysis and the reported counts need: its
+// label x phenotype cell (as the count level's multinomial, one patient at a
+// time), its arm from the randomisation list, its entry time (accrual) and its
+// day of death from the same marginal model as the patient level:
+// - the exponential validation model: day = -log(1 - u) / hazard;
+// - the response model: early death (day uniform in 0-9), response among the
+//   day-9 survivors, death by day 28 (uniform in 9-28) at the responder's or
+//   the non-responder's risk, late death (uniform in 28-90): the cell's
+//   probabilities, averaged over baseline SOFA as the count level's are.
+// No biomarkers, covariates or noise of other endpoints are drawn; adverse
+// events and harm are drawn per cell as at the count level. Event-driven looks
+// run as at the patient level (run_event_looks) on these records.
+#include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/random.hpp"
+#include "sepsim/trial/trial.hpp"
+
+#include "steps.hpp"
+
+#include <boost/random/negative_binomial_distribution.hpp>
+#include <boost/random/uniform_01.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace sepsim {
+
+namespace {
+
+constexpr double kDay9 = 9.0, kDay28 = 28.0;
+constexpr int kCells = kPhenotypes * kPhenotypes;
+
+thread_local std::vector<PatientRecord> t_records;
+thread_local std::vector<double> t_entries;
+
+// Arms in enrolment order: permuted blocks (each block shuffled) or simple
+// randomisation by the allocation ratio.
+class ArmList {
+public:
+  explicit ArmList(const Design& design) : design_(design) {
+    double total = 0.0;
+    for (const auto& arm : design.arms)
+      total += arm.allocation;
+    for (std::size_t a = 0; a < design.arms.size(); ++a)
+      share_[a] = design.arms[a].allocation / total;
+    if (design.randomisation.method == RandomisationMethod::simple) return;
+    const auto size = static_cast<std::uint32_t>(design.randomisation.block_sizes.front());
+    for (std::size_t a = 0; a < design.arms.size(); ++a)
+      for (long i = std::lround(size * share_[a]); i > 0; --i)
+        block_.push_back(static_cast<std::uint8_t>(a));
+    next_ = block_.size();
+  }
+  std::uint8_t next(Stream& stream) {
+    if (block_.empty()) { // simple randomisation
+      double u = boost::random::uniform_01<double>()(stream);
+      std::size_t a = 0;
+      while (a + 1 < design_.arms.size() && u >= share_[a])
+        u -= share_[a++];
+      return static_cast<std::uint8_t>(a);
+    }
+    if (next_ == block_.size()) { // a new block: Fisher-Yates
+      for (std::size_t i = block_.size(); i > 1; --i) {
+        boost::random::uniform_int_distribution<std::size_t> pick(0, i - 1);
+        std::swap(block_[i - 1], block_[pick(stream)]);
+      }
+      next_ = 0;
+    }
+    return block_[next_++];
+  }
+
+private:
+  const Design& design_;
+  std::array<double, kMaxArms> share_{};
+  std::vector<std::uint8_t> block_;
+  std::size_t next_ = 0;
+};
+
+// The patient's day of death (infinity if alive at day 90) and response.
+void draw_outcome(const Scenario& scenario, const Treatment& t, int ph, Stream& stream,
+                  PatientRecord& p) {
+  boost::random::uniform_01<double> uniform;
+  constexpr double kAlive = std::numeric_limits<double>::infinity();
+  double day = kAlive;
+  if (t.death_by_day_28) {
+    const double hazard = t.death_hazard_per_day[ph];
+    if (hazard > 0.0) day = -std::log1p(-uniform(stream)) / hazard;
+    p.response = uniform(stream) < t.response[ph];
+    p.alive_day9 = day > kDay9;
+  } else {
+    const double early = t.early_death[ph];
+    const bool early_death = early > 0.0 && uniform(stream) < early;
+    p.alive_day9 = !early_death;
+    p.response = !early_death && uniform(stream) < t.response[ph] / (1.0 - early);
+    const double risk =
+        p.response ? scenario.mortality28.responder[ph] : t.death28_if_alive_non_responder[ph];
+    const double within = 1.0 - uniform(stream); // in (0, 1]
+    if (early_death)
+      day = kDay9 * within;
+    else if (uniform(stream) < risk)
+      day = kDay9 + (kDay28 - kDay9) * within;
+    else if (uniform(stream) < t.late_death_if_alive28[ph])
+      day = kDay28 + (kMaxFollowUpDays - kDay28) * within;
+  }
+  p.death_day = static_cast<float>(day <= kMaxFollowUpDays ? day : kAlive);
+}
+
+// P(label, phenotype) among eligible patients (cell = label * 3 + phenotype),
+// unnormalised; their sum, the eligible share, in `eligible`.
+std::array<double, kCells> cell_shares(const Scenario& scenario, const Design& design,
+                                       double& eligible) {
+  std::array<double, kCells> cell{};
+  eligible = 0.0;
+  for (int l = 0; l < kPhenotypes; ++l)
+    for (int ph = 0; ph < kPhenotypes; ++ph)
+      if (design.eligible_label[l]) {
+        cell[l * kPhenotypes + ph] =
+            scenario.population.prevalence[ph] * scenario.population.label_given_phenotype[ph][l];
+        eligible += cell[l * kPhenotypes + ph];
+      }
+  return cell;
+}
+
+// A patient's cell: by inversion of the shares (no draw when only one cell).
+class CellDraw {
+public:
+  CellDraw(const std::array<double, kCells>& shares, double total) {
+    double sum = 0.0;
+    int cells = 0;
+    for (int c = 0; c < kCells; ++c) {
+      sum += shares[c] / total;
+      cumulative_[c] = sum;
+      if (shares[c] > 0.0) {
+        only_ = c;
+        ++cells;
+      }
+    }
+    if (cells > 1) only_ = -1;
+  }
+  int next(Stream& stream) const {
+    if (only_ >= 0) return only_;
+    const double u = boost::random::uniform_01<double>()(stream);
+    int c = 0;
+    while (c + 1 < kCells && !(u < cumulative_[c]))
+      ++c;
+    return c;
+  }
+
+private:
+  std::array<double, kCells> cumulative_{};
+  int only_ = -1;
+};
+
+// The planned patients, in enrolment order, with their entry times (months).
+void draw_patients(const Scenario& scenario, const Design& design, const ReplicateId& id,
+                   std::vector<PatientRecord>& records, std::vector<double>& entries,
+                   double& eligible) {
+  Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream});
+  const auto shares = cell_shares(scenario, design, eligible);
+  if (!(eligible * kMaxScreenedPerEnrolled > 1.0))
+    throw EnrolmentError("design " + design.name + ": only " + std::to_string(eligible) +
+                         " of screened patients are eligible; the eligible labels are too rare "
+                         "in this population");
+  const CellDraw cells(shares, eligible);
+  std::optional<AccrualClock> clock;
+  if (design.accrual)
+    clock.emplace(*design.accrual,
+                  Stream({id.seed, Purpose::accrual, id.grid_point, id.replicate, design.stream}));
+  ArmList arms(design);
+  records.clear();
+  entries.clear();
+  for (int i = 0; i < design.sample_size; ++i) {
+    const int c = cells.next(stream);
+    PatientRecord p;
+    p.label = static_cast<Phenotype>(c / kPhenotypes);
+    p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
+    p.arm = arms.next(stream);
+    const Treatment& t = scenario.treatments[design.arms[p.arm].treatment_by_label[p.label]];
+    draw_outcome(scenario, t, p.phenotype, stream, p);
+    records.push_back(p);
+    entries.push_back(clock ? clock->next() : 0.0);
+  }
+}
+
+// Tallies of the first n patients, and per cell their adverse events and harm.
+void tally(const Scenario& scenario, const Design& design,
+           const std::vector<PatientRecord>& records, std::uint32_t n, Stream& stream,
+           ReplicateResult& r) {
+  std::array<std::array<std::uint32_t, kCells>, kMaxArms> cell_counts{};
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const PatientRecord& p = records[i];
+    ArmCounts& arm = r.arms[p.arm];
+    arm.add_patients(p.label, 1);
+    arm.response.add(p.label, p.response);
+    arm.death28.add(p.label, p.death_day <= kDay28);
+    arm.death90.add(p.label, p.death_day <= kMaxFollowUpDays);
+    arm.alive_at_follow_up.add(p.label, !(p.death_day <= design.follow_up_days));
+    arm.death_known.add(p.label, 1);
+    arm.early_deaths += !p.alive_day9;
+    ++cell_counts[p.arm][p.label * kPhenotypes + p.phenotype];
+    ++r.enrolled_label_phenotype[p.label][p.phenotype];
+  }
+  r.enrolled = n;
+  for (std::size_t a = 0; a < design.arms.size(); ++a)
+    for (int c = 0; c < kCells; ++c) {
+      const std::uint32_t m = cell_counts[a][c];
+      if (m == 0) continue;
+      const int ph = c % kPhenotypes;
+      const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[c / kPhenotypes]];
+      for (int e = 0; e < kAdverseEvents; ++e)
+        r.arms[a].adverse[e] += binomial(stream, m, t.adverse_events[e]);
+      r.arms[a].matched += t.matches_phenotype[ph] ? m : 0;
+      if (scenario.placebo >= 0) r.arms[a].harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
+    }
+}
+
+} // namespace
+
+ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t design_index,
+                                         const ReplicateId& id) {
+  const Design& design = scenario.designs[design_index];
+  std::vector<PatientRecord>& records = t_records;
+  std::vector<double>& entries = t_entries;
+  double eligible = 1.0;
+  draw_patients(scenario, design, id, records, entries, eligible);
+  ReplicateResult r;
+  SequentialDecision decision;
+  if (design.looks) { // event-driven (the reader refuses other looks at count level)
+    const EventLookResult looks = run_event_looks(design, records, entries);
+    records.resize(looks.patients);
+    r.duration_months = looks.time_months;
+    r.events = looks.events;
+    r.events_not_reached = looks.not_reached;
+    decision.look = static_cast<std::uint8_t>(looks.look);
+    decision.efficacy = looks.verdict == LookVerdict::efficacy;
+    decision.futility = looks.verdict == LookVerdict::futility;
+    decision.harm = looks.verdict == LookVerdict::harm;
+  }
+  // Adverse events, harm and the screening count from a stream of their own.
+  Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, ~design.stream});
+  tally(scenario, design, records, static_cast<std::uint32_t>(records.size()), stream, r);
+  r.screened = r.enrolled;
+  if (eligible < 1.0) {
+    boost::random::negative_binomial_distribution<int, double> failures(
+        static_cast<int>(r.enrolled), eligible);
+    r.screened += static_cast<std::uint32_t>(failures(stream));
+  }
+  record_arm_imbalance(design, r);
+  r.imbalance[imbalance_within_sofa10] = r.imbalance[imbalance_within_site] = std::nan("");
+  analyse_replicate(scenario, design, r, records);
+  decide(design, decision, r);
+  return r;
+}
+
+} // namespace sepsim

@@ -3,9 +3,10 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
-#include <utility>
 
 namespace sepsim {
 
@@ -16,38 +17,97 @@ struct LogrankSums {
   int events = 0;
 };
 
-// One stratum, records [first, last) sorted by time ascending: one pass, the
-// risk set shrinking as the times go by (deaths at a time count against the
-// risk set that includes everyone, censored or not, still followed then).
-void add_stratum(const SurvivalRecord* first, const SurvivalRecord* last, LogrankSums& sums) {
-  double n = static_cast<double>(last - first), n1 = 0;
-  for (const SurvivalRecord* p = first; p != last; ++p)
-    n1 += p->group != 0;
-  for (const SurvivalRecord* p = first; p != last;) {
-    const double t = p->time;
-    int leaving = 0, leaving1 = 0, deaths = 0, deaths1 = 0;
-    for (; p != last && p->time == t; ++p) {
-      const bool treated = p->group != 0;
-      ++leaving;
-      leaving1 += treated;
-      deaths += p->event;
-      deaths1 += p->event && treated;
+// One risk set's follow-up for a pass over its death times: the death times of
+// each group, and the times of the censorings before the last death (the
+// later ones leave the risk set after every death), each ascending once
+// sorted; at_risk: everyone of each group.
+struct Timeline {
+  std::vector<double> deaths[2], censored[2];
+  double at_risk[2] = {0, 0};
+  double last_death = 0;
+
+  void clear() {
+    for (int g = 0; g < 2; ++g) {
+      deaths[g].clear();
+      censored[g].clear();
+      at_risk[g] = 0;
     }
-    if (deaths > 0) {
-      const double d = deaths, share = n1 / n;
-      sums.observed += deaths1;
-      sums.expected += d * share;
-      if (n > 1) sums.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
-      sums.events += deaths;
-    }
-    n -= leaving;
-    n1 -= leaving1;
+    last_death = -std::numeric_limits<double>::infinity();
   }
+  void add_death(double time, int g) {
+    deaths[g].push_back(time);
+    at_risk[g] += 1;
+    last_death = std::max(last_death, time);
+  }
+  void add_censoring(double time, int g) {
+    if (time < last_death) censored[g].push_back(time);
+  }
+  void sort() {
+    for (int g = 0; g < 2; ++g) {
+      std::sort(deaths[g].begin(), deaths[g].end());
+      std::sort(censored[g].begin(), censored[g].end());
+    }
+  }
+};
+
+thread_local Timeline t_timeline;
+
+// Calls at_death(deaths, deaths in group 1, at risk, at risk in group 1) at
+// each death time of a sorted timeline, ascending: deaths at one time form one
+// risk set, which holds everyone (dead or censored) followed until then.
+template <class AtDeath> void walk_deaths(const Timeline& line, AtDeath&& at_death) {
+  const std::vector<double>&d0 = line.deaths[0], &d1 = line.deaths[1];
+  const std::vector<double>&c0 = line.censored[0], &c1 = line.censored[1];
+  double n = line.at_risk[0] + line.at_risk[1], n1 = line.at_risk[1];
+  std::size_t i0 = 0, i1 = 0, j0 = 0, j1 = 0;
+  while (i0 < d0.size() || i1 < d1.size()) {
+    const double t = i0 == d0.size() ? d1[i1] : i1 == d1.size() ? d0[i0] : std::min(d0[i0], d1[i1]);
+    for (; j0 < c0.size() && c0[j0] < t; ++j0)
+      n -= 1;
+    for (; j1 < c1.size() && c1[j1] < t; ++j1) {
+      n -= 1;
+      n1 -= 1;
+    }
+    int deaths = 0, deaths1 = 0;
+    for (; i0 < d0.size() && d0[i0] == t; ++i0)
+      ++deaths;
+    for (; i1 < d1.size() && d1[i1] == t; ++i1)
+      ++deaths1;
+    deaths += deaths1;
+    at_death(deaths, deaths1, n, n1);
+    n -= deaths;
+    n1 -= deaths1;
+  }
+}
+
+// One stratum's terms, from its sorted timeline (the terms of add_stratum in
+// R's survdiff: O, E and the hypergeometric V of each death time).
+void add_stratum(const Timeline& line, LogrankSums& sums) {
+  walk_deaths(line, [&](int deaths, int deaths1, double n, double n1) {
+    const double d = deaths, share = n1 / n;
+    sums.observed += deaths1;
+    sums.expected += d * share;
+    if (n > 1) sums.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
+    sums.events += deaths;
+  });
+}
+
+// The timeline of the records of one stratum (every record when stratum < 0).
+void fill_timeline(const std::vector<SurvivalRecord>& records, int stratum, Timeline& line) {
+  line.clear();
+  for (const SurvivalRecord& r : records)
+    if (r.event && (stratum < 0 || r.stratum == stratum)) line.add_death(r.time, r.group != 0);
+  for (const SurvivalRecord& r : records)
+    if (!r.event && (stratum < 0 || r.stratum == stratum)) {
+      line.at_risk[r.group != 0] += 1;
+      line.add_censoring(r.time, r.group != 0);
+    }
+  line.sort();
 }
 
 } // namespace
 
-LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified) {
+LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratified) {
   LogrankSums sums;
   if (std::any_of(records.begin(), records.end(),
                   [](const SurvivalRecord& r) { return std::isnan(r.time); })) {
@@ -55,21 +115,19 @@ LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified) {
     failed.failed = true;
     return failed;
   }
+  Timeline& line = t_timeline;
   if (stratified) {
-    std::sort(records.begin(), records.end(), [](const SurvivalRecord& a, const SurvivalRecord& b) {
-      return a.stratum != b.stratum ? a.stratum < b.stratum : a.time < b.time;
-    });
-    for (std::size_t begin = 0; begin < records.size();) {
-      std::size_t end = begin;
-      while (end < records.size() && records[end].stratum == records[begin].stratum)
-        ++end;
-      add_stratum(records.data() + begin, records.data() + end, sums);
-      begin = end;
-    }
+    std::array<bool, 256> present{};
+    for (const SurvivalRecord& r : records)
+      present[r.stratum] = true;
+    for (int s = 0; s < 256; ++s) // strata in ascending order, as survdiff
+      if (present[static_cast<std::size_t>(s)]) {
+        fill_timeline(records, s, line);
+        add_stratum(line, sums);
+      }
   } else {
-    std::sort(records.begin(), records.end(),
-              [](const SurvivalRecord& a, const SurvivalRecord& b) { return a.time < b.time; });
-    add_stratum(records.data(), records.data() + records.size(), sums);
+    fill_timeline(records, -1, line);
+    add_stratum(line, sums);
   }
   LogrankResult result;
   result.observed_treatment = sums.observed;
@@ -285,29 +343,25 @@ CoxFit fit_cox(const std::vector<double>& time, const std::vector<bool>& event,
 
 KaplanMeierPoint kaplan_meier_at(const std::vector<SurvivalRecord>& records, int group, double at) {
   KaplanMeierPoint point;
-  std::vector<std::pair<double, bool>> early; // follow-up ending at or before `at`
-  int total = 0;
+  // Deaths and censorings ending at or before `at`, one group's timeline.
+  Timeline& line = t_timeline;
+  line.clear();
   for (const SurvivalRecord& r : records) {
     if (r.group != group || std::isnan(r.time)) continue;
-    ++total;
     point.at_risk += r.time >= at;
-    if (r.time <= at) early.emplace_back(r.time, r.event);
+    if (r.event && r.time <= at) line.add_death(r.time, 0);
   }
-  std::sort(early.begin(), early.end());
-  double n = total, greenwood = 0;
-  for (std::size_t i = 0; i < early.size();) {
-    const double t = early[i].first;
-    int leaving = 0, deaths = 0;
-    for (; i < early.size() && early[i].first == t; ++i) {
-      ++leaving;
-      deaths += early[i].second;
-    }
-    if (deaths > 0) {
-      point.survival *= 1.0 - deaths / n;
-      if (n > deaths) greenwood += deaths / (n * (n - deaths));
-    }
-    n -= leaving;
+  for (const SurvivalRecord& r : records) {
+    if (r.group != group || std::isnan(r.time) || (r.event && r.time <= at)) continue;
+    line.at_risk[0] += 1;
+    if (r.time <= at) line.add_censoring(r.time, 0);
   }
+  line.sort();
+  double greenwood = 0;
+  walk_deaths(line, [&](int deaths, int, double n, double) {
+    point.survival *= 1.0 - deaths / n;
+    if (n > deaths) greenwood += deaths / (n * (n - deaths));
+  });
   // Greenwood's formula; 0 once everyone has died (survfit reports NaN there).
   point.variance = point.survival > 0 ? point.survival * point.survival * greenwood : 0.0;
   return point;

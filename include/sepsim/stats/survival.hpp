@@ -30,11 +30,10 @@ struct LogrankResult {
 
 // Log-rank test with the hypergeometric variance; deaths at the same time form
 // one risk set (censorings at that time are still at risk), as R's survdiff.
-// stratified: O - E and V summed over strata (survdiff with strata()). Sorts
-// the records in place (by stratum, then time, when stratified; by time
-// otherwise). A group other than 0 counts as treatment. Fails (events 0)
-// when a time is NaN.
-LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified);
+// stratified: O - E and V summed over strata (survdiff with strata()), the
+// strata in ascending order, the death times ascending within each. A group
+// other than 0 counts as treatment. Fails (events 0) when a time is NaN.
+LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratified);
 
 struct CoxFit {
   std::vector<double> coefficients, standard_errors;

@@ -12,16 +12,21 @@
 //   enrolled. When the planned deaths of a look are never reached, the final
 //   analysis (the last look's bound) is held when the last patient's follow-up
 //   ends, on the deaths observed (events_not_reached).
-// The replicate is simulated in two passes: all sample_size patients, to find
-// the look times, then again (the same draws) the patients entered by the
-// stopping look, whose tallies and analysis are reported.
+// The replicate's patients are simulated in entry order until the stopping
+// look: each look is held once a patient enters after its death, and the
+// tallies and analysis reported are those of the patients entered by the
+// stopping look (as if all sample_size patients were simulated to find the
+// look times, then the ones entered by the stopping look again).
 #include "steps.hpp"
 
+#include "sepsim/cohort/calibration.hpp"
 #include "sepsim/stats/regression.hpp"
 #include "sepsim/stats/survival.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 
 namespace sepsim {
 
@@ -29,7 +34,7 @@ namespace {
 
 constexpr double kDaysPerMonth = 365.25 / 12.0; // as the accrual's endpoint delay
 
-thread_local std::vector<double> t_entries, t_deaths;
+thread_local std::vector<double> t_entries, t_deaths, t_pending, t_settled;
 thread_local std::vector<SurvivalRecord> t_survival;
 thread_local std::vector<const PatientRecord*> t_patients;
 
@@ -71,27 +76,61 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
   return test.failed ? 0.0 : test.z;
 }
 
-EventLookResult run_event_looks(const Design& design, const std::vector<PatientRecord>& records,
-                                const std::vector<double>& entry_months) {
-  const Hypothesis& hyp = design.analysis.hypotheses.front();
-  const Looks& looks = *design.looks;
-  // Calendar times of the observed deaths, and the end of everyone's follow-up.
-  std::vector<double>& deaths = t_deaths;
-  deaths.clear();
-  double last_follow_up = 0.0;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const double day = records[i].death_day;
-    const double end = std::min(design.follow_up_days, static_cast<double>(records[i].loss_day));
-    const bool death = day <= end;
-    last_follow_up =
-        std::max(last_follow_up, entry_months[i] + (death ? day : end) / kDaysPerMonth);
-    if (death && in_hypothesis(hyp, records[i]))
-      deaths.push_back(entry_months[i] + day / kDaysPerMonth);
+namespace {
+
+// The calendar times of the observed deaths in ascending order, settled as
+// patients enter: a patient dies after entering, so once one has entered at
+// time e every death before e is known.
+class DeathClock {
+public:
+  DeathClock() : pending_(t_pending), settled_(t_settled) {
+    pending_.clear();
+    settled_.clear();
   }
-  std::sort(deaths.begin(), deaths.end());
+  void add(double time) {
+    pending_.push_back(time);
+    std::push_heap(pending_.begin(), pending_.end(), std::greater<>());
+  }
+  // Settles the deaths before `entry` (every one with no bound: infinity).
+  void settle_before(double entry) {
+    while (!pending_.empty() && pending_.front() < entry) {
+      std::pop_heap(pending_.begin(), pending_.end(), std::greater<>());
+      settled_.push_back(pending_.back());
+      pending_.pop_back();
+    }
+  }
+  void settle_all() {
+    std::sort(pending_.begin(), pending_.end());
+    settled_.insert(settled_.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+  }
+  const std::vector<double>& settled() const { return settled_; }
+
+private:
+  std::vector<double>&pending_, &settled_; // a min-heap; ascending
+};
+
+// The calendar time of the patient's observed death when it counts towards
+// the looks (a patient of the primary hypothesis), else NaN.
+double death_month(const Design& design, const Hypothesis& hyp, const PatientRecord& p,
+                   double entry) {
+  const double day = p.death_day;
+  const double end = std::min(design.follow_up_days, static_cast<double>(p.loss_day));
+  return day <= end && in_hypothesis(hyp, p) ? entry + day / kDaysPerMonth
+                                             : std::numeric_limits<double>::quiet_NaN();
+}
+
+// The looks from `first` on, over fully simulated records whose observed
+// deaths fall at the calendar times `deaths` (ascending); everyone's follow-up
+// ends by last_follow_up.
+EventLookResult hold_looks(const Design& design, const std::vector<PatientRecord>& records,
+                           const std::vector<double>& entry_months,
+                           const std::vector<double>& deaths, double last_follow_up,
+                           std::size_t first) {
+  const Looks& looks = *design.looks;
   EventLookResult out;
   const std::size_t last = looks.count() - 1;
-  for (std::size_t k = 0; k <= last; ++k) {
+  for (std::size_t k = first; k <= last; ++k) {
     const auto needed = static_cast<std::size_t>(looks.events[k]);
     out.not_reached = needed > deaths.size();
     // Planned deaths never reached: the final analysis at the end of follow-up.
@@ -107,9 +146,82 @@ EventLookResult run_event_looks(const Design& design, const std::vector<PatientR
   return out;
 }
 
-ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t design_index,
-                                     const ReplicateId& id) {
-  const Design& design = scenario.designs[design_index];
+double last_follow_up_month(const Design& design, const std::vector<PatientRecord>& records,
+                            const std::vector<double>& entry_months) {
+  double last_follow_up = 0.0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const double day = records[i].death_day;
+    const double end = std::min(design.follow_up_days, static_cast<double>(records[i].loss_day));
+    last_follow_up =
+        std::max(last_follow_up, entry_months[i] + (day <= end ? day : end) / kDaysPerMonth);
+  }
+  return last_follow_up;
+}
+
+// The looks due before a patient entering at `entry` (the patients entered so
+// far are every one entered by them), from look k on; true, with out, when
+// one of them stops the trial.
+bool look_before(const Design& design, const std::vector<PatientRecord>& records,
+                 const std::vector<double>& entry_months, const std::vector<double>& deaths,
+                 double entry, std::size_t& k, EventLookResult& out) {
+  const Looks& looks = *design.looks;
+  const std::size_t last = looks.count() - 1;
+  for (; k <= last; ++k) {
+    const auto needed = static_cast<std::size_t>(looks.events[k]);
+    if (needed == 0 || needed > deaths.size() || !(deaths[needed - 1] < entry)) return false;
+    const double z = event_look_z(design, records, entry_months, deaths[needed - 1], &out.events);
+    const LookVerdict verdict = interim_decision(design, k, z);
+    if (verdict == LookVerdict::continue_trial && k != last) continue;
+    out.look = k;
+    out.verdict = verdict;
+    out.time_months = deaths[needed - 1];
+    out.z = z;
+    out.patients = static_cast<std::uint32_t>(entry_months.size());
+    return true;
+  }
+  return false;
+}
+
+void report_looks(const Design& design, const EventLookResult& looks, ReplicateResult& r) {
+  r.duration_months = looks.time_months;
+  r.events = looks.events;
+  r.events_not_reached = looks.not_reached;
+  record_arm_imbalance(design, r);
+}
+
+void decide_looks(const Design& design, const EventLookResult& looks, ReplicateResult& r) {
+  SequentialDecision decision;
+  decision.look = static_cast<std::uint8_t>(looks.look);
+  decision.efficacy = looks.verdict == LookVerdict::efficacy;
+  decision.futility = looks.verdict == LookVerdict::futility;
+  decision.harm = looks.verdict == LookVerdict::harm;
+  decide(design, decision, r);
+}
+
+} // namespace
+
+EventLookResult run_event_looks(const Design& design, const std::vector<PatientRecord>& records,
+                                const std::vector<double>& entry_months) {
+  const Hypothesis& hyp = design.analysis.hypotheses.front();
+  // Calendar times of the observed deaths, and the end of everyone's follow-up.
+  std::vector<double>& deaths = t_deaths;
+  deaths.clear();
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const double month = death_month(design, hyp, records[i], entry_months[i]);
+    if (!std::isnan(month)) deaths.push_back(month);
+  }
+  std::sort(deaths.begin(), deaths.end());
+  return hold_looks(design, records, entry_months, deaths,
+                    last_follow_up_month(design, records, entry_months), 0);
+}
+
+namespace {
+
+// Two passes: all sample_size patients, to find the look times, then again
+// (the same draws) the patients entered by the stopping look. Kept for designs
+// that exclude patients after randomisation (they have no record).
+ReplicateResult simulate_two_passes(const Scenario& scenario, const Design& design,
+                                    const ReplicateId& id) {
   const auto planned = static_cast<std::uint32_t>(design.sample_size);
   EventLookResult looks;
   { // Pass 1: every planned patient, with the entry times.
@@ -137,18 +249,76 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     observation.observe(*patient, r);
   }
   r.screened = enrolment.screened();
-  r.duration_months = looks.time_months;
-  r.events = looks.events;
-  r.events_not_reached = looks.not_reached;
-  record_arm_imbalance(design, r);
+  report_looks(design, looks, r);
   observation.record_covariate_imbalance(r);
   analyse_replicate(scenario, design, r, observation.records());
-  SequentialDecision decision;
-  decision.look = static_cast<std::uint8_t>(looks.look);
-  decision.efficacy = looks.verdict == LookVerdict::efficacy;
-  decision.futility = looks.verdict == LookVerdict::futility;
-  decision.harm = looks.verdict == LookVerdict::harm;
-  decide(design, decision, r);
+  decide_looks(design, looks, r);
+  return r;
+}
+
+// Whether a replicate needs the two passes to give what they give: patients
+// excluded after randomisation have no record (the passes pair records and
+// entry times by position), and screening may fail to fill the trial
+// (EnrolmentError) after a stopping look, which only the first pass sees; that
+// needs 1000 N screened patients to hold fewer than N eligible ones, a chance
+// below e^-200 (Chernoff) with N >= 50, no quota and >= 1% eligible.
+bool needs_two_passes(const Scenario& scenario, const Design& design) {
+  return (design.dropout && design.dropout->excluded > 0.0) ||
+         !needs_patient_records(design.analysis.test) || design.quota || design.sample_size < 50 ||
+         eligible_share(scenario.population, design.eligible_label) < 0.01;
+}
+
+} // namespace
+
+// One pass: each look is held as soon as a patient enters after its death
+// (every patient entered by it is then simulated); the trial ends there when
+// the look stops it, before that patient, with the tallies of the two-pass
+// definition above (the same patients, the same draws).
+ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t design_index,
+                                     const ReplicateId& id) {
+  const Design& design = scenario.designs[design_index];
+  if (needs_two_passes(scenario, design)) return simulate_two_passes(scenario, design, id);
+  const Hypothesis& hyp = design.analysis.hypotheses.front();
+  const auto planned = static_cast<std::uint32_t>(design.sample_size);
+  Enrolment enrolment(scenario, design, id);
+  Observation observation(scenario, design, id);
+  const std::vector<PatientRecord>& records = observation.records();
+  std::vector<double>& entries = t_entries;
+  entries.clear();
+  DeathClock clock;
+  ReplicateResult r;
+  EventLookResult looks;
+  std::size_t k = 0;
+  bool stopped = false;
+  while (!stopped && r.enrolled < planned) {
+    const std::uint32_t screened = enrolment.screened();
+    const std::optional<Candidate> patient = enrolment.next(r);
+    if (!patient) break;
+    const double entry = enrolment.entered_at();
+    clock.settle_before(entry);
+    stopped = look_before(design, records, entries, clock.settled(), entry, k, looks);
+    if (stopped) { // the patient is not enrolled
+      enrolment.withdraw(*patient, r);
+      r.screened = screened;
+      break;
+    }
+    observation.observe(*patient, r);
+    entries.push_back(entry);
+    const double month = death_month(design, hyp, records.back(), entry);
+    if (!std::isnan(month)) clock.add(month);
+  }
+  if (!stopped) {
+    clock.settle_all();
+    looks = hold_looks(design, records, entries, clock.settled(),
+                       last_follow_up_month(design, records, entries), k);
+    r.screened = enrolment.screened();
+    // Every patient is entered by the last look (see look_before).
+    if (looks.patients != r.enrolled) return simulate_two_passes(scenario, design, id);
+  }
+  report_looks(design, looks, r);
+  observation.record_covariate_imbalance(r);
+  analyse_replicate(scenario, design, r, records);
+  decide_looks(design, looks, r);
   return r;
 }
 

@@ -20,61 +20,76 @@ struct LogrankSums {
 // One risk set's follow-up for a pass over its death times: the death times of
 // each group, and the times of the censorings before the last death (the
 // later ones leave the risk set after every death), each ascending once
-// sorted; at_risk: everyone of each group.
-struct Timeline {
-  std::vector<double> deaths[2], censored[2];
-  double at_risk[2] = {0, 0};
-  double last_death = 0;
-
-  void clear() {
-    for (int g = 0; g < 2; ++g) {
-      deaths[g].clear();
-      censored[g].clear();
-      at_risk[g] = 0;
+// sorted; at_risk: everyone of each group. Buffers reused across calls.
+class Timeline {
+public:
+  void clear(std::size_t records) {
+    for (int k = 0; k < 4; ++k) {
+      if (times_[k].size() < records) times_[k].resize(records);
+      size_[k] = 0;
     }
-    last_death = -std::numeric_limits<double>::infinity();
   }
-  void add_death(double time, int g) {
-    deaths[g].push_back(time);
-    at_risk[g] += 1;
-    last_death = std::max(last_death, time);
+  void add(double time, bool death, int group) {
+    const int k = 2 * death + group;
+    times_[k][size_[k]++] = time;
   }
-  void add_censoring(double time, int g) {
-    if (time < last_death) censored[g].push_back(time);
-  }
+  // Sorts the deaths, drops the censorings from the last death on, sorts the
+  // rest.
   void sort() {
+    double last_death = -std::numeric_limits<double>::infinity();
     for (int g = 0; g < 2; ++g) {
-      std::sort(deaths[g].begin(), deaths[g].end());
-      std::sort(censored[g].begin(), censored[g].end());
+      double* deaths = times_[2 + g].data();
+      std::sort(deaths, deaths + size_[2 + g]);
+      if (size_[2 + g] > 0) last_death = std::max(last_death, deaths[size_[2 + g] - 1]);
+    }
+    for (int g = 0; g < 2; ++g) {
+      double* censored = times_[g].data();
+      size_[g] =
+          static_cast<std::size_t>(std::remove_if(censored, censored + size_[g],
+                                                  [&](double t) { return !(t < last_death); }) -
+                                   censored);
+      std::sort(censored, censored + size_[g]);
     }
   }
+  const double* deaths(int g) const { return times_[2 + g].data(); }
+  std::size_t death_count(int g) const { return size_[2 + g]; }
+  const double* censored(int g) const { return times_[g].data(); }
+  std::size_t censored_count(int g) const { return size_[g]; }
+
+  double at_risk[2] = {0, 0};
+
+private:
+  std::vector<double> times_[4]; // [2 * death + group]
+  std::size_t size_[4] = {0, 0, 0, 0};
 };
 
 thread_local Timeline t_timeline;
 
-// Calls at_death(deaths, deaths in group 1, at risk, at risk in group 1) at
-// each death time of a sorted timeline, ascending: deaths at one time form one
-// risk set, which holds everyone (dead or censored) followed until then.
+// Calls at_death(time, deaths, deaths in group 1, at risk, at risk in group 1)
+// at each death time of a sorted timeline, ascending: deaths at one time form
+// one risk set, which holds everyone (dead or censored) followed until then.
 template <class AtDeath> void walk_deaths(const Timeline& line, AtDeath&& at_death) {
-  const std::vector<double>&d0 = line.deaths[0], &d1 = line.deaths[1];
-  const std::vector<double>&c0 = line.censored[0], &c1 = line.censored[1];
+  const double *d0 = line.deaths(0), *d1 = line.deaths(1);
+  const double *c0 = line.censored(0), *c1 = line.censored(1);
+  const std::size_t nd0 = line.death_count(0), nd1 = line.death_count(1);
+  const std::size_t nc0 = line.censored_count(0), nc1 = line.censored_count(1);
   double n = line.at_risk[0] + line.at_risk[1], n1 = line.at_risk[1];
   std::size_t i0 = 0, i1 = 0, j0 = 0, j1 = 0;
-  while (i0 < d0.size() || i1 < d1.size()) {
-    const double t = i0 == d0.size() ? d1[i1] : i1 == d1.size() ? d0[i0] : std::min(d0[i0], d1[i1]);
-    for (; j0 < c0.size() && c0[j0] < t; ++j0)
+  while (i0 < nd0 || i1 < nd1) {
+    const double t = i0 == nd0 ? d1[i1] : i1 == nd1 ? d0[i0] : std::min(d0[i0], d1[i1]);
+    for (; j0 < nc0 && c0[j0] < t; ++j0)
       n -= 1;
-    for (; j1 < c1.size() && c1[j1] < t; ++j1) {
+    for (; j1 < nc1 && c1[j1] < t; ++j1) {
       n -= 1;
       n1 -= 1;
     }
     int deaths = 0, deaths1 = 0;
-    for (; i0 < d0.size() && d0[i0] == t; ++i0)
+    for (; i0 < nd0 && d0[i0] == t; ++i0)
       ++deaths;
-    for (; i1 < d1.size() && d1[i1] == t; ++i1)
+    for (; i1 < nd1 && d1[i1] == t; ++i1)
       ++deaths1;
     deaths += deaths1;
-    at_death(deaths, deaths1, n, n1);
+    at_death(t, deaths, deaths1, n, n1);
     n -= deaths;
     n1 -= deaths1;
   }
@@ -83,7 +98,7 @@ template <class AtDeath> void walk_deaths(const Timeline& line, AtDeath&& at_dea
 // One stratum's terms, from its sorted timeline (the terms of add_stratum in
 // R's survdiff: O, E and the hypergeometric V of each death time).
 void add_stratum(const Timeline& line, LogrankSums& sums) {
-  walk_deaths(line, [&](int deaths, int deaths1, double n, double n1) {
+  walk_deaths(line, [&](double, int deaths, int deaths1, double n, double n1) {
     const double d = deaths, share = n1 / n;
     sums.observed += deaths1;
     sums.expected += d * share;
@@ -92,25 +107,38 @@ void add_stratum(const Timeline& line, LogrankSums& sums) {
   });
 }
 
-// The timeline of the records of one stratum (every record when stratum < 0).
+// The sorted timeline of the records of one stratum (every record when
+// stratum < 0).
 void fill_timeline(const std::vector<SurvivalRecord>& records, int stratum, Timeline& line) {
-  line.clear();
+  line.clear(records.size());
   for (const SurvivalRecord& r : records)
-    if (r.event && (stratum < 0 || r.stratum == stratum)) line.add_death(r.time, r.group != 0);
-  for (const SurvivalRecord& r : records)
-    if (!r.event && (stratum < 0 || r.stratum == stratum)) {
-      line.at_risk[r.group != 0] += 1;
-      line.add_censoring(r.time, r.group != 0);
-    }
+    if (stratum < 0 || r.stratum == stratum) line.add(r.time, r.event, r.group != 0);
+  line.at_risk[0] = static_cast<double>(line.death_count(0) + line.censored_count(0));
+  line.at_risk[1] = static_cast<double>(line.death_count(1) + line.censored_count(1));
   line.sort();
+}
+
+LogrankResult logrank_result(const LogrankSums& sums) {
+  LogrankResult result;
+  result.observed_treatment = sums.observed;
+  result.expected_treatment = sums.expected;
+  result.variance = sums.variance;
+  result.events = sums.events;
+  result.failed = sums.events == 0 || !(sums.variance > 0);
+  if (!result.failed) result.z = (sums.expected - sums.observed) / std::sqrt(sums.variance);
+  return result;
+}
+
+bool any_nan(const std::vector<SurvivalRecord>& records) {
+  return std::any_of(records.begin(), records.end(),
+                     [](const SurvivalRecord& r) { return std::isnan(r.time); });
 }
 
 } // namespace
 
 LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratified) {
   LogrankSums sums;
-  if (std::any_of(records.begin(), records.end(),
-                  [](const SurvivalRecord& r) { return std::isnan(r.time); })) {
+  if (any_nan(records)) {
     LogrankResult failed;
     failed.failed = true;
     return failed;
@@ -129,14 +157,7 @@ LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratifie
     fill_timeline(records, -1, line);
     add_stratum(line, sums);
   }
-  LogrankResult result;
-  result.observed_treatment = sums.observed;
-  result.expected_treatment = sums.expected;
-  result.variance = sums.variance;
-  result.events = sums.events;
-  result.failed = sums.events == 0 || !(sums.variance > 0);
-  if (!result.failed) result.z = (sums.expected - sums.observed) / std::sqrt(sums.variance);
-  return result;
+  return logrank_result(sums);
 }
 
 namespace {
@@ -343,28 +364,64 @@ CoxFit fit_cox(const std::vector<double>& time, const std::vector<bool>& event,
 
 KaplanMeierPoint kaplan_meier_at(const std::vector<SurvivalRecord>& records, int group, double at) {
   KaplanMeierPoint point;
-  // Deaths and censorings ending at or before `at`, one group's timeline.
+  // One group's timeline: deaths after `at` count as censorings.
   Timeline& line = t_timeline;
-  line.clear();
+  line.clear(records.size());
   for (const SurvivalRecord& r : records) {
     if (r.group != group || std::isnan(r.time)) continue;
     point.at_risk += r.time >= at;
-    if (r.event && r.time <= at) line.add_death(r.time, 0);
+    line.add(r.time, r.event && r.time <= at, 0);
   }
-  for (const SurvivalRecord& r : records) {
-    if (r.group != group || std::isnan(r.time) || (r.event && r.time <= at)) continue;
-    line.at_risk[0] += 1;
-    if (r.time <= at) line.add_censoring(r.time, 0);
-  }
+  line.at_risk[0] = static_cast<double>(line.death_count(0) + line.censored_count(0));
+  line.at_risk[1] = 0;
   line.sort();
   double greenwood = 0;
-  walk_deaths(line, [&](int deaths, int, double n, double) {
+  walk_deaths(line, [&](double, int deaths, int, double n, double) {
     point.survival *= 1.0 - deaths / n;
     if (n > deaths) greenwood += deaths / (n * (n - deaths));
   });
   // Greenwood's formula; 0 once everyone has died (survfit reports NaN there).
   point.variance = point.survival > 0 ? point.survival * point.survival * greenwood : 0.0;
   return point;
+}
+
+LogrankKaplanMeier logrank_and_kaplan_meier(const std::vector<SurvivalRecord>& records, double at) {
+  LogrankKaplanMeier out;
+  if (any_nan(records) || std::any_of(records.begin(), records.end(),
+                                      [](const SurvivalRecord& r) { return r.group > 1; })) {
+    out.logrank = logrank(records, false);
+    for (int g = 0; g < 2; ++g)
+      out.km[g] = kaplan_meier_at(records, g, at);
+    return out;
+  }
+  Timeline& line = t_timeline;
+  fill_timeline(records, -1, line);
+  for (const SurvivalRecord& r : records)
+    out.km[r.group].at_risk += r.time >= at;
+  LogrankSums sums;
+  double greenwood[2] = {0, 0};
+  walk_deaths(line, [&](double t, int deaths, int deaths1, double n, double n1) {
+    const double d = deaths, share = n1 / n;
+    sums.observed += deaths1;
+    sums.expected += d * share;
+    if (n > 1) sums.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
+    sums.events += deaths;
+    if (!(t <= at)) return;
+    const int group_deaths[2] = {deaths - deaths1, deaths1};
+    const double group_n[2] = {n - n1, n1};
+    for (int g = 0; g < 2; ++g)
+      if (group_deaths[g] > 0) {
+        out.km[g].survival *= 1.0 - group_deaths[g] / group_n[g];
+        if (group_n[g] > group_deaths[g])
+          greenwood[g] += group_deaths[g] / (group_n[g] * (group_n[g] - group_deaths[g]));
+      }
+  });
+  out.logrank = logrank_result(sums);
+  for (int g = 0; g < 2; ++g) {
+    KaplanMeierPoint& km = out.km[g];
+    km.variance = km.survival > 0 ? km.survival * km.survival * greenwood[g] : 0.0;
+  }
+  return out;
 }
 
 } // namespace sepsim

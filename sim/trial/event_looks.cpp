@@ -52,6 +52,7 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
   std::vector<const PatientRecord*>& patients = t_patients;
   patients.clear();
   int deaths = 0;
+  const bool cox = design.analysis.test == TestKind::cox; // needs the patients' covariates
   for (std::size_t i = 0; i < records.size(); ++i) {
     const PatientRecord& p = records[i];
     if (entry_months[i] > look_months || !in_hypothesis(hyp, p)) continue;
@@ -66,11 +67,11 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
     survival.push_back({death ? day : seen_until, death,
                         static_cast<std::uint8_t>(p.arm == hyp.treatment_arm ? 1 : 0),
                         static_cast<std::uint8_t>(p.label)});
-    patients.push_back(&p);
+    if (cox) patients.push_back(&p);
   }
   if (events != nullptr) *events = deaths;
   bool failed = false;
-  if (design.analysis.test == TestKind::cox) return adjusted_cox_z(survival, patients, failed);
+  if (cox) return adjusted_cox_z(survival, patients, failed);
   const LogrankResult test =
       logrank(survival, design.analysis.test == TestKind::logrank_stratified);
   return test.failed ? 0.0 : test.z;

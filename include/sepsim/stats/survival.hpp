@@ -62,4 +62,13 @@ struct KaplanMeierPoint {
 // records with a NaN time are left out.
 KaplanMeierPoint kaplan_meier_at(const std::vector<SurvivalRecord>& records, int group, double at);
 
+// The unstratified log-rank test and each group's Kaplan-Meier at `at` from one
+// pass over the records: the same numbers as logrank(records, false) and
+// kaplan_meier_at(records, g, at) for g = 0 and 1.
+struct LogrankKaplanMeier {
+  LogrankResult logrank;
+  KaplanMeierPoint km[2]; // by group
+};
+LogrankKaplanMeier logrank_and_kaplan_meier(const std::vector<SurvivalRecord>& records, double at);
+
 } // namespace sepsim

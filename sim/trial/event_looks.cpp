@@ -25,7 +25,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 
 namespace sepsim {
@@ -34,7 +33,7 @@ namespace {
 
 constexpr double kDaysPerMonth = 365.25 / 12.0; // as the accrual's endpoint delay
 
-thread_local std::vector<double> t_entries, t_deaths, t_pending, t_settled;
+thread_local std::vector<double> t_entries, t_deaths;
 thread_local std::vector<SurvivalRecord> t_survival;
 thread_local std::vector<const PatientRecord*> t_patients;
 
@@ -79,36 +78,47 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
 
 namespace {
 
-// The calendar times of the observed deaths in ascending order, settled as
-// patients enter: a patient dies after entering, so once one has entered at
-// time e every death before e is known.
-class DeathClock {
+// The calendar time of the needed-th observed death among those known so far
+// (a patient dies after entering, so once one has entered after it no later
+// patient can change it): the needed smallest death times form a max-heap at
+// the front of the known ones, the others follow in any order.
+class LookClock {
 public:
-  DeathClock() : pending_(t_pending), settled_(t_settled) {
-    pending_.clear();
-    settled_.clear();
+  explicit LookClock(std::size_t needed) : deaths_(t_deaths) {
+    deaths_.clear();
+    target(needed);
+  }
+  // Another look: the calendar time of the needed-th death from now on.
+  void target(std::size_t needed) {
+    needed_ = needed;
+    heap_ = false;
+    if (deaths_.size() >= needed_) build();
   }
   void add(double time) {
-    pending_.push_back(time);
-    std::push_heap(pending_.begin(), pending_.end(), std::greater<>());
-  }
-  // Settles the deaths before `entry` (every one with no bound: infinity).
-  void settle_before(double entry) {
-    while (!pending_.empty() && pending_.front() < entry) {
-      std::pop_heap(pending_.begin(), pending_.end(), std::greater<>());
-      settled_.push_back(pending_.back());
-      pending_.pop_back();
+    deaths_.push_back(time);
+    if (!heap_) {
+      if (deaths_.size() >= needed_) build();
+    } else if (time < deaths_.front()) { // into the heap, in place of its largest
+      const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
+      std::pop_heap(deaths_.begin(), heap_end);
+      std::swap(*(heap_end - 1), deaths_.back());
+      std::push_heap(deaths_.begin(), heap_end);
     }
   }
-  void settle_all() {
-    std::sort(pending_.begin(), pending_.end());
-    settled_.insert(settled_.end(), pending_.begin(), pending_.end());
-    pending_.clear();
-  }
-  const std::vector<double>& settled() const { return settled_; }
+  // Infinity while fewer deaths are known.
+  double time() const { return heap_ ? deaths_.front() : std::numeric_limits<double>::infinity(); }
+  std::vector<double>& deaths() { return deaths_; } // in no particular order
 
 private:
-  std::vector<double>&pending_, &settled_; // a min-heap; ascending
+  void build() {
+    const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
+    std::nth_element(deaths_.begin(), heap_end - 1, deaths_.end());
+    std::make_heap(deaths_.begin(), heap_end);
+    heap_ = true;
+  }
+  std::vector<double>& deaths_;
+  std::size_t needed_ = 1;
+  bool heap_ = false;
 };
 
 // The calendar time of the patient's observed death when it counts towards
@@ -122,12 +132,11 @@ double death_month(const Design& design, const Hypothesis& hyp, const PatientRec
 }
 
 // The looks from `first` on, over fully simulated records whose observed
-// deaths fall at the calendar times `deaths` (ascending); everyone's follow-up
-// ends by last_follow_up.
+// deaths fall at the calendar times `deaths` (in any order: reordered here);
+// everyone's follow-up ends by last_follow_up.
 EventLookResult hold_looks(const Design& design, const std::vector<PatientRecord>& records,
-                           const std::vector<double>& entry_months,
-                           const std::vector<double>& deaths, double last_follow_up,
-                           std::size_t first) {
+                           const std::vector<double>& entry_months, std::vector<double>& deaths,
+                           double last_follow_up, std::size_t first) {
   const Looks& looks = *design.looks;
   EventLookResult out;
   const std::size_t last = looks.count() - 1;
@@ -136,6 +145,9 @@ EventLookResult hold_looks(const Design& design, const std::vector<PatientRecord
     out.not_reached = needed > deaths.size();
     // Planned deaths never reached: the final analysis at the end of follow-up.
     out.look = out.not_reached ? last : k;
+    if (!out.not_reached) // the needed-th death in calendar time
+      std::nth_element(deaths.begin(), deaths.begin() + static_cast<std::ptrdiff_t>(needed - 1),
+                       deaths.end());
     out.time_months = out.not_reached ? last_follow_up : deaths[needed - 1];
     out.z = event_look_z(design, records, entry_months, out.time_months, &out.events);
     out.verdict = interim_decision(design, out.look, out.z);
@@ -163,19 +175,22 @@ double last_follow_up_month(const Design& design, const std::vector<PatientRecor
 // far are every one entered by them), from look k on; true, with out, when
 // one of them stops the trial.
 bool look_before(const Design& design, const std::vector<PatientRecord>& records,
-                 const std::vector<double>& entry_months, const std::vector<double>& deaths,
-                 double entry, std::size_t& k, EventLookResult& out) {
+                 const std::vector<double>& entry_months, LookClock& clock, double entry,
+                 std::size_t& k, EventLookResult& out) {
   const Looks& looks = *design.looks;
   const std::size_t last = looks.count() - 1;
   for (; k <= last; ++k) {
-    const auto needed = static_cast<std::size_t>(looks.events[k]);
-    if (needed == 0 || needed > deaths.size() || !(deaths[needed - 1] < entry)) return false;
-    const double z = event_look_z(design, records, entry_months, deaths[needed - 1], &out.events);
+    const double time = clock.time();
+    if (!(time < entry)) return false;
+    const double z = event_look_z(design, records, entry_months, time, &out.events);
     const LookVerdict verdict = interim_decision(design, k, z);
-    if (verdict == LookVerdict::continue_trial && k != last) continue;
+    if (verdict == LookVerdict::continue_trial && k != last) {
+      clock.target(static_cast<std::size_t>(looks.events[k + 1]));
+      continue;
+    }
     out.look = k;
     out.verdict = verdict;
-    out.time_months = deaths[needed - 1];
+    out.time_months = time;
     out.z = z;
     out.patients = static_cast<std::uint32_t>(entry_months.size());
     return true;
@@ -211,7 +226,6 @@ EventLookResult run_event_looks(const Design& design, const std::vector<PatientR
     const double month = death_month(design, hyp, records[i], entry_months[i]);
     if (!std::isnan(month)) deaths.push_back(month);
   }
-  std::sort(deaths.begin(), deaths.end());
   return hold_looks(design, records, entry_months, deaths,
                     last_follow_up_month(design, records, entry_months), 0);
 }
@@ -286,7 +300,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
   const std::vector<PatientRecord>& records = observation.records();
   std::vector<double>& entries = t_entries;
   entries.clear();
-  DeathClock clock;
+  LookClock clock(static_cast<std::size_t>(design.looks->events.front()));
   ReplicateResult r;
   EventLookResult looks;
   std::size_t k = 0;
@@ -296,8 +310,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     const std::optional<Candidate> patient = enrolment.next(r);
     if (!patient) break;
     const double entry = enrolment.entered_at();
-    clock.settle_before(entry);
-    stopped = look_before(design, records, entries, clock.settled(), entry, k, looks);
+    stopped = look_before(design, records, entries, clock, entry, k, looks);
     if (stopped) { // the patient is not enrolled
       enrolment.withdraw(*patient, r);
       r.screened = screened;
@@ -309,8 +322,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     if (!std::isnan(month)) clock.add(month);
   }
   if (!stopped) {
-    clock.settle_all();
-    looks = hold_looks(design, records, entries, clock.settled(),
+    looks = hold_looks(design, records, entries, clock.deaths(),
                        last_follow_up_month(design, records, entries), k);
     r.screened = enrolment.screened();
     // Every patient is entered by the last look (see look_before).

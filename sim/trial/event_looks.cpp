@@ -112,7 +112,7 @@ public:
 private:
   void build() {
     const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
-    std::nth_element(deaths_.begin(), heap_end - 1, deaths_.end());
+    if (deaths_.size() > needed_) std::nth_element(deaths_.begin(), heap_end - 1, deaths_.end());
     std::make_heap(deaths_.begin(), heap_end);
     heap_ = true;
   }

@@ -3,9 +3,10 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
-#include <utility>
 
 namespace sepsim {
 
@@ -16,61 +17,150 @@ struct LogrankSums {
   int events = 0;
 };
 
-// One stratum, records [first, last) sorted by time ascending: one pass, the
-// risk set shrinking as the times go by (deaths at a time count against the
-// risk set that includes everyone, censored or not, still followed then).
-void add_stratum(const SurvivalRecord* first, const SurvivalRecord* last, LogrankSums& sums) {
-  double n = static_cast<double>(last - first), n1 = 0;
-  for (const SurvivalRecord* p = first; p != last; ++p)
-    n1 += p->group != 0;
-  for (const SurvivalRecord* p = first; p != last;) {
-    const double t = p->time;
-    int leaving = 0, leaving1 = 0, deaths = 0, deaths1 = 0;
-    for (; p != last && p->time == t; ++p) {
-      const bool treated = p->group != 0;
-      ++leaving;
-      leaving1 += treated;
-      deaths += p->event;
-      deaths1 += p->event && treated;
+// Sorts finite times ascending by spreading them over about one bucket per
+// time by value (a bucket's times are all below the next bucket's), then
+// sorting within the buckets: about linear for the times of a trial, against
+// n log n. Few or non-finite times go to std::sort.
+class TimeSorter {
+public:
+  void sort(double* first, double* last) {
+    const auto n = static_cast<std::size_t>(last - first);
+    if (n < 64) return std::sort(first, last);
+    const auto [low, high] = std::minmax_element(first, last);
+    const double lo = *low, range = *high - *low;
+    if (!std::isfinite(range) || !(range > 0)) return std::sort(first, last);
+    const double scale = static_cast<double>(n - 1) / range;
+    const auto bucket = [&](double t) {
+      return std::min(static_cast<std::size_t>((t - lo) * scale), n - 1);
+    };
+    start_.assign(n + 1, 0);
+    for (const double* p = first; p != last; ++p)
+      ++start_[bucket(*p) + 1];
+    for (std::size_t b = 0; b < n; ++b)
+      start_[b + 1] += start_[b];
+    sorted_.resize(n);
+    fill_ = start_;
+    for (const double* p = first; p != last; ++p)
+      sorted_[fill_[bucket(*p)]++] = *p;
+    for (std::size_t b = 0; b < n; ++b)
+      sort_bucket(sorted_.data() + start_[b], sorted_.data() + start_[b + 1]);
+    std::copy(sorted_.begin(), sorted_.end(), first);
+  }
+
+private:
+  static void sort_bucket(double* first, double* last) {
+    if (last - first > 16) return std::sort(first, last);
+    for (double* p = first + (first != last); p < last; ++p) // insertion sort
+      for (double* q = p; q != first && *q < *(q - 1); --q)
+        std::swap(*q, *(q - 1));
+  }
+  std::vector<std::size_t> start_, fill_;
+  std::vector<double> sorted_;
+};
+
+// One risk set's follow-up for a pass over its death times: the death times of
+// each group, and the times of the censorings before the last death (the
+// later ones leave the risk set after every death), each ascending once
+// sorted; at_risk: everyone of each group. Buffers reused across calls.
+class Timeline {
+public:
+  void clear(std::size_t records) {
+    for (int k = 0; k < 4; ++k) {
+      if (times_[k].size() < records) times_[k].resize(records);
+      size_[k] = 0;
     }
-    if (deaths > 0) {
-      const double d = deaths, share = n1 / n;
-      sums.observed += deaths1;
-      sums.expected += d * share;
-      if (n > 1) sums.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
-      sums.events += deaths;
+  }
+  void add(double time, bool death, int group) {
+    const int k = 2 * death + group;
+    times_[k][size_[k]++] = time;
+  }
+  // Sorts the deaths, drops the censorings from the last death on, sorts the
+  // rest.
+  void sort() {
+    double last_death = -std::numeric_limits<double>::infinity();
+    for (int g = 0; g < 2; ++g) {
+      double* deaths = times_[2 + g].data();
+      sorter_.sort(deaths, deaths + size_[2 + g]);
+      if (size_[2 + g] > 0) last_death = std::max(last_death, deaths[size_[2 + g] - 1]);
     }
-    n -= leaving;
-    n1 -= leaving1;
+    for (int g = 0; g < 2; ++g) {
+      double* censored = times_[g].data();
+      size_[g] =
+          static_cast<std::size_t>(std::remove_if(censored, censored + size_[g],
+                                                  [&](double t) { return !(t < last_death); }) -
+                                   censored);
+      sorter_.sort(censored, censored + size_[g]);
+    }
+  }
+  const double* deaths(int g) const { return times_[2 + g].data(); }
+  std::size_t death_count(int g) const { return size_[2 + g]; }
+  const double* censored(int g) const { return times_[g].data(); }
+  std::size_t censored_count(int g) const { return size_[g]; }
+
+  double at_risk[2] = {0, 0};
+
+private:
+  std::vector<double> times_[4]; // [2 * death + group]
+  std::size_t size_[4] = {0, 0, 0, 0};
+  TimeSorter sorter_;
+};
+
+thread_local Timeline t_timeline;
+
+// Calls at_death(time, deaths, deaths in group 1, at risk, at risk in group 1)
+// at each death time of a sorted timeline, ascending: deaths at one time form
+// one risk set, which holds everyone (dead or censored) followed until then.
+template <class AtDeath> void walk_deaths(const Timeline& line, AtDeath&& at_death) {
+  const double *d0 = line.deaths(0), *d1 = line.deaths(1);
+  const double *c0 = line.censored(0), *c1 = line.censored(1);
+  const std::size_t nd0 = line.death_count(0), nd1 = line.death_count(1);
+  const std::size_t nc0 = line.censored_count(0), nc1 = line.censored_count(1);
+  double n = line.at_risk[0] + line.at_risk[1], n1 = line.at_risk[1];
+  std::size_t i0 = 0, i1 = 0, j0 = 0, j1 = 0;
+  while (i0 < nd0 || i1 < nd1) {
+    const double t = i0 == nd0 ? d1[i1] : i1 == nd1 ? d0[i0] : std::min(d0[i0], d1[i1]);
+    for (; j0 < nc0 && c0[j0] < t; ++j0)
+      n -= 1;
+    for (; j1 < nc1 && c1[j1] < t; ++j1) {
+      n -= 1;
+      n1 -= 1;
+    }
+    int deaths = 0, deaths1 = 0;
+    for (; i0 < nd0 && d0[i0] == t; ++i0)
+      ++deaths;
+    for (; i1 < nd1 && d1[i1] == t; ++i1)
+      ++deaths1;
+    deaths += deaths1;
+    at_death(t, deaths, deaths1, n, n1);
+    n -= deaths;
+    n1 -= deaths1;
   }
 }
 
-} // namespace
+// One stratum's terms, from its sorted timeline (the terms of add_stratum in
+// R's survdiff: O, E and the hypergeometric V of each death time).
+void add_stratum(const Timeline& line, LogrankSums& sums) {
+  walk_deaths(line, [&](double, int deaths, int deaths1, double n, double n1) {
+    const double d = deaths, share = n1 / n;
+    sums.observed += deaths1;
+    sums.expected += d * share;
+    if (n > 1) sums.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
+    sums.events += deaths;
+  });
+}
 
-LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified) {
-  LogrankSums sums;
-  if (std::any_of(records.begin(), records.end(),
-                  [](const SurvivalRecord& r) { return std::isnan(r.time); })) {
-    LogrankResult failed;
-    failed.failed = true;
-    return failed;
-  }
-  if (stratified) {
-    std::sort(records.begin(), records.end(), [](const SurvivalRecord& a, const SurvivalRecord& b) {
-      return a.stratum != b.stratum ? a.stratum < b.stratum : a.time < b.time;
-    });
-    for (std::size_t begin = 0; begin < records.size();) {
-      std::size_t end = begin;
-      while (end < records.size() && records[end].stratum == records[begin].stratum)
-        ++end;
-      add_stratum(records.data() + begin, records.data() + end, sums);
-      begin = end;
-    }
-  } else {
-    std::sort(records.begin(), records.end(),
-              [](const SurvivalRecord& a, const SurvivalRecord& b) { return a.time < b.time; });
-    add_stratum(records.data(), records.data() + records.size(), sums);
-  }
+// The sorted timeline of the records of one stratum (every record when
+// stratum < 0).
+void fill_timeline(const std::vector<SurvivalRecord>& records, int stratum, Timeline& line) {
+  line.clear(records.size());
+  for (const SurvivalRecord& r : records)
+    if (stratum < 0 || r.stratum == stratum) line.add(r.time, r.event, r.group != 0);
+  line.at_risk[0] = static_cast<double>(line.death_count(0) + line.censored_count(0));
+  line.at_risk[1] = static_cast<double>(line.death_count(1) + line.censored_count(1));
+  line.sort();
+}
+
+LogrankResult logrank_result(const LogrankSums& sums) {
   LogrankResult result;
   result.observed_treatment = sums.observed;
   result.expected_treatment = sums.expected;
@@ -79,6 +169,37 @@ LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified) {
   result.failed = sums.events == 0 || !(sums.variance > 0);
   if (!result.failed) result.z = (sums.expected - sums.observed) / std::sqrt(sums.variance);
   return result;
+}
+
+bool any_nan(const std::vector<SurvivalRecord>& records) {
+  return std::any_of(records.begin(), records.end(),
+                     [](const SurvivalRecord& r) { return std::isnan(r.time); });
+}
+
+} // namespace
+
+LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratified) {
+  LogrankSums sums;
+  if (any_nan(records)) {
+    LogrankResult failed;
+    failed.failed = true;
+    return failed;
+  }
+  Timeline& line = t_timeline;
+  if (stratified) {
+    std::array<bool, 256> present{};
+    for (const SurvivalRecord& r : records)
+      present[r.stratum] = true;
+    for (int s = 0; s < 256; ++s) // strata in ascending order, as survdiff
+      if (present[static_cast<std::size_t>(s)]) {
+        fill_timeline(records, s, line);
+        add_stratum(line, sums);
+      }
+  } else {
+    fill_timeline(records, -1, line);
+    add_stratum(line, sums);
+  }
+  return logrank_result(sums);
 }
 
 namespace {
@@ -285,32 +406,64 @@ CoxFit fit_cox(const std::vector<double>& time, const std::vector<bool>& event,
 
 KaplanMeierPoint kaplan_meier_at(const std::vector<SurvivalRecord>& records, int group, double at) {
   KaplanMeierPoint point;
-  std::vector<std::pair<double, bool>> early; // follow-up ending at or before `at`
-  int total = 0;
+  // One group's timeline: deaths after `at` count as censorings.
+  Timeline& line = t_timeline;
+  line.clear(records.size());
   for (const SurvivalRecord& r : records) {
     if (r.group != group || std::isnan(r.time)) continue;
-    ++total;
     point.at_risk += r.time >= at;
-    if (r.time <= at) early.emplace_back(r.time, r.event);
+    line.add(r.time, r.event && r.time <= at, 0);
   }
-  std::sort(early.begin(), early.end());
-  double n = total, greenwood = 0;
-  for (std::size_t i = 0; i < early.size();) {
-    const double t = early[i].first;
-    int leaving = 0, deaths = 0;
-    for (; i < early.size() && early[i].first == t; ++i) {
-      ++leaving;
-      deaths += early[i].second;
-    }
-    if (deaths > 0) {
-      point.survival *= 1.0 - deaths / n;
-      if (n > deaths) greenwood += deaths / (n * (n - deaths));
-    }
-    n -= leaving;
-  }
+  line.at_risk[0] = static_cast<double>(line.death_count(0) + line.censored_count(0));
+  line.at_risk[1] = 0;
+  line.sort();
+  double greenwood = 0;
+  walk_deaths(line, [&](double, int deaths, int, double n, double) {
+    point.survival *= 1.0 - deaths / n;
+    if (n > deaths) greenwood += deaths / (n * (n - deaths));
+  });
   // Greenwood's formula; 0 once everyone has died (survfit reports NaN there).
   point.variance = point.survival > 0 ? point.survival * point.survival * greenwood : 0.0;
   return point;
+}
+
+LogrankKaplanMeier logrank_and_kaplan_meier(const std::vector<SurvivalRecord>& records, double at) {
+  LogrankKaplanMeier out;
+  if (any_nan(records) || std::any_of(records.begin(), records.end(),
+                                      [](const SurvivalRecord& r) { return r.group > 1; })) {
+    out.logrank = logrank(records, false);
+    for (int g = 0; g < 2; ++g)
+      out.km[g] = kaplan_meier_at(records, g, at);
+    return out;
+  }
+  Timeline& line = t_timeline;
+  fill_timeline(records, -1, line);
+  for (const SurvivalRecord& r : records)
+    out.km[r.group].at_risk += r.time >= at;
+  LogrankSums sums;
+  double greenwood[2] = {0, 0};
+  walk_deaths(line, [&](double t, int deaths, int deaths1, double n, double n1) {
+    const double d = deaths, share = n1 / n;
+    sums.observed += deaths1;
+    sums.expected += d * share;
+    if (n > 1) sums.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
+    sums.events += deaths;
+    if (!(t <= at)) return;
+    const int group_deaths[2] = {deaths - deaths1, deaths1};
+    const double group_n[2] = {n - n1, n1};
+    for (int g = 0; g < 2; ++g)
+      if (group_deaths[g] > 0) {
+        out.km[g].survival *= 1.0 - group_deaths[g] / group_n[g];
+        if (group_n[g] > group_deaths[g])
+          greenwood[g] += group_deaths[g] / (group_n[g] * (group_n[g] - group_deaths[g]));
+      }
+  });
+  out.logrank = logrank_result(sums);
+  for (int g = 0; g < 2; ++g) {
+    KaplanMeierPoint& km = out.km[g];
+    km.variance = km.survival > 0 ? km.survival * km.survival * greenwood[g] : 0.0;
+  }
+  return out;
 }
 
 } // namespace sepsim

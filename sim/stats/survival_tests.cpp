@@ -38,11 +38,9 @@ std::vector<SurvivalRecord>& follow_up(const HypothesisData& data) {
 }
 
 // The mortality difference by the follow-up day (treatment - control) from
-// Kaplan-Meier, with its 95% Greenwood interval; z > 0 when treatment
-// survives better.
-void km_difference(const std::vector<SurvivalRecord>& records, double day, TestResult& r) {
-  const KaplanMeierPoint t = kaplan_meier_at(records, 1, day);
-  const KaplanMeierPoint c = kaplan_meier_at(records, 0, day);
+// the Kaplan-Meier estimates of treatment (t) and control (c), with its 95%
+// Greenwood interval; z > 0 when treatment survives better.
+void km_difference(const KaplanMeierPoint& t, const KaplanMeierPoint& c, TestResult& r) {
   const double se = std::sqrt(t.variance + c.variance);
   r.difference = (1.0 - t.survival) - (1.0 - c.survival);
   r.ci_low = r.difference - z95() * se;
@@ -75,12 +73,20 @@ double adjusted_cox_z(const std::vector<SurvivalRecord>& survival,
 
 TestResult time_to_event_test(const Analysis& analysis, const HypothesisData& data) {
   TestResult r;
-  std::vector<SurvivalRecord>& records = follow_up(data);
-  km_difference(records, data.follow_up_days, r);
+  const std::vector<SurvivalRecord>& records = follow_up(data);
+  if (analysis.test == TestKind::logrank) { // one pass for both
+    const LogrankKaplanMeier both = logrank_and_kaplan_meier(records, data.follow_up_days);
+    km_difference(both.km[1], both.km[0], r);
+    r.failed = both.logrank.failed;
+    r.z = both.logrank.failed ? 0.0 : both.logrank.z;
+    decide_by_z(analysis, r);
+    return r;
+  }
+  km_difference(kaplan_meier_at(records, 1, data.follow_up_days),
+                kaplan_meier_at(records, 0, data.follow_up_days), r);
   switch (analysis.test) {
-  case TestKind::logrank:
   case TestKind::logrank_stratified: {
-    const LogrankResult test = logrank(records, analysis.test == TestKind::logrank_stratified);
+    const LogrankResult test = logrank(records, true);
     r.failed = test.failed;
     r.z = test.failed ? 0.0 : test.z;
     break;

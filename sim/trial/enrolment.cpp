@@ -78,6 +78,11 @@ std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
   }
 }
 
+void Enrolment::withdraw(const Candidate& patient, ReplicateResult& r) const {
+  --r.enrolled;
+  --r.enrolled_label_phenotype[patient.screened.label][patient.screened.phenotype];
+}
+
 bool Enrolment::stop_after_current() {
   if (!accrual_) return true;
   stop_time_ = enrolled_at_ + delay_months_;

@@ -12,16 +12,20 @@
 //   enrolled. When the planned deaths of a look are never reached, the final
 //   analysis (the last look's bound) is held when the last patient's follow-up
 //   ends, on the deaths observed (events_not_reached).
-// The replicate is simulated in two passes: all sample_size patients, to find
-// the look times, then again (the same draws) the patients entered by the
-// stopping look, whose tallies and analysis are reported.
+// The replicate's patients are simulated in entry order until the stopping
+// look: each look is held once a patient enters after its death, and the
+// tallies and analysis reported are those of the patients entered by the
+// stopping look (as if all sample_size patients were simulated to find the
+// look times, then the ones entered by the stopping look again).
 #include "steps.hpp"
 
+#include "sepsim/cohort/calibration.hpp"
 #include "sepsim/stats/regression.hpp"
 #include "sepsim/stats/survival.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace sepsim {
 
@@ -47,6 +51,7 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
   std::vector<const PatientRecord*>& patients = t_patients;
   patients.clear();
   int deaths = 0;
+  const bool cox = design.analysis.test == TestKind::cox; // needs the patients' covariates
   for (std::size_t i = 0; i < records.size(); ++i) {
     const PatientRecord& p = records[i];
     if (entry_months[i] > look_months || !in_hypothesis(hyp, p)) continue;
@@ -61,41 +66,88 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
     survival.push_back({death ? day : seen_until, death,
                         static_cast<std::uint8_t>(p.arm == hyp.treatment_arm ? 1 : 0),
                         static_cast<std::uint8_t>(p.label)});
-    patients.push_back(&p);
+    if (cox) patients.push_back(&p);
   }
   if (events != nullptr) *events = deaths;
   bool failed = false;
-  if (design.analysis.test == TestKind::cox) return adjusted_cox_z(survival, patients, failed);
+  if (cox) return adjusted_cox_z(survival, patients, failed);
   const LogrankResult test =
       logrank(survival, design.analysis.test == TestKind::logrank_stratified);
   return test.failed ? 0.0 : test.z;
 }
 
-EventLookResult run_event_looks(const Design& design, const std::vector<PatientRecord>& records,
-                                const std::vector<double>& entry_months) {
-  const Hypothesis& hyp = design.analysis.hypotheses.front();
-  const Looks& looks = *design.looks;
-  // Calendar times of the observed deaths, and the end of everyone's follow-up.
-  std::vector<double>& deaths = t_deaths;
-  deaths.clear();
-  double last_follow_up = 0.0;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const double day = records[i].death_day;
-    const double end = std::min(design.follow_up_days, static_cast<double>(records[i].loss_day));
-    const bool death = day <= end;
-    last_follow_up =
-        std::max(last_follow_up, entry_months[i] + (death ? day : end) / kDaysPerMonth);
-    if (death && in_hypothesis(hyp, records[i]))
-      deaths.push_back(entry_months[i] + day / kDaysPerMonth);
+namespace {
+
+// The calendar time of the needed-th observed death among those known so far
+// (a patient dies after entering, so once one has entered after it no later
+// patient can change it): the needed smallest death times form a max-heap at
+// the front of the known ones, the others follow in any order.
+class LookClock {
+public:
+  explicit LookClock(std::size_t needed) : deaths_(t_deaths) {
+    deaths_.clear();
+    target(needed);
   }
-  std::sort(deaths.begin(), deaths.end());
+  // Another look: the calendar time of the needed-th death from now on.
+  void target(std::size_t needed) {
+    needed_ = needed;
+    heap_ = false;
+    if (deaths_.size() >= needed_) build();
+  }
+  void add(double time) {
+    deaths_.push_back(time);
+    if (!heap_) {
+      if (deaths_.size() >= needed_) build();
+    } else if (time < deaths_.front()) { // into the heap, in place of its largest
+      const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
+      std::pop_heap(deaths_.begin(), heap_end);
+      std::swap(*(heap_end - 1), deaths_.back());
+      std::push_heap(deaths_.begin(), heap_end);
+    }
+  }
+  // Infinity while fewer deaths are known.
+  double time() const { return heap_ ? deaths_.front() : std::numeric_limits<double>::infinity(); }
+  std::vector<double>& deaths() { return deaths_; } // in no particular order
+
+private:
+  void build() {
+    const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
+    if (deaths_.size() > needed_) std::nth_element(deaths_.begin(), heap_end - 1, deaths_.end());
+    std::make_heap(deaths_.begin(), heap_end);
+    heap_ = true;
+  }
+  std::vector<double>& deaths_;
+  std::size_t needed_ = 1;
+  bool heap_ = false;
+};
+
+// The calendar time of the patient's observed death when it counts towards
+// the looks (a patient of the primary hypothesis), else NaN.
+double death_month(const Design& design, const Hypothesis& hyp, const PatientRecord& p,
+                   double entry) {
+  const double day = p.death_day;
+  const double end = std::min(design.follow_up_days, static_cast<double>(p.loss_day));
+  return day <= end && in_hypothesis(hyp, p) ? entry + day / kDaysPerMonth
+                                             : std::numeric_limits<double>::quiet_NaN();
+}
+
+// The looks from `first` on, over fully simulated records whose observed
+// deaths fall at the calendar times `deaths` (in any order: reordered here);
+// everyone's follow-up ends by last_follow_up.
+EventLookResult hold_looks(const Design& design, const std::vector<PatientRecord>& records,
+                           const std::vector<double>& entry_months, std::vector<double>& deaths,
+                           double last_follow_up, std::size_t first) {
+  const Looks& looks = *design.looks;
   EventLookResult out;
   const std::size_t last = looks.count() - 1;
-  for (std::size_t k = 0; k <= last; ++k) {
+  for (std::size_t k = first; k <= last; ++k) {
     const auto needed = static_cast<std::size_t>(looks.events[k]);
     out.not_reached = needed > deaths.size();
     // Planned deaths never reached: the final analysis at the end of follow-up.
     out.look = out.not_reached ? last : k;
+    if (!out.not_reached) // the needed-th death in calendar time
+      std::nth_element(deaths.begin(), deaths.begin() + static_cast<std::ptrdiff_t>(needed - 1),
+                       deaths.end());
     out.time_months = out.not_reached ? last_follow_up : deaths[needed - 1];
     out.z = event_look_z(design, records, entry_months, out.time_months, &out.events);
     out.verdict = interim_decision(design, out.look, out.z);
@@ -107,9 +159,84 @@ EventLookResult run_event_looks(const Design& design, const std::vector<PatientR
   return out;
 }
 
-ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t design_index,
-                                     const ReplicateId& id) {
-  const Design& design = scenario.designs[design_index];
+double last_follow_up_month(const Design& design, const std::vector<PatientRecord>& records,
+                            const std::vector<double>& entry_months) {
+  double last_follow_up = 0.0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const double day = records[i].death_day;
+    const double end = std::min(design.follow_up_days, static_cast<double>(records[i].loss_day));
+    last_follow_up =
+        std::max(last_follow_up, entry_months[i] + (day <= end ? day : end) / kDaysPerMonth);
+  }
+  return last_follow_up;
+}
+
+// The looks due before a patient entering at `entry` (the patients entered so
+// far are every one entered by them), from look k on; true, with out, when
+// one of them stops the trial.
+bool look_before(const Design& design, const std::vector<PatientRecord>& records,
+                 const std::vector<double>& entry_months, LookClock& clock, double entry,
+                 std::size_t& k, EventLookResult& out) {
+  const Looks& looks = *design.looks;
+  const std::size_t last = looks.count() - 1;
+  for (; k <= last; ++k) {
+    const double time = clock.time();
+    if (!(time < entry)) return false;
+    const double z = event_look_z(design, records, entry_months, time, &out.events);
+    const LookVerdict verdict = interim_decision(design, k, z);
+    if (verdict == LookVerdict::continue_trial && k != last) {
+      clock.target(static_cast<std::size_t>(looks.events[k + 1]));
+      continue;
+    }
+    out.look = k;
+    out.verdict = verdict;
+    out.time_months = time;
+    out.z = z;
+    out.patients = static_cast<std::uint32_t>(entry_months.size());
+    return true;
+  }
+  return false;
+}
+
+void report_looks(const Design& design, const EventLookResult& looks, ReplicateResult& r) {
+  r.duration_months = looks.time_months;
+  r.events = looks.events;
+  r.events_not_reached = looks.not_reached;
+  record_arm_imbalance(design, r);
+}
+
+void decide_looks(const Design& design, const EventLookResult& looks, ReplicateResult& r) {
+  SequentialDecision decision;
+  decision.look = static_cast<std::uint8_t>(looks.look);
+  decision.efficacy = looks.verdict == LookVerdict::efficacy;
+  decision.futility = looks.verdict == LookVerdict::futility;
+  decision.harm = looks.verdict == LookVerdict::harm;
+  decide(design, decision, r);
+}
+
+} // namespace
+
+EventLookResult run_event_looks(const Design& design, const std::vector<PatientRecord>& records,
+                                const std::vector<double>& entry_months) {
+  const Hypothesis& hyp = design.analysis.hypotheses.front();
+  // Calendar times of the observed deaths, and the end of everyone's follow-up.
+  std::vector<double>& deaths = t_deaths;
+  deaths.clear();
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const double month = death_month(design, hyp, records[i], entry_months[i]);
+    if (!std::isnan(month)) deaths.push_back(month);
+  }
+  return hold_looks(design, records, entry_months, deaths,
+                    last_follow_up_month(design, records, entry_months), 0);
+}
+
+namespace {
+
+// Two passes: all sample_size patients, to find the look times, then again
+// (the same draws) the patients entered by the stopping look. Kept for designs
+// that exclude patients after randomisation (they have no record).
+ReplicateResult simulate_two_passes(const Scenario& scenario, const Design& design,
+                                    const ReplicateId& id) {
   const auto planned = static_cast<std::uint32_t>(design.sample_size);
   EventLookResult looks;
   { // Pass 1: every planned patient, with the entry times.
@@ -137,18 +264,74 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     observation.observe(*patient, r);
   }
   r.screened = enrolment.screened();
-  r.duration_months = looks.time_months;
-  r.events = looks.events;
-  r.events_not_reached = looks.not_reached;
-  record_arm_imbalance(design, r);
+  report_looks(design, looks, r);
   observation.record_covariate_imbalance(r);
   analyse_replicate(scenario, design, r, observation.records());
-  SequentialDecision decision;
-  decision.look = static_cast<std::uint8_t>(looks.look);
-  decision.efficacy = looks.verdict == LookVerdict::efficacy;
-  decision.futility = looks.verdict == LookVerdict::futility;
-  decision.harm = looks.verdict == LookVerdict::harm;
-  decide(design, decision, r);
+  decide_looks(design, looks, r);
+  return r;
+}
+
+// Whether a replicate needs the two passes to give what they give: patients
+// excluded after randomisation have no record (the passes pair records and
+// entry times by position), and screening may fail to fill the trial
+// (EnrolmentError) after a stopping look, which only the first pass sees; that
+// needs 1000 N screened patients to hold fewer than N eligible ones, a chance
+// below e^-200 (Chernoff) with N >= 50, no quota and >= 1% eligible.
+bool needs_two_passes(const Scenario& scenario, const Design& design) {
+  return (design.dropout && design.dropout->excluded > 0.0) ||
+         !needs_patient_records(design.analysis.test) || design.quota || design.sample_size < 50 ||
+         eligible_share(scenario.population, design.eligible_label) < 0.01;
+}
+
+} // namespace
+
+// One pass: each look is held as soon as a patient enters after its death
+// (every patient entered by it is then simulated); the trial ends there when
+// the look stops it, before that patient, with the tallies of the two-pass
+// definition above (the same patients, the same draws).
+ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t design_index,
+                                     const ReplicateId& id) {
+  const Design& design = scenario.designs[design_index];
+  if (needs_two_passes(scenario, design)) return simulate_two_passes(scenario, design, id);
+  const Hypothesis& hyp = design.analysis.hypotheses.front();
+  const auto planned = static_cast<std::uint32_t>(design.sample_size);
+  Enrolment enrolment(scenario, design, id);
+  Observation observation(scenario, design, id);
+  const std::vector<PatientRecord>& records = observation.records();
+  std::vector<double>& entries = t_entries;
+  entries.clear();
+  LookClock clock(static_cast<std::size_t>(design.looks->events.front()));
+  ReplicateResult r;
+  EventLookResult looks;
+  std::size_t k = 0;
+  bool stopped = false;
+  while (!stopped && r.enrolled < planned) {
+    const std::uint32_t screened = enrolment.screened();
+    const std::optional<Candidate> patient = enrolment.next(r);
+    if (!patient) break;
+    const double entry = enrolment.entered_at();
+    stopped = look_before(design, records, entries, clock, entry, k, looks);
+    if (stopped) { // the patient is not enrolled
+      enrolment.withdraw(*patient, r);
+      r.screened = screened;
+      break;
+    }
+    observation.observe(*patient, r);
+    entries.push_back(entry);
+    const double month = death_month(design, hyp, records.back(), entry);
+    if (!std::isnan(month)) clock.add(month);
+  }
+  if (!stopped) {
+    looks = hold_looks(design, records, entries, clock.deaths(),
+                       last_follow_up_month(design, records, entries), k);
+    r.screened = enrolment.screened();
+    // Every patient is entered by the last look (see look_before).
+    if (looks.patients != r.enrolled) return simulate_two_passes(scenario, design, id);
+  }
+  report_looks(design, looks, r);
+  observation.record_covariate_imbalance(r);
+  analyse_replicate(scenario, design, r, records);
+  decide_looks(design, looks, r);
   return r;
 }
 

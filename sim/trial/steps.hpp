@@ -41,6 +41,9 @@ public:
   // trial's pipeline has ended. Throws EnrolmentError when screening cannot
   // fill the trial.
   std::optional<Candidate> next(ReplicateResult& r);
+  // Takes the patient next() returned last out of r's enrolment (the trial
+  // ended before it entered).
+  void withdraw(const Candidate& patient, ReplicateResult& r) const;
   // A look stopped the trial at the last enrolled patient. With accrual, the
   // patients enrolled until that patient's outcome is known (the pipeline) are
   // still followed (overrunning); returns whether enrolment ends now.

@@ -30,11 +30,10 @@ struct LogrankResult {
 
 // Log-rank test with the hypergeometric variance; deaths at the same time form
 // one risk set (censorings at that time are still at risk), as R's survdiff.
-// stratified: O - E and V summed over strata (survdiff with strata()). Sorts
-// the records in place (by stratum, then time, when stratified; by time
-// otherwise). A group other than 0 counts as treatment. Fails (events 0)
-// when a time is NaN.
-LogrankResult logrank(std::vector<SurvivalRecord>& records, bool stratified);
+// stratified: O - E and V summed over strata (survdiff with strata()), the
+// strata in ascending order, the death times ascending within each. A group
+// other than 0 counts as treatment. Fails (events 0) when a time is NaN.
+LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratified);
 
 struct CoxFit {
   std::vector<double> coefficients, standard_errors;
@@ -62,5 +61,14 @@ struct KaplanMeierPoint {
 // Kaplan-Meier survival of one group at day `at` (deaths at `at` included);
 // records with a NaN time are left out.
 KaplanMeierPoint kaplan_meier_at(const std::vector<SurvivalRecord>& records, int group, double at);
+
+// The unstratified log-rank test and each group's Kaplan-Meier at `at` from one
+// pass over the records: the same numbers as logrank(records, false) and
+// kaplan_meier_at(records, g, at) for g = 0 and 1.
+struct LogrankKaplanMeier {
+  LogrankResult logrank;
+  KaplanMeierPoint km[2]; // by group
+};
+LogrankKaplanMeier logrank_and_kaplan_meier(const std::vector<SurvivalRecord>& records, double at);
 
 } // namespace sepsim

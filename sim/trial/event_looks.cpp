@@ -230,6 +230,28 @@ EventLookResult run_event_looks(const Design& design, const std::vector<PatientR
                     last_follow_up_month(design, records, entry_months), 0);
 }
 
+EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<PatientRecord>& records,
+                                         std::vector<double>& entry_months, std::uint32_t planned,
+                                         const std::function<bool(PatientRecord&, double&)>& draw) {
+  const Hypothesis& hyp = design.analysis.hypotheses.front();
+  records.clear();
+  entry_months.clear();
+  LookClock clock(static_cast<std::size_t>(design.looks->events.front()));
+  EventLookResult looks;
+  std::size_t k = 0;
+  PatientRecord patient;
+  double entry = 0.0;
+  while (records.size() < planned && draw(patient, entry)) {
+    if (look_before(design, records, entry_months, clock, entry, k, looks)) return looks;
+    records.push_back(patient);
+    entry_months.push_back(entry);
+    const double month = death_month(design, hyp, patient, entry);
+    if (!std::isnan(month)) clock.add(month);
+  }
+  return hold_looks(design, records, entry_months, clock.deaths(),
+                    last_follow_up_month(design, records, entry_months), k);
+}
+
 namespace {
 
 // Two passes: all sample_size patients, to find the look times, then again

@@ -4,7 +4,7 @@
 // label x phenotype cell (as the count level's multinomial, one patient at a
 // time), its arm from the randomisation list, its entry time (accrual) and its
 // day of death from the same marginal model as the patient level:
-// - the exponential validation model: day = -log(1 - u) / hazard;
+// - the exponential validation model: an exponential day (Boost's ziggurat);
 // - the response model: early death (day uniform in 0-9), response among the
 //   day-9 survivors, death by day 28 (uniform in 9-28) at the responder's or
 //   the non-responder's risk, late death (uniform in 28-90): the cell's
@@ -18,6 +18,7 @@
 
 #include "steps.hpp"
 
+#include <boost/random/exponential_distribution.hpp>
 #include <boost/random/negative_binomial_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
@@ -86,7 +87,7 @@ void draw_outcome(const Scenario& scenario, const Treatment& t, int ph, Stream& 
   double day = kAlive;
   if (t.death_by_day_28) {
     const double hazard = t.death_hazard_per_day[ph];
-    if (hazard > 0.0) day = -std::log1p(-uniform(stream)) / hazard;
+    if (hazard > 0.0) day = boost::random::exponential_distribution<double>(hazard)(stream);
     p.response = uniform(stream) < t.response[ph];
     p.alive_day9 = day > kDay9;
   } else {
@@ -123,10 +124,11 @@ std::array<double, kCells> cell_shares(const Scenario& scenario, const Design& d
   return cell;
 }
 
-// A patient's cell: by inversion of the shares (no draw when only one cell).
+// A patient's cell: by inversion of the normalised shares (no draw when only one cell).
 class CellDraw {
 public:
-  CellDraw(const std::array<double, kCells>& shares, double total) {
+  explicit CellDraw(const std::array<double, kCells>& shares) {
+    const double total = std::accumulate(shares.begin(), shares.end(), 0.0);
     double sum = 0.0;
     int cells = 0;
     for (int c = 0; c < kCells; ++c) {
@@ -153,36 +155,43 @@ private:
   int only_ = -1;
 };
 
-// The planned patients, in enrolment order, with their entry times (months).
-void draw_patients(const Scenario& scenario, const Design& design, const ReplicateId& id,
-                   std::vector<PatientRecord>& records, std::vector<double>& entries,
-                   double& eligible) {
-  Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream});
-  const auto shares = cell_shares(scenario, design, eligible);
-  if (!(eligible * kMaxScreenedPerEnrolled > 1.0))
-    throw EnrolmentError("design " + design.name + ": only " + std::to_string(eligible) +
-                         " of screened patients are eligible; the eligible labels are too rare "
-                         "in this population");
-  const CellDraw cells(shares, eligible);
-  std::optional<AccrualClock> clock;
-  if (design.accrual)
-    clock.emplace(*design.accrual,
-                  Stream({id.seed, Purpose::accrual, id.grid_point, id.replicate, design.stream}));
-  ArmList arms(design);
-  records.clear();
-  entries.clear();
-  for (int i = 0; i < design.sample_size; ++i) {
-    const int c = cells.next(stream);
-    PatientRecord p;
+// Patients in enrolment order, each with its entry time (months).
+class PatientDraw {
+public:
+  PatientDraw(const Scenario& scenario, const Design& design, const ReplicateId& id)
+      : scenario_(scenario), design_(design),
+        stream_({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream}),
+        cells_(cell_shares(scenario, design, eligible_)), arms_(design) {
+    if (!(eligible_ * kMaxScreenedPerEnrolled > 1.0))
+      throw EnrolmentError("design " + design.name + ": only " + std::to_string(eligible_) +
+                           " of screened patients are eligible; the eligible labels are too "
+                           "rare in this population");
+    if (design.accrual)
+      clock_.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point,
+                                              id.replicate, design.stream}));
+  }
+  bool next(PatientRecord& p, double& entry) {
+    const int c = cells_.next(stream_);
+    p = PatientRecord{};
     p.label = static_cast<Phenotype>(c / kPhenotypes);
     p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
-    p.arm = arms.next(stream);
-    const Treatment& t = scenario.treatments[design.arms[p.arm].treatment_by_label[p.label]];
-    draw_outcome(scenario, t, p.phenotype, stream, p);
-    records.push_back(p);
-    entries.push_back(clock ? clock->next() : 0.0);
+    p.arm = arms_.next(stream_);
+    const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
+    draw_outcome(scenario_, t, p.phenotype, stream_, p);
+    entry = clock_ ? clock_->next() : 0.0;
+    return true;
   }
-}
+  double eligible() const { return eligible_; }
+
+private:
+  const Scenario& scenario_;
+  const Design& design_;
+  Stream stream_;
+  double eligible_ = 0.0;
+  CellDraw cells_;
+  ArmList arms_;
+  std::optional<AccrualClock> clock_;
+};
 
 // Tallies of the first n patients, and per cell their adverse events and harm.
 void tally(const Scenario& scenario, const Design& design,
@@ -223,12 +232,15 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
   const Design& design = scenario.designs[design_index];
   std::vector<PatientRecord>& records = t_records;
   std::vector<double>& entries = t_entries;
-  double eligible = 1.0;
-  draw_patients(scenario, design, id, records, entries, eligible);
+  PatientDraw draw(scenario, design, id);
+  const double eligible = draw.eligible();
   ReplicateResult r;
   SequentialDecision decision;
+  const auto planned = static_cast<std::uint32_t>(design.sample_size);
   if (design.looks) { // event-driven (the reader refuses other looks at count level)
-    const EventLookResult looks = run_event_looks(design, records, entries);
+    const EventLookResult looks = run_event_looks_as_drawn(
+        design, records, entries, planned,
+        [&](PatientRecord& p, double& entry) { return draw.next(p, entry); });
     records.resize(looks.patients);
     r.duration_months = looks.time_months;
     r.events = looks.events;
@@ -237,6 +249,11 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
     decision.efficacy = looks.verdict == LookVerdict::efficacy;
     decision.futility = looks.verdict == LookVerdict::futility;
     decision.harm = looks.verdict == LookVerdict::harm;
+  } else {
+    records.resize(planned);
+    double entry = 0.0;
+    for (PatientRecord& p : records)
+      draw.next(p, entry);
   }
   // Adverse events, harm and the screening count from a stream of their own.
   Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, ~design.stream});

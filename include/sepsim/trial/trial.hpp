@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -175,6 +176,14 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
 // The looks at design.looks->events deaths over fully simulated records.
 EventLookResult run_event_looks(const Design& design, const std::vector<PatientRecord>& records,
                                 const std::vector<double>& entry_months);
+// The looks over patients drawn one at a time, in entry order, by
+// draw(record, entry_months) (false when there are no more): each look is held
+// as soon as a patient enters after its death, and a stopping look ends the
+// drawing there (that patient is not enrolled). records and entry_months get
+// the patients entered by the stopping look.
+EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<PatientRecord>& records,
+                                         std::vector<double>& entry_months, std::uint32_t planned,
+                                         const std::function<bool(PatientRecord&, double&)>& draw);
 // A patient-level replicate of a design with event-driven looks.
 ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t design_index,
                                      const ReplicateId& id);

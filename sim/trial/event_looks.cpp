@@ -265,15 +265,23 @@ ReplicateResult simulate_two_passes(const Scenario& scenario, const Design& desi
     Enrolment enrolment(scenario, design, id);
     Observation observation(scenario, design, id);
     ReplicateResult all;
+    // Entry times of the analysed patients (one per record) and of everyone
+    // enrolled (patients excluded after randomisation have no record).
     std::vector<double>& entries = t_entries;
     entries.clear();
+    std::vector<double> enrolled;
     while (all.enrolled < planned) {
       const std::optional<Candidate> patient = enrolment.next(all);
       if (!patient) break;
+      const std::size_t analysed = observation.records().size();
       observation.observe(*patient, all);
-      entries.push_back(enrolment.entered_at());
+      enrolled.push_back(enrolment.entered_at());
+      if (observation.records().size() > analysed) entries.push_back(enrolled.back());
     }
     looks = run_event_looks(design, observation.records(), entries);
+    looks.patients = static_cast<std::uint32_t>(
+        std::count_if(enrolled.begin(), enrolled.end(),
+                      [&](double entry) { return entry <= looks.time_months; }));
   }
   // Pass 2: the same draws, for the patients entered by the stopping look
   // (entry times increase, so they are the first ones).

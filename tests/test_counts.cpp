@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <new>
 
 using namespace sepsim;
 
@@ -79,4 +81,12 @@ TEST_CASE("Counts and patients agree on every operating characteristic", "[count
 TEST_CASE("Counts need unstratified randomisation", "[counts]") {
   CHECK_THROWS_AS(load_default_scenario({{"designs.immunosep.simulation=\"counts\""}}),
                   ScenarioError);
+}
+
+TEST_CASE("A fresh ArmCounts is all zero bytes (count level resets arms with memset)", "[counts]") {
+  // Constructed over zero bytes (padding stays zero): every member is zero.
+  alignas(ArmCounts) unsigned char buffer[sizeof(ArmCounts)] = {};
+  const ArmCounts* arm = new (buffer) ArmCounts{};
+  const unsigned char zeros[sizeof(ArmCounts)] = {};
+  CHECK(std::memcmp(arm, zeros, sizeof zeros) == 0);
 }

@@ -109,11 +109,24 @@ std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, int ph,
   return {deaths28, deaths28 + binomial(survival, m - deaths28, t.late_death_if_alive28[ph])};
 }
 
+// secondary_outcomes = false: only the responders, Bin(m, response) (a
+// patient responds alive: Bin(alive, response / (1 - early)) of
+// Bin(m, 1 - early) survivors is this binomial); no deaths, adverse events or
+// harm are drawn.
+void draw_primary_cell(const Treatment& t, Phenotype label, int ph, std::uint32_t m, Stream& stream,
+                       ArmCounts& arm) {
+  arm.add_patients(label, m);
+  arm.response.add(label, binomial(stream, m, t.early_death[ph] < 1.0 ? t.response[ph] : 0.0));
+  arm.death_known.add(label, m);
+  arm.matched += t.matches_phenotype[ph] ? m : 0;
+}
+
 } // namespace
 
 // The outcomes of the m patients of one label x phenotype cell of an arm.
 void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
                int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
+  if (!design.secondary_outcomes) return draw_primary_cell(t, label, ph, m, stream, arm);
   const double early_death = t.early_death[ph];
   const std::uint32_t early = binomial(stream, m, early_death);
   const std::uint32_t alive = m - early;

@@ -151,18 +151,25 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
 }
 
 namespace {
-// A fresh replicate in `r` but for its arms from `used` on, which a
-// count-level replicate of this design never writes (they stay zero).
-void reset_replicate(ReplicateResult& r, std::size_t used) {
+// Bytes [from, to) of `r` as in a fresh ReplicateResult.
+void reset_bytes(ReplicateResult& r, std::size_t from, std::size_t to) {
+  static const ReplicateResult empty{};
+  std::memcpy(reinterpret_cast<char*>(&r) + from, reinterpret_cast<const char*>(&empty) + from,
+              to - from);
+}
+
+// A fresh replicate in `r` but for the arms and hypotheses beyond the
+// design's, which a count-level replicate of it never writes (they stay fresh).
+void reset_replicate(ReplicateResult& r, std::size_t arms, std::size_t hypotheses) {
   static_assert(std::is_trivially_copyable_v<ReplicateResult> &&
                 std::is_standard_layout_v<ReplicateResult>);
   static_assert(offsetof(ReplicateResult, arms) == 0);
-  static const ReplicateResult empty{};
   // A fresh ArmCounts is all zero bytes (tested in tests/test_counts.cpp).
-  std::memset(static_cast<void*>(r.arms.data()), 0, used * sizeof(ArmCounts));
-  constexpr std::size_t tail = sizeof(ReplicateResult::arms);
-  std::memcpy(reinterpret_cast<char*>(&r) + tail, reinterpret_cast<const char*>(&empty) + tail,
-              sizeof(ReplicateResult) - tail);
+  std::memset(static_cast<void*>(r.arms.data()), 0, arms * sizeof(ArmCounts));
+  constexpr std::size_t first = offsetof(ReplicateResult, hypotheses);
+  reset_bytes(r, sizeof(ReplicateResult::arms), first);
+  reset_bytes(r, first, first + hypotheses * sizeof(HypothesisResult));
+  reset_bytes(r, offsetof(ReplicateResult, imbalance), sizeof(ReplicateResult));
 }
 } // namespace
 
@@ -176,7 +183,7 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
 void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                            const ReplicateId& id, ReplicateResult& r) {
   const Design& design = scenario.designs[design_index];
-  reset_replicate(r, design.arms.size());
+  reset_replicate(r, design.arms.size(), design.analysis.hypotheses.size());
   Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream});
 
   // P(label, phenotype) among eligible patients, cell index label * 3 + phenotype.

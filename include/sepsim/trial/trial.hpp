@@ -99,7 +99,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
 
 // The same replicate written into `out`, which holds an earlier replicate of
 // the same design (or a value-initialised ReplicateResult): a count-level
-// design then resets only the arms it uses, the others stay as they are (zero).
+// design then resets only the arms and hypotheses it uses, the others stay fresh.
 void simulate_trial(const Scenario& scenario, std::size_t design_index, const ReplicateId& id,
                     ReplicateResult& out);
 

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <new>
 
 using namespace sepsim;
 
@@ -78,5 +80,50 @@ TEST_CASE("Counts and patients agree on every operating characteristic", "[count
 
 TEST_CASE("Counts need unstratified randomisation", "[counts]") {
   CHECK_THROWS_AS(load_default_scenario({{"designs.immunosep.simulation=\"counts\""}}),
+                  ScenarioError);
+}
+
+TEST_CASE("A fresh ArmCounts is all zero bytes (count level resets arms with memset)", "[counts]") {
+  // Constructed over zero bytes (padding stays zero): every member is zero.
+  alignas(ArmCounts) unsigned char buffer[sizeof(ArmCounts)] = {};
+  const ArmCounts* arm = new (buffer) ArmCounts{};
+  const unsigned char zeros[sizeof(ArmCounts)] = {};
+  CHECK(std::memcmp(arm, zeros, sizeof zeros) == 0);
+}
+
+TEST_CASE("secondary_outcomes = false keeps the power and leaves the secondary measures out",
+          "[counts]") {
+  auto run_with = [](const std::vector<Override>& extra, std::uint64_t seed) {
+    std::vector<Override> overrides = {{"designs.main.simulation=\"counts\""}};
+    overrides.insert(overrides.end(), extra.begin(), extra.end());
+    RunOptions options;
+    options.replicates = 20000;
+    options.seed = seed;
+    return test::only_design(
+        run(load_scenario(test::source_path("scenarios/validation/rates_two_arm.toml"), overrides),
+            options));
+  };
+  const DesignSummary all = run_with({}, 21);
+  const DesignSummary primary = run_with({{"designs.main.secondary_outcomes=false"}}, 22);
+  // Independent runs: the powers agree within 4 Monte Carlo SE of their difference.
+  INFO("power: all outcomes " << all.power.value << " ± " << all.power.mcse << ", primary only "
+                              << primary.power.value << " ± " << primary.power.mcse);
+  CHECK(std::abs(all.power.value - primary.power.value) <=
+        4.0 * std::hypot(all.power.mcse, primary.power.mcse));
+  CHECK(std::isfinite(all.hypotheses[0].mortality_power.value));
+  const HypothesisSummary& h = primary.hypotheses[0];
+  for (const Estimate* e : {&h.mortality_estimate_mean, &h.mortality_true_difference,
+                            &h.mortality_ci_coverage, &h.mortality_power})
+    CHECK((std::isnan(e->value) && std::isnan(e->mcse)));
+  CHECK(std::isfinite(h.interaction_power.value)); // from the responders
+  for (const ArmSummary& arm : primary.arms) {
+    CHECK(std::isfinite(arm.response_rate.value));
+    for (const Estimate* e : {&arm.mortality28, &arm.mortality90, &arm.early_death,
+                              &arm.harmed_by_drug, &arm.adverse_events[0]})
+      CHECK(std::isnan(e->value));
+  }
+  // Patient level draws every outcome: the key is refused there.
+  CHECK_THROWS_AS(load_scenario(test::source_path("scenarios/validation/rates_two_arm.toml"),
+                                {{"designs.main.secondary_outcomes=false"}}),
                   ScenarioError);
 }

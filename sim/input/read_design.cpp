@@ -309,6 +309,22 @@ void read_simulation(Reader& r, const toml::table& t, const std::string& path, D
               "\"patients\" for stratified designs");
 }
 
+// secondary_outcomes = false: count level with a response endpoint only.
+void read_secondary_outcomes(Reader& r, const toml::table& t, const std::string& path, Design& d) {
+  const toml::node* node = r.find(t, "secondary_outcomes", path, false);
+  if (node == nullptr) return;
+  const std::string key = path + ".secondary_outcomes";
+  if (!node->is_boolean()) return r.problem(*node, key, "must be true or false");
+  d.secondary_outcomes = node->value<bool>().value_or(true);
+  if (d.secondary_outcomes) return;
+  if (d.simulation != Simulation::counts)
+    r.problem(*node, key,
+              "false needs simulation = \"counts\" (the patient level draws every outcome)");
+  else if (d.analysis.endpoint != PrimaryEndpoint::response)
+    r.problem(*node, key,
+              "false needs the response endpoint (the death endpoint draws the deaths anyway)");
+}
+
 void read_reestimation(Reader& r, const toml::table& t, const std::string& path, Design& d) {
   const toml::table* st = r.table(t, "reestimation", path, false);
   if (st == nullptr) return;
@@ -432,6 +448,7 @@ void read_design(Reader& r, const toml::table& t, const std::string& path, const
   read_randomisation(r, t, path, d);
   read_analysis(r, t, path, arm_names, d);
   read_simulation(r, t, path, d);
+  read_secondary_outcomes(r, t, path, d);
   read_looks(r, t, path, d);
   read_selection(r, t, path, d);
   read_reestimation(r, t, path, d);

@@ -168,13 +168,18 @@ void print_estimates(std::ostream& out, const DesignSummary& d, std::uint64_t n)
         << fmt("%.4f ± %.4f", d.adjusted_ci_coverage.value, d.adjusted_ci_coverage.mcse) << "\n";
   }
   const HypothesisSummary& primary = d.hypotheses.front();
-  out << "  " << pad("28-day mortality difference", 34)
-      << fmt("%+.4f ± %.4f", primary.mortality_estimate_mean.value,
-             primary.mortality_estimate_mean.mcse)
-      << fmt("   (true %+.4f; 95%% CI coverage %.3f)\n", primary.mortality_true_difference.value,
-             primary.mortality_ci_coverage.value);
-  out << "  " << pad("  power to show a reduction", 34)
-      << fmt("%.4f ± %.4f", primary.mortality_power.value, primary.mortality_power.mcse) << "\n";
+  if (std::isnan(primary.mortality_estimate_mean.value)) {
+    out << "  " << pad("28-day mortality difference", 34)
+        << "not simulated (secondary_outcomes = false)\n";
+  } else {
+    out << "  " << pad("28-day mortality difference", 34)
+        << fmt("%+.4f ± %.4f", primary.mortality_estimate_mean.value,
+               primary.mortality_estimate_mean.mcse)
+        << fmt("   (true %+.4f; 95%% CI coverage %.3f)\n", primary.mortality_true_difference.value,
+               primary.mortality_ci_coverage.value);
+    out << "  " << pad("  power to show a reduction", 34)
+        << fmt("%.4f ± %.4f", primary.mortality_power.value, primary.mortality_power.mcse) << "\n";
+  }
   if (std::isfinite(primary.interaction_power.value))
     out << "  " << pad("Treatment-by-label interaction", 34)
         << fmt("power %.4f ± %.4f", primary.interaction_power.value, primary.interaction_power.mcse)

@@ -138,7 +138,7 @@ private:
         const ReplicateId id{options_.seed, options_.grid_point,
                              static_cast<std::uint32_t>(start + i)};
         for (std::size_t d = 0; d < n_designs; ++d)
-          slots_[i * n_designs + d] = simulate_trial(scenario_, d, id);
+          simulate_trial(scenario_, d, id, slots_[i * n_designs + d]);
         handoff_.fetch_add(1, std::memory_order_acq_rel);
       });
     });

@@ -208,6 +208,9 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
   out.mortality_true_difference = acc.mortality_true.estimate();
   out.mortality_ci_coverage = acc.mortality_coverage.estimate();
   out.mortality_power = acc.mortality_power.estimate();
+  if (!design_.secondary_outcomes) // not simulated
+    out.mortality_estimate_mean = out.mortality_true_difference = out.mortality_ci_coverage =
+        out.mortality_power = Estimate{std::nan(""), std::nan("")};
   out.interaction_power = acc.interaction.estimate();
   if (h == 0 && design_.looks && design_.looks->stagewise) {
     out.adjusted = true;
@@ -245,6 +248,11 @@ ArmSummary DesignAccumulator::arm_summary(const Scenario& scenario, std::size_t 
     s.response_by_label[l] = acc.response_by_label[l].estimate();
   for (int e = 0; e < kAdverseEvents; ++e)
     s.adverse_events[e] = acc.adverse[e].estimate();
+  if (!design_.secondary_outcomes) { // not simulated
+    const Estimate none{std::nan(""), std::nan("")};
+    s.mortality28 = s.early_death = s.mortality90 = s.harmed_by_drug = none;
+    s.adverse_events.fill(none);
+  }
   return s;
 }
 

@@ -152,13 +152,15 @@ void secondary_analyses(const Scenario& scenario, const Design& design, const Hy
       }
     }
   }
-  const RiskDifference m =
-      risk_difference({deaths.x_control, deaths.n_control, deaths.x_treatment, deaths.n_treatment});
-  out.mortality_difference = m.estimate;
-  out.mortality_ci_low = m.ci_low;
-  out.mortality_ci_high = m.ci_high;
-  out.true_mortality_difference = true_mortality_difference(scenario, design, hyp, r, 28.0);
-  out.mortality_reject = pooled_z(deaths) >= design.analysis.critical_z;
+  if (design.secondary_outcomes) { // else no deaths were drawn (NaN in the summary)
+    const RiskDifference m = risk_difference(
+        {deaths.x_control, deaths.n_control, deaths.x_treatment, deaths.n_treatment});
+    out.mortality_difference = m.estimate;
+    out.mortality_ci_low = m.ci_low;
+    out.mortality_ci_high = m.ci_high;
+    out.true_mortality_difference = true_mortality_difference(scenario, design, hyp, r, 28.0);
+    out.mortality_reject = pooled_z(deaths) >= design.analysis.critical_z;
+  }
   out.interaction_tested = strata >= 2;
   if (out.interaction_tested) {
     q = weighted_sq - weighted_sum * weighted_sum / weight_sum;

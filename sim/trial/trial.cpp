@@ -37,4 +37,13 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   return r;
 }
 
+void simulate_trial(const Scenario& scenario, std::size_t design_index, const ReplicateId& id,
+                    ReplicateResult& out) {
+  const Design& design = scenario.designs[design_index];
+  if (design.simulation == Simulation::counts && !design.staged())
+    simulate_trial_counts(scenario, design_index, id, out);
+  else
+    out = simulate_trial(scenario, design_index, id);
+}
+
 } // namespace sepsim

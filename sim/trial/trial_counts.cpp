@@ -18,17 +18,51 @@
 #include <boost/random/negative_binomial_distribution.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include <bit>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <numeric>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace sepsim {
+
+namespace {
+
+// Boost's binomial distribution of the last (n, p) that hashed to a slot:
+// its set-up (pow(q, n) for inversion, the BTRD constants otherwise) is the
+// costly part of a draw, and a design draws from few (n, p). The draw is
+// boost's own, so the numbers do not depend on what the cache holds.
+struct CachedBinomial {
+  std::uint64_t p_bits = 0; // 0: empty (p = 0 never reaches the cache)
+  std::uint32_t n = 0;
+  boost::random::binomial_distribution<int, double> draw;
+};
+constexpr int kBinomialCacheBits = 9;
+
+const boost::random::binomial_distribution<int, double>& binomial_of(std::uint32_t n, double p) {
+  thread_local std::vector<CachedBinomial> cache(std::size_t{1} << kBinomialCacheBits);
+  const auto bits = std::bit_cast<std::uint64_t>(p);
+  const std::uint64_t hash =
+      (bits ^ (bits >> 32) ^ (std::uint64_t{n} << 40)) * 0x9E3779B97F4A7C15ull;
+  CachedBinomial& slot = cache[hash >> (64 - kBinomialCacheBits)];
+  if (slot.p_bits != bits || slot.n != n) {
+    slot.draw = boost::random::binomial_distribution<int, double>(static_cast<int>(n), p);
+    slot.p_bits = bits;
+    slot.n = n;
+  }
+  return slot.draw;
+}
+
+} // namespace
 
 std::uint32_t binomial(Stream& stream, std::uint32_t n, double p) {
   if (n == 0 || p <= 0.0) return 0;
   if (p >= 1.0) return n;
-  boost::random::binomial_distribution<int, double> draw(static_cast<int>(n), p);
-  return static_cast<std::uint32_t>(draw(stream));
+  return static_cast<std::uint32_t>(binomial_of(n, p)(stream));
 }
 
 namespace {
@@ -75,11 +109,24 @@ std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, int ph,
   return {deaths28, deaths28 + binomial(survival, m - deaths28, t.late_death_if_alive28[ph])};
 }
 
+// secondary_outcomes = false: only the responders, Bin(m, response) (a
+// patient responds alive: Bin(alive, response / (1 - early)) of
+// Bin(m, 1 - early) survivors is this binomial); no deaths, adverse events or
+// harm are drawn.
+void draw_primary_cell(const Treatment& t, Phenotype label, int ph, std::uint32_t m, Stream& stream,
+                       ArmCounts& arm) {
+  arm.add_patients(label, m);
+  arm.response.add(label, binomial(stream, m, t.early_death[ph] < 1.0 ? t.response[ph] : 0.0));
+  arm.death_known.add(label, m);
+  arm.matched += t.matches_phenotype[ph] ? m : 0;
+}
+
 } // namespace
 
 // The outcomes of the m patients of one label x phenotype cell of an arm.
 void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
                int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
+  if (!design.secondary_outcomes) return draw_primary_cell(t, label, ph, m, stream, arm);
   const double early_death = t.early_death[ph];
   const std::uint32_t early = binomial(stream, m, early_death);
   const std::uint32_t alive = m - early;
@@ -103,9 +150,40 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
   if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
 }
 
+namespace {
+// Bytes [from, to) of `r` as in a fresh ReplicateResult.
+void reset_bytes(ReplicateResult& r, std::size_t from, std::size_t to) {
+  static const ReplicateResult empty{};
+  std::memcpy(reinterpret_cast<char*>(&r) + from, reinterpret_cast<const char*>(&empty) + from,
+              to - from);
+}
+
+// A fresh replicate in `r` but for the arms and hypotheses beyond the
+// design's, which a count-level replicate of it never writes (they stay fresh).
+void reset_replicate(ReplicateResult& r, std::size_t arms, std::size_t hypotheses) {
+  static_assert(std::is_trivially_copyable_v<ReplicateResult> &&
+                std::is_standard_layout_v<ReplicateResult>);
+  static_assert(offsetof(ReplicateResult, arms) == 0);
+  // A fresh ArmCounts is all zero bytes (tested in tests/test_counts.cpp).
+  std::memset(static_cast<void*>(r.arms.data()), 0, arms * sizeof(ArmCounts));
+  constexpr std::size_t first = offsetof(ReplicateResult, hypotheses);
+  reset_bytes(r, sizeof(ReplicateResult::arms), first);
+  reset_bytes(r, first, first + hypotheses * sizeof(HypothesisResult));
+  reset_bytes(r, offsetof(ReplicateResult, imbalance), sizeof(ReplicateResult));
+}
+} // namespace
+
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                                       const ReplicateId& id) {
+  ReplicateResult r;
+  simulate_trial_counts(scenario, design_index, id, r);
+  return r;
+}
+
+void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
+                           const ReplicateId& id, ReplicateResult& r) {
   const Design& design = scenario.designs[design_index];
+  reset_replicate(r, design.arms.size(), design.analysis.hypotheses.size());
   Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream});
 
   // P(label, phenotype) among eligible patients, cell index label * 3 + phenotype.
@@ -130,12 +208,11 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
   // own, so the draws above are those of a scenario without them.
   Stream survival(
       {id.seed, Purpose::patient_survival, id.grid_point, id.replicate, ~design.stream});
-  ReplicateResult r;
   SequentialMonitor monitor(design);
-  const std::vector<int> looks =
-      design.looks ? design.looks->patients : std::vector<int>{design.sample_size};
-  for (std::size_t k = 0; k < looks.size(); ++k) {
-    const auto stage = static_cast<std::uint32_t>(looks[k]) - r.enrolled;
+  const std::size_t stages = design.looks ? design.looks->patients.size() : 1;
+  for (std::size_t k = 0; k < stages; ++k) {
+    const int look = design.looks ? design.looks->patients[k] : design.sample_size;
+    const auto stage = static_cast<std::uint32_t>(look) - r.enrolled;
     const auto sizes = arm_sizes(design, stage, stream);
     for (std::size_t a = 0; a < design.arms.size(); ++a) {
       ArmCounts& arm = r.arms[a];
@@ -164,7 +241,6 @@ ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t desi
   r.imbalance[imbalance_within_sofa10] = r.imbalance[imbalance_within_site] = std::nan("");
   analyse_replicate(scenario, design, r);
   decide(design, monitor.decision(), r);
-  return r;
 }
 
 } // namespace sepsim

@@ -447,6 +447,7 @@ struct Design {
   // alone draws exactly as in the full scenario.
   std::uint32_t stream = 0;
   Simulation simulation = Simulation::patients;
+  bool secondary_outcomes = true; // false: count level draws only the primary's responders
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;
   int sample_size = 0;

@@ -98,10 +98,18 @@ public:
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
                                const ReplicateId& id);
 
+// The same replicate written into `out`, which holds an earlier replicate of
+// the same design (or a value-initialised ReplicateResult): a count-level
+// design then resets only the arms and hypotheses it uses, the others stay fresh.
+void simulate_trial(const Scenario& scenario, std::size_t design_index, const ReplicateId& id,
+                    ReplicateResult& out);
+
 // The count-level sampler (sim/trial/trial_counts.cpp): the same distribution
 // of every ReplicateResult field, drawn from binomial and multinomial counts.
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                                       const ReplicateId& id);
+void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
+                           const ReplicateId& id, ReplicateResult& out);
 
 // max over arms of |counts[a] - total * share[a]|.
 double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& design);

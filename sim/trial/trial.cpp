@@ -40,7 +40,8 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
 void simulate_trial(const Scenario& scenario, std::size_t design_index, const ReplicateId& id,
                     ReplicateResult& out) {
   const Design& design = scenario.designs[design_index];
-  if (design.simulation == Simulation::counts && !design.staged())
+  if (design.simulation == Simulation::counts && !design.staged() &&
+      !time_to_event_at_count_level(design.analysis.test))
     simulate_trial_counts(scenario, design_index, id, out);
   else
     out = simulate_trial(scenario, design_index, id);

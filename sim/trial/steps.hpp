@@ -111,6 +111,11 @@ std::array<std::uint32_t, K> multinomial(Stream& stream, std::uint32_t n,
 void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
                int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm);
 
+// The end of a count-level replicate: the patients screened (a negative
+// binomial number of ineligible ones when `eligible` < 1, from `stream`) and
+// the arm imbalance (none within covariates: count level draws none).
+void finish_count_level(const Design& design, double eligible, Stream& stream, ReplicateResult& r);
+
 // A count-level replicate of a time-to-event design: each patient's arm, label
 // and day of death only (sim/trial/trial_survival_counts.cpp).
 ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t design_index,

@@ -173,6 +173,18 @@ void reset_replicate(ReplicateResult& r, std::size_t arms, std::size_t hypothese
 }
 } // namespace
 
+void finish_count_level(const Design& design, double eligible, Stream& stream, ReplicateResult& r) {
+  r.screened = r.enrolled;
+  if (eligible < 1.0) {
+    boost::random::negative_binomial_distribution<int, double> failures(
+        static_cast<int>(r.enrolled), eligible);
+    r.screened += static_cast<std::uint32_t>(failures(stream));
+  }
+  record_arm_imbalance(design, r);
+  // No covariates at count level.
+  r.imbalance[imbalance_within_sofa10] = r.imbalance[imbalance_within_site] = std::nan("");
+}
+
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
                                       const ReplicateId& id) {
   ReplicateResult r;
@@ -230,15 +242,7 @@ void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
     r.enrolled += stage;
     if (monitor.after_enrolment(r)) break;
   }
-  r.screened = r.enrolled;
-  if (eligible < 1.0) {
-    boost::random::negative_binomial_distribution<int, double> failures(
-        static_cast<int>(r.enrolled), eligible);
-    r.screened += static_cast<std::uint32_t>(failures(stream));
-  }
-  record_arm_imbalance(design, r);
-  // No covariates at count level.
-  r.imbalance[imbalance_within_sofa10] = r.imbalance[imbalance_within_site] = std::nan("");
+  finish_count_level(design, eligible, stream, r);
   analyse_replicate(scenario, design, r);
   decide(design, monitor.decision(), r);
 }

@@ -19,7 +19,6 @@
 #include "steps.hpp"
 
 #include <boost/random/exponential_distribution.hpp>
-#include <boost/random/negative_binomial_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
@@ -258,14 +257,7 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
   // Adverse events, harm and the screening count from a stream of their own.
   Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, ~design.stream});
   tally(scenario, design, records, static_cast<std::uint32_t>(records.size()), stream, r);
-  r.screened = r.enrolled;
-  if (eligible < 1.0) {
-    boost::random::negative_binomial_distribution<int, double> failures(
-        static_cast<int>(r.enrolled), eligible);
-    r.screened += static_cast<std::uint32_t>(failures(stream));
-  }
-  record_arm_imbalance(design, r);
-  r.imbalance[imbalance_within_sofa10] = r.imbalance[imbalance_within_site] = std::nan("");
+  finish_count_level(design, eligible, stream, r);
   analyse_replicate(scenario, design, r, records);
   decide(design, decision, r);
   return r;

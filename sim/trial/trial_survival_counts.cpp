@@ -2,8 +2,9 @@
 // test): a time-to-event test needs each patient's time, so each enrolled patient
 // is still drawn, but only what the analysis and the reported counts need: its
 // label x phenotype cell (as the count level's multinomial, one patient at a
-// time), its arm from the randomisation list, its entry time (accrual) and its
-// day of death from the same marginal model as the patient level:
+// time), its arm from the patient level's randomisation list (Randomiser), its
+// entry time (accrual) and its day of death from the same marginal model as the
+// patient level:
 // - the exponential validation model: an exponential day (Boost's ziggurat);
 // - the response model: early death (day uniform in 0-9), response among the
 //   day-9 survivors, death by day 28 (uniform in 9-28) at the responder's or
@@ -14,13 +15,13 @@
 // run as at the patient level (run_event_looks) on these records.
 #include "sepsim/cohort/cohort.hpp"
 #include "sepsim/core/random.hpp"
+#include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
 
 #include "steps.hpp"
 
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
-#include <boost/random/uniform_int_distribution.hpp>
 
 #include <cmath>
 #include <limits>
@@ -35,48 +36,6 @@ constexpr int kCells = kPhenotypes * kPhenotypes;
 
 thread_local std::vector<PatientRecord> t_records;
 thread_local std::vector<double> t_entries;
-
-// Arms in enrolment order: permuted blocks (each block shuffled) or simple
-// randomisation by the allocation ratio.
-class ArmList {
-public:
-  explicit ArmList(const Design& design) : design_(design) {
-    double total = 0.0;
-    for (const auto& arm : design.arms)
-      total += arm.allocation;
-    for (std::size_t a = 0; a < design.arms.size(); ++a)
-      share_[a] = design.arms[a].allocation / total;
-    if (design.randomisation.method == RandomisationMethod::simple) return;
-    const auto size = static_cast<std::uint32_t>(design.randomisation.block_sizes.front());
-    for (std::size_t a = 0; a < design.arms.size(); ++a)
-      for (long i = std::lround(size * share_[a]); i > 0; --i)
-        block_.push_back(static_cast<std::uint8_t>(a));
-    next_ = block_.size();
-  }
-  std::uint8_t next(Stream& stream) {
-    if (block_.empty()) { // simple randomisation
-      double u = boost::random::uniform_01<double>()(stream);
-      std::size_t a = 0;
-      while (a + 1 < design_.arms.size() && u >= share_[a])
-        u -= share_[a++];
-      return static_cast<std::uint8_t>(a);
-    }
-    if (next_ == block_.size()) { // a new block: Fisher-Yates
-      for (std::size_t i = block_.size(); i > 1; --i) {
-        boost::random::uniform_int_distribution<std::size_t> pick(0, i - 1);
-        std::swap(block_[i - 1], block_[pick(stream)]);
-      }
-      next_ = 0;
-    }
-    return block_[next_++];
-  }
-
-private:
-  const Design& design_;
-  std::array<double, kMaxArms> share_{};
-  std::vector<std::uint8_t> block_;
-  std::size_t next_ = 0;
-};
 
 // The patient's day of death (infinity if alive at day 90) and response.
 void draw_outcome(const Scenario& scenario, const Treatment& t, int ph, Stream& stream,
@@ -160,7 +119,10 @@ public:
   PatientDraw(const Scenario& scenario, const Design& design, const ReplicateId& id)
       : scenario_(scenario), design_(design),
         stream_({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream}),
-        cells_(cell_shares(scenario, design, eligible_)), arms_(design) {
+        cells_(cell_shares(scenario, design, eligible_)),
+        arms_(
+            design, scenario.population.sites,
+            Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate, design.stream})) {
     if (!(eligible_ * kMaxScreenedPerEnrolled > 1.0))
       throw EnrolmentError("design " + design.name + ": only " + std::to_string(eligible_) +
                            " of screened patients are eligible; the eligible labels are too "
@@ -174,7 +136,7 @@ public:
     p = PatientRecord{};
     p.label = static_cast<Phenotype>(c / kPhenotypes);
     p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
-    p.arm = arms_.next(stream_);
+    p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
     const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
     draw_outcome(scenario_, t, p.phenotype, stream_, p);
     entry = clock_ ? clock_->next() : 0.0;
@@ -188,7 +150,7 @@ private:
   Stream stream_;
   double eligible_ = 0.0;
   CellDraw cells_;
-  ArmList arms_;
+  Randomiser arms_; // the patient level's list: unstratified at count level
   std::optional<AccrualClock> clock_;
 };
 

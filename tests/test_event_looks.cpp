@@ -9,8 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 
 using namespace sepsim;
 
@@ -99,6 +101,49 @@ TEST_CASE("The look's log-rank censors at the look time", "[event_looks]") {
   const double z = event_look_z(d, recs, kEntries, 0.46, &events);
   CHECK(events == 2);
   CHECK(z == Approx(0.1 / std::sqrt(0.49)).epsilon(1e-9));
+}
+
+// The looks reuse, from one look to the next, the patients whose follow-up had
+// ended (sim/trial/look_statistic.cpp): the z of every look must be the one
+// computed afresh over all records, with deaths tied on a day, losses to
+// follow-up, patients outside the hypothesis and entries after the look.
+TEST_CASE("Each look's log-rank equals the one computed afresh", "[event_looks]") {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int trial = 0; trial < 30; ++trial) {
+    std::vector<PatientRecord> recs(400);
+    std::vector<double> entries(recs.size());
+    double clock = 0.0;
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+      PatientRecord& p = recs[i];
+      p.arm =
+          static_cast<std::uint8_t>(unit(rng) < 0.1 ? 2 : unit(rng) < 0.5); // arm 2: no hypothesis
+      const double u = unit(rng);
+      // Deaths on whole days (ties) or at any time, or none.
+      p.death_day = static_cast<float>(u < 0.2   ? std::ceil(40.0 * unit(rng))
+                                       : u < 0.6 ? 40.0 * unit(rng)
+                                                 : std::numeric_limits<double>::infinity());
+      if (trial % 2 == 1 && unit(rng) < 0.3) p.loss_day = static_cast<float>(28.0 * unit(rng));
+      clock += trial % 3 == 0 ? 0.004 : 0.01 * unit(rng); // ties in entry too
+      entries[i] = clock;
+    }
+    const int last = static_cast<int>(std::count_if(recs.begin(), recs.end(), [](auto& p) {
+      return p.arm < 2 && p.death_day <= std::min(28.0f, p.loss_day);
+    }));
+    const std::vector<int> events = {last / 4, last / 2, 3 * last / 4, last};
+    for (std::size_t stop = 0; stop < events.size(); ++stop) {
+      std::vector<double> bounds(events.size(), 100.0);
+      bounds[stop] = -100.0; // stops there, after the looks before it
+      Design d = design(events, bounds);
+      d.sample_size = static_cast<int>(recs.size());
+      const EventLookResult r = run_event_looks(d, recs, entries);
+      INFO("trial " << trial << ", stopping look " << stop);
+      REQUIRE(r.look == stop);
+      int afresh_events = -1;
+      CHECK(r.z == event_look_z(d, recs, entries, r.time_months, &afresh_events));
+      CHECK(r.events == afresh_events);
+    }
+  }
 }
 
 TEST_CASE("Event-driven replicates stop at a planned death count", "[event_looks]") {

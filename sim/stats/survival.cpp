@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -26,6 +27,11 @@ public:
   void sort(double* first, double* last) {
     const auto n = static_cast<std::size_t>(last - first);
     if (n < 64) return std::sort(first, last);
+    // Already in order, or in reverse order (a look's administrative
+    // censorings, by entry): nothing to spread. Equal times are equal values,
+    // so reversing gives what sorting gives.
+    if (std::is_sorted(first, last)) return;
+    if (std::is_sorted(first, last, std::greater<>())) return std::reverse(first, last);
     const auto [low, high] = std::minmax_element(first, last);
     const double lo = *low, range = *high - *low;
     if (!std::isfinite(range) || !(range > 0)) return std::sort(first, last);
@@ -96,6 +102,9 @@ public:
   std::size_t death_count(int g) const { return size_[2 + g]; }
   const double* censored(int g) const { return times_[g].data(); }
   std::size_t censored_count(int g) const { return size_[g]; }
+  SortedFollowUp group(int g) const {
+    return {deaths(g), death_count(g), censored(g), censored_count(g), at_risk[g]};
+  }
 
   double at_risk[2] = {0, 0};
 
@@ -110,12 +119,12 @@ thread_local Timeline t_timeline;
 // Calls at_death(time, deaths, deaths in group 1, at risk, at risk in group 1)
 // at each death time of a sorted timeline, ascending: deaths at one time form
 // one risk set, which holds everyone (dead or censored) followed until then.
-template <class AtDeath> void walk_deaths(const Timeline& line, AtDeath&& at_death) {
-  const double *d0 = line.deaths(0), *d1 = line.deaths(1);
-  const double *c0 = line.censored(0), *c1 = line.censored(1);
-  const std::size_t nd0 = line.death_count(0), nd1 = line.death_count(1);
-  const std::size_t nc0 = line.censored_count(0), nc1 = line.censored_count(1);
-  double n = line.at_risk[0] + line.at_risk[1], n1 = line.at_risk[1];
+template <class AtDeath>
+void walk_deaths(const SortedFollowUp& g0, const SortedFollowUp& g1, AtDeath&& at_death) {
+  const double *d0 = g0.deaths, *d1 = g1.deaths, *c0 = g0.censored, *c1 = g1.censored;
+  const std::size_t nd0 = g0.death_count, nd1 = g1.death_count;
+  const std::size_t nc0 = g0.censored_count, nc1 = g1.censored_count;
+  double n = g0.at_risk + g1.at_risk, n1 = g1.at_risk;
   std::size_t i0 = 0, i1 = 0, j0 = 0, j1 = 0;
   while (i0 < nd0 || i1 < nd1) {
     const double t = i0 == nd0 ? d1[i1] : i1 == nd1 ? d0[i0] : std::min(d0[i0], d1[i1]);
@@ -136,11 +145,14 @@ template <class AtDeath> void walk_deaths(const Timeline& line, AtDeath&& at_dea
     n1 -= deaths1;
   }
 }
+template <class AtDeath> void walk_deaths(const Timeline& line, AtDeath&& at_death) {
+  walk_deaths(line.group(0), line.group(1), at_death);
+}
 
-// One stratum's terms, from its sorted timeline (the terms of add_stratum in
+// One stratum's terms, from its sorted follow-up (the terms of add_stratum in
 // R's survdiff: O, E and the hypergeometric V of each death time).
-void add_stratum(const Timeline& line, LogrankSums& sums) {
-  walk_deaths(line, [&](double, int deaths, int deaths1, double n, double n1) {
+void add_stratum(const SortedFollowUp& g0, const SortedFollowUp& g1, LogrankSums& sums) {
+  walk_deaths(g0, g1, [&](double, int deaths, int deaths1, double n, double n1) {
     const double d = deaths, share = n1 / n;
     sums.observed += deaths1;
     sums.expected += d * share;
@@ -193,13 +205,24 @@ LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratifie
     for (int s = 0; s < 256; ++s) // strata in ascending order, as survdiff
       if (present[static_cast<std::size_t>(s)]) {
         fill_timeline(records, s, line);
-        add_stratum(line, sums);
+        add_stratum(line.group(0), line.group(1), sums);
       }
   } else {
     fill_timeline(records, -1, line);
-    add_stratum(line, sums);
+    add_stratum(line.group(0), line.group(1), sums);
   }
   return logrank_result(sums);
+}
+
+LogrankResult logrank_sorted(const SortedFollowUp& control, const SortedFollowUp& treatment) {
+  LogrankSums sums;
+  add_stratum(control, treatment, sums);
+  return logrank_result(sums);
+}
+
+void sort_times(double* first, double* last) {
+  thread_local TimeSorter sorter;
+  sorter.sort(first, last);
 }
 
 namespace {

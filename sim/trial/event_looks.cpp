@@ -134,7 +134,8 @@ double death_month(const Design& design, const Hypothesis& hyp, const PatientRec
 // The looks from `first` on, over fully simulated records whose observed
 // deaths fall at the calendar times `deaths` (in any order: reordered here);
 // everyone's follow-up ends by last_follow_up.
-EventLookResult hold_looks(const Design& design, const std::vector<PatientRecord>& records,
+EventLookResult hold_looks(const Design& design, LookStatistic& statistic,
+                           const std::vector<PatientRecord>& records,
                            const std::vector<double>& entry_months, std::vector<double>& deaths,
                            double last_follow_up, std::size_t first) {
   const Looks& looks = *design.looks;
@@ -149,7 +150,7 @@ EventLookResult hold_looks(const Design& design, const std::vector<PatientRecord
       std::nth_element(deaths.begin(), deaths.begin() + static_cast<std::ptrdiff_t>(needed - 1),
                        deaths.end());
     out.time_months = out.not_reached ? last_follow_up : deaths[needed - 1];
-    out.z = event_look_z(design, records, entry_months, out.time_months, &out.events);
+    out.z = statistic.z(records, entry_months, out.time_months, &out.events);
     out.verdict = interim_decision(design, out.look, out.z);
     if (out.verdict != LookVerdict::continue_trial || out.look == last) break;
   }
@@ -174,15 +175,15 @@ double last_follow_up_month(const Design& design, const std::vector<PatientRecor
 // The looks due before a patient entering at `entry` (the patients entered so
 // far are every one entered by them), from look k on; true, with out, when
 // one of them stops the trial.
-bool look_before(const Design& design, const std::vector<PatientRecord>& records,
-                 const std::vector<double>& entry_months, LookClock& clock, double entry,
-                 std::size_t& k, EventLookResult& out) {
+bool look_before(const Design& design, LookStatistic& statistic,
+                 const std::vector<PatientRecord>& records, const std::vector<double>& entry_months,
+                 LookClock& clock, double entry, std::size_t& k, EventLookResult& out) {
   const Looks& looks = *design.looks;
   const std::size_t last = looks.count() - 1;
   for (; k <= last; ++k) {
     const double time = clock.time();
     if (!(time < entry)) return false;
-    const double z = event_look_z(design, records, entry_months, time, &out.events);
+    const double z = statistic.z(records, entry_months, time, &out.events);
     const LookVerdict verdict = interim_decision(design, k, z);
     if (verdict == LookVerdict::continue_trial && k != last) {
       clock.target(static_cast<std::size_t>(looks.events[k + 1]));
@@ -226,7 +227,8 @@ EventLookResult run_event_looks(const Design& design, const std::vector<PatientR
     const double month = death_month(design, hyp, records[i], entry_months[i]);
     if (!std::isnan(month)) deaths.push_back(month);
   }
-  return hold_looks(design, records, entry_months, deaths,
+  LookStatistic statistic(design);
+  return hold_looks(design, statistic, records, entry_months, deaths,
                     last_follow_up_month(design, records, entry_months), 0);
 }
 
@@ -237,18 +239,19 @@ EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<Patie
   records.clear();
   entry_months.clear();
   LookClock clock(static_cast<std::size_t>(design.looks->events.front()));
+  LookStatistic statistic(design);
   EventLookResult looks;
   std::size_t k = 0;
   PatientRecord patient;
   double entry = 0.0;
   while (records.size() < planned && draw(patient, entry)) {
-    if (look_before(design, records, entry_months, clock, entry, k, looks)) return looks;
+    if (look_before(design, statistic, records, entry_months, clock, entry, k, looks)) return looks;
     records.push_back(patient);
     entry_months.push_back(entry);
     const double month = death_month(design, hyp, patient, entry);
     if (!std::isnan(month)) clock.add(month);
   }
-  return hold_looks(design, records, entry_months, clock.deaths(),
+  return hold_looks(design, statistic, records, entry_months, clock.deaths(),
                     last_follow_up_month(design, records, entry_months), k);
 }
 
@@ -331,6 +334,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
   std::vector<double>& entries = t_entries;
   entries.clear();
   LookClock clock(static_cast<std::size_t>(design.looks->events.front()));
+  LookStatistic statistic(design);
   ReplicateResult r;
   EventLookResult looks;
   std::size_t k = 0;
@@ -340,7 +344,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     const std::optional<Candidate> patient = enrolment.next(r);
     if (!patient) break;
     const double entry = enrolment.entered_at();
-    stopped = look_before(design, records, entries, clock, entry, k, looks);
+    stopped = look_before(design, statistic, records, entries, clock, entry, k, looks);
     if (stopped) { // the patient is not enrolled
       enrolment.withdraw(*patient, r);
       r.screened = screened;
@@ -352,7 +356,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     if (!std::isnan(month)) clock.add(month);
   }
   if (!stopped) {
-    looks = hold_looks(design, records, entries, clock.deaths(),
+    looks = hold_looks(design, statistic, records, entries, clock.deaths(),
                        last_follow_up_month(design, records, entries), k);
     r.screened = enrolment.screened();
     // Every patient is entered by the last look (see look_before).

@@ -7,6 +7,7 @@
 #include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
 
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <vector>
@@ -125,5 +126,28 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
 // (sim/trial/staged.cpp).
 ReplicateResult simulate_staged_counts(const Scenario& scenario, std::size_t design_index,
                                        const ReplicateId& id);
+
+// The primary hypothesis's z at the successive event-driven looks of one
+// replicate (sim/trial/look_statistic.cpp): event_look_z's numbers, and for
+// the unstratified log-rank without revisiting, look after look, the patients
+// whose follow-up had ended by an earlier look (their times no longer change).
+// Looks come in calendar order over one replicate's records, more of them
+// appended between looks.
+class LookStatistic {
+public:
+  explicit LookStatistic(const Design& design); // a replicate's first look next
+  double z(const std::vector<PatientRecord>& records, const std::vector<double>& entry_months,
+           double look_months, int* events);
+
+private:
+  void restart();
+  void settle(const std::vector<PatientRecord>& records, const std::vector<double>& entry_months,
+              double look_months);
+  const Design& design_;
+  std::size_t settled_ = 0; // records[0, settled_) are settled or outside the hypothesis
+  double settled_at_risk_[2] = {0, 0};
+  int settled_events_ = 0;
+  double last_look_ = -std::numeric_limits<double>::infinity();
+};
 
 } // namespace sepsim

@@ -5,6 +5,7 @@
 
 #include "sepsim/stats/regression.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -34,6 +35,26 @@ struct LogrankResult {
 // strata in ascending order, the death times ascending within each. A group
 // other than 0 counts as treatment. Fails (events 0) when a time is NaN.
 LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratified);
+
+// One group's follow-up, sorted: its death times ascending (tied deaths
+// repeated), its censoring times ascending (those at or after the last death
+// of both groups may be left out: they leave the risk set after every death),
+// and how many are at risk at time 0 (everyone, left-out censorings included).
+struct SortedFollowUp {
+  const double* deaths = nullptr;
+  std::size_t death_count = 0;
+  const double* censored = nullptr;
+  std::size_t censored_count = 0;
+  double at_risk = 0;
+};
+
+// The unstratified log-rank test (control = group 0) from sorted follow-up:
+// the numbers of logrank(records, false) on the same records.
+LogrankResult logrank_sorted(const SortedFollowUp& control, const SortedFollowUp& treatment);
+
+// Sorts times ascending as the log-rank test does (about linear in the times
+// of a trial); finite or not.
+void sort_times(double* first, double* last);
 
 struct CoxFit {
   std::vector<double> coefficients, standard_errors;

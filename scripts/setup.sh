@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sepsim needs (only those missing) and builds it.
-# Usage: scripts/setup.sh [run|test] [PRESET]
+# Usage: scripts/setup.sh [run|test] [PRESET] [TARGET...]
 #   run  - what building and running needs (default), with R and jsonlite for
 #          the R package (scripts/r/sepsim, installed by scripts/install-r-package.sh)
 #   test - also what the test suite and validation need (h5py, rpact, testthat,
@@ -8,6 +8,7 @@
 #   fuzz - also clang and libFuzzer (scripts/fuzz.sh)
 #   mpi  - also Open MPI (distributed runs: the mpi preset)
 # PRESET is a CMake configure preset (release by default; asan, tsan, debug).
+# TARGETs: build only these (e.g. sepsim), not every target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,4 +46,5 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j "$jobs"
+targets=("${@:3}")
+cmake --build --preset "$preset" -j "$jobs" ${targets[@]+--target "${targets[@]}"}

@@ -20,7 +20,7 @@ if [ "$sanitizers" -eq 1 ]; then
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     ctest --preset asan -j "$jobs" -LE '^(rpact|r|report)$'
   echo "== ThreadSanitizer: the parallel engine"
-  scripts/setup.sh test tsan
+  scripts/setup.sh test tsan sepsim_tests # the engine's tests only
   TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -L engine
   echo "== libFuzzer: the scenario parser and validator"
   scripts/fuzz.sh "${SEPSIM_FUZZ_SECONDS:-60}"
@@ -28,7 +28,7 @@ fi
 
 
 echo "== MPI build: distributed runs against one process (mpirun -n 2 and 3)"
-scripts/setup.sh mpi mpi
+scripts/setup.sh mpi mpi sepsim # the test runs the executable only
 ctest --preset mpi -L mpi
 
 echo "== Release build: the whole suite"

@@ -4,9 +4,11 @@
 
 #include "sepsim/core/build_info.hpp"
 
+#include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_group.h>
 
 #include <malloc.h>
 #include <pthread.h>
@@ -90,7 +92,9 @@ void probe_threads(int workers) {
 } // namespace
 
 namespace {
-// Computes chunks of replicates into preallocated slots with oneTBB.
+// Computes chunks of replicates into preallocated slots with oneTBB, in the
+// background: two sets of slots, so that the next chunk is computed while the
+// caller folds this one (the fold's order, and so every number, stays the same).
 class ChunkComputer {
 public:
   ChunkComputer(const Scenario& scenario, const RunOptions& options)
@@ -102,26 +106,58 @@ public:
                           static_cast<std::size_t>(threads_));
     probe_threads(threads_ - 1);
     arena_.emplace(threads_);
-    slots_.resize(kChunkReplicates * scenario.designs.size());
+    for (auto& slots : slots_)
+      slots.resize(kChunkReplicates * scenario.designs.size());
+  }
+  ChunkComputer(const ChunkComputer&) = delete;
+  ChunkComputer& operator=(const ChunkComputer&) = delete;
+  // A chunk still computing when the run stops (an error, an interrupt) is
+  // cancelled and waited for: its slots and the workers' buffers outlive it.
+  ~ChunkComputer() {
+    if (!pending_) return;
+    try {
+      arena_->execute([&] {
+        group_.cancel();
+        group_.wait();
+      });
+    } catch (...) { // the run is already stopping with its own error
+    }
   }
 
-  // Replicates [start, start + count) of the point, design by design.
-  std::vector<ReplicateResult>& compute(std::uint64_t start, std::uint64_t count) {
+  // Starts replicates [start, start + count) of the point, design by design,
+  // into slots(set).
+  void launch(std::uint64_t start, std::uint64_t count, int set) {
     // The slots pass from the main thread to the workers and back. oneTBB's
     // own synchronisation lives inside libtbb, which ThreadSanitizer cannot
     // see into, so the hand-off is also made explicit with release/acquire.
     handoff_.store(start, std::memory_order_release);
+    pending_ = true;
+    arena_->execute(
+        [&] { group_.run([this, start, count, set] { fill(start, count, slots_[set]); }); });
+  }
+  // Waits for the launched chunk; its slots.
+  std::vector<ReplicateResult>& finish(int set) {
     try {
-      execute(start, count);
+      arena_->execute([&] { group_.wait(); });
     } catch (const std::bad_alloc&) {
+      pending_ = false;
       throw resources_error("out of memory");
     } catch (const std::system_error& e) {
+      pending_ = false;
       throw resources_error(e.what()); // a thread that could not be created
+    } catch (...) {
+      pending_ = false;
+      throw;
     }
+    pending_ = false;
     (void)handoff_.load(std::memory_order_acquire);
-    return slots_;
+    return slots_[set];
   }
-  std::vector<ReplicateResult>& slots() { return slots_; }
+  std::vector<ReplicateResult>& compute(std::uint64_t start, std::uint64_t count) {
+    launch(start, count, 0);
+    return finish(0);
+  }
+  std::vector<ReplicateResult>& slots(int set) { return slots_[set]; }
 
 private:
   MemoryError resources_error(const std::string& why) const {
@@ -130,17 +166,20 @@ private:
                        " threads): use fewer --threads, or raise the memory limit (ulimit -v)");
   }
 
-  void execute(std::uint64_t start, std::uint64_t count) {
+  void fill(std::uint64_t start, std::uint64_t count, std::vector<ReplicateResult>& slots) {
     const std::size_t n_designs = scenario_.designs.size();
-    arena_->execute([&] {
-      oneapi::tbb::parallel_for(std::uint64_t{0}, count, [&](std::uint64_t i) {
-        (void)handoff_.load(std::memory_order_acquire);
+    // One acquire and one release per range of replicates, not per replicate:
+    // the counter's cache line is shared by the threads.
+    using Range = oneapi::tbb::blocked_range<std::uint64_t>;
+    oneapi::tbb::parallel_for(Range(0, count), [&](const Range& range) {
+      (void)handoff_.load(std::memory_order_acquire);
+      for (std::uint64_t i = range.begin(); i != range.end(); ++i) {
         const ReplicateId id{options_.seed, options_.grid_point,
                              static_cast<std::uint32_t>(start + i)};
         for (std::size_t d = 0; d < n_designs; ++d)
-          simulate_trial(scenario_, d, id, slots_[i * n_designs + d]);
-        handoff_.fetch_add(1, std::memory_order_acq_rel);
-      });
+          simulate_trial(scenario_, d, id, slots[i * n_designs + d]);
+      }
+      handoff_.fetch_add(1, std::memory_order_acq_rel);
     });
   }
 
@@ -149,7 +188,9 @@ private:
   int threads_;
   std::optional<oneapi::tbb::global_control> allow_more_;
   std::optional<oneapi::tbb::task_arena> arena_;
-  std::vector<ReplicateResult> slots_;
+  oneapi::tbb::task_group group_;
+  bool pending_ = false;
+  std::vector<ReplicateResult> slots_[2];
   std::atomic<std::uint64_t> handoff_{0};
 };
 
@@ -188,16 +229,28 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   std::vector<TrialRow> rows; // one chunk of one design's per-trial rows
 
   // Chunks are folded in replicate order whoever computed them, so the
-  // numbers do not depend on threads or processes.
-  std::uint64_t chunk = options.first_chunk;
-  for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates, ++chunk) {
+  // numbers do not depend on threads or processes. Chunk k (from the first)
+  // goes to slot set k % 2; the next one computed here is launched before
+  // this one is folded.
+  const std::uint64_t chunks = (options.replicates + kChunkReplicates - 1) / kChunkReplicates;
+  const auto count_of = [&](std::uint64_t k) {
+    return std::min(kChunkReplicates, options.replicates - k * kChunkReplicates);
+  };
+  const auto launch = [&](std::uint64_t k) {
+    if (k < chunks && computed_here(options, options.first_chunk + k))
+      computer.launch(k * kChunkReplicates, count_of(k), static_cast<int>(k % 2));
+  };
+  launch(0);
+  for (std::uint64_t k = 0; k < chunks; ++k) {
     if (cancel != nullptr && cancel->load()) throw Interrupted();
-    const std::uint64_t count = std::min(kChunkReplicates, options.replicates - start);
-    std::vector<ReplicateResult>* slots = &computer.slots();
-    if (computed_here(options, chunk))
-      slots = &computer.compute(start, count);
+    const std::uint64_t start = k * kChunkReplicates, count = count_of(k);
+    const int set = static_cast<int>(k % 2);
+    std::vector<ReplicateResult>* slots = &computer.slots(set);
+    if (computed_here(options, options.first_chunk + k))
+      slots = &computer.finish(set);
     else
-      options.exchange->receive(chunk, slots->data(), count * n_designs);
+      options.exchange->receive(options.first_chunk + k, slots->data(), count * n_designs);
+    launch(k + 1);
     for (std::uint64_t i = 0; i < count; ++i) {
       const ReplicateResult* replicate = &(*slots)[i * n_designs];
       for (std::size_t d = 0; d < n_designs; ++d)
@@ -232,7 +285,9 @@ std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads) {
     if (needs_patient_records(d.analysis.test))
       per_thread = std::max<std::uint64_t>(
           per_thread, static_cast<std::uint64_t>(d.max_enrolment()) * kBytesPerRecord);
-  const std::uint64_t slots = kChunkReplicates * scenario.designs.size() * sizeof(ReplicateResult);
+  // Two sets of slots: one computed while the other is folded.
+  const std::uint64_t slots =
+      2 * kChunkReplicates * scenario.designs.size() * sizeof(ReplicateResult);
   return static_cast<std::uint64_t>(threads) * per_thread + slots;
 }
 

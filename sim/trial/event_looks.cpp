@@ -31,15 +31,9 @@ namespace sepsim {
 
 namespace {
 
-constexpr double kDaysPerMonth = 365.25 / 12.0; // as the accrual's endpoint delay
-
 thread_local std::vector<double> t_entries, t_deaths;
 thread_local std::vector<SurvivalRecord> t_survival;
 thread_local std::vector<const PatientRecord*> t_patients;
-
-bool in_hypothesis(const Hypothesis& hyp, const PatientRecord& p) {
-  return hyp.labels[p.label] && (p.arm == hyp.treatment_arm || p.arm == hyp.control_arm);
-}
 
 } // namespace
 
@@ -55,15 +49,9 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
   for (std::size_t i = 0; i < records.size(); ++i) {
     const PatientRecord& p = records[i];
     if (entry_months[i] > look_months || !in_hypothesis(hyp, p)) continue;
-    const double day = p.death_day;
-    // Follow-up ends at follow_up_days or at a loss to follow-up (dropout).
-    const double end = std::min(design.follow_up_days, static_cast<double>(p.loss_day));
-    const double seen_until = std::min(end, (look_months - entry_months[i]) * kDaysPerMonth);
-    // The same calendar time as the look times are found from, so that the
-    // death that defines a look counts at it.
-    const bool death = day <= end && entry_months[i] + day / kDaysPerMonth <= look_months;
-    deaths += death;
-    survival.push_back({death ? day : seen_until, death,
+    const SeenAtLook seen = seen_at_look(design, p, entry_months[i], look_months);
+    deaths += seen.death;
+    survival.push_back({seen.time, seen.death,
                         static_cast<std::uint8_t>(p.arm == hyp.treatment_arm ? 1 : 0),
                         static_cast<std::uint8_t>(p.label)});
     if (cox) patients.push_back(&p);

@@ -19,8 +19,6 @@ namespace sepsim {
 
 namespace {
 
-constexpr double kDaysPerMonth = 365.25 / 12.0; // as event_looks.cpp
-
 struct Times {
   std::array<std::vector<double>, 2> deaths, censored; // by group (1 = treatment)
   void clear() {
@@ -84,7 +82,7 @@ void LookStatistic::settle(const std::vector<PatientRecord>& records,
   fresh.clear();
   for (; settled_ < records.size(); ++settled_) {
     const PatientRecord& p = records[settled_];
-    if (!hyp.labels[p.label] || (p.arm != hyp.treatment_arm && p.arm != hyp.control_arm)) continue;
+    if (!in_hypothesis(hyp, p)) continue;
     const double entry = entry_months[settled_], day = p.death_day;
     const double end = std::min(follow_up, static_cast<double>(p.loss_day));
     const bool death = day <= end;
@@ -123,21 +121,16 @@ double LookStatistic::z(const std::vector<PatientRecord>& records,
   double at_risk[2] = {settled_at_risk_[0], settled_at_risk_[1]};
   for (std::size_t i = settled_; i < records.size(); ++i) {
     const PatientRecord& p = records[i];
-    if (entry_months[i] > look_months || !hyp.labels[p.label] ||
-        (p.arm != hyp.treatment_arm && p.arm != hyp.control_arm))
-      continue;
-    const double day = p.death_day;
-    const double end = std::min(follow_up, static_cast<double>(p.loss_day));
-    const double seen_until = std::min(end, (look_months - entry_months[i]) * kDaysPerMonth);
-    const bool death = day <= end && entry_months[i] + day / kDaysPerMonth <= look_months;
-    if (std::isnan(death ? day : seen_until)) // the log-rank test fails: as event_look_z says
+    if (entry_months[i] > look_months || !in_hypothesis(hyp, p)) continue;
+    const SeenAtLook seen = seen_at_look(design_, p, entry_months[i], look_months);
+    if (std::isnan(seen.time)) // the log-rank test fails: as event_look_z says
       return event_look_z(design_, records, entry_months, look_months, events);
     const int g = p.arm == hyp.treatment_arm ? 1 : 0;
     at_risk[g] += 1;
-    if (death)
-      recent.deaths[g].push_back(day);
-    else if (seen_until < follow_up)
-      recent.censored[g].push_back(seen_until);
+    if (seen.death)
+      recent.deaths[g].push_back(seen.time);
+    else if (seen.time < follow_up) // later censorings follow every death
+      recent.censored[g].push_back(seen.time);
   }
   recent.sort();
   const Times& settled = t_buffers.settled;

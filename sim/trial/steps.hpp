@@ -7,6 +7,7 @@
 #include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -126,6 +127,30 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
 // (sim/trial/staged.cpp).
 ReplicateResult simulate_staged_counts(const Scenario& scenario, std::size_t design_index,
                                        const ReplicateId& id);
+
+inline constexpr double kDaysPerMonth = 365.25 / 12.0; // as the accrual's endpoint delay
+
+// Whether a patient counts in the primary hypothesis (its labels and arms).
+inline bool in_hypothesis(const Hypothesis& hyp, const PatientRecord& p) {
+  return hyp.labels[p.label] && (p.arm == hyp.treatment_arm || p.arm == hyp.control_arm);
+}
+
+// A patient entered at entry_months as a look at look_months sees it: followed
+// until min(death, follow_up_days, loss to follow-up, the look), a death when
+// it happened by then (in the calendar time the look times are found from, so
+// that the death that defines a look counts at it).
+struct SeenAtLook {
+  double time = 0; // days
+  bool death = false;
+};
+inline SeenAtLook seen_at_look(const Design& design, const PatientRecord& p, double entry_months,
+                               double look_months) {
+  const double day = p.death_day;
+  const double end = std::min(design.follow_up_days, static_cast<double>(p.loss_day));
+  const double seen_until = std::min(end, (look_months - entry_months) * kDaysPerMonth);
+  const bool death = day <= end && entry_months + day / kDaysPerMonth <= look_months;
+  return {death ? day : seen_until, death};
+}
 
 // The primary hypothesis's z at the successive event-driven looks of one
 // replicate (sim/trial/look_statistic.cpp): event_look_z's numbers, and for

@@ -3,7 +3,6 @@
 #include "sepsim/stats/boundaries.hpp"
 
 #include <boost/math/distributions/normal.hpp>
-#include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -24,21 +23,21 @@ constexpr int kZs = 151; // -5 .. 10
 
 StagewiseOrdering::StagewiseOrdering(std::vector<double> information,
                                      std::vector<double> efficacy_z)
-    : t_(std::move(information)), c_(std::move(efficacy_z)), table_(t_.size()) {
+    : t_(std::move(information)), c_(std::move(efficacy_z)), table_(t_.size()),
+      filled_(std::make_unique<tbb::collaborative_once_flag[]>(kDrifts)) {
+  for (std::size_t k = 1; k < t_.size(); ++k)
+    table_[k].resize(std::size_t{kDrifts} * kZs);
+}
+
+// Drift i's entries of every look: one walk gives every look's row.
+void StagewiseOrdering::fill(std::size_t i) const {
   std::vector<double> z(kZs);
   for (int j = 0; j < kZs; ++j)
     z[j] = kZLo + j * kZStep;
+  const auto tails = stagewise_tails(t_, c_, z, kDriftLo + static_cast<double>(i) * kDriftStep);
   for (std::size_t k = 1; k < t_.size(); ++k)
-    table_[k].resize(std::size_t{kDrifts} * kZs);
-  // One walk per drift gives every look's row; the drifts are independent, so
-  // threads fill them in parallel (each entry computed alone: the same numbers
-  // for any thread count).
-  tbb::parallel_for(0, kDrifts, [&](int i) {
-    const auto tails = stagewise_tails(t_, c_, z, kDriftLo + i * kDriftStep);
-    for (std::size_t k = 1; k < t_.size(); ++k)
-      for (int j = 0; j < kZs; ++j)
-        table_[k][std::size_t(i) * kZs + j] = tails[k].crossed_before + tails[k].tail[j];
-  });
+    for (int j = 0; j < kZs; ++j)
+      table_[k][i * kZs + j] = tails[k].crossed_before + tails[k].tail[j];
 }
 
 // P_theta_i(ordering >= (k, z)), linear in z between grid points.
@@ -46,6 +45,7 @@ double StagewiseOrdering::tail_probability(std::size_t k, std::size_t i, double 
   const double x = std::clamp((z - kZLo) / kZStep, 0.0, kZs - 1.0);
   const auto j = std::min(static_cast<int>(x), kZs - 2);
   const double w = x - j;
+  tbb::collaborative_call_once(filled_[i], [&] { fill(i); });
   const double* row = &table_[k][i * kZs];
   return (1.0 - w) * row[j] + w * row[j + 1];
 }
@@ -76,9 +76,9 @@ DriftInference StagewiseOrdering::infer(std::size_t k, double z, double gamma) c
 }
 
 const StagewiseOrdering& StagewiseCache::get() const {
-  // Threads that wait for the tables help build them (a plain call_once would
-  // leave them idle, and could deadlock if the builder's parallel_for picked up
-  // another trial of the same design while it waits).
+  // Threads that wait help (a plain call_once would leave them idle, and could
+  // deadlock if the waiting thread's scheduler gave it another trial of the
+  // same design).
   tbb::collaborative_call_once(
       once_, [&] { ordering_ = std::make_unique<StagewiseOrdering>(information_, efficacy_z_); });
   return *ordering_;

@@ -29,13 +29,18 @@ public:
 private:
   double tail_probability(std::size_t k, std::size_t drift, double z) const;
   double solve(std::size_t k, double z, double target) const;
+  void fill(std::size_t drift) const;
   std::vector<double> t_, c_;
   // Per look k >= 1, on the drift grid x z grid: P_theta(ordering >= (k, z)).
-  std::vector<std::vector<double>> table_;
+  // A drift's entries are computed on its first use, by one thread while
+  // others that need them help or wait: a run's estimates visit only some
+  // drifts, and each drift's entries are the same whoever computes them.
+  mutable std::vector<std::vector<double>> table_;
+  std::unique_ptr<tbb::collaborative_once_flag[]> filled_;
 };
 
-// A design's stage-wise ordering, built on first use (the tables take a
-// fraction of a second) and shared by every thread.
+// A design's stage-wise ordering, made on first use and shared by every
+// thread (its tables fill in as the drifts are needed).
 class StagewiseCache {
 public:
   StagewiseCache(std::vector<double> information, std::vector<double> efficacy_z)

@@ -137,19 +137,14 @@ public:
   }
   // Waits for the launched chunk; its slots.
   std::vector<ReplicateResult>& finish(int set) {
+    pending_ = false; // wait() returns or throws once every task of the group has ended
     try {
       arena_->execute([&] { group_.wait(); });
     } catch (const std::bad_alloc&) {
-      pending_ = false;
       throw resources_error("out of memory");
     } catch (const std::system_error& e) {
-      pending_ = false;
       throw resources_error(e.what()); // a thread that could not be created
-    } catch (...) {
-      pending_ = false;
-      throw;
     }
-    pending_ = false;
     (void)handoff_.load(std::memory_order_acquire);
     return slots_[set];
   }

@@ -114,7 +114,7 @@ private:
 double death_month(const Design& design, const Hypothesis& hyp, const PatientRecord& p,
                    double entry) {
   const double day = p.death_day;
-  const double end = std::min(design.follow_up_days, static_cast<double>(p.loss_day));
+  const double end = follow_up_end(design, p);
   return day <= end && in_hypothesis(hyp, p) ? entry + day / kDaysPerMonth
                                              : std::numeric_limits<double>::quiet_NaN();
 }
@@ -153,7 +153,7 @@ double last_follow_up_month(const Design& design, const std::vector<PatientRecor
   double last_follow_up = 0.0;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const double day = records[i].death_day;
-    const double end = std::min(design.follow_up_days, static_cast<double>(records[i].loss_day));
+    const double end = follow_up_end(design, records[i]);
     last_follow_up =
         std::max(last_follow_up, entry_months[i] + (day <= end ? day : end) / kDaysPerMonth);
   }

@@ -84,7 +84,7 @@ void LookStatistic::settle(const std::vector<PatientRecord>& records,
     const PatientRecord& p = records[settled_];
     if (!in_hypothesis(hyp, p)) continue;
     const double entry = entry_months[settled_], day = p.death_day;
-    const double end = std::min(follow_up, static_cast<double>(p.loss_day));
+    const double end = follow_up_end(design_, p);
     const bool death = day <= end;
     if (!(entry <= look_months && (look_months - entry) * kDaysPerMonth >= end &&
           (!death || entry + day / kDaysPerMonth <= look_months)))

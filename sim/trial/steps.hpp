@@ -135,6 +135,11 @@ inline bool in_hypothesis(const Hypothesis& hyp, const PatientRecord& p) {
   return hyp.labels[p.label] && (p.arm == hyp.treatment_arm || p.arm == hyp.control_arm);
 }
 
+// The day a patient's follow-up ends: follow_up_days, or its loss to follow-up.
+inline double follow_up_end(const Design& design, const PatientRecord& p) {
+  return std::min(design.follow_up_days, static_cast<double>(p.loss_day));
+}
+
 // A patient entered at entry_months as a look at look_months sees it: followed
 // until min(death, follow_up_days, loss to follow-up, the look), a death when
 // it happened by then (in the calendar time the look times are found from, so
@@ -146,7 +151,7 @@ struct SeenAtLook {
 inline SeenAtLook seen_at_look(const Design& design, const PatientRecord& p, double entry_months,
                                double look_months) {
   const double day = p.death_day;
-  const double end = std::min(design.follow_up_days, static_cast<double>(p.loss_day));
+  const double end = follow_up_end(design, p);
   const double seen_until = std::min(end, (look_months - entry_months) * kDaysPerMonth);
   const bool death = day <= end && entry_months + day / kDaysPerMonth <= look_months;
   return {death ? day : seen_until, death};

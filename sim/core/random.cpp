@@ -2,11 +2,15 @@
 
 #include <Random123/philox.h>
 
+#include <algorithm>
+
 namespace sepsim {
 
 namespace {
 constexpr std::uint32_t kGridBits = 24;
-}
+// Blocks computed one at a time before a stream is taken to be in heavy use.
+constexpr std::uint32_t kSingleBlocks = 4;
+} // namespace
 
 std::array<std::uint32_t, 4> philox4x32_10(const std::array<std::uint32_t, 4>& counter,
                                            const std::array<std::uint32_t, 2>& key) {
@@ -26,9 +30,17 @@ Stream::Stream(const StreamId& id)
                    (id.grid_point & ((1u << kGridBits) - 1))} {}
 
 void Stream::refill() {
-  counter_[0] = block_++;
-  buffer_ = philox4x32_10(counter_, key_);
   next_ = 0;
+  if (block_ < kSingleBlocks) {
+    counter_[0] = block_++;
+    const auto words = philox4x32_10(counter_, key_);
+    std::copy(words.begin(), words.end(), buffer_.begin());
+    filled_ = 4;
+    return;
+  }
+  philox4x32_10_batch(block_, counter_, key_, buffer_.data());
+  block_ += kPhiloxBatch;
+  filled_ = static_cast<int>(buffer_.size());
 }
 
 } // namespace sepsim

@@ -26,6 +26,16 @@ struct StreamId {
   std::uint32_t entity = 0; // patient index or design index
 };
 
+// Philox4x32-10 of kPhiloxBatch consecutive blocks from counter (first_block,
+// counter[1..3]) into out (4 words a block, block after block): the words of
+// philox4x32_10, by SIMD lanes where the CPU has them unless path is scalar.
+constexpr std::uint32_t kPhiloxBatch = 8;
+enum class PhiloxPath { fastest, scalar };
+void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32_t, 4>& counter,
+                         const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
+                         PhiloxPath path = PhiloxPath::fastest);
+bool philox_simd_available(); // whether philox4x32_10_batch has a SIMD path here
+
 // A move-only uniform random bit generator over Philox4x32-10 (Random123).
 // It satisfies the UniformRandomBitGenerator requirements, so Boost.Random
 // distributions draw from it. Each counter block yields four 32-bit words.
@@ -43,11 +53,11 @@ public:
   static constexpr result_type max() { return 0xffffffffu; }
 
   result_type operator()() {
-    if (next_ == 4) refill();
+    if (next_ == filled_) refill();
     return buffer_[next_++];
   }
 
-  // Blocks consumed so far (for tests of the counter layout).
+  // Blocks computed so far (counter blocks 0 .. blocks_used() - 1).
   std::uint32_t blocks_used() const { return block_; }
 
 private:
@@ -55,9 +65,11 @@ private:
 
   std::array<std::uint32_t, 2> key_{};
   std::array<std::uint32_t, 4> counter_{};
-  std::array<std::uint32_t, 4> buffer_{};
+  // The first refill computes one block (most streams need a few words), the
+  // later ones kPhiloxBatch blocks at once.
+  std::array<std::uint32_t, 4 * kPhiloxBatch> buffer_; // words next_ .. filled_ - 1 unread
   std::uint32_t block_ = 0;
-  int next_ = 4;
+  int next_ = 0, filled_ = 0;
 };
 
 // Philox4x32-10 of one block, exposed for the known-answer test.

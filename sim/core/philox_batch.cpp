@@ -64,14 +64,16 @@ __attribute__((target("avx2"))) void blocks_avx2(std::uint32_t first,
     x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), splat(k1));
     x3 = lo0;
   }
-  alignas(32) std::uint32_t lanes[4][8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[0]), x0);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[1]), x1);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[2]), x2);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[3]), x3);
-  for (int b = 0; b < 8; ++b)
-    for (int w = 0; w < 4; ++w)
-      out[4 * b + w] = lanes[w][b];
+  // Lanes to blocks: a 4 x 4 transpose in each 128-bit half, then the halves.
+  const __m256i t0 = _mm256_unpacklo_epi32(x0, x1), t1 = _mm256_unpackhi_epi32(x0, x1);
+  const __m256i t2 = _mm256_unpacklo_epi32(x2, x3), t3 = _mm256_unpackhi_epi32(x2, x3);
+  const __m256i b04 = _mm256_unpacklo_epi64(t0, t2), b15 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i b26 = _mm256_unpacklo_epi64(t1, t3), b37 = _mm256_unpackhi_epi64(t1, t3);
+  auto* to = reinterpret_cast<__m256i*>(out);
+  _mm256_storeu_si256(to + 0, _mm256_permute2x128_si256(b04, b15, 0x20)); // blocks 0, 1
+  _mm256_storeu_si256(to + 1, _mm256_permute2x128_si256(b26, b37, 0x20)); // blocks 2, 3
+  _mm256_storeu_si256(to + 2, _mm256_permute2x128_si256(b04, b15, 0x31)); // blocks 4, 5
+  _mm256_storeu_si256(to + 3, _mm256_permute2x128_si256(b26, b37, 0x31)); // blocks 6, 7
 }
 
 bool has_avx2() {

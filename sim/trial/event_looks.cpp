@@ -87,10 +87,8 @@ public:
     if (!heap_) {
       if (deaths_.size() >= needed_) build();
     } else if (time < deaths_.front()) { // into the heap, in place of its largest
-      const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
-      std::pop_heap(deaths_.begin(), heap_end);
-      std::swap(*(heap_end - 1), deaths_.back());
-      std::push_heap(deaths_.begin(), heap_end);
+      std::swap(deaths_.front(), deaths_.back());
+      sift_down();
     }
   }
   // Infinity while fewer deaths are known.
@@ -98,6 +96,21 @@ public:
   std::vector<double>& deaths() { return deaths_; } // in no particular order
 
 private:
+  // The heap's new front moved down to its place (std::pop_heap and
+  // std::push_heap would move two elements the whole height).
+  void sift_down() {
+    const double moving = deaths_.front();
+    std::size_t hole = 0;
+    for (;;) {
+      std::size_t child = 2 * hole + 1;
+      if (child >= needed_) break;
+      if (child + 1 < needed_ && deaths_[child] < deaths_[child + 1]) ++child;
+      if (!(moving < deaths_[child])) break;
+      deaths_[hole] = deaths_[child];
+      hole = child;
+    }
+    deaths_[hole] = moving;
+  }
   void build() {
     const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
     if (deaths_.size() > needed_) std::nth_element(deaths_.begin(), heap_end - 1, deaths_.end());

@@ -119,7 +119,9 @@ double LookStatistic::z(const std::vector<PatientRecord>& records,
   Times& recent = t_buffers.recent;
   recent.clear();
   double at_risk[2] = {settled_at_risk_[0], settled_at_risk_[1]};
-  for (std::size_t i = settled_; i < records.size(); ++i) {
+  // Latest entry first: the administrative censorings, (look - entry) days,
+  // then come in ascending order, so sorting them is one pass.
+  for (std::size_t i = records.size(); i-- > settled_;) {
     const PatientRecord& p = records[i];
     if (entry_months[i] > look_months || !in_hypothesis(hyp, p)) continue;
     const SeenAtLook seen = seen_at_look(design_, p, entry_months[i], look_months);

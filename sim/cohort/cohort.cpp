@@ -46,7 +46,12 @@ double truncated_normal(double mean, double sd, double lo, double hi, Stream& st
 ScreenedPatient screen_patient(const Population& population, const Classifier& classifier,
                                std::uint64_t seed, std::uint32_t grid_point,
                                std::uint32_t replicate, std::uint32_t patient) {
-  Stream stream({seed, Purpose::patient_screening, grid_point, replicate, patient});
+  return screen_patient(population, classifier,
+                        Stream({seed, Purpose::patient_screening, grid_point, replicate, patient}));
+}
+
+ScreenedPatient screen_patient(const Population& population, const Classifier& classifier,
+                               Stream stream) {
   boost::random::uniform_01<double> uniform;
   ScreenedPatient out;
   out.phenotype = draw_phenotype(population.prevalence, uniform(stream));

@@ -16,12 +16,15 @@ namespace sepsim {
 
 namespace {
 
-void blocks_scalar(std::uint32_t first, const std::array<std::uint32_t, 4>& counter,
-                   const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
+using Lanes = PhiloxLanes;
+
+void lanes_scalar(const Lanes& counters, const std::array<std::uint32_t, 2>& key,
+                  std::uint32_t* out) {
   const r123::Philox4x32_R<10> philox;
   const r123::Philox4x32_R<10>::key_type k = {{key[0], key[1]}};
   for (std::uint32_t b = 0; b < kPhiloxBatch; ++b) {
-    const auto words = philox({{first + b, counter[1], counter[2], counter[3]}}, k);
+    const auto words =
+        philox({{counters[0][b], counters[1][b], counters[2][b], counters[3][b]}}, k);
     for (int w = 0; w < 4; ++w)
       out[4 * b + w] = words[w];
   }
@@ -34,6 +37,11 @@ __attribute__((target("avx2"))) inline __m256i splat(std::uint32_t v) {
   return _mm256_set1_epi32(static_cast<int>(v));
 }
 
+__attribute__((target("avx2"))) inline __m256i
+load(const std::array<std::uint32_t, kPhiloxBatch>& lane) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lane.data()));
+}
+
 // hi and lo words of the 64-bit products m * x in each 32-bit lane.
 __attribute__((target("avx2"))) inline void mulhilo(__m256i x, __m256i m, __m256i& hi,
                                                     __m256i& lo) {
@@ -43,13 +51,12 @@ __attribute__((target("avx2"))) inline void mulhilo(__m256i x, __m256i m, __m256
   hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
 }
 
-__attribute__((target("avx2"))) void blocks_avx2(std::uint32_t first,
-                                                 const std::array<std::uint32_t, 4>& counter,
-                                                 const std::array<std::uint32_t, 2>& key,
-                                                 std::uint32_t* out) {
+// Ten rounds on lane j's counter (x0[j], x1[j], x2[j], x3[j]) into block j of out.
+__attribute__((target("avx2"))) inline void rounds_avx2(__m256i x0, __m256i x1, __m256i x2,
+                                                        __m256i x3,
+                                                        const std::array<std::uint32_t, 2>& key,
+                                                        std::uint32_t* out) {
   const __m256i m0 = splat(0xD2511F53u), m1 = splat(0xCD9E8D57u);
-  __m256i x0 = _mm256_add_epi32(splat(first), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  __m256i x1 = splat(counter[1]), x2 = splat(counter[2]), x3 = splat(counter[3]);
   std::uint32_t k0 = key[0], k1 = key[1];
   for (int round = 0; round < 10; ++round) {
     if (round > 0) { // Random123's key schedule (the Weyl constants)
@@ -76,6 +83,19 @@ __attribute__((target("avx2"))) void blocks_avx2(std::uint32_t first,
   _mm256_storeu_si256(to + 3, _mm256_permute2x128_si256(b26, b37, 0x31)); // blocks 6, 7
 }
 
+__attribute__((target("avx2"))) void
+lanes_avx2(const Lanes& counters, const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
+  rounds_avx2(load(counters[0]), load(counters[1]), load(counters[2]), load(counters[3]), key, out);
+}
+
+__attribute__((target("avx2"))) void blocks_avx2(std::uint32_t first,
+                                                 const std::array<std::uint32_t, 4>& counter,
+                                                 const std::array<std::uint32_t, 2>& key,
+                                                 std::uint32_t* out) {
+  rounds_avx2(_mm256_add_epi32(splat(first), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
+              splat(counter[1]), splat(counter[2]), splat(counter[3]), key, out);
+}
+
 bool has_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2");
   return yes;
@@ -84,15 +104,29 @@ bool has_avx2() {
 
 } // namespace
 
+void philox4x32_10_lanes(const Lanes& counters, const std::array<std::uint32_t, 2>& key,
+                         std::uint32_t* out, PhiloxPath path) {
+#ifdef SEPSIM_PHILOX_AVX2
+  if (path != PhiloxPath::scalar && has_avx2()) return lanes_avx2(counters, key, out);
+#else
+  (void)path;
+#endif
+  lanes_scalar(counters, key, out);
+}
+
 void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32_t, 4>& counter,
                          const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
                          PhiloxPath path) {
 #ifdef SEPSIM_PHILOX_AVX2
   if (path != PhiloxPath::scalar && has_avx2()) return blocks_avx2(first_block, counter, key, out);
-#else
-  (void)path;
 #endif
-  blocks_scalar(first_block, counter, key, out);
+  Lanes lanes;
+  for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
+    lanes[0][j] = first_block + j;
+    for (std::size_t w = 1; w < 4; ++w)
+      lanes[w][j] = counter[w];
+  }
+  lanes_scalar(lanes, key, out);
 }
 
 bool philox_simd_available() {

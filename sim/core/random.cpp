@@ -29,6 +29,46 @@ Stream::Stream(const StreamId& id)
                (static_cast<std::uint32_t>(id.purpose) << kGridBits) |
                    (id.grid_point & ((1u << kGridBits) - 1))} {}
 
+Stream::Stream(const StreamId& id, const std::uint32_t* first_words, std::uint32_t blocks)
+    : Stream(id) {
+  std::copy(first_words, first_words + 4 * blocks, buffer_.begin());
+  block_ = blocks;
+  filled_ = static_cast<int>(4 * blocks);
+}
+
+EntityStreams::EntityStreams(const StreamId& id, std::uint32_t blocks)
+    : id_(id), blocks_(std::min(blocks, kPhiloxBatch)) {}
+
+Stream EntityStreams::stream(std::uint32_t entity) {
+  const std::uint32_t base = entity - entity % kPhiloxBatch;
+  if (!filled_ || base != base_) fill(base);
+  StreamId id = id_;
+  id.entity = entity;
+  return Stream(id, words_.data() + 4 * kPhiloxBatch * (entity - base), blocks_);
+}
+
+// Block b of entities base .. base + 7 in one call each.
+void EntityStreams::fill(std::uint32_t base) {
+  StreamId id = id_;
+  id.entity = base;
+  const Stream first(id); // its counter layout and key
+  PhiloxLanes lanes;
+  std::uint32_t out[4 * kPhiloxBatch];
+  for (std::uint32_t b = 0; b < blocks_; ++b) {
+    for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
+      lanes[0][j] = b;
+      lanes[1][j] = base + j;
+      lanes[2][j] = first.counter_[2];
+      lanes[3][j] = first.counter_[3];
+    }
+    philox4x32_10_lanes(lanes, first.key_, out);
+    for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
+      std::copy(out + 4 * j, out + 4 * j + 4, words_.begin() + 4 * (kPhiloxBatch * j + b));
+  }
+  base_ = base;
+  filled_ = true;
+}
+
 void Stream::refill() {
   next_ = 0;
   if (block_ < kSingleBlocks) {

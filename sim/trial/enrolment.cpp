@@ -39,6 +39,8 @@ double AccrualClock::piecewise() const {
 
 Enrolment::Enrolment(const Scenario& scenario, const Design& design, const ReplicateId& id)
     : scenario_(scenario), design_(design), id_(id),
+      screening_({id.seed, Purpose::patient_screening, id.grid_point, id.replicate, 0},
+                 kScreeningBlocks),
       max_screened_(static_cast<std::uint64_t>(design.max_enrolment()) * kMaxScreenedPerEnrolled) {
   if (design.accrual) {
     accrual_.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point,
@@ -60,8 +62,7 @@ std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
                            " patients without enrolling " + std::to_string(design_.sample_size) +
                            "; the eligible labels are too rare in this population");
     const ScreenedPatient screened =
-        screen_patient(scenario_.population, scenario_.classifier, id_.seed, id_.grid_point,
-                       id_.replicate, patient_);
+        screen_patient(scenario_.population, scenario_.classifier, screening_.stream(patient_));
     const std::uint32_t index = patient_++;
     if (!design_.eligible_label[screened.label]) continue;
     if (design_.quota && quota_full(r, screened.label)) continue;

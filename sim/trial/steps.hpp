@@ -61,6 +61,7 @@ private:
   const Scenario& scenario_;
   const Design& design_;
   ReplicateId id_;
+  EntityStreams screening_; // the screened patients' streams, eight at a time
   std::uint64_t max_screened_;
   std::uint32_t patient_ = 0;
   std::optional<AccrualClock> accrual_;

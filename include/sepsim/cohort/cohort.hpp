@@ -59,6 +59,12 @@ struct Outcome {
 ScreenedPatient screen_patient(const Population& population, const Classifier& classifier,
                                std::uint64_t seed, std::uint32_t grid_point,
                                std::uint32_t replicate, std::uint32_t patient);
+// The same from the patient's screening stream (Purpose::patient_screening).
+ScreenedPatient screen_patient(const Population& population, const Classifier& classifier,
+                               Stream stream);
+// Blocks a patient's screening usually draws (a uniform and four normals):
+// what EntityStreams computes ahead for each screened patient.
+constexpr std::uint32_t kScreeningBlocks = 3;
 
 // With covariates = false, age, sex, baseline SOFA and site are left at zero:
 // they are drawn last, so skipping them changes no other draw.

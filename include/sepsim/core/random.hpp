@@ -34,6 +34,11 @@ enum class PhiloxPath { fastest, scalar };
 void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32_t, 4>& counter,
                          const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
                          PhiloxPath path = PhiloxPath::fastest);
+// The same for any kPhiloxBatch counters: lane j's counter is
+// (counters[0][j], ..., counters[3][j]), its block j of out.
+using PhiloxLanes = std::array<std::array<std::uint32_t, kPhiloxBatch>, 4>;
+void philox4x32_10_lanes(const PhiloxLanes& counters, const std::array<std::uint32_t, 2>& key,
+                         std::uint32_t* out, PhiloxPath path = PhiloxPath::fastest);
 bool philox_simd_available(); // whether philox4x32_10_batch has a SIMD path here
 
 // A move-only uniform random bit generator over Philox4x32-10 (Random123).
@@ -61,6 +66,9 @@ public:
   std::uint32_t blocks_used() const { return block_; }
 
 private:
+  friend class EntityStreams;
+  // Its first `blocks` blocks (4 words each, <= kPhiloxBatch) computed elsewhere.
+  Stream(const StreamId& id, const std::uint32_t* first_words, std::uint32_t blocks);
   void refill();
 
   std::array<std::uint32_t, 2> key_{};
@@ -70,6 +78,24 @@ private:
   std::array<std::uint32_t, 4 * kPhiloxBatch> buffer_; // words next_ .. filled_ - 1 unread
   std::uint32_t block_ = 0;
   int next_ = 0, filled_ = 0;
+};
+
+// The streams of one purpose for consecutive entities (patients): the first
+// `blocks` blocks of eight entities' streams at a time, computed together in
+// SIMD lanes. stream(e) gives the words of Stream(id with entity e).
+class EntityStreams {
+public:
+  EntityStreams(const StreamId& id, std::uint32_t blocks); // id.entity is ignored
+  Stream stream(std::uint32_t entity);
+
+private:
+  void fill(std::uint32_t base);
+  StreamId id_;
+  std::uint32_t blocks_;
+  std::uint32_t base_ = 0;
+  bool filled_ = false;
+  // [entity - base_][block][word]
+  std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> words_;
 };
 
 // Philox4x32-10 of one block, exposed for the known-answer test.

@@ -44,6 +44,29 @@ TEST_CASE("Batched Philox gives philox4x32_10's words on every path", "[random]"
   SUCCEED();
 }
 
+TEST_CASE("Philox on arbitrary lanes, several sets, gives philox4x32_10's words", "[random]") {
+  // Three sets of eight unrelated counters (one and two sets interleaved on
+  // the SIMD path), both paths.
+  std::array<PhiloxLanes, 3> lanes;
+  std::uint32_t x = 12345;
+  for (auto& set : lanes)
+    for (auto& word : set)
+      for (auto& lane : word)
+        lane = x = x * 1664525u + 1013904223u;
+  const std::array<std::uint32_t, 2> key{0xdeadbeef, 42};
+  std::uint32_t out[3 * 4 * kPhiloxBatch];
+  for (const PhiloxPath path : {PhiloxPath::fastest, PhiloxPath::scalar}) {
+    philox4x32_10_lanes(lanes.data(), lanes.size(), key, out, path);
+    for (std::size_t s = 0; s < lanes.size(); ++s)
+      for (std::size_t j = 0; j < kPhiloxBatch; ++j) {
+        const auto expected =
+            philox4x32_10({lanes[s][0][j], lanes[s][1][j], lanes[s][2][j], lanes[s][3][j]}, key);
+        for (std::size_t w = 0; w < 4; ++w)
+          REQUIRE(out[4 * (kPhiloxBatch * s + j) + w] == expected[w]);
+      }
+  }
+}
+
 TEST_CASE("A stream's words run on across batched refills", "[random]") {
   // The first block alone, then batches: word i is always word i % 4 of block i / 4.
   Stream s({0x0000000500000007ull, Purpose::accrual, 2, 3, 4});

@@ -51,11 +51,12 @@ __attribute__((target("avx2"))) inline void mulhilo(__m256i x, __m256i m, __m256
   hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
 }
 
-// Ten rounds on lane j's counter (x0[j], x1[j], x2[j], x3[j]) into block j of out.
-__attribute__((target("avx2"))) inline void rounds_avx2(__m256i x0, __m256i x1, __m256i x2,
-                                                        __m256i x3,
-                                                        const std::array<std::uint32_t, 2>& key,
-                                                        std::uint32_t* out) {
+// Ten rounds on lane j's counter (x[s][0][j], ..., x[s][3][j]) of each of
+// the N register sets s into block 8 s + j of out. Several sets interleave
+// their rounds: one set alone waits on each round's multiplications.
+template <int N>
+__attribute__((target("avx2"))) inline void
+rounds_avx2(__m256i (&x)[N][4], const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
   const __m256i m0 = splat(0xD2511F53u), m1 = splat(0xCD9E8D57u);
   std::uint32_t k0 = key[0], k1 = key[1];
   for (int round = 0; round < 10; ++round) {
@@ -63,37 +64,50 @@ __attribute__((target("avx2"))) inline void rounds_avx2(__m256i x0, __m256i x1, 
       k0 += 0x9E3779B9u;
       k1 += 0xBB67AE85u;
     }
-    __m256i hi0, lo0, hi1, lo1;
-    mulhilo(x0, m0, hi0, lo0);
-    mulhilo(x2, m1, hi1, lo1);
-    x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), splat(k0));
-    x1 = lo1;
-    x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), splat(k1));
-    x3 = lo0;
+    const __m256i key0 = splat(k0), key1 = splat(k1);
+    for (int set = 0; set < N; ++set) {
+      __m256i hi0, lo0, hi1, lo1;
+      mulhilo(x[set][0], m0, hi0, lo0);
+      mulhilo(x[set][2], m1, hi1, lo1);
+      x[set][0] = _mm256_xor_si256(_mm256_xor_si256(hi1, x[set][1]), key0);
+      x[set][1] = lo1;
+      x[set][2] = _mm256_xor_si256(_mm256_xor_si256(hi0, x[set][3]), key1);
+      x[set][3] = lo0;
+    }
   }
-  // Lanes to blocks: a 4 x 4 transpose in each 128-bit half, then the halves.
-  const __m256i t0 = _mm256_unpacklo_epi32(x0, x1), t1 = _mm256_unpackhi_epi32(x0, x1);
-  const __m256i t2 = _mm256_unpacklo_epi32(x2, x3), t3 = _mm256_unpackhi_epi32(x2, x3);
-  const __m256i b04 = _mm256_unpacklo_epi64(t0, t2), b15 = _mm256_unpackhi_epi64(t0, t2);
-  const __m256i b26 = _mm256_unpacklo_epi64(t1, t3), b37 = _mm256_unpackhi_epi64(t1, t3);
-  auto* to = reinterpret_cast<__m256i*>(out);
-  _mm256_storeu_si256(to + 0, _mm256_permute2x128_si256(b04, b15, 0x20)); // blocks 0, 1
-  _mm256_storeu_si256(to + 1, _mm256_permute2x128_si256(b26, b37, 0x20)); // blocks 2, 3
-  _mm256_storeu_si256(to + 2, _mm256_permute2x128_si256(b04, b15, 0x31)); // blocks 4, 5
-  _mm256_storeu_si256(to + 3, _mm256_permute2x128_si256(b26, b37, 0x31)); // blocks 6, 7
+  for (int set = 0; set < N; ++set) {
+    // Lanes to blocks: a 4 x 4 transpose in each 128-bit half, then the halves.
+    const __m256i t0 = _mm256_unpacklo_epi32(x[set][0], x[set][1]);
+    const __m256i t1 = _mm256_unpackhi_epi32(x[set][0], x[set][1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(x[set][2], x[set][3]);
+    const __m256i t3 = _mm256_unpackhi_epi32(x[set][2], x[set][3]);
+    const __m256i b04 = _mm256_unpacklo_epi64(t0, t2), b15 = _mm256_unpackhi_epi64(t0, t2);
+    const __m256i b26 = _mm256_unpacklo_epi64(t1, t3), b37 = _mm256_unpackhi_epi64(t1, t3);
+    auto* to = reinterpret_cast<__m256i*>(out + 32 * set);
+    _mm256_storeu_si256(to + 0, _mm256_permute2x128_si256(b04, b15, 0x20)); // blocks 0, 1
+    _mm256_storeu_si256(to + 1, _mm256_permute2x128_si256(b26, b37, 0x20)); // blocks 2, 3
+    _mm256_storeu_si256(to + 2, _mm256_permute2x128_si256(b04, b15, 0x31)); // blocks 4, 5
+    _mm256_storeu_si256(to + 3, _mm256_permute2x128_si256(b26, b37, 0x31)); // blocks 6, 7
+  }
 }
 
+template <int N>
 __attribute__((target("avx2"))) void
-lanes_avx2(const Lanes& counters, const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
-  rounds_avx2(load(counters[0]), load(counters[1]), load(counters[2]), load(counters[3]), key, out);
+lanes_avx2(const Lanes* counters, const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
+  __m256i x[N][4];
+  for (int set = 0; set < N; ++set)
+    for (int w = 0; w < 4; ++w)
+      x[set][w] = load(counters[set][static_cast<std::size_t>(w)]);
+  rounds_avx2<N>(x, key, out);
 }
 
 __attribute__((target("avx2"))) void blocks_avx2(std::uint32_t first,
                                                  const std::array<std::uint32_t, 4>& counter,
                                                  const std::array<std::uint32_t, 2>& key,
                                                  std::uint32_t* out) {
-  rounds_avx2(_mm256_add_epi32(splat(first), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
-              splat(counter[1]), splat(counter[2]), splat(counter[3]), key, out);
+  __m256i x[1][4] = {{_mm256_add_epi32(splat(first), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
+                      splat(counter[1]), splat(counter[2]), splat(counter[3])}};
+  rounds_avx2<1>(x, key, out);
 }
 
 bool has_avx2() {
@@ -104,14 +118,21 @@ bool has_avx2() {
 
 } // namespace
 
-void philox4x32_10_lanes(const Lanes& counters, const std::array<std::uint32_t, 2>& key,
-                         std::uint32_t* out, PhiloxPath path) {
+void philox4x32_10_lanes(const PhiloxLanes* counters, std::size_t sets,
+                         const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
+                         PhiloxPath path) {
 #ifdef SEPSIM_PHILOX_AVX2
-  if (path != PhiloxPath::scalar && has_avx2()) return lanes_avx2(counters, key, out);
+  if (path != PhiloxPath::scalar && has_avx2()) {
+    for (; sets >= 2; sets -= 2, counters += 2, out += 2 * 4 * kPhiloxBatch)
+      lanes_avx2<2>(counters, key, out);
+    if (sets == 1) lanes_avx2<1>(counters, key, out);
+    return;
+  }
 #else
   (void)path;
 #endif
-  lanes_scalar(counters, key, out);
+  for (std::size_t set = 0; set < sets; ++set)
+    lanes_scalar(counters[set], key, out + 4 * kPhiloxBatch * set);
 }
 
 void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32_t, 4>& counter,

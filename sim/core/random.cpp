@@ -47,24 +47,25 @@ Stream EntityStreams::stream(std::uint32_t entity) {
   return Stream(id, words_.data() + 4 * kPhiloxBatch * (entity - base), blocks_);
 }
 
-// Block b of entities base .. base + 7 in one call each.
+// Blocks 0 .. blocks_ - 1 of entities base .. base + 7, in one call.
 void EntityStreams::fill(std::uint32_t base) {
   StreamId id = id_;
   id.entity = base;
   const Stream first(id); // its counter layout and key
-  PhiloxLanes lanes;
-  std::uint32_t out[4 * kPhiloxBatch];
-  for (std::uint32_t b = 0; b < blocks_; ++b) {
+  std::array<PhiloxLanes, kPhiloxBatch> lanes;
+  for (std::uint32_t b = 0; b < blocks_; ++b)
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
-      lanes[0][j] = b;
-      lanes[1][j] = base + j;
-      lanes[2][j] = first.counter_[2];
-      lanes[3][j] = first.counter_[3];
+      lanes[b][0][j] = b;
+      lanes[b][1][j] = base + j;
+      lanes[b][2][j] = first.counter_[2];
+      lanes[b][3][j] = first.counter_[3];
     }
-    philox4x32_10_lanes(lanes, first.key_, out);
+  std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> out; // [block][entity][word]
+  philox4x32_10_lanes(lanes.data(), blocks_, first.key_, out.data());
+  for (std::uint32_t b = 0; b < blocks_; ++b)
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
-      std::copy(out + 4 * j, out + 4 * j + 4, words_.begin() + 4 * (kPhiloxBatch * j + b));
-  }
+      std::copy_n(out.begin() + 4 * (kPhiloxBatch * b + j), 4,
+                  words_.begin() + 4 * (kPhiloxBatch * j + b));
   base_ = base;
   filled_ = true;
 }

@@ -34,11 +34,12 @@ enum class PhiloxPath { fastest, scalar };
 void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32_t, 4>& counter,
                          const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
                          PhiloxPath path = PhiloxPath::fastest);
-// The same for any kPhiloxBatch counters: lane j's counter is
-// (counters[0][j], ..., counters[3][j]), its block j of out.
+// The same for any counters, kPhiloxBatch a set: lane j of set s has the
+// counter (counters[s][0][j], ..., counters[s][3][j]), block 8 s + j of out.
 using PhiloxLanes = std::array<std::array<std::uint32_t, kPhiloxBatch>, 4>;
-void philox4x32_10_lanes(const PhiloxLanes& counters, const std::array<std::uint32_t, 2>& key,
-                         std::uint32_t* out, PhiloxPath path = PhiloxPath::fastest);
+void philox4x32_10_lanes(const PhiloxLanes* counters, std::size_t sets,
+                         const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
+                         PhiloxPath path = PhiloxPath::fastest);
 bool philox_simd_available(); // whether philox4x32_10_batch has a SIMD path here
 
 // A move-only uniform random bit generator over Philox4x32-10 (Random123).

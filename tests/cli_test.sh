@@ -121,7 +121,9 @@ expect 0 "" "baseline SOFA with SD 0" -- \
 # Threads under an address-space limit (ulimit -v): either they fit (the
 # malloc arenas are capped) or the run is refused before any starts; never
 # oneTBB's abort. The sanitizers reserve terabytes of shadow: not under them.
-if ! ldd "$sepsim" | grep -Eq 'lib(a|t|ub)san'; then
+# (grep reads the whole list: `ldd | grep -q` under pipefail fails when grep
+# leaves before ldd has written everything.)
+if ! grep -Eq 'lib(a|t|ub)san' <<<"$(ldd "$sepsim")"; then
   expect 0 "" "64 threads under ulimit -v 1 GB" -- \
     bash -c "ulimit -v 1000000 && exec \"$sepsim\" run --reps 200 --threads 64 --no-progress --out \"$work/vm64.h5\""
   expect 2 "256 threads need about [0-9]+ MiB of address space and the limit \(ulimit -v\) is 977 MiB: use fewer --threads" \

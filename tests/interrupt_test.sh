@@ -32,10 +32,10 @@ else
   [ "$code" -eq 130 ] && pass || fail "Ctrl-C exit $code, expected 130"
   [ ! -e r.h5 ] && pass || fail "Ctrl-C left a file at the results path"
   grep -q "sepsim sweep --resume r.partial.h5" err && pass || fail "no resume command: $(cat err)"
-  "$sepsim" show r.partial.h5 | grep -q "An unfinished sweep" && pass ||
+  grep -q "An unfinished sweep" <<<"$("$sepsim" show r.partial.h5)" && pass ||
     fail "show does not read the partial file"
   expect_usage=$("$sepsim" sweep --resume r.partial.h5 --reps 10 2>&1 >/dev/null)
-  [ $? -eq 2 ] && echo "$expect_usage" | grep -q "comes from the partial file" && pass ||
+  [ $? -eq 2 ] && grep -q "comes from the partial file" <<<"$expect_usage" && pass ||
     fail "--resume accepted --reps: $expect_usage"
   # From another folder: the partial file's relative paths are the sweep's.
   (cd "$work" && "$sepsim" sweep --resume sigint/r.partial.h5 --threads 1 --no-progress >/dev/null) ||
@@ -82,6 +82,6 @@ done
 
 # 4. What cannot be resumed says why.
 out=$("$sepsim" sweep --resume "$work/full/r.h5" 2>&1)
-[ $? -eq 2 ] && echo "$out" | grep -q "nothing to resume" && pass || fail "resume of a complete sweep: $out"
+[ $? -eq 2 ] && grep -q "nothing to resume" <<<"$out" && pass || fail "resume of a complete sweep: $out"
 
 finish interrupt

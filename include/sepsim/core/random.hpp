@@ -88,8 +88,8 @@ private:
 
   std::array<std::uint32_t, 2> key_{};
   std::array<std::uint32_t, 4> counter_{};
-  // The first refill computes one block (most streams need a few words), the
-  // later ones kPhiloxBatch blocks at once.
+  // The first four refills compute one block each (most streams need a few
+  // words), the later ones kPhiloxBatch blocks at once (random.cpp).
   std::array<std::uint32_t, 4 * kPhiloxBatch> buffer_; // words next_ .. filled_ - 1 unread
   std::uint32_t block_ = 0;
   int next_ = 0, filled_ = 0;

@@ -1,8 +1,11 @@
-// Philox4x32-10 of eight consecutive counter blocks at once, for streams in
-// heavy use. The same words as Random123's Philox4x32_R<10> (integer
-// arithmetic only, so every instruction set gives the same bits); on CPUs
-// with AVX2 the eight blocks run in the lanes of one register set (chosen at
-// run time, so one binary runs everywhere), elsewhere one block at a time.
+// Philox4x32-10 of eight counter blocks at once: consecutive blocks of one
+// stream in heavy use (philox4x32_10_batch), or any counters, such as the
+// first blocks of eight patients' streams (philox4x32_10_lanes, in sets of
+// eight). The same words as Random123's Philox4x32_R<10> (integer arithmetic
+// only, so every instruction set gives the same bits); on CPUs with AVX2 each
+// set of eight runs in the lanes of one register set, two sets interleaved
+// (chosen at run time, so one binary runs everywhere), elsewhere one block at
+// a time.
 #include "sepsim/core/random.hpp"
 
 #include <Random123/philox.h>

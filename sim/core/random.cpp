@@ -3,6 +3,8 @@
 #include <Random123/philox.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace sepsim {
 
@@ -82,6 +84,18 @@ void Stream::refill() {
   philox4x32_10_batch(block_, counter_, key_, buffer_.data());
   block_ += kPhiloxBatch;
   filled_ = static_cast<int>(buffer_.size());
+}
+
+UniformBelow::UniformBelow(std::uint32_t n) : last_(n - 1) {
+  if (n < 1 || n > 0x80000000u)
+    throw std::invalid_argument("UniformBelow: n = " + std::to_string(n) + " is outside 1 .. 2^31");
+  if (n == 1) return;
+  // Boost's bucket: floor((2^32 - 1) / n), plus one when n divides 2^32; at
+  // least 2 for n <= 2^31, so the reciprocal fits in 64 bits.
+  constexpr std::uint32_t kMax = 0xffffffffu;
+  std::uint32_t bucket = kMax / n;
+  if (kMax % n == n - 1) ++bucket;
+  reciprocal_ = ~std::uint64_t{0} / bucket + 1;
 }
 
 } // namespace sepsim

@@ -48,18 +48,24 @@ public:
     fill_ = start_;
     for (const double* p = first; p != last; ++p)
       sorted_[fill_[bucket(*p)]++] = *p;
+    // A bucket's times all precede the next bucket's: std::sort the rare large
+    // buckets, then one insertion sort over everything moves each time only
+    // within its bucket.
     for (std::size_t b = 0; b < n; ++b)
-      sort_bucket(sorted_.data() + start_[b], sorted_.data() + start_[b + 1]);
-    std::copy(sorted_.begin(), sorted_.end(), first);
+      if (start_[b + 1] - start_[b] > 16)
+        std::sort(sorted_.data() + start_[b], sorted_.data() + start_[b + 1]);
+    double* out = first;
+    out[0] = sorted_[0];
+    for (std::size_t i = 1; i < n; ++i) {
+      const double t = sorted_[i];
+      std::size_t j = i;
+      for (; j > 0 && t < out[j - 1]; --j)
+        out[j] = out[j - 1];
+      out[j] = t;
+    }
   }
 
 private:
-  static void sort_bucket(double* first, double* last) {
-    if (last - first > 16) return std::sort(first, last);
-    for (double* p = first + (first != last); p < last; ++p) // insertion sort
-      for (double* q = p; q != first && *q < *(q - 1); --q)
-        std::swap(*q, *(q - 1));
-  }
   std::vector<std::size_t> start_, fill_;
   std::vector<double> sorted_;
 };

@@ -38,6 +38,7 @@ Randomiser::Randomiser(const Design& design, int sites, Stream stream)
   switch (design.randomisation.method) {
   case RandomisationMethod::permuted_blocks:
     blocks_.resize(static_cast<std::size_t>(strata(design.randomisation, sites)));
+    prepare_blocks();
     break;
   case RandomisationMethod::minimisation:
     label_counts_.assign(kPhenotypes, {});
@@ -47,6 +48,24 @@ Randomiser::Randomiser(const Design& design, int sites, Stream stream)
   case RandomisationMethod::simple:
     break;
   }
+}
+
+// Each block size's composition, unshuffled, and the draws of its shuffle.
+void Randomiser::prepare_blocks() {
+  const auto& sizes = design_.randomisation.block_sizes;
+  block_size_pick_ = UniformBelow(static_cast<std::uint32_t>(sizes.size()));
+  std::size_t largest = 0;
+  for (const int size : sizes) {
+    std::vector<int> block;
+    for (std::size_t a = 0; a < weights_.size(); ++a)
+      block.insert(block.end(), static_cast<std::size_t>(size) * allocation_[a] / allocation_sum_,
+                   static_cast<int>(a));
+    largest = std::max(largest, block.size());
+    block_templates_.push_back(std::move(block));
+  }
+  pick_below_.resize(largest + 1);
+  for (std::size_t i = 2; i <= largest; ++i)
+    pick_below_[i] = UniformBelow(static_cast<std::uint32_t>(i));
 }
 
 int Randomiser::assign(const PatientFactors& patient) {
@@ -71,21 +90,13 @@ int Randomiser::simple() {
 }
 
 // A block of the drawn size in exact allocation ratio, shuffled by
-// Fisher-Yates with Boost's uniform_int_distribution (never std::shuffle,
-// whose draws differ between standard libraries).
+// Fisher-Yates with Boost's uniform_int_distribution's draws (UniformBelow;
+// never std::shuffle, whose draws differ between standard libraries).
 void Randomiser::refill_block(std::vector<int>& block) {
-  const auto& sizes = design_.randomisation.block_sizes;
-  const int size = sizes.size() == 1 ? sizes[0]
-                                     : sizes[boost::random::uniform_int_distribution<std::size_t>(
-                                           0, sizes.size() - 1)(stream_)];
-  block.clear();
-  for (std::size_t a = 0; a < weights_.size(); ++a)
-    block.insert(block.end(), static_cast<std::size_t>(size) * allocation_[a] / allocation_sum_,
-                 static_cast<int>(a));
-  for (std::size_t i = block.size(); i > 1; --i) {
-    boost::random::uniform_int_distribution<std::size_t> pick(0, i - 1);
-    std::swap(block[i - 1], block[pick(stream_)]);
-  }
+  const std::size_t size_index = block_size_pick_(stream_);
+  block = block_templates_[size_index];
+  for (std::size_t i = block.size(); i > 1; --i)
+    std::swap(block[i - 1], block[pick_below_[i](stream_)]);
 }
 
 int Randomiser::from_block(const PatientFactors& patient) {

@@ -95,6 +95,33 @@ private:
   int next_ = 0, filled_ = 0;
 };
 
+// A uniform integer in [0, n) drawn exactly as Boost's
+// uniform_int_distribution(0, n - 1) draws it from a Stream (one word split
+// into n buckets of floor(2^32 / n) words, rejecting the rest), with the
+// bucket size and its reciprocal computed once: no division per draw.
+// 1 <= n <= 2^31 (the constructor throws std::invalid_argument otherwise).
+class UniformBelow {
+public:
+  UniformBelow() = default;
+  explicit UniformBelow(std::uint32_t n);
+  std::uint32_t operator()(Stream& stream) const {
+    if (last_ == 0) return 0;
+    for (;;) {
+      // word / bucket_, exactly for every 32-bit word: the high 64 bits of
+      // reciprocal_ * word (Lemire, Kaser and Kurz 2019, "Faster remainder
+      // by direct computation"), from two 64-bit products that cannot overflow.
+      const std::uint64_t word = stream();
+      const std::uint64_t low = (reciprocal_ & 0xffffffffu) * word;
+      const auto q = static_cast<std::uint32_t>(((reciprocal_ >> 32) * word + (low >> 32)) >> 32);
+      if (q <= last_) return q;
+    }
+  }
+
+private:
+  std::uint64_t reciprocal_ = 0; // ceil(2^64 / bucket)
+  std::uint32_t last_ = 0;       // n - 1
+};
+
 // The streams of one purpose for consecutive entities (patients): the first
 // `blocks` blocks of eight entities' streams at a time, computed together in
 // SIMD lanes. stream(e) gives the words of Stream(id with entity e).

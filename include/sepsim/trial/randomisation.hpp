@@ -26,6 +26,7 @@ private:
   int simple();
   int from_block(const PatientFactors& patient);
   int minimise(const PatientFactors& patient);
+  void prepare_blocks();
   void refill_block(std::vector<int>& block);
 
   const Design& design_;
@@ -35,6 +36,11 @@ private:
   std::vector<std::size_t> allocation_;
   std::size_t allocation_sum_ = 0;
   std::vector<std::vector<int>> blocks_; // per stratum, drawn from the back
+  // Permuted blocks: each block size's arms in order, the draw of a size,
+  // and the draws of a shuffle's index below i (pick_below_[i], i >= 2).
+  std::vector<std::vector<int>> block_templates_;
+  UniformBelow block_size_pick_;
+  std::vector<UniformBelow> pick_below_;
   // Minimisation: patients per (factor level, arm), levels: 3 labels, 2 SOFA
   // groups, up to kMaxSites sites.
   std::vector<std::array<int, kMaxArms>> label_counts_, sofa_counts_, site_counts_;

@@ -306,3 +306,48 @@ TEST_CASE("Log-rank z is standard normal under equal hazards", "[survival]") {
   CHECK(std::abs(mean) < 4.0 / std::sqrt(trials));
   CHECK(std::abs(sd - 1.0) < 4.0 / std::sqrt(2.0 * (trials - 1)));
 }
+
+TEST_CASE("Log-rank and Kaplan-Meier from sorted follow-up equal those from the records",
+          "[survival]") {
+  // Random records with tied times (whole days), losses before day 28 and
+  // administrative censorings at day 28; the sorted form lists the deaths and
+  // the censorings before day 28 only. Every number must be identical.
+  std::mt19937_64 rng(20261205);
+  std::exponential_distribution<double> death(0.03), loss(0.01);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double at = 28.0;
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<SurvivalRecord> records;
+    std::vector<double> times[4]; // [2 * death + group]
+    double at_risk[2] = {0, 0};
+    const int n = 20 + trial * 3;
+    for (int i = 0; i < n; ++i) {
+      double day = death(rng), end = std::min(loss(rng), at);
+      if (unit(rng) < 0.3) day = std::ceil(day);
+      const bool died = day <= end;
+      const double time = died ? day : end;
+      const auto group = static_cast<std::uint8_t>(unit(rng) < 0.5);
+      records.push_back({time, died, group, 0});
+      at_risk[group] += 1;
+      if (died || time < at) times[2 * died + group].push_back(time);
+    }
+    for (auto& t : times)
+      std::sort(t.begin(), t.end());
+    SortedFollowUp g[2];
+    for (int k = 0; k < 2; ++k)
+      g[k] = {times[2 + k].data(), times[2 + k].size(), times[k].data(), times[k].size(),
+              at_risk[k]};
+    const LogrankKaplanMeier a = logrank_and_kaplan_meier(records, at);
+    const LogrankKaplanMeier b = logrank_and_kaplan_meier_sorted(g[0], g[1], at);
+    REQUIRE(a.logrank.failed == b.logrank.failed);
+    CHECK(a.logrank.z == b.logrank.z);
+    CHECK(a.logrank.expected_treatment == b.logrank.expected_treatment);
+    CHECK(a.logrank.variance == b.logrank.variance);
+    CHECK(a.logrank.events == b.logrank.events);
+    for (int k = 0; k < 2; ++k) {
+      CHECK(a.km[k].survival == b.km[k].survival);
+      CHECK(a.km[k].variance == b.km[k].variance);
+      CHECK(a.km[k].at_risk == b.km[k].at_risk);
+    }
+  }
+}

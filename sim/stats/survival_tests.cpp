@@ -73,6 +73,15 @@ double adjusted_cox_z(const std::vector<SurvivalRecord>& survival,
 
 TestResult time_to_event_test(const Analysis& analysis, const HypothesisData& data) {
   TestResult r;
+  if (analysis.test == TestKind::logrank && data.sorted_follow_up != nullptr) {
+    const LogrankKaplanMeier both = logrank_and_kaplan_meier_sorted(
+        data.sorted_follow_up[0], data.sorted_follow_up[1], data.follow_up_days);
+    km_difference(both.km[1], both.km[0], r);
+    r.failed = both.logrank.failed;
+    r.z = both.logrank.failed ? 0.0 : both.logrank.z;
+    decide_by_z(analysis, r);
+    return r;
+  }
   const std::vector<SurvivalRecord>& records = follow_up(data);
   if (analysis.test == TestKind::logrank) { // one pass for both
     const LogrankKaplanMeier both = logrank_and_kaplan_meier(records, data.follow_up_days);

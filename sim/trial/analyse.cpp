@@ -259,13 +259,16 @@ void record_arm_imbalance(const Design& design, ReplicateResult& r) {
 }
 
 void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,
-                       const std::vector<PatientRecord>& records) {
+                       const std::vector<PatientRecord>& records,
+                       const SortedFollowUp* primary_follow_up) {
   const Analysis& analysis = design.analysis;
   HypothesisValues p{}, z{};
   HypothesisFlags single{};
   for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h) {
     const Hypothesis& hyp = analysis.hypotheses[h];
-    const TestResult test = analyse(analysis, hypothesis_data(design, hyp, r, records));
+    HypothesisData data = hypothesis_data(design, hyp, r, records);
+    if (h == 0) data.sorted_follow_up = primary_follow_up;
+    const TestResult test = analyse(analysis, data);
     HypothesisResult& out = r.hypotheses[h];
     out.z = test.z;
     out.p = test.p;

@@ -235,12 +235,12 @@ EventLookResult run_event_looks(const Design& design, const std::vector<PatientR
 
 EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<PatientRecord>& records,
                                          std::vector<double>& entry_months, std::uint32_t planned,
-                                         const std::function<bool(PatientRecord&, double&)>& draw) {
+                                         const std::function<bool(PatientRecord&, double&)>& draw,
+                                         LookStatistic& statistic) {
   const Hypothesis& hyp = design.analysis.hypotheses.front();
   records.clear();
   entry_months.clear();
   LookClock clock(static_cast<std::size_t>(design.looks->events.front()));
-  LookStatistic statistic(design);
   EventLookResult looks;
   std::size_t k = 0;
   PatientRecord patient;
@@ -365,7 +365,9 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
   }
   report_looks(design, looks, r);
   observation.record_covariate_imbalance(r);
-  analyse_replicate(scenario, design, r, records);
+  SortedFollowUp sorted[2];
+  analyse_replicate(scenario, design, r, records,
+                    statistic.final_follow_up(records, sorted) ? sorted : nullptr);
   decide_looks(design, looks, r);
   return r;
 }

@@ -19,39 +19,53 @@ namespace sepsim {
 
 namespace {
 
+// Follow-up times in four bins, [2 * death + group] (group 1 = treatment):
+// deaths, and censorings before the end of follow-up (later ones follow every
+// death). Filled without a branch per patient: a time is written to its bin
+// and counted only when kept.
 struct Times {
-  std::array<std::vector<double>, 2> deaths, censored; // by group (1 = treatment)
-  void clear() {
-    for (int g = 0; g < 2; ++g) {
-      deaths[g].clear();
-      censored[g].clear();
-    }
+  std::array<std::vector<double>, 4> bin;
+  std::array<std::size_t, 4> size{};
+  void reset(std::size_t capacity) {
+    for (auto& b : bin)
+      if (b.size() < capacity) b.resize(capacity);
+    size = {};
   }
+  void add(double time, bool death, int group, bool keep) {
+    const int k = 2 * death + group;
+    bin[k][size[k]] = time;
+    size[k] += keep;
+  }
+  double* begin(int k) { return bin[k].data(); }
+  double* end(int k) { return bin[k].data() + size[k]; }
   void sort() {
-    for (int g = 0; g < 2; ++g) {
-      sort_times(deaths[g].data(), deaths[g].data() + deaths[g].size());
-      sort_times(censored[g].data(), censored[g].data() + censored[g].size());
-    }
+    for (int k = 0; k < 4; ++k)
+      sort_times(begin(k), end(k));
+  }
+};
+
+// The settled patients' times, sorted ([2 * death + group], as Times).
+struct Settled {
+  std::array<std::vector<double>, 4> sorted;
+  void clear() {
+    for (auto& s : sorted)
+      s.clear();
   }
 };
 
 struct Buffers {
-  Times settled, fresh, recent, look;
+  Times fresh, recent;
+  Settled settled;
+  std::array<std::vector<double>, 4> look;
+  std::vector<double> scratch;
 };
 thread_local Buffers t_buffers;
 
-// a and b ascending into out, ascending.
-void merge(const std::vector<double>& a, const std::vector<double>& b, std::vector<double>& out) {
-  out.resize(a.size() + b.size());
-  std::merge(a.begin(), a.end(), b.begin(), b.end(), out.begin());
-}
-
-// b ascending merged into a, ascending (scratch: a buffer).
-void merge_into(std::vector<double>& a, const std::vector<double>& b,
-                std::vector<double>& scratch) {
-  if (b.empty()) return;
-  merge(a, b, scratch);
-  a.swap(scratch);
+// a and [b, b_end) ascending into out, ascending.
+void merge(const std::vector<double>& a, const double* b, const double* b_end,
+           std::vector<double>& out) {
+  out.resize(a.size() + static_cast<std::size_t>(b_end - b));
+  std::merge(a.begin(), a.end(), b, b_end, out.begin());
 }
 
 bool is_logrank(const Design& design) {
@@ -79,7 +93,7 @@ void LookStatistic::settle(const std::vector<PatientRecord>& records,
   const Hypothesis& hyp = design_.analysis.hypotheses.front();
   const double follow_up = design_.follow_up_days;
   Times& fresh = t_buffers.fresh;
-  fresh.clear();
+  fresh.reset(records.size() - settled_);
   for (; settled_ < records.size(); ++settled_) {
     const PatientRecord& p = records[settled_];
     if (!in_hypothesis(hyp, p)) continue;
@@ -92,17 +106,14 @@ void LookStatistic::settle(const std::vector<PatientRecord>& records,
     const int g = p.arm == hyp.treatment_arm ? 1 : 0;
     settled_at_risk_[g] += 1;
     settled_events_ += death;
-    if (death)
-      fresh.deaths[g].push_back(day);
-    else if (end < follow_up) // later censorings follow every death
-      fresh.censored[g].push_back(end);
+    fresh.add(death ? day : end, death, g, death || end < follow_up);
   }
   fresh.sort();
-  Times& settled = t_buffers.settled;
-  std::vector<double>& scratch = t_buffers.look.deaths[0];
-  for (int g = 0; g < 2; ++g) {
-    merge_into(settled.deaths[g], fresh.deaths[g], scratch);
-    merge_into(settled.censored[g], fresh.censored[g], scratch);
+  Settled& settled = t_buffers.settled;
+  for (int k = 0; k < 4; ++k) {
+    if (fresh.size[k] == 0) continue;
+    merge(settled.sorted[k], fresh.begin(k), fresh.end(k), t_buffers.scratch);
+    settled.sorted[k].swap(t_buffers.scratch);
   }
 }
 
@@ -117,7 +128,7 @@ double LookStatistic::z(const std::vector<PatientRecord>& records,
   const Hypothesis& hyp = design_.analysis.hypotheses.front();
   const double follow_up = design_.follow_up_days;
   Times& recent = t_buffers.recent;
-  recent.clear();
+  recent.reset(records.size() - settled_);
   double at_risk[2] = {settled_at_risk_[0], settled_at_risk_[1]};
   // Latest entry first: the administrative censorings, (look - entry) days,
   // then come in ascending order, so sorting them is one pass.
@@ -129,25 +140,48 @@ double LookStatistic::z(const std::vector<PatientRecord>& records,
       return event_look_z(design_, records, entry_months, look_months, events);
     const int g = p.arm == hyp.treatment_arm ? 1 : 0;
     at_risk[g] += 1;
-    if (seen.death)
-      recent.deaths[g].push_back(seen.time);
-    else if (seen.time < follow_up) // later censorings follow every death
-      recent.censored[g].push_back(seen.time);
+    recent.add(seen.time, seen.death, g, seen.death || seen.time < follow_up);
   }
   recent.sort();
-  const Times& settled = t_buffers.settled;
-  Times& look = t_buffers.look;
+  const Settled& settled = t_buffers.settled;
+  auto& look = t_buffers.look;
+  for (int k = 0; k < 4; ++k)
+    merge(settled.sorted[k], recent.begin(k), recent.end(k), look[k]);
   SortedFollowUp group[2];
-  for (int g = 0; g < 2; ++g) {
-    merge(settled.deaths[g], recent.deaths[g], look.deaths[g]);
-    merge(settled.censored[g], recent.censored[g], look.censored[g]);
-    group[g] = {look.deaths[g].data(), look.deaths[g].size(), look.censored[g].data(),
-                look.censored[g].size(), at_risk[g]};
-  }
+  for (int g = 0; g < 2; ++g)
+    group[g] = {look[2 + g].data(), look[2 + g].size(), look[g].data(), look[g].size(), at_risk[g]};
   if (events != nullptr)
-    *events = settled_events_ + static_cast<int>(recent.deaths[0].size() + recent.deaths[1].size());
+    *events = settled_events_ + static_cast<int>(recent.size[2] + recent.size[3]);
   const LogrankResult test = logrank_sorted(group[0], group[1]);
   return test.failed ? 0.0 : test.z;
+}
+
+bool LookStatistic::final_follow_up(const std::vector<PatientRecord>& records,
+                                    SortedFollowUp group[2]) {
+  if (!is_logrank(design_) || settled_ > records.size()) return false;
+  const Hypothesis& hyp = design_.analysis.hypotheses.front();
+  const double follow_up = design_.follow_up_days;
+  Times& rest = t_buffers.recent;
+  rest.reset(records.size() - settled_);
+  double at_risk[2] = {settled_at_risk_[0], settled_at_risk_[1]};
+  for (std::size_t i = settled_; i < records.size(); ++i) {
+    const PatientRecord& p = records[i];
+    if (!in_hypothesis(hyp, p)) continue;
+    const double day = p.death_day, end = follow_up_end(design_, p);
+    const bool death = day <= end;
+    const double time = death ? day : end;
+    if (std::isnan(time)) return false;
+    const int g = p.arm == hyp.treatment_arm ? 1 : 0;
+    at_risk[g] += 1;
+    rest.add(time, death, g, death || end < follow_up);
+  }
+  rest.sort();
+  auto& out = t_buffers.look;
+  for (int k = 0; k < 4; ++k)
+    merge(t_buffers.settled.sorted[k], rest.begin(k), rest.end(k), out[k]);
+  for (int g = 0; g < 2; ++g)
+    group[g] = {out[2 + g].data(), out[2 + g].size(), out[g].data(), out[g].size(), at_risk[g]};
+  return true;
 }
 
 } // namespace sepsim

@@ -4,6 +4,7 @@
 
 #include "sepsim/cohort/cohort.hpp"
 #include "sepsim/core/random.hpp"
+#include "sepsim/stats/survival.hpp"
 #include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
 
@@ -169,6 +170,14 @@ public:
   explicit LookStatistic(const Design& design); // a replicate's first look next
   double z(const std::vector<PatientRecord>& records, const std::vector<double>& entry_months,
            double look_months, int* events);
+  // After the looks: the primary hypothesis's patients among records (those
+  // of the looks, or the first of them), each followed to its end (no look),
+  // sorted as the final log-rank test sorts them: the settled patients' times
+  // kept from the looks, the others' sorted and merged in. group[0] =
+  // control, group[1] = treatment, valid until the next call. False (group
+  // untouched) when the looks kept no sorted times (not the unstratified
+  // log-rank) or a time is not a number.
+  bool final_follow_up(const std::vector<PatientRecord>& records, SortedFollowUp group[2]);
 
 private:
   void restart();
@@ -180,5 +189,16 @@ private:
   int settled_events_ = 0;
   double last_look_ = -std::numeric_limits<double>::infinity();
 };
+
+// The looks over patients drawn one at a time, in entry order, by
+// draw(record, entry_months) (false when there are no more): each look is held
+// as soon as a patient enters after its death, and a stopping look ends the
+// drawing there (that patient is not enrolled). records and entry_months get
+// the patients entered by the stopping look; statistic (new for the
+// replicate) the looks' sorted times (LookStatistic::final_follow_up).
+EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<PatientRecord>& records,
+                                         std::vector<double>& entry_months, std::uint32_t planned,
+                                         const std::function<bool(PatientRecord&, double&)>& draw,
+                                         LookStatistic& statistic);
 
 } // namespace sepsim

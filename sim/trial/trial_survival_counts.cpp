@@ -197,12 +197,16 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
   const double eligible = draw.eligible();
   ReplicateResult r;
   SequentialDecision decision;
+  LookStatistic statistic(design);
+  bool sorted_by_looks = false;
+  SortedFollowUp sorted[2];
   const auto planned = static_cast<std::uint32_t>(design.sample_size);
   if (design.looks) { // event-driven (the reader refuses other looks at count level)
     const EventLookResult looks = run_event_looks_as_drawn(
         design, records, entries, planned,
-        [&](PatientRecord& p, double& entry) { return draw.next(p, entry); });
+        [&](PatientRecord& p, double& entry) { return draw.next(p, entry); }, statistic);
     records.resize(looks.patients);
+    sorted_by_looks = statistic.final_follow_up(records, sorted);
     r.duration_months = looks.time_months;
     r.events = looks.events;
     r.events_not_reached = looks.not_reached;
@@ -220,7 +224,7 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
   Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, ~design.stream});
   tally(scenario, design, records, static_cast<std::uint32_t>(records.size()), stream, r);
   finish_count_level(design, eligible, stream, r);
-  analyse_replicate(scenario, design, r, records);
+  analyse_replicate(scenario, design, r, records, sorted_by_looks ? sorted : nullptr);
   decide(design, decision, r);
   return r;
 }

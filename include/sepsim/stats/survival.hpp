@@ -91,5 +91,10 @@ struct LogrankKaplanMeier {
   KaplanMeierPoint km[2]; // by group
 };
 LogrankKaplanMeier logrank_and_kaplan_meier(const std::vector<SurvivalRecord>& records, double at);
+// The same from sorted follow-up (group 0 = control) whose censorings before
+// `at` are all listed: the numbers of logrank_and_kaplan_meier on the records
+// they come from.
+LogrankKaplanMeier logrank_and_kaplan_meier_sorted(const SortedFollowUp& control,
+                                                   const SortedFollowUp& treatment, double at);
 
 } // namespace sepsim

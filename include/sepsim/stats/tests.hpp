@@ -10,6 +10,8 @@
 
 namespace sepsim {
 
+struct SortedFollowUp; // sepsim/stats/survival.hpp
+
 struct TwoArmCounts {
   int x_treatment = 0, n_treatment = 0;
   int x_control = 0, n_control = 0;
@@ -37,6 +39,10 @@ struct HypothesisData {
   // Day-9 survivors' SOFA change: count, sum, sum of squares, per arm (t, c).
   double alive_t = 0, sum_t = 0, sum_sq_t = 0, alive_c = 0, sum_c = 0, sum_sq_c = 0;
   const std::vector<PatientRecord>* records = nullptr;
+  // The records' follow-up as the log-rank test sorts it ([0] control, [1]
+  // treatment), when the caller has it (event-driven looks): the test then
+  // skips its own sort. Null otherwise.
+  const SortedFollowUp* sorted_follow_up = nullptr;
   int treatment_arm = 0, control_arm = 1;
   std::array<bool, kPhenotypes> labels{};
   double follow_up_days = 28.0; // time-to-event tests: censoring day

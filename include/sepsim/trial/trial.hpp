@@ -184,22 +184,17 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
 // The looks at design.looks->events deaths over fully simulated records.
 EventLookResult run_event_looks(const Design& design, const std::vector<PatientRecord>& records,
                                 const std::vector<double>& entry_months);
-// The looks over patients drawn one at a time, in entry order, by
-// draw(record, entry_months) (false when there are no more): each look is held
-// as soon as a patient enters after its death, and a stopping look ends the
-// drawing there (that patient is not enrolled). records and entry_months get
-// the patients entered by the stopping look.
-EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<PatientRecord>& records,
-                                         std::vector<double>& entry_months, std::uint32_t planned,
-                                         const std::function<bool(PatientRecord&, double&)>& draw);
 // A patient-level replicate of a design with event-driven looks.
 ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t design_index,
                                      const ReplicateId& id);
 
 // Applies the design's analysis (every hypothesis, then the multiplicity
 // procedure) to the tallies of a finished replicate.
+// primary_follow_up: the primary hypothesis's follow-up of these records,
+// sorted (HypothesisData::sorted_follow_up), when the caller has it.
 void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,
-                       const std::vector<PatientRecord>& records = {});
+                       const std::vector<PatientRecord>& records = {},
+                       const SortedFollowUp* primary_follow_up = nullptr);
 
 // The decision, made in one place: the sequential verdict where the design
 // has looks or re-estimation, else the analysis's (multiplicity) verdict.

@@ -73,27 +73,34 @@ namespace {
 class LookClock {
 public:
   explicit LookClock(std::size_t needed) : deaths_(t_deaths) {
-    deaths_.clear();
+    size_ = 0;
     target(needed);
   }
   // Another look: the calendar time of the needed-th death from now on.
   void target(std::size_t needed) {
     needed_ = needed;
     heap_ = false;
-    if (deaths_.size() >= needed_) build();
+    if (size_ >= needed_) build();
   }
-  void add(double time) {
-    deaths_.push_back(time);
+  // A patient's death at calendar time `time`, counted when observed: written
+  // in any case, so that there is no branch on whether the patient died.
+  void add(double time, bool observed) {
+    if (size_ == deaths_.size()) deaths_.resize(2 * size_ + 64);
+    deaths_[size_] = time;
+    size_ += observed;
     if (!heap_) {
-      if (deaths_.size() >= needed_) build();
-    } else if (time < deaths_.front()) { // into the heap, in place of its largest
-      std::swap(deaths_.front(), deaths_.back());
+      if (size_ >= needed_) build();
+    } else if (observed & (time < deaths_.front())) { // into the heap, in place of its largest
+      std::swap(deaths_.front(), deaths_[size_ - 1]);
       sift_down();
     }
   }
   // Infinity while fewer deaths are known.
   double time() const { return heap_ ? deaths_.front() : std::numeric_limits<double>::infinity(); }
-  std::vector<double>& deaths() { return deaths_; } // in no particular order
+  std::vector<double>& deaths() { // in no particular order
+    deaths_.resize(size_);
+    return deaths_;
+  }
 
 private:
   // The heap's new front moved down to its place (std::pop_heap and
@@ -113,11 +120,13 @@ private:
   }
   void build() {
     const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
-    if (deaths_.size() > needed_) std::nth_element(deaths_.begin(), heap_end - 1, deaths_.end());
+    const auto end = deaths_.begin() + static_cast<std::ptrdiff_t>(size_);
+    if (size_ > needed_) std::nth_element(deaths_.begin(), heap_end - 1, end);
     std::make_heap(deaths_.begin(), heap_end);
     heap_ = true;
   }
-  std::vector<double>& deaths_;
+  std::vector<double>& deaths_; // the first size_ are the known deaths
+  std::size_t size_ = 0;
   std::size_t needed_ = 1;
   bool heap_ = false;
 };
@@ -128,8 +137,8 @@ double death_month(const Design& design, const Hypothesis& hyp, const PatientRec
                    double entry) {
   const double day = p.death_day;
   const double end = follow_up_end(design, p);
-  return day <= end && in_hypothesis(hyp, p) ? entry + day / kDaysPerMonth
-                                             : std::numeric_limits<double>::quiet_NaN();
+  const double month = entry + day / kDaysPerMonth; // computed in any case: no branch
+  return (day <= end) & in_hypothesis(hyp, p) ? month : std::numeric_limits<double>::quiet_NaN();
 }
 
 // The looks from `first` on, over fully simulated records whose observed
@@ -250,7 +259,7 @@ EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<Patie
     records.push_back(patient);
     entry_months.push_back(entry);
     const double month = death_month(design, hyp, patient, entry);
-    if (!std::isnan(month)) clock.add(month);
+    clock.add(month, !std::isnan(month));
   }
   return hold_looks(design, statistic, records, entry_months, clock.deaths(),
                     last_follow_up_month(design, records, entry_months), k);
@@ -354,7 +363,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     observation.observe(*patient, r);
     entries.push_back(entry);
     const double month = death_month(design, hyp, records.back(), entry);
-    if (!std::isnan(month)) clock.add(month);
+    clock.add(month, !std::isnan(month));
   }
   if (!stopped) {
     looks = hold_looks(design, statistic, records, entries, clock.deaths(),

@@ -100,9 +100,9 @@ void LookStatistic::settle(const std::vector<PatientRecord>& records,
     const double entry = entry_months[settled_], day = p.death_day;
     const double end = follow_up_end(design_, p);
     const bool death = day <= end;
-    if (!(entry <= look_months && (look_months - entry) * kDaysPerMonth >= end &&
-          (!death || entry + day / kDaysPerMonth <= look_months)))
-      break;
+    // Evaluated in full (no branch on whether the patient died).
+    const bool seen = !death | (entry + day / kDaysPerMonth <= look_months);
+    if (!((entry <= look_months) & ((look_months - entry) * kDaysPerMonth >= end) & seen)) break;
     const int g = p.arm == hyp.treatment_arm ? 1 : 0;
     settled_at_risk_[g] += 1;
     settled_events_ += death;

@@ -25,14 +25,14 @@ TEST_CASE("Batched Philox gives philox4x32_10's words on every path", "[random]"
   // Random123, on varied counters and keys, the block counter wrapping included.
   const std::uint32_t firsts[] = {0, 1, 7, 0x12345678, 0xfffffffau};
   const std::array<std::uint32_t, 2> keys[] = {{0, 0}, {7, 5}, {0xffffffff, 0x9e3779b9}};
-  std::uint32_t words[4 * kPhiloxBatch];
+  std::uint32_t words[4 * kPhiloxStreamBatch];
   int checked = 0;
   for (const PhiloxPath path : {PhiloxPath::fastest, PhiloxPath::scalar})
     for (const std::uint32_t first : firsts)
       for (const auto& key : keys) {
         const std::array<std::uint32_t, 4> counter{0, first ^ 13, 11, (3u << 24) | 9u};
         philox4x32_10_batch(first, counter, key, words, path);
-        for (std::uint32_t b = 0; b < kPhiloxBatch; ++b) {
+        for (std::uint32_t b = 0; b < kPhiloxStreamBatch; ++b) {
           const auto expected = philox4x32_10({first + b, counter[1], counter[2], counter[3]}, key);
           for (int w = 0; w < 4; ++w) {
             CHECK(words[4 * b + w] == expected[static_cast<std::size_t>(w)]);
@@ -40,7 +40,7 @@ TEST_CASE("Batched Philox gives philox4x32_10's words on every path", "[random]"
           }
         }
       }
-  CHECK(checked == 2 * 5 * 3 * 4 * static_cast<int>(kPhiloxBatch));
+  CHECK(checked == 2 * 5 * 3 * 4 * static_cast<int>(kPhiloxStreamBatch));
   INFO("SIMD path on this CPU: " << (philox_simd_available() ? "yes" : "no"));
   SUCCEED();
 }
@@ -69,9 +69,9 @@ TEST_CASE("Philox on arbitrary lanes, several sets, gives philox4x32_10's words"
 }
 
 TEST_CASE("A stream's words run on across batched refills", "[random]") {
-  // The first block alone, then batches: word i is always word i % 4 of block i / 4.
+  // The first four blocks one at a time, then batches: word i is always word i % 4 of block i / 4.
   Stream s({0x0000000500000007ull, Purpose::accrual, 2, 3, 4});
-  for (std::uint32_t i = 0; i < 4 * (1 + 3 * kPhiloxBatch); ++i) {
+  for (std::uint32_t i = 0; i < 4 * (4 + 3 * kPhiloxStreamBatch); ++i) {
     const auto block = philox4x32_10({i / 4, 4, 3, (5u << 24) | 2u}, {7, 5});
     REQUIRE(s() == block[i % 4]);
   }

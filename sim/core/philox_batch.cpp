@@ -1,5 +1,5 @@
-// Philox4x32-10 of eight counter blocks at once: consecutive blocks of one
-// stream in heavy use (philox4x32_10_batch), or any counters, such as the
+// Philox4x32-10 of sets of eight counter blocks at once: sixteen consecutive
+// blocks of one stream in heavy use (philox4x32_10_batch), or any counters, such as the
 // first blocks of eight patients' streams (philox4x32_10_lanes, in sets of
 // eight). The same words as Random123's Philox4x32_R<10> (integer arithmetic
 // only, so every instruction set gives the same bits); on CPUs with AVX2 each
@@ -108,9 +108,14 @@ __attribute__((target("avx2"))) void blocks_avx2(std::uint32_t first,
                                                  const std::array<std::uint32_t, 4>& counter,
                                                  const std::array<std::uint32_t, 2>& key,
                                                  std::uint32_t* out) {
-  __m256i x[1][4] = {{_mm256_add_epi32(splat(first), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
-                      splat(counter[1]), splat(counter[2]), splat(counter[3])}};
-  rounds_avx2<1>(x, key, out);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i x[2][4];
+  for (int set = 0; set < 2; ++set) {
+    x[set][0] = _mm256_add_epi32(splat(first + 8u * static_cast<std::uint32_t>(set)), lane);
+    for (int w = 1; w < 4; ++w)
+      x[set][w] = splat(counter[static_cast<std::size_t>(w)]);
+  }
+  rounds_avx2<2>(x, key, out);
 }
 
 bool has_avx2() {
@@ -144,13 +149,15 @@ void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32
 #ifdef SEPSIM_PHILOX_AVX2
   if (path != PhiloxPath::scalar && has_avx2()) return blocks_avx2(first_block, counter, key, out);
 #endif
-  Lanes lanes;
-  for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
-    lanes[0][j] = first_block + j;
-    for (std::size_t w = 1; w < 4; ++w)
-      lanes[w][j] = counter[w];
+  for (std::uint32_t set = 0; set < kPhiloxStreamBatch / kPhiloxBatch; ++set) {
+    Lanes lanes;
+    for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
+      lanes[0][j] = first_block + kPhiloxBatch * set + j;
+      for (std::size_t w = 1; w < 4; ++w)
+        lanes[w][j] = counter[w];
+    }
+    lanes_scalar(lanes, key, out + 4 * kPhiloxBatch * set);
   }
-  lanes_scalar(lanes, key, out);
 }
 
 bool philox_simd_available() {

@@ -82,7 +82,7 @@ void Stream::refill() {
     return;
   }
   philox4x32_10_batch(block_, counter_, key_, buffer_.data());
-  block_ += kPhiloxBatch;
+  block_ += kPhiloxStreamBatch;
   filled_ = static_cast<int>(buffer_.size());
 }
 

@@ -15,10 +15,10 @@ namespace sepsim {
 // R (t - a/2) after; it is inverted at sums of unit exponential draws.
 AccrualClock::AccrualClock(const Accrual& accrual, Stream stream)
     : accrual_(accrual), rate_(accrual.patients_per_month), ramp_(accrual.ramp_up_months),
+      constant_(accrual.rates.size() <= 1 && !(accrual.ramp_up_months > 0.0)),
       stream_(std::move(stream)) {}
 
-double AccrualClock::next() {
-  hazard_ += boost::random::exponential_distribution<double>()(stream_);
+double AccrualClock::ramped_or_piecewise() const {
   if (accrual_.rates.size() > 1) return piecewise();
   if (ramp_ > 0.0 && hazard_ < rate_ * ramp_ / 2.0) return std::sqrt(2.0 * ramp_ * hazard_ / rate_);
   return hazard_ / rate_ + ramp_ / 2.0;

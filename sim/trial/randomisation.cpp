@@ -38,6 +38,7 @@ Randomiser::Randomiser(const Design& design, int sites, Stream stream)
   switch (design.randomisation.method) {
   case RandomisationMethod::permuted_blocks:
     blocks_.resize(static_cast<std::size_t>(strata(design.randomisation, sites)));
+    one_block_list_ = blocks_.size() == 1;
     prepare_blocks();
     break;
   case RandomisationMethod::minimisation:
@@ -68,7 +69,7 @@ void Randomiser::prepare_blocks() {
     pick_below_[i] = UniformBelow(static_cast<std::uint32_t>(i));
 }
 
-int Randomiser::assign(const PatientFactors& patient) {
+int Randomiser::assign_any(const PatientFactors& patient) {
   switch (design_.randomisation.method) {
   case RandomisationMethod::simple:
     return simple();

@@ -8,6 +8,8 @@
 #include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
 
+#include <boost/random/exponential_distribution.hpp>
+
 #include <algorithm>
 #include <limits>
 #include <numeric>
@@ -21,12 +23,19 @@ namespace sepsim {
 class AccrualClock {
 public:
   AccrualClock(const Accrual& accrual, Stream stream);
-  double next(); // the next patient's enrolment time, in months
+  // The next patient's enrolment time, in months.
+  double next() {
+    hazard_ += boost::random::exponential_distribution<double>()(stream_);
+    if (constant_) return hazard_ / rate_ + ramp_ / 2.0; // inline: it runs per patient
+    return ramped_or_piecewise();
+  }
 
 private:
+  double ramped_or_piecewise() const;
   double piecewise() const;
   const Accrual& accrual_;
   double rate_, ramp_, hazard_ = 0.0;
+  bool constant_; // one rate, no ramp-up
   Stream stream_;
 };
 

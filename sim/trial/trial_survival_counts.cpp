@@ -99,6 +99,7 @@ public:
     }
     if (cells > 1) only_ = -1;
   }
+  int only() const { return only_; } // the cell when only one has patients, else -1
   int next(Stream& stream) const {
     if (only_ >= 0) return only_;
     const double u = boost::random::uniform_01<double>()(stream);
@@ -130,16 +131,13 @@ public:
     if (design.accrual)
       clock_.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point,
                                               id.replicate, design.stream}));
+    prepare_exponential();
   }
   bool next(PatientRecord& p, double& entry) {
-    const int c = cells_.next(stream_);
-    p = PatientRecord{};
-    p.label = static_cast<Phenotype>(c / kPhenotypes);
-    p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
-    p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
-    const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
-    draw_outcome(scenario_, t, p.phenotype, stream_, p);
-    entry = clock_ ? clock_->next() : 0.0;
+    if (next_ == kChunk) refill();
+    p = chunk_[next_];
+    entry = entries_[next_];
+    ++next_;
     return true;
   }
   double eligible() const { return eligible_; }
@@ -152,6 +150,70 @@ private:
   CellDraw cells_;
   Randomiser arms_; // the patient level's list: unstratified at count level
   std::optional<AccrualClock> clock_;
+  // The next kChunk patients, drawn stream by stream (each stream's draws in
+  // patient order, as one patient at a time draws them).
+  static constexpr int kChunk = 64;
+  std::array<PatientRecord, kChunk> chunk_;
+  std::array<double, kChunk> entries_{};
+  int next_ = kChunk;
+  // One cell and the exponential model in every arm: each arm's hazard and
+  // response probability, for the chunk's tight loops.
+  bool exponential_ = false;
+  std::array<double, kMaxArms> hazard_{}, response_{};
+
+  void prepare_exponential() {
+    const int c = cells_.only();
+    if (c < 0) return;
+    for (std::size_t a = 0; a < design_.arms.size(); ++a) {
+      const Treatment& t =
+          scenario_.treatments[design_.arms[a].treatment_by_label[c / kPhenotypes]];
+      if (!t.death_by_day_28) return;
+      hazard_[a] = t.death_hazard_per_day[c % kPhenotypes];
+      response_[a] = t.response[c % kPhenotypes];
+    }
+    exponential_ = true;
+  }
+  // draw_outcome's exponential model, the arms' parameters at hand.
+  void refill_exponential() {
+    const int c = cells_.only();
+    const auto label = static_cast<Phenotype>(c / kPhenotypes);
+    std::array<std::uint8_t, kChunk> arm;
+    for (std::uint8_t& a : arm)
+      a = static_cast<std::uint8_t>(arms_.assign({label, false, 0}));
+    constexpr double kAlive = std::numeric_limits<double>::infinity();
+    boost::random::uniform_01<double> uniform;
+    for (int k = 0; k < kChunk; ++k) {
+      PatientRecord& p = chunk_[k];
+      p = PatientRecord{};
+      p.label = label;
+      p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
+      p.arm = arm[k];
+      const double hazard = hazard_[arm[k]];
+      double day = kAlive;
+      if (hazard > 0.0) day = boost::random::exponential_distribution<double>(hazard)(stream_);
+      p.response = uniform(stream_) < response_[arm[k]];
+      p.alive_day9 = day > kDay9;
+      p.death_day = static_cast<float>(day <= kMaxFollowUpDays ? day : kAlive);
+    }
+  }
+  void refill() {
+    if (exponential_)
+      refill_exponential();
+    else
+      for (PatientRecord& p : chunk_) {
+        const int c = cells_.next(stream_);
+        p = PatientRecord{};
+        p.label = static_cast<Phenotype>(c / kPhenotypes);
+        p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
+        p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
+        const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
+        draw_outcome(scenario_, t, p.phenotype, stream_, p);
+      }
+    if (clock_)
+      for (double& entry : entries_)
+        entry = clock_->next();
+    next_ = 0;
+  }
 };
 
 // Tallies of the first n patients, and per cell their adverse events and harm.

@@ -26,10 +26,13 @@ struct StreamId {
   std::uint32_t entity = 0; // patient index or design index
 };
 
-// Philox4x32-10 of kPhiloxBatch consecutive blocks from counter (first_block,
-// counter[1..3]) into out (4 words a block, block after block): the words of
-// philox4x32_10, by SIMD lanes where the CPU has them unless path is scalar.
+// Philox4x32-10 of kPhiloxStreamBatch consecutive blocks from counter
+// (first_block, counter[1..3]) into out (4 words a block, block after block):
+// the words of philox4x32_10, by SIMD lanes where the CPU has them unless path
+// is scalar. Two sets of kPhiloxBatch lanes: one set alone waits on each
+// round's multiplications.
 constexpr std::uint32_t kPhiloxBatch = 8;
+constexpr std::uint32_t kPhiloxStreamBatch = 2 * kPhiloxBatch;
 enum class PhiloxPath { fastest, scalar };
 void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32_t, 4>& counter,
                          const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
@@ -89,8 +92,8 @@ private:
   std::array<std::uint32_t, 2> key_{};
   std::array<std::uint32_t, 4> counter_{};
   // The first four refills compute one block each (most streams need a few
-  // words), the later ones kPhiloxBatch blocks at once (random.cpp).
-  std::array<std::uint32_t, 4 * kPhiloxBatch> buffer_; // words next_ .. filled_ - 1 unread
+  // words), the later ones kPhiloxStreamBatch blocks at once (random.cpp).
+  std::array<std::uint32_t, 4 * kPhiloxStreamBatch> buffer_; // words next_ .. filled_ - 1 unread
   std::uint32_t block_ = 0;
   int next_ = 0, filled_ = 0;
 };

@@ -20,9 +20,19 @@ class Randomiser {
 public:
   Randomiser(const Design& design, int sites, Stream stream);
   // The arm of the next enrolled patient.
-  int assign(const PatientFactors& patient);
+  int assign(const PatientFactors& patient) {
+    if (one_block_list_) { // permuted blocks in one stratum: inline, it runs per patient
+      std::vector<int>& block = blocks_.front();
+      if (block.empty()) refill_block(block);
+      const int arm = block.back();
+      block.pop_back();
+      return arm;
+    }
+    return assign_any(patient);
+  }
 
 private:
+  int assign_any(const PatientFactors& patient);
   int simple();
   int from_block(const PatientFactors& patient);
   int minimise(const PatientFactors& patient);
@@ -36,6 +46,7 @@ private:
   std::vector<std::size_t> allocation_;
   std::size_t allocation_sum_ = 0;
   std::vector<std::vector<int>> blocks_; // per stratum, drawn from the back
+  bool one_block_list_ = false;          // permuted blocks without strata
   // Permuted blocks: each block size's arms in order, the draw of a size,
   // and the draws of a shuffle's index below i (pick_below_[i], i >= 2).
   std::vector<std::vector<int>> block_templates_;

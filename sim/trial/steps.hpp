@@ -201,15 +201,18 @@ private:
   double last_look_ = -std::numeric_limits<double>::infinity();
 };
 
-// The looks over patients drawn one at a time, in entry order, by
-// draw(record, entry_months) (false when there are no more): each look is held
-// as soon as a patient enters after its death, and a stopping look ends the
-// drawing there (that patient is not enrolled). records and entry_months get
-// the patients entered by the stopping look; statistic (new for the
-// replicate) the looks' sorted times (LookStatistic::final_follow_up).
+// The looks over patients drawn in entry order, n at a time, by draw(records,
+// entry_months, n) (appends n patients and their entry times): each look is
+// held as soon as a patient enters after its death, and a stopping look ends
+// the trial there (that patient and those drawn after it are not enrolled:
+// drawing ahead changes no draw, each stream being the design's own).
+// records and entry_months get the patients entered by the stopping look;
+// statistic (new for the replicate) the looks' sorted times
+// (LookStatistic::final_follow_up).
+using DrawPatients =
+    std::function<void(std::vector<PatientRecord>&, std::vector<double>&, std::size_t)>;
 EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<PatientRecord>& records,
                                          std::vector<double>& entry_months, std::uint32_t planned,
-                                         const std::function<bool(PatientRecord&, double&)>& draw,
-                                         LookStatistic& statistic);
+                                         const DrawPatients& draw, LookStatistic& statistic);
 
 } // namespace sepsim

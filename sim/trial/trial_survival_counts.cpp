@@ -133,12 +133,26 @@ public:
                                               id.replicate, design.stream}));
     prepare_exponential();
   }
-  bool next(PatientRecord& p, double& entry) {
-    if (next_ == kChunk) refill();
-    p = chunk_[next_];
-    entry = entries_[next_];
-    ++next_;
-    return true;
+  // n more patients onto records, their entry times onto entries.
+  void append(std::vector<PatientRecord>& records, std::vector<double>& entries, std::size_t n) {
+    const std::size_t from = records.size();
+    records.resize(from + n);
+    entries.resize(from + n);
+    if (exponential_)
+      draw_exponential(records.data() + from, n);
+    else
+      for (std::size_t i = from; i < from + n; ++i) {
+        PatientRecord& p = records[i];
+        const int c = cells_.next(stream_);
+        p = PatientRecord{};
+        p.label = static_cast<Phenotype>(c / kPhenotypes);
+        p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
+        p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
+        const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
+        draw_outcome(scenario_, t, p.phenotype, stream_, p);
+      }
+    for (std::size_t i = from; i < from + n; ++i)
+      entries[i] = clock_ ? clock_->next() : 0.0;
   }
   double eligible() const { return eligible_; }
 
@@ -150,14 +164,8 @@ private:
   CellDraw cells_;
   Randomiser arms_; // the patient level's list: unstratified at count level
   std::optional<AccrualClock> clock_;
-  // The next kChunk patients, drawn stream by stream (each stream's draws in
-  // patient order, as one patient at a time draws them).
-  static constexpr int kChunk = 64;
-  std::array<PatientRecord, kChunk> chunk_;
-  std::array<double, kChunk> entries_{};
-  int next_ = kChunk;
   // One cell and the exponential model in every arm: each arm's hazard and
-  // response probability, for the chunk's tight loops.
+  // response probability, for the tight loops of draw_exponential.
   bool exponential_ = false;
   std::array<double, kMaxArms> hazard_{}, response_{};
 
@@ -173,46 +181,29 @@ private:
     }
     exponential_ = true;
   }
-  // draw_outcome's exponential model, the arms' parameters at hand.
-  void refill_exponential() {
+  // n patients by draw_outcome's exponential model, the arms' parameters at
+  // hand: the arms first (the randomiser's stream), then the outcomes.
+  void draw_exponential(PatientRecord* out, std::size_t n) {
     const int c = cells_.only();
     const auto label = static_cast<Phenotype>(c / kPhenotypes);
-    std::array<std::uint8_t, kChunk> arm;
-    for (std::uint8_t& a : arm)
-      a = static_cast<std::uint8_t>(arms_.assign({label, false, 0}));
+    for (std::size_t k = 0; k < n; ++k)
+      out[k].arm = static_cast<std::uint8_t>(arms_.assign({label, false, 0}));
     constexpr double kAlive = std::numeric_limits<double>::infinity();
     boost::random::uniform_01<double> uniform;
-    for (int k = 0; k < kChunk; ++k) {
-      PatientRecord& p = chunk_[k];
+    for (std::size_t k = 0; k < n; ++k) {
+      PatientRecord& p = out[k];
+      const std::uint8_t arm = p.arm;
       p = PatientRecord{};
       p.label = label;
       p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
-      p.arm = arm[k];
-      const double hazard = hazard_[arm[k]];
+      p.arm = arm;
+      const double hazard = hazard_[arm];
       double day = kAlive;
       if (hazard > 0.0) day = boost::random::exponential_distribution<double>(hazard)(stream_);
-      p.response = uniform(stream_) < response_[arm[k]];
+      p.response = uniform(stream_) < response_[arm];
       p.alive_day9 = day > kDay9;
       p.death_day = static_cast<float>(day <= kMaxFollowUpDays ? day : kAlive);
     }
-  }
-  void refill() {
-    if (exponential_)
-      refill_exponential();
-    else
-      for (PatientRecord& p : chunk_) {
-        const int c = cells_.next(stream_);
-        p = PatientRecord{};
-        p.label = static_cast<Phenotype>(c / kPhenotypes);
-        p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
-        p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
-        const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
-        draw_outcome(scenario_, t, p.phenotype, stream_, p);
-      }
-    if (clock_)
-      for (double& entry : entries_)
-        entry = clock_->next();
-    next_ = 0;
   }
 };
 
@@ -266,7 +257,10 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
   if (design.looks) { // event-driven (the reader refuses other looks at count level)
     const EventLookResult looks = run_event_looks_as_drawn(
         design, records, entries, planned,
-        [&](PatientRecord& p, double& entry) { return draw.next(p, entry); }, statistic);
+        [&](std::vector<PatientRecord>& to, std::vector<double>& entry_months, std::size_t n) {
+          draw.append(to, entry_months, n);
+        },
+        statistic);
     records.resize(looks.patients);
     sorted_by_looks = statistic.final_follow_up(records, sorted);
     r.duration_months = looks.time_months;
@@ -277,10 +271,9 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
     decision.futility = looks.verdict == LookVerdict::futility;
     decision.harm = looks.verdict == LookVerdict::harm;
   } else {
-    records.resize(planned);
-    double entry = 0.0;
-    for (PatientRecord& p : records)
-      draw.next(p, entry);
+    records.clear();
+    entries.clear();
+    draw.append(records, entries, planned);
   }
   // Adverse events, harm and the screening count from a stream of their own.
   Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, ~design.stream});

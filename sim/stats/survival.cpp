@@ -122,30 +122,64 @@ private:
 
 thread_local Timeline t_timeline;
 
+// The four sorted arrays of a walk, each copied with +infinity after its
+// last time, so that the walk reads them without checking where they end.
+struct WalkArrays {
+  std::array<std::vector<double>, 4> times; // deaths 0, deaths 1, censored 0, censored 1
+  void set(int k, const double* first, std::size_t count) {
+    std::vector<double>& to = times[static_cast<std::size_t>(k)];
+    to.resize(count + 1);
+    std::copy(first, first + count, to.begin());
+    to[count] = std::numeric_limits<double>::infinity();
+  }
+};
+thread_local WalkArrays t_walk;
+
+// The censorings of one group before time t leave its risk set: up to two a
+// death without a branch (there are fewer censorings than deaths, about one
+// between two deaths), more in a loop that then rarely runs.
+inline double censored_before(const double* c, std::size_t& j, double t) {
+  const std::size_t start = j;
+  j += c[j] < t;
+  j += c[j] < t;
+  while (c[j] < t)
+    ++j;
+  return static_cast<double>(j - start);
+}
+
 // Calls at_death(time, deaths, deaths in group 1, at risk, at risk in group 1)
 // at each death time of a sorted timeline, ascending: deaths at one time form
 // one risk set, which holds everyone (dead or censored) followed until then.
+// Censorings at the time of a death are still at risk at it; death times are
+// finite (every caller's are). Ties are rare (times are continuous at the
+// count level): the steps through the arrays are counts of comparisons, not
+// branches, with a loop only for tied deaths.
 template <class AtDeath>
 void walk_deaths(const SortedFollowUp& g0, const SortedFollowUp& g1, AtDeath&& at_death) {
-  const double *d0 = g0.deaths, *d1 = g1.deaths, *c0 = g0.censored, *c1 = g1.censored;
-  const std::size_t nd0 = g0.death_count, nd1 = g1.death_count;
-  const std::size_t nc0 = g0.censored_count, nc1 = g1.censored_count;
+  WalkArrays& w = t_walk;
+  w.set(0, g0.deaths, g0.death_count);
+  w.set(1, g1.deaths, g1.death_count);
+  w.set(2, g0.censored, g0.censored_count);
+  w.set(3, g1.censored, g1.censored_count);
+  const double *d0 = w.times[0].data(), *d1 = w.times[1].data();
+  const double *c0 = w.times[2].data(), *c1 = w.times[3].data();
   double n = g0.at_risk + g1.at_risk, n1 = g1.at_risk;
   std::size_t i0 = 0, i1 = 0, j0 = 0, j1 = 0;
-  while (i0 < nd0 || i1 < nd1) {
-    const double t = i0 == nd0 ? d1[i1] : i1 == nd1 ? d0[i0] : std::min(d0[i0], d1[i1]);
-    for (; j0 < nc0 && c0[j0] < t; ++j0)
-      n -= 1;
-    for (; j1 < nc1 && c1[j1] < t; ++j1) {
-      n -= 1;
-      n1 -= 1;
-    }
-    int deaths = 0, deaths1 = 0;
-    for (; i0 < nd0 && d0[i0] == t; ++i0)
-      ++deaths;
-    for (; i1 < nd1 && d1[i1] == t; ++i1)
+  constexpr double kEnd = std::numeric_limits<double>::infinity();
+  for (;;) {
+    const double t = std::min(d0[i0], d1[i1]);
+    if (t == kEnd) break;
+    const double left0 = censored_before(c0, j0, t), left1 = censored_before(c1, j1, t);
+    n -= left0 + left1;
+    n1 -= left1;
+    int deaths0 = d0[i0] == t, deaths1 = d1[i1] == t;
+    i0 += static_cast<std::size_t>(deaths0);
+    i1 += static_cast<std::size_t>(deaths1);
+    for (; d0[i0] == t; ++i0) // tied deaths
+      ++deaths0;
+    for (; d1[i1] == t; ++i1)
       ++deaths1;
-    deaths += deaths1;
+    const int deaths = deaths0 + deaths1;
     at_death(t, deaths, deaths1, n, n1);
     n -= deaths;
     n1 -= deaths1;

@@ -146,13 +146,26 @@ DeathMonth death_month(const Design& design, const Hypothesis& hyp, const Patien
   return {entry + day / kDaysPerMonth, counts};
 }
 
+double last_follow_up_month(const Design& design, const std::vector<PatientRecord>& records,
+                            const std::vector<double>& entry_months) {
+  double last_follow_up = 0.0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const double day = records[i].death_day;
+    const double end = follow_up_end(design, records[i]);
+    last_follow_up =
+        std::max(last_follow_up, entry_months[i] + (day <= end ? day : end) / kDaysPerMonth);
+  }
+  return last_follow_up;
+}
+
 // The looks from `first` on, over fully simulated records whose observed
 // deaths fall at the calendar times `deaths` (in any order: reordered here);
-// everyone's follow-up ends by last_follow_up.
+// when a look's deaths are never reached, the final analysis is held when
+// everyone's follow-up has ended.
 EventLookResult hold_looks(const Design& design, LookStatistic& statistic,
                            const std::vector<PatientRecord>& records,
                            const std::vector<double>& entry_months, std::vector<double>& deaths,
-                           double last_follow_up, std::size_t first) {
+                           std::size_t first) {
   const Looks& looks = *design.looks;
   EventLookResult out;
   const std::size_t last = looks.count() - 1;
@@ -164,7 +177,8 @@ EventLookResult hold_looks(const Design& design, LookStatistic& statistic,
     if (!out.not_reached) // the needed-th death in calendar time
       std::nth_element(deaths.begin(), deaths.begin() + static_cast<std::ptrdiff_t>(needed - 1),
                        deaths.end());
-    out.time_months = out.not_reached ? last_follow_up : deaths[needed - 1];
+    out.time_months =
+        out.not_reached ? last_follow_up_month(design, records, entry_months) : deaths[needed - 1];
     out.z = statistic.z(records, entry_months, out.time_months, &out.events);
     out.verdict = interim_decision(design, out.look, out.z);
     if (out.verdict != LookVerdict::continue_trial || out.look == last) break;
@@ -173,18 +187,6 @@ EventLookResult hold_looks(const Design& design, LookStatistic& statistic,
       std::count_if(entry_months.begin(), entry_months.end(),
                     [&](double entry) { return entry <= out.time_months; }));
   return out;
-}
-
-double last_follow_up_month(const Design& design, const std::vector<PatientRecord>& records,
-                            const std::vector<double>& entry_months) {
-  double last_follow_up = 0.0;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const double day = records[i].death_day;
-    const double end = follow_up_end(design, records[i]);
-    last_follow_up =
-        std::max(last_follow_up, entry_months[i] + (day <= end ? day : end) / kDaysPerMonth);
-  }
-  return last_follow_up;
 }
 
 // The looks due before a patient entering at `entry` (the patients entered so
@@ -243,8 +245,7 @@ EventLookResult run_event_looks(const Design& design, const std::vector<PatientR
     if (death.counts) deaths.push_back(death.month);
   }
   LookStatistic statistic(design);
-  return hold_looks(design, statistic, records, entry_months, deaths,
-                    last_follow_up_month(design, records, entry_months), 0);
+  return hold_looks(design, statistic, records, entry_months, deaths, 0);
 }
 
 EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<PatientRecord>& records,
@@ -274,8 +275,7 @@ EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<Patie
       clock.add(death.month, death.counts);
     }
   }
-  return hold_looks(design, statistic, records, entry_months, clock.deaths(),
-                    last_follow_up_month(design, records, entry_months), k);
+  return hold_looks(design, statistic, records, entry_months, clock.deaths(), k);
 }
 
 namespace {
@@ -379,8 +379,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     clock.add(death.month, death.counts);
   }
   if (!stopped) {
-    looks = hold_looks(design, statistic, records, entries, clock.deaths(),
-                       last_follow_up_month(design, records, entries), k);
+    looks = hold_looks(design, statistic, records, entries, clock.deaths(), k);
     r.screened = enrolment.screened();
     // Every patient is entered by the last look (see look_before).
     if (looks.patients != r.enrolled) return simulate_two_passes(scenario, design, id);

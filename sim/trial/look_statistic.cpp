@@ -94,6 +94,9 @@ void LookStatistic::settle(const std::vector<PatientRecord>& records,
   const double follow_up = design_.follow_up_days;
   Times& fresh = t_buffers.fresh;
   fresh.reset(records.size() - settled_);
+  // Counted in registers, added to the members once: integers, exact in doubles.
+  std::size_t settled = 0, treated = 0;
+  int events = 0;
   for (; settled_ < records.size(); ++settled_) {
     const PatientRecord& p = records[settled_];
     if (!in_hypothesis(hyp, p)) continue;
@@ -104,16 +107,20 @@ void LookStatistic::settle(const std::vector<PatientRecord>& records,
     const bool seen = !death | (entry + day / kDaysPerMonth <= look_months);
     if (!((entry <= look_months) & ((look_months - entry) * kDaysPerMonth >= end) & seen)) break;
     const int g = p.arm == hyp.treatment_arm ? 1 : 0;
-    settled_at_risk_[g] += 1;
-    settled_events_ += death;
+    ++settled;
+    treated += static_cast<std::size_t>(g);
+    events += death;
     fresh.add(death ? day : end, death, g, death || end < follow_up);
   }
+  settled_at_risk_[0] += static_cast<double>(settled - treated);
+  settled_at_risk_[1] += static_cast<double>(treated);
+  settled_events_ += events;
   fresh.sort();
-  Settled& settled = t_buffers.settled;
+  Settled& kept = t_buffers.settled;
   for (int k = 0; k < 4; ++k) {
     if (fresh.size[k] == 0) continue;
-    merge(settled.sorted[k], fresh.begin(k), fresh.end(k), t_buffers.scratch);
-    settled.sorted[k].swap(t_buffers.scratch);
+    merge(kept.sorted[k], fresh.begin(k), fresh.end(k), t_buffers.scratch);
+    kept.sorted[k].swap(t_buffers.scratch);
   }
 }
 
@@ -129,7 +136,7 @@ double LookStatistic::z(const std::vector<PatientRecord>& records,
   const double follow_up = design_.follow_up_days;
   Times& recent = t_buffers.recent;
   recent.reset(records.size() - settled_);
-  double at_risk[2] = {settled_at_risk_[0], settled_at_risk_[1]};
+  std::size_t followed = 0, treated = 0; // counted in registers
   // Latest entry first: the administrative censorings, (look - entry) days,
   // then come in ascending order, so sorting them is one pass.
   for (std::size_t i = records.size(); i-- > settled_;) {
@@ -139,9 +146,12 @@ double LookStatistic::z(const std::vector<PatientRecord>& records,
     if (std::isnan(seen.time)) // the log-rank test fails: as event_look_z says
       return event_look_z(design_, records, entry_months, look_months, events);
     const int g = p.arm == hyp.treatment_arm ? 1 : 0;
-    at_risk[g] += 1;
+    ++followed;
+    treated += static_cast<std::size_t>(g);
     recent.add(seen.time, seen.death, g, seen.death || seen.time < follow_up);
   }
+  const double at_risk[2] = {settled_at_risk_[0] + static_cast<double>(followed - treated),
+                             settled_at_risk_[1] + static_cast<double>(treated)};
   recent.sort();
   const Settled& settled = t_buffers.settled;
   auto& look = t_buffers.look;
@@ -163,7 +173,7 @@ bool LookStatistic::final_follow_up(const std::vector<PatientRecord>& records,
   const double follow_up = design_.follow_up_days;
   Times& rest = t_buffers.recent;
   rest.reset(records.size() - settled_);
-  double at_risk[2] = {settled_at_risk_[0], settled_at_risk_[1]};
+  std::size_t followed = 0, treated = 0; // counted in registers
   for (std::size_t i = settled_; i < records.size(); ++i) {
     const PatientRecord& p = records[i];
     if (!in_hypothesis(hyp, p)) continue;
@@ -172,9 +182,12 @@ bool LookStatistic::final_follow_up(const std::vector<PatientRecord>& records,
     const double time = death ? day : end;
     if (std::isnan(time)) return false;
     const int g = p.arm == hyp.treatment_arm ? 1 : 0;
-    at_risk[g] += 1;
+    ++followed;
+    treated += static_cast<std::size_t>(g);
     rest.add(time, death, g, death || end < follow_up);
   }
+  const double at_risk[2] = {settled_at_risk_[0] + static_cast<double>(followed - treated),
+                             settled_at_risk_[1] + static_cast<double>(treated)};
   rest.sort();
   auto& out = t_buffers.look;
   for (int k = 0; k < 4; ++k)

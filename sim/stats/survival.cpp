@@ -302,16 +302,20 @@ void walk_logrank_km(const SortedFollowUp& g0, const SortedFollowUp& g1, double 
     if (n > 1) sums.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
     sums.events += deaths;
     if (!(t <= at)) return;
-    // Each group's factor and Greenwood term, 1 and 0 when it had no death
-    // (no branch on which group the death was in): with dg > 0, m >= dg >= 1.
-    const double group_deaths[2] = {static_cast<double>(deaths - deaths1),
-                                    static_cast<double>(deaths1)};
     const double group_n[2] = {n - n1, n1};
-    for (int g = 0; g < 2; ++g) {
-      const double dg = group_deaths[g], m = group_n[g], rest = m * (m - dg);
-      out.km[g].survival *= 1.0 - dg / std::max(m, 1.0);
-      greenwood[g] += dg / (rest > 0 ? rest : 1.0) * (m > dg ? 1.0 : 0.0);
+    if (deaths == 1) { // the usual case: only the dying patient's group changes
+      const int g = deaths1;
+      out.km[g].survival *= 1.0 - 1.0 / group_n[g];
+      if (group_n[g] > 1) greenwood[g] += 1.0 / (group_n[g] * (group_n[g] - 1.0));
+      return;
     }
+    const int group_deaths[2] = {deaths - deaths1, deaths1};
+    for (int g = 0; g < 2; ++g)
+      if (group_deaths[g] > 0) {
+        out.km[g].survival *= 1.0 - group_deaths[g] / group_n[g];
+        if (group_n[g] > group_deaths[g])
+          greenwood[g] += group_deaths[g] / (group_n[g] * (group_n[g] - group_deaths[g]));
+      }
   });
   out.logrank = logrank_result(sums);
   for (int g = 0; g < 2; ++g) {

@@ -92,7 +92,6 @@ public:
     for (int c = 0; c < kCells; ++c) {
       sum += shares[c] / total;
       cumulative_[c] = sum;
-      used_[c] = shares[c] > 0.0;
       if (shares[c] > 0.0) {
         only_ = c;
         ++cells;
@@ -100,7 +99,6 @@ public:
     }
     if (cells > 1) only_ = -1;
   }
-  bool used(int c) const { return used_[c]; } // whether cell c has patients
   int next(Stream& stream) const {
     if (only_ >= 0) return only_;
     const double u = boost::random::uniform_01<double>()(stream);
@@ -112,7 +110,6 @@ public:
 
 private:
   std::array<double, kCells> cumulative_{};
-  std::array<bool, kCells> used_{};
   int only_ = -1;
 };
 
@@ -133,26 +130,22 @@ public:
     if (design.accrual)
       clock_.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point,
                                               id.replicate, design.stream}));
-    prepare_exponential();
   }
   // n more patients onto records, their entry times onto entries.
   void append(std::vector<PatientRecord>& records, std::vector<double>& entries, std::size_t n) {
     const std::size_t from = records.size();
     records.resize(from + n);
     entries.resize(from + n);
-    if (exponential_)
-      draw_exponential(records.data() + from, n);
-    else
-      for (std::size_t i = from; i < from + n; ++i) {
-        PatientRecord& p = records[i];
-        const int c = cells_.next(stream_);
-        p = PatientRecord{};
-        p.label = static_cast<Phenotype>(c / kPhenotypes);
-        p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
-        p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
-        const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
-        draw_outcome(scenario_, t, p.phenotype, stream_, p);
-      }
+    for (std::size_t i = from; i < from + n; ++i) {
+      PatientRecord& p = records[i];
+      const int c = cells_.next(stream_);
+      p = PatientRecord{};
+      p.label = static_cast<Phenotype>(c / kPhenotypes);
+      p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
+      p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
+      const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
+      draw_outcome(scenario_, t, p.phenotype, stream_, p);
+    }
     for (std::size_t i = from; i < from + n; ++i)
       entries[i] = clock_ ? clock_->next() : 0.0;
   }
@@ -166,47 +159,6 @@ private:
   CellDraw cells_;
   Randomiser arms_; // the patient level's list: unstratified at count level
   std::optional<AccrualClock> clock_;
-  // The exponential model in every arm and cell: each one's hazard and
-  // response probability, for the tight loops of draw_exponential.
-  bool exponential_ = false;
-  std::array<std::array<double, kCells>, kMaxArms> hazard_{}, response_{};
-
-  void prepare_exponential() {
-    for (std::size_t a = 0; a < design_.arms.size(); ++a)
-      for (int c = 0; c < kCells; ++c) {
-        if (!cells_.used(c)) continue;
-        const Treatment& t =
-            scenario_.treatments[design_.arms[a].treatment_by_label[c / kPhenotypes]];
-        if (!t.death_by_day_28) return;
-        hazard_[a][c] = t.death_hazard_per_day[c % kPhenotypes];
-        response_[a][c] = t.response[c % kPhenotypes];
-      }
-    exponential_ = true;
-  }
-  // n patients by draw_outcome's exponential model, the parameters at hand:
-  // the arms first (the randomiser's own stream; unstratified at count level,
-  // so not by label), then each patient's cell and outcome.
-  void draw_exponential(PatientRecord* out, std::size_t n) {
-    for (std::size_t k = 0; k < n; ++k)
-      out[k].arm = static_cast<std::uint8_t>(arms_.assign({unclassified, false, 0}));
-    constexpr double kAlive = std::numeric_limits<double>::infinity();
-    boost::random::uniform_01<double> uniform;
-    for (std::size_t k = 0; k < n; ++k) {
-      PatientRecord& p = out[k];
-      const std::uint8_t arm = p.arm;
-      const int c = cells_.next(stream_);
-      p = PatientRecord{};
-      p.label = static_cast<Phenotype>(c / kPhenotypes);
-      p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
-      p.arm = arm;
-      const double hazard = hazard_[arm][c];
-      double day = kAlive;
-      if (hazard > 0.0) day = boost::random::exponential_distribution<double>(hazard)(stream_);
-      p.response = uniform(stream_) < response_[arm][c];
-      p.alive_day9 = day > kDay9;
-      p.death_day = static_cast<float>(day <= kMaxFollowUpDays ? day : kAlive);
-    }
-  }
 };
 
 // Tallies of the first n patients, and per cell their adverse events and harm.

@@ -5,6 +5,7 @@
 #include "sepsim/input/scenario_reader.hpp"
 #include "sepsim/trial/trial.hpp"
 
+#include "../sim/trial/steps.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -142,6 +143,67 @@ TEST_CASE("Each look's log-rank equals the one computed afresh", "[event_looks]"
       int afresh_events = -1;
       CHECK(r.z == event_look_z(d, recs, entries, r.time_months, &afresh_events));
       CHECK(r.events == afresh_events);
+    }
+  }
+}
+
+// The looks found as patients are drawn (run_event_looks_as_drawn: deaths
+// counted per calendar bucket as patients enter) must be those found over all
+// patients at once (run_event_looks: the k-th death of all), with deaths tied
+// in calendar time, entries tied, deaths after the follow-up, losses, patients
+// outside the hypothesis, slow and fast accrual, and deaths never reached.
+TEST_CASE("Looks found as patients are drawn equal those over all patients", "[event_looks]") {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int trial = 0; trial < 40; ++trial) {
+    std::vector<PatientRecord> all(300);
+    std::vector<double> all_entries(all.size());
+    double clock = 0.0;
+    const double gap = trial % 4 == 0 ? 0.5 : trial % 4 == 1 ? 0.0005 : 0.01; // months
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      PatientRecord& p = all[i];
+      p.arm = static_cast<std::uint8_t>(unit(rng) < 0.1 ? 2 : unit(rng) < 0.5);
+      const double u = unit(rng);
+      // Deaths on the day of entry (at another patient's tied entry), on whole
+      // days, at any time, or none.
+      p.death_day = static_cast<float>(u < 0.05  ? 0.0
+                                       : u < 0.2 ? std::ceil(40.0 * unit(rng))
+                                       : u < 0.6 ? 40.0 * unit(rng)
+                                                 : std::numeric_limits<double>::infinity());
+      if (trial % 2 == 1 && unit(rng) < 0.3) p.loss_day = static_cast<float>(28.0 * unit(rng));
+      if (trial % 3 != 2 || unit(rng) < 0.5) clock += gap * unit(rng); // ties in entry
+      all_entries[i] = trial % 5 == 4 ? std::round(clock * 10.0) / 10.0 : clock;
+    }
+    const int last = static_cast<int>(std::count_if(all.begin(), all.end(), [](auto& p) {
+      return p.arm < 2 && p.death_day <= std::min(28.0f, p.loss_day);
+    }));
+    const std::vector<int> events = {last / 4, last / 2, 3 * last / 4, last + trial % 2};
+    for (std::size_t stop = 0; stop <= events.size(); ++stop) {
+      std::vector<double> bounds(events.size(), 100.0);
+      if (stop < events.size()) bounds[stop] = -100.0; // stops there
+      Design d = design(events, bounds);
+      d.sample_size = static_cast<int>(all.size());
+      const EventLookResult whole = run_event_looks(d, all, all_entries);
+      std::vector<PatientRecord> records;
+      std::vector<double> entries;
+      LookStatistic statistic(d);
+      const EventLookResult drawn = run_event_looks_as_drawn(
+          d, records, entries, static_cast<std::uint32_t>(all.size()),
+          [&](std::vector<PatientRecord>& to, std::vector<double>& to_entries, std::size_t n) {
+            const std::size_t from = to.size();
+            to.insert(to.end(), all.begin() + from, all.begin() + from + n);
+            to_entries.insert(to_entries.end(), all_entries.begin() + from,
+                              all_entries.begin() + from + n);
+          },
+          statistic);
+      INFO("trial " << trial << ", stopping look " << stop);
+      CHECK(drawn.look == whole.look);
+      CHECK(drawn.time_months == whole.time_months);
+      CHECK(drawn.z == whole.z);
+      CHECK(drawn.events == whole.events);
+      CHECK(drawn.patients == whole.patients);
+      CHECK(drawn.not_reached == whole.not_reached);
+      CHECK(drawn.verdict == whole.verdict);
     }
   }
 }

@@ -24,16 +24,26 @@
 #include "sepsim/stats/survival.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sepsim {
 
 namespace {
 
-thread_local std::vector<double> t_entries, t_deaths;
+thread_local std::vector<double> t_entries, t_deaths, t_bucket;
 thread_local std::vector<SurvivalRecord> t_survival;
 thread_local std::vector<const PatientRecord*> t_patients;
+struct ClockBucket {          // LookClock's
+  std::vector<double> deaths; // the first size are observed deaths
+  std::size_t size = 0;
+};
+thread_local std::vector<ClockBucket> t_ring;
 
 } // namespace
 
@@ -66,69 +76,109 @@ double event_look_z(const Design& design, const std::vector<PatientRecord>& reco
 
 namespace {
 
-// The calendar time of the needed-th observed death among those known so far
-// (a patient dies after entering, so once one has entered after it no later
-// patient can change it): the needed smallest death times form a max-heap at
-// the front of the known ones, the others follow in any order.
+// The calendar time of the needed-th observed death, found as patients enter
+// in order (entries never decrease and a patient dies after entering, so once
+// one has entered at e, every death before e is known). The deaths are kept in
+// the order written and counted per calendar bucket (a ring: a death is at
+// most the follow-up after its patient's entry); the buckets wholly before the
+// latest entry are counted, and the needed-th death is looked for among the
+// deaths of the bucket where the count reaches it. Each death is written and
+// counted once; nothing is sorted but the deaths of a look's bucket.
 class LookClock {
 public:
-  explicit LookClock(std::size_t needed) : deaths_(t_deaths) {
-    size_ = 0;
-    target(needed);
+  LookClock(const Design& design, std::size_t needed)
+      : deaths_(t_deaths), per_month_(kBuckets * kDaysPerMonth / design.follow_up_days),
+        needed_(needed) {
+    counts_.fill(0);
   }
-  // Another look: the calendar time of the needed-th death from now on.
-  void target(std::size_t needed) {
-    needed_ = needed;
-    heap_ = false;
-    if (size_ >= needed_) build();
-  }
-  // A patient's death at calendar time `time`, counted when observed: written
-  // in any case, so that there is no branch on whether the patient died.
-  void add(double time, bool observed) {
+  // Another look: the needed-th death from the start.
+  void target(std::size_t needed) { needed_ = needed; }
+  // A patient's death at calendar time `month` (not before the latest entry
+  // given to due), counted when observed: written in any case, so that there
+  // is no branch on whether the patient died.
+  void add(double month, bool observed) {
     if (size_ == deaths_.size()) deaths_.resize(2 * size_ + 64);
-    deaths_[size_] = time;
+    deaths_[size_] = month;
     size_ += observed;
-    if (!heap_) {
-      if (size_ >= needed_) build();
-    } else if (observed & (time < deaths_.front())) { // into the heap, in place of its largest
-      std::swap(deaths_.front(), deaths_[size_ - 1]);
-      sift_down();
-    }
+    counts_[static_cast<std::size_t>(bucket(month)) & kMask] += observed;
   }
-  // Infinity while fewer deaths are known.
-  double time() const { return heap_ ? deaths_.front() : std::numeric_limits<double>::infinity(); }
-  std::vector<double>& deaths() { // in no particular order
+  // Whether the needed-th death comes before a patient entering at `entry`
+  // (entries in increasing order); when it does, time() is its time.
+  bool due(double entry) {
+    const std::int64_t at = bucket(entry);
+    if (at == front_ && counted_ + counts_[static_cast<std::size_t>(at) & kMask] < needed_)
+      return false;
+    return find(entry, at);
+  }
+  double time() const { return time_; }
+  // After the last patient: the deaths counted (all before the latest entry)
+  // and, in any order, the others (and perhaps some counted ones, not
+  // among the first `counted` of them).
+  std::size_t counted() const { return counted_; }
+  std::vector<double>& pending() {
     deaths_.resize(size_);
+    deaths_.erase(deaths_.begin(), deaths_.begin() + static_cast<std::ptrdiff_t>(first_));
+    std::erase_if(deaths_, [&](double month) { return bucket(month) < front_; });
     return deaths_;
   }
 
 private:
-  // The heap's new front moved down to its place (std::pop_heap and
-  // std::push_heap would move two elements the whole height).
-  void sift_down() {
-    const double moving = deaths_.front();
-    std::size_t hole = 0;
-    for (;;) {
-      std::size_t child = 2 * hole + 1;
-      if (child >= needed_) break;
-      if (child + 1 < needed_ && deaths_[child] < deaths_[child + 1]) ++child;
-      if (!(moving < deaths_[child])) break;
-      deaths_[hole] = deaths_[child];
-      hole = child;
+  static constexpr double kBuckets = 128;   // a bucket is the follow-up / 128
+  static constexpr std::size_t kRing = 256; // > 128 + 2 buckets (rounding)
+  static constexpr std::size_t kMask = kRing - 1;
+  // Non-decreasing in the month (so an earlier bucket is an earlier time);
+  // an infinite or NaN month (a patient alive) into the last bucket.
+  // No branch (a compiler's std::min may branch; whether a patient is alive
+  // is as likely as not).
+  std::int64_t bucket(double month) const {
+#if defined(__SSE2__)
+    const double at = _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(month * per_month_), _mm_set_sd(1e18)));
+#else
+    const double at = std::min(1e18, month * per_month_);
+#endif
+    return static_cast<std::int64_t>(at);
+  }
+  // The k-th smallest death (1-based) of bucket b.
+  double nth(std::int64_t b, std::size_t k) {
+    // The deaths before first_ are all in counted buckets.
+    while (first_ < size_ && bucket(deaths_[first_]) < front_)
+      ++first_;
+    std::vector<double>& in = t_bucket;
+    in.clear();
+    for (std::size_t i = first_; i < size_; ++i)
+      if (bucket(deaths_[i]) == b) in.push_back(deaths_[i]);
+    const auto at = in.begin() + static_cast<std::ptrdiff_t>(k - 1);
+    std::nth_element(in.begin(), at, in.end());
+    return *at;
+  }
+  bool find(double entry, std::int64_t at) {
+    for (; front_ < at; ++front_) { // count the buckets wholly before the entry
+      if (counted_ == size_) {
+        front_ = at;
+        break;
+      }
+      std::uint32_t& count = counts_[static_cast<std::size_t>(front_) & kMask];
+      if (counted_ + count >= needed_) {
+        time_ = nth(front_, needed_ - counted_);
+        return true;
+      }
+      counted_ += count;
+      count = 0;
     }
-    deaths_[hole] = moving;
+    const std::size_t in_entry_bucket = counts_[static_cast<std::size_t>(at) & kMask];
+    if (counted_ + in_entry_bucket < needed_) return false;
+    const double time = nth(at, needed_ - counted_);
+    if (!(time < entry)) return false;
+    time_ = time;
+    return true;
   }
-  void build() {
-    const auto heap_end = deaths_.begin() + static_cast<std::ptrdiff_t>(needed_);
-    const auto end = deaths_.begin() + static_cast<std::ptrdiff_t>(size_);
-    if (size_ > needed_) std::nth_element(deaths_.begin(), heap_end - 1, end);
-    std::make_heap(deaths_.begin(), heap_end);
-    heap_ = true;
-  }
-  std::vector<double>& deaths_; // the first size_ are the known deaths
-  std::size_t size_ = 0;
-  std::size_t needed_ = 1;
-  bool heap_ = false;
+  std::vector<double>& deaths_; // the first size_ are the observed deaths
+  std::size_t size_ = 0, first_ = 0;
+  std::array<std::uint32_t, kRing> counts_; // pending deaths per bucket (ring)
+  double per_month_;
+  std::int64_t front_ = 0; // buckets before front_ are counted
+  std::size_t counted_ = 0, needed_ = 1;
+  double time_ = 0.0;
 };
 
 // The calendar time of the patient's death (entry + death day), and whether
@@ -159,18 +209,18 @@ double last_follow_up_month(const Design& design, const std::vector<PatientRecor
 }
 
 // The looks from `first` on, over fully simulated records whose observed
-// deaths fall at the calendar times `deaths` (in any order: reordered here);
-// when a look's deaths are never reached, the final analysis is held when
-// everyone's follow-up has ended.
+// deaths are the `counted` earliest ones and those at the calendar times
+// `deaths` (in any order: reordered here); when a look's deaths are never
+// reached, the final analysis is held when everyone's follow-up has ended.
 EventLookResult hold_looks(const Design& design, LookStatistic& statistic,
                            const std::vector<PatientRecord>& records,
                            const std::vector<double>& entry_months, std::vector<double>& deaths,
-                           std::size_t first) {
+                           std::size_t counted, std::size_t first) {
   const Looks& looks = *design.looks;
   EventLookResult out;
   const std::size_t last = looks.count() - 1;
   for (std::size_t k = first; k <= last; ++k) {
-    const auto needed = static_cast<std::size_t>(looks.events[k]);
+    const auto needed = static_cast<std::size_t>(looks.events[k]) - counted; // > 0
     out.not_reached = needed > deaths.size();
     // Planned deaths never reached: the final analysis at the end of follow-up.
     out.look = out.not_reached ? last : k;
@@ -198,8 +248,8 @@ bool look_before(const Design& design, LookStatistic& statistic,
   const Looks& looks = *design.looks;
   const std::size_t last = looks.count() - 1;
   for (; k <= last; ++k) {
+    if (!clock.due(entry)) return false;
     const double time = clock.time();
-    if (!(time < entry)) return false;
     const double z = statistic.z(records, entry_months, time, &out.events);
     const LookVerdict verdict = interim_decision(design, k, z);
     if (verdict == LookVerdict::continue_trial && k != last) {
@@ -245,7 +295,7 @@ EventLookResult run_event_looks(const Design& design, const std::vector<PatientR
     if (death.counts) deaths.push_back(death.month);
   }
   LookStatistic statistic(design);
-  return hold_looks(design, statistic, records, entry_months, deaths, 0);
+  return hold_looks(design, statistic, records, entry_months, deaths, 0, 0);
 }
 
 EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<PatientRecord>& records,
@@ -254,7 +304,7 @@ EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<Patie
   const Hypothesis& hyp = design.analysis.hypotheses.front();
   records.clear();
   entry_months.clear();
-  LookClock clock(static_cast<std::size_t>(design.looks->events.front()));
+  LookClock clock(design, static_cast<std::size_t>(design.looks->events.front()));
   EventLookResult looks;
   std::size_t k = 0;
   constexpr std::size_t kChunk = 64;
@@ -264,7 +314,7 @@ EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<Patie
     for (std::size_t i = from; i < records.size(); ++i) {
       // The looks due before patient i: the patients after it, drawn ahead,
       // are not seen by a look before their entry (LookStatistic skips them).
-      if (clock.time() < entry_months[i] &&
+      if (clock.due(entry_months[i]) &&
           look_before(design, statistic, records, entry_months, clock, entry_months[i], k, looks)) {
         records.resize(i); // the trial ends before patient i
         entry_months.resize(i);
@@ -275,7 +325,7 @@ EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<Patie
       clock.add(death.month, death.counts);
     }
   }
-  return hold_looks(design, statistic, records, entry_months, clock.deaths(), k);
+  return hold_looks(design, statistic, records, entry_months, clock.pending(), clock.counted(), k);
 }
 
 namespace {
@@ -356,7 +406,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
   const std::vector<PatientRecord>& records = observation.records();
   std::vector<double>& entries = t_entries;
   entries.clear();
-  LookClock clock(static_cast<std::size_t>(design.looks->events.front()));
+  LookClock clock(design, static_cast<std::size_t>(design.looks->events.front()));
   LookStatistic statistic(design);
   ReplicateResult r;
   EventLookResult looks;
@@ -379,7 +429,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
     clock.add(death.month, death.counts);
   }
   if (!stopped) {
-    looks = hold_looks(design, statistic, records, entries, clock.deaths(), k);
+    looks = hold_looks(design, statistic, records, entries, clock.pending(), clock.counted(), k);
     r.screened = enrolment.screened();
     // Every patient is entered by the last look (see look_before).
     if (looks.patients != r.enrolled) return simulate_two_passes(scenario, design, id);

@@ -56,7 +56,8 @@ void show(const ShowArgs& args) {
   const Provenance& p = summary.provenance;
   std::cout << args.path << ": sepsim " << p.sepsim_version << " (commit " << p.git_commit << ", "
             << p.compiler << "; Boost " << p.boost_version << ", oneTBB " << p.tbb_version
-            << ", HDF5 " << p.hdf5_version << ")\nscenario source: " << p.scenario_source << "\n\n";
+            << ", HDF5 " << p.hdf5_version << "; generator version " << p.generator_version
+            << ")\nscenario source: " << p.scenario_source << "\n\n";
   print_table(std::cout, summary);
   if (!summary.complete())
     std::cout << "\nAn unfinished sweep: " << summary.points.size() << " of "

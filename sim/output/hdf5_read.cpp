@@ -39,6 +39,9 @@ Provenance read_provenance(const H5::Group& root) {
       read_attr<H5::Group, std::uint64_t>(root, "replicates", H5::PredType::NATIVE_UINT64);
   p.null_hypothesis =
       read_attr<H5::Group, int>(root, "null_hypothesis", H5::PredType::NATIVE_INT) != 0;
+  if (root.attrExists("generator_version")) // files before it have version 1
+    p.generator_version =
+        read_attr<H5::Group, int>(root, "generator_version", H5::PredType::NATIVE_INT);
   return p;
 }
 

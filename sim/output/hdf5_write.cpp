@@ -55,6 +55,7 @@ void write_provenance(H5::Group& root, const Provenance& p) {
   attr(root, "seed", H5::PredType::NATIVE_UINT64, p.seed);
   attr(root, "replicates", H5::PredType::NATIVE_UINT64, p.replicates);
   attr(root, "null_hypothesis", H5::PredType::NATIVE_INT, static_cast<int>(p.null_hypothesis));
+  attr(root, "generator_version", H5::PredType::NATIVE_INT, p.generator_version);
   attr(root, "created_utc", created_utc());
 }
 

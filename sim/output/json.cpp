@@ -102,6 +102,7 @@ std::string to_json(const RunSummary& summary) {
   Json doc;
   doc.at("sepsim_version") = json_text(p.sepsim_version);
   doc.at("git_commit") = json_text(p.git_commit);
+  doc.at("generator_version") = json_integer(p.generator_version);
   doc.at("seed") = json_unsigned(p.seed);
   doc.at("replicates") = json_unsigned(p.replicates);
   doc.at("scenario") = json_text(p.scenario_name);

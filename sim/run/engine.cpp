@@ -3,6 +3,7 @@
 #include "sepsim/run/trial_rows.hpp"
 
 #include "sepsim/core/build_info.hpp"
+#include "sepsim/core/random.hpp"
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/global_control.h>
@@ -365,6 +366,7 @@ Provenance make_provenance(const Scenario& scenario, const RunOptions& options) 
   p.seed = options.seed;
   p.replicates = options.replicates;
   p.null_hypothesis = scenario.null_hypothesis;
+  p.generator_version = kGeneratorVersion;
   return p;
 }
 

@@ -24,11 +24,31 @@ class AccrualClock {
 public:
   AccrualClock(const Accrual& accrual, Stream stream);
   // The next patient's enrolment time, in months.
-  double next() {
-    hazard_ += boost::random::exponential_distribution<double>()(stream_);
+  double next() { return next(boost::random::exponential_distribution<double>()(stream_)); }
+  // The same with the unit exponential given (drawn elsewhere, not from this
+  // clock's stream).
+  double next(double unit_exponential) {
+    hazard_ += unit_exponential;
     if (constant_) return hazard_ / rate_ + ramp_ / 2.0; // inline: it runs per patient
     return ramped_or_piecewise();
   }
+  // n enrolment times from n unit exponentials (the time since the last
+  // patient in a register, not reloaded after each store into out).
+  void next(const double* unit_exponentials, double* out, std::size_t n) {
+    if (!constant_) {
+      for (std::size_t i = 0; i < n; ++i)
+        out[i] = next(unit_exponentials[i]);
+      return;
+    }
+    double hazard = hazard_;
+    const double rate = rate_, shift = ramp_ / 2.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      hazard += unit_exponentials[i];
+      out[i] = hazard / rate + shift;
+    }
+    hazard_ = hazard;
+  }
+  Stream& stream() { return stream_; }
 
 private:
   double ramped_or_piecewise() const;

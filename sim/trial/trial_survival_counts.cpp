@@ -14,6 +14,7 @@
 // events and harm are drawn per cell as at the count level. Event-driven looks
 // run as at the patient level (run_event_looks) on these records.
 #include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/exponential.hpp"
 #include "sepsim/core/random.hpp"
 #include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
@@ -23,6 +24,7 @@
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -36,6 +38,7 @@ constexpr int kCells = kPhenotypes * kPhenotypes;
 
 thread_local std::vector<PatientRecord> t_records;
 thread_local std::vector<double> t_entries;
+thread_local std::vector<std::uint32_t> t_bins;
 
 // The patient's day of death (infinity if alive at day 90) and response.
 void draw_outcome(const Scenario& scenario, const Treatment& t, int ph, Stream& stream,
@@ -99,9 +102,13 @@ public:
     }
     if (cells > 1) only_ = -1;
   }
+  bool draws() const { return only_ < 0; } // a word a patient
   int next(Stream& stream) const {
     if (only_ >= 0) return only_;
-    const double u = boost::random::uniform_01<double>()(stream);
+    return from_uniform(boost::random::uniform_01<double>()(stream));
+  }
+  int from_uniform(double u) const {
+    if (only_ >= 0) return only_;
     int c = 0;
     while (c + 1 < kCells && !(u < cumulative_[c]))
       ++c;
@@ -113,16 +120,46 @@ private:
   int only_ = -1;
 };
 
+// c ? a : b without a branch (a patient dies within follow-up or not as a
+// coin flip; compilers may branch on a plain ?:).
+double select(bool c, double a, double b) {
+  const std::uint64_t mask = 0 - static_cast<std::uint64_t>(c);
+  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
+                               (std::bit_cast<std::uint64_t>(b) & ~mask));
+}
+
+// Whether every treatment the design gives draws its day of death from the
+// exponential validation model (death_by_day_28).
+bool exponential_model(const Scenario& scenario, const Design& design) {
+  for (const auto& arm : design.arms)
+    for (int l = 0; l < kPhenotypes; ++l) {
+      const int t = arm.treatment_by_label[l];
+      if (design.eligible_label[l] && t >= 0 && !scenario.treatments[t].death_by_day_28)
+        return false;
+    }
+  return true;
+}
+
 // Patients in enrolment order, each with its entry time (months).
+// With the exponential model, patients are drawn in groups of kGroup (from
+// the first; generator version 2): the group's cell words (when there is
+// more than one cell), day-of-death words and response words, each kind
+// together, from the design's count stream, and one entry word a patient from
+// the accrual stream; days of death and times between entries are unit
+// exponentials by inversion (core/exponential.hpp), a group at a time in
+// SIMD lanes. Otherwise (the response model) patient after patient, with
+// Boost's distributions.
 class PatientDraw {
 public:
+  static constexpr std::size_t kGroup = 64;
   PatientDraw(const Scenario& scenario, const Design& design, const ReplicateId& id)
       : scenario_(scenario), design_(design),
         stream_({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream}),
         cells_(cell_shares(scenario, design, eligible_)),
         arms_(
             design, scenario.population.sites,
-            Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate, design.stream})) {
+            Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate, design.stream})),
+        inverted_(exponential_model(scenario, design)) {
     if (!(eligible_ * kMaxScreenedPerEnrolled > 1.0))
       throw EnrolmentError("design " + design.name + ": only " + std::to_string(eligible_) +
                            " of screened patients are eligible; the eligible labels are too "
@@ -131,20 +168,21 @@ public:
       clock_.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point,
                                               id.replicate, design.stream}));
   }
-  // n more patients onto records, their entry times onto entries.
+  // n more patients onto records, their entry times onto entries (n a
+  // multiple of kGroup, or the last patients).
   void append(std::vector<PatientRecord>& records, std::vector<double>& entries, std::size_t n) {
     const std::size_t from = records.size();
     records.resize(from + n);
     entries.resize(from + n);
+    if (inverted_) {
+      for (std::size_t i = from; i < from + n; i += kGroup)
+        append_group(&records[i], &entries[i], std::min(kGroup, from + n - i));
+      return;
+    }
     for (std::size_t i = from; i < from + n; ++i) {
       PatientRecord& p = records[i];
-      const int c = cells_.next(stream_);
-      p = PatientRecord{};
-      p.label = static_cast<Phenotype>(c / kPhenotypes);
-      p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
-      p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
-      const Treatment& t = scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
-      draw_outcome(scenario_, t, p.phenotype, stream_, p);
+      place(p, cells_.next(stream_));
+      draw_outcome(scenario_, treatment(p), p.phenotype, stream_, p);
     }
     for (std::size_t i = from; i < from + n; ++i)
       entries[i] = clock_ ? clock_->next() : 0.0;
@@ -152,40 +190,102 @@ public:
   double eligible() const { return eligible_; }
 
 private:
+  const Treatment& treatment(const PatientRecord& p) const {
+    return scenario_.treatments[design_.arms[p.arm].treatment_by_label[p.label]];
+  }
+  // A new patient in cell c, with its arm.
+  void place(PatientRecord& p, int c) {
+    p = PatientRecord{};
+    p.label = static_cast<Phenotype>(c / kPhenotypes);
+    p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
+    p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
+  }
+  void append_group(PatientRecord* group, double* entries, std::size_t n) {
+    constexpr double kAlive = std::numeric_limits<double>::infinity();
+    std::array<std::uint32_t, kGroup> words{};
+    std::array<double, kGroup> unit;
+    if (cells_.draws()) {
+      stream_.read(words.data(), n);
+      for (std::size_t i = 0; i < n; ++i)
+        place(group[i], cells_.from_uniform(words[i] * 0x1p-32));
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        place(group[i], cells_.from_uniform(0.0)); // the only cell
+    }
+    stream_.read(words.data(), n);
+    unit_exponentials(words.data(), n, unit.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      PatientRecord& p = group[i];
+      const double hazard = treatment(p).death_hazard_per_day[p.phenotype];
+      const double day = hazard > 0.0 ? unit[i] / hazard : kAlive;
+      p.alive_day9 = day > kDay9;
+      p.death_day = static_cast<float>(select(day <= kMaxFollowUpDays, day, kAlive));
+    }
+    stream_.read(words.data(), n);
+    for (std::size_t i = 0; i < n; ++i)
+      group[i].response = words[i] * 0x1p-32 < treatment(group[i]).response[group[i].phenotype];
+    if (!clock_) {
+      std::fill_n(entries, n, 0.0);
+      return;
+    }
+    clock_->stream().read(words.data(), n);
+    unit_exponentials(words.data(), n, unit.data());
+    clock_->next(unit.data(), entries, n);
+  }
   const Scenario& scenario_;
   const Design& design_;
   Stream stream_;
   double eligible_ = 0.0;
   CellDraw cells_;
   Randomiser arms_; // the patient level's list: unstratified at count level
+  bool inverted_;   // the exponential model: groups, by inversion
   std::optional<AccrualClock> clock_;
 };
 
-// Tallies of the first n patients, and per cell their adverse events and harm.
+// A patient's outcomes as bits of its tally bin (arm, cell, outcomes).
+enum : unsigned { kResponse = 1, kDeath28 = 2, kDeath90 = 4, kAliveAtFollowUp = 8, kEarly = 16 };
+constexpr unsigned kOutcomes = 32;
+
+// Tallies of the first n patients, and per cell their adverse events and harm:
+// each patient counted once in its (arm, cell, outcomes) bin, the bins then
+// added into the arms' tallies (integer counts: the same in any order).
 void tally(const Scenario& scenario, const Design& design,
            const std::vector<PatientRecord>& records, std::uint32_t n, Stream& stream,
            ReplicateResult& r) {
-  std::array<std::array<std::uint32_t, kCells>, kMaxArms> cell_counts{};
+  const std::size_t arms = design.arms.size();
+  std::vector<std::uint32_t>& bins = t_bins;
+  bins.assign(arms * kCells * kOutcomes, 0);
+  const double follow_up = design.follow_up_days;
   for (std::uint32_t i = 0; i < n; ++i) {
     const PatientRecord& p = records[i];
-    ArmCounts& arm = r.arms[p.arm];
-    arm.add_patients(p.label, 1);
-    arm.response.add(p.label, p.response);
-    arm.death28.add(p.label, p.death_day <= kDay28);
-    arm.death90.add(p.label, p.death_day <= kMaxFollowUpDays);
-    arm.alive_at_follow_up.add(p.label, !(p.death_day <= design.follow_up_days));
-    arm.death_known.add(p.label, 1);
-    arm.early_deaths += !p.alive_day9;
-    ++cell_counts[p.arm][p.label * kPhenotypes + p.phenotype];
-    ++r.enrolled_label_phenotype[p.label][p.phenotype];
+    const unsigned outcomes = p.response * kResponse + (p.death_day <= kDay28) * kDeath28 +
+                              (p.death_day <= kMaxFollowUpDays) * kDeath90 +
+                              !(p.death_day <= follow_up) * kAliveAtFollowUp +
+                              !p.alive_day9 * kEarly;
+    ++bins[(p.arm * kCells + p.label * kPhenotypes + p.phenotype) * kOutcomes + outcomes];
   }
   r.enrolled = n;
-  for (std::size_t a = 0; a < design.arms.size(); ++a)
+  for (std::size_t a = 0; a < arms; ++a)
     for (int c = 0; c < kCells; ++c) {
-      const std::uint32_t m = cell_counts[a][c];
-      if (m == 0) continue;
+      const auto label = static_cast<Phenotype>(c / kPhenotypes);
       const int ph = c % kPhenotypes;
-      const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[c / kPhenotypes]];
+      ArmCounts& arm = r.arms[a];
+      std::uint32_t m = 0; // the cell's patients
+      for (unsigned o = 0; o < kOutcomes; ++o) {
+        const std::uint32_t count =
+            bins[(a * kCells + static_cast<std::size_t>(c)) * kOutcomes + o];
+        m += count;
+        arm.response.add(label, o & kResponse ? count : 0);
+        arm.death28.add(label, o & kDeath28 ? count : 0);
+        arm.death90.add(label, o & kDeath90 ? count : 0);
+        arm.alive_at_follow_up.add(label, o & kAliveAtFollowUp ? count : 0);
+        arm.early_deaths += o & kEarly ? count : 0;
+      }
+      arm.add_patients(label, m);
+      arm.death_known.add(label, m);
+      r.enrolled_label_phenotype[label][ph] += m;
+      if (m == 0) continue;
+      const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[label]];
       for (int e = 0; e < kAdverseEvents; ++e)
         r.arms[a].adverse[e] += binomial(stream, m, t.adverse_events[e]);
       r.arms[a].matched += t.matches_phenotype[ph] ? m : 0;

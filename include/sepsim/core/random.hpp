@@ -2,10 +2,21 @@
 // (seed, purpose, grid point, replicate, entity, section), never of a thread.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace sepsim {
+
+// The version of the definitions of the draws (which words of which stream
+// become which value), recorded with every result: the same seed gives the
+// same numbers under the same version. 1: until 2026-12-06. 2: count-level
+// time-to-event designs with the exponential model draw each patient's day of
+// death and time since the last entry by inversion (core/exponential.hpp), a
+// word each, in groups of 64 patients (sim/trial/trial_survival_counts.cpp);
+// everything else draws as in version 1.
+inline constexpr int kGeneratorVersion = 2;
 
 // Separate purposes keep the patients fixed when a design changes.
 enum class Purpose : std::uint32_t {
@@ -69,6 +80,17 @@ public:
   result_type operator()() {
     if (next_ == filled_) refill();
     return buffer_[next_++];
+  }
+  // The next n words, those n calls would give.
+  void read(std::uint32_t* out, std::size_t n) {
+    while (n > 0) {
+      if (next_ == filled_) refill();
+      const auto take = std::min(n, static_cast<std::size_t>(filled_ - next_));
+      std::copy_n(buffer_.data() + next_, take, out);
+      next_ += static_cast<int>(take);
+      out += take;
+      n -= take;
+    }
   }
 
   // Blocks computed so far (counter blocks 0 .. blocks_used() - 1).

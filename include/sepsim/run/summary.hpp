@@ -128,6 +128,7 @@ struct Provenance {
   std::uint64_t seed = 1;
   std::uint64_t replicates = 0;
   bool null_hypothesis = false; // run with --null
+  int generator_version = 1;    // of the draws (core/random.hpp); 1 in files that lack it
 };
 
 // One swept scenario key and its values.

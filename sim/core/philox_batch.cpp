@@ -3,7 +3,8 @@
 // first blocks of eight patients' streams (philox4x32_10_lanes, in sets of
 // eight). The same words as Random123's Philox4x32_R<10> (integer arithmetic
 // only, so every instruction set gives the same bits); on CPUs with AVX2 each
-// set of eight runs in the lanes of one register set, two sets interleaved
+// set of eight runs in the lanes of one register set, two sets interleaved,
+// and with AVX-512 a stream's sixteen blocks run in one set of sixteen lanes
 // (chosen at run time, so one binary runs everywhere), elsewhere one block at
 // a time.
 #include "sepsim/core/random.hpp"
@@ -118,6 +119,78 @@ __attribute__((target("avx2"))) void blocks_avx2(std::uint32_t first,
   rounds_avx2<2>(x, key, out);
 }
 
+// GCC 12's AVX-512 headers pass an undefined vector as the unused merge input
+// of unmasked intrinsics, and its warnings then fire in our code (GCC bug
+// 105593, fixed in GCC 13): silenced for the AVX-512 functions only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+// The sixteen blocks of a refill in the sixteen lanes of one AVX-512 register
+// set: one set's rounds wait on its multiplications, but each does twice the
+// lanes of an AVX2 set (2.8 ns a block here against 3.9 with two AVX2 sets).
+__attribute__((target("avx512f"))) inline void mulhilo512(__m512i x, __m512i m, __m512i& hi,
+                                                          __m512i& lo) {
+  const __m512i even = _mm512_mul_epu32(x, m);
+  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(x, 32), m);
+  lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+}
+
+__attribute__((target("avx512f"))) void blocks_avx512(std::uint32_t first,
+                                                      const std::array<std::uint32_t, 4>& counter,
+                                                      const std::array<std::uint32_t, 2>& key,
+                                                      std::uint32_t* out) {
+  static_assert(kPhiloxStreamBatch == 16, "one block a lane");
+  __m512i x[4];
+  x[0] = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first)),
+                          _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  for (int w = 1; w < 4; ++w)
+    x[w] = _mm512_set1_epi32(static_cast<int>(counter[static_cast<std::size_t>(w)]));
+  const __m512i m0 = _mm512_set1_epi32(static_cast<int>(0xD2511F53u));
+  const __m512i m1 = _mm512_set1_epi32(static_cast<int>(0xCD9E8D57u));
+  std::uint32_t k0 = key[0], k1 = key[1];
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    __m512i hi0, lo0, hi1, lo1;
+    mulhilo512(x[0], m0, hi0, lo0);
+    mulhilo512(x[2], m1, hi1, lo1);
+    x[0] = _mm512_xor_si512(_mm512_xor_si512(hi1, x[1]), _mm512_set1_epi32(static_cast<int>(k0)));
+    x[1] = lo1;
+    x[2] = _mm512_xor_si512(_mm512_xor_si512(hi0, x[3]), _mm512_set1_epi32(static_cast<int>(k1)));
+    x[3] = lo0;
+  }
+  // Lanes to blocks: 4 x 4 transposes in each 128-bit quarter (quarter q of
+  // bj holds block 4q + j), then the quarters gathered block after block.
+  const __m512i t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
+  const __m512i t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
+  const __m512i b0 = _mm512_unpacklo_epi64(t0, t2), b1 = _mm512_unpackhi_epi64(t0, t2);
+  const __m512i b2 = _mm512_unpacklo_epi64(t1, t3), b3 = _mm512_unpackhi_epi64(t1, t3);
+  const __m512i q01a = _mm512_shuffle_i64x2(b0, b1, 0x44),
+                q01b = _mm512_shuffle_i64x2(b2, b3, 0x44);
+  const __m512i q23a = _mm512_shuffle_i64x2(b0, b1, 0xEE),
+                q23b = _mm512_shuffle_i64x2(b2, b3, 0xEE);
+  auto* to = reinterpret_cast<__m512i*>(out);
+  _mm512_storeu_si512(to + 0, _mm512_shuffle_i64x2(q01a, q01b, 0x88)); // blocks 0-3
+  _mm512_storeu_si512(to + 1, _mm512_shuffle_i64x2(q01a, q01b, 0xDD)); // blocks 4-7
+  _mm512_storeu_si512(to + 2, _mm512_shuffle_i64x2(q23a, q23b, 0x88)); // blocks 8-11
+  _mm512_storeu_si512(to + 3, _mm512_shuffle_i64x2(q23a, q23b, 0xDD)); // blocks 12-15
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+bool has_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+
 bool has_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2");
   return yes;
@@ -147,6 +220,8 @@ void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32
                          const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
                          PhiloxPath path) {
 #ifdef SEPSIM_PHILOX_AVX2
+  if (path == PhiloxPath::fastest && has_avx512())
+    return blocks_avx512(first_block, counter, key, out);
   if (path != PhiloxPath::scalar && has_avx2()) return blocks_avx2(first_block, counter, key, out);
 #endif
   for (std::uint32_t set = 0; set < kPhiloxStreamBatch / kPhiloxBatch; ++set) {

@@ -44,7 +44,8 @@ struct StreamId {
 // round's multiplications.
 constexpr std::uint32_t kPhiloxBatch = 8;
 constexpr std::uint32_t kPhiloxStreamBatch = 2 * kPhiloxBatch;
-enum class PhiloxPath { fastest, scalar };
+// fastest: AVX-512 or AVX2 where the CPU has them; avx2: at most AVX2.
+enum class PhiloxPath { fastest, avx2, scalar };
 void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32_t, 4>& counter,
                          const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
                          PhiloxPath path = PhiloxPath::fastest);

@@ -38,8 +38,8 @@ Randomiser::Randomiser(const Design& design, int sites, Stream stream)
   switch (design.randomisation.method) {
   case RandomisationMethod::permuted_blocks:
     blocks_.resize(static_cast<std::size_t>(strata(design.randomisation, sites)));
-    one_block_list_ = blocks_.size() == 1;
     prepare_blocks();
+    one_block_list_ = blocks_.size() == 1 && small_templates_.size() == block_templates_.size();
     break;
   case RandomisationMethod::minimisation:
     label_counts_.assign(kPhenotypes, {});
@@ -64,6 +64,11 @@ void Randomiser::prepare_blocks() {
     largest = std::max(largest, block.size());
     block_templates_.push_back(std::move(block));
   }
+  if (largest <= kSmallBlock)
+    for (const auto& block : block_templates_) {
+      small_templates_.emplace_back();
+      std::copy(block.begin(), block.end(), small_templates_.back().begin());
+    }
   pick_below_.resize(largest + 1);
   for (std::size_t i = 2; i <= largest; ++i)
     pick_below_[i] = UniformBelow(static_cast<std::uint32_t>(i));
@@ -98,6 +103,16 @@ void Randomiser::refill_block(std::vector<int>& block) {
   block = block_templates_[size_index];
   for (std::size_t i = block.size(); i > 1; --i)
     std::swap(block[i - 1], block[pick_below_[i](stream_)]);
+}
+
+// The same draws as refill_block (the size, then the shuffle's swaps).
+void Randomiser::refill_small() {
+  const std::size_t size_index = block_size_pick_(stream_);
+  small_block_ = small_templates_[size_index];
+  const std::size_t size = block_templates_[size_index].size();
+  for (std::size_t i = size; i > 1; --i)
+    std::swap(small_block_[i - 1], small_block_[pick_below_[i](stream_)]);
+  small_left_ = static_cast<int>(size);
 }
 
 int Randomiser::from_block(const PatientFactors& patient) {

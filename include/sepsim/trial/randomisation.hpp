@@ -22,11 +22,8 @@ public:
   // The arm of the next enrolled patient.
   int assign(const PatientFactors& patient) {
     if (one_block_list_) { // permuted blocks in one stratum: inline, it runs per patient
-      std::vector<int>& block = blocks_.front();
-      if (block.empty()) refill_block(block);
-      const int arm = block.back();
-      block.pop_back();
-      return arm;
+      if (small_left_ == 0) refill_small();
+      return small_block_[--small_left_];
     }
     return assign_any(patient);
   }
@@ -38,6 +35,7 @@ private:
   int minimise(const PatientFactors& patient);
   void prepare_blocks();
   void refill_block(std::vector<int>& block);
+  void refill_small();
 
   const Design& design_;
   int sites_;
@@ -46,7 +44,13 @@ private:
   std::vector<std::size_t> allocation_;
   std::size_t allocation_sum_ = 0;
   std::vector<std::vector<int>> blocks_; // per stratum, drawn from the back
-  bool one_block_list_ = false;          // permuted blocks without strata
+  // Permuted blocks without strata, each block at most kSmallBlock patients:
+  // drawn as refill_block draws them, into a fixed array (no vector copy).
+  static constexpr std::size_t kSmallBlock = 16;
+  bool one_block_list_ = false;
+  std::array<int, kSmallBlock> small_block_{};
+  int small_left_ = 0;
+  std::vector<std::array<int, kSmallBlock>> small_templates_;
   // Permuted blocks: each block size's arms in order, the draw of a size,
   // and the draws of a shuffle's index below i (pick_below_[i], i >= 2).
   std::vector<std::vector<int>> block_templates_;

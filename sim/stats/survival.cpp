@@ -156,13 +156,16 @@ inline double censored_before(const double* c, std::size_t& j, double t) {
 // branches, with a loop only for tied deaths.
 template <class AtDeath>
 void walk_deaths(const SortedFollowUp& g0, const SortedFollowUp& g1, AtDeath&& at_death) {
-  WalkArrays& w = t_walk;
-  w.set(0, g0.deaths, g0.death_count);
-  w.set(1, g1.deaths, g1.death_count);
-  w.set(2, g0.censored, g0.censored_count);
-  w.set(3, g1.censored, g1.censored_count);
-  const double *d0 = w.times[0].data(), *d1 = w.times[1].data();
-  const double *c0 = w.times[2].data(), *c1 = w.times[3].data();
+  const double *d0 = g0.deaths, *d1 = g1.deaths, *c0 = g0.censored, *c1 = g1.censored;
+  if (!g0.ends_infinite || !g1.ends_infinite) { // copies with the sentinels
+    WalkArrays& w = t_walk;
+    w.set(0, g0.deaths, g0.death_count);
+    w.set(1, g1.deaths, g1.death_count);
+    w.set(2, g0.censored, g0.censored_count);
+    w.set(3, g1.censored, g1.censored_count);
+    d0 = w.times[0].data(), d1 = w.times[1].data();
+    c0 = w.times[2].data(), c1 = w.times[3].data();
+  }
   double n = g0.at_risk + g1.at_risk, n1 = g1.at_risk;
   std::size_t i0 = 0, i1 = 0, j0 = 0, j1 = 0;
   constexpr double kEnd = std::numeric_limits<double>::infinity();

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 namespace sepsim {
 
@@ -22,13 +23,14 @@ namespace {
 // Follow-up times in four bins, [2 * death + group] (group 1 = treatment):
 // deaths, and censorings before the end of follow-up (later ones follow every
 // death). Filled without a branch per patient: a time is written to its bin
-// and counted only when kept.
+// and counted only when kept. Once sorted, each bin ends with +infinity (the
+// log-rank walk's sentinel).
 struct Times {
   std::array<std::vector<double>, 4> bin;
   std::array<std::size_t, 4> size{};
   void reset(std::size_t capacity) {
     for (auto& b : bin)
-      if (b.size() < capacity) b.resize(capacity);
+      if (b.size() < capacity + 1) b.resize(capacity + 1);
     size = {};
   }
   void add(double time, bool death, int group, bool keep) {
@@ -39,8 +41,10 @@ struct Times {
   double* begin(int k) { return bin[k].data(); }
   double* end(int k) { return bin[k].data() + size[k]; }
   void sort() {
-    for (int k = 0; k < 4; ++k)
+    for (int k = 0; k < 4; ++k) {
       sort_times(begin(k), end(k));
+      *end(k) = std::numeric_limits<double>::infinity();
+    }
   }
 };
 
@@ -66,6 +70,31 @@ void merge(const std::vector<double>& a, const double* b, const double* b_end,
            std::vector<double>& out) {
   out.resize(a.size() + static_cast<std::size_t>(b_end - b));
   std::merge(a.begin(), a.end(), b, b_end, out.begin());
+}
+
+// A bin's settled times and its sorted fresh ones [first, last) (last[0] is
+// +infinity): the fresh ones in place when none is settled, else both merged
+// into out, with +infinity after them.
+const double* with_settled(const std::vector<double>& settled, const double* first,
+                           const double* last, std::vector<double>& out) {
+  if (settled.empty()) return first;
+  merge(settled, first, last, out);
+  out.push_back(std::numeric_limits<double>::infinity());
+  return out.data();
+}
+
+// The two groups' sorted follow-up from the settled times and the sorted
+// fresh ones, sentinels after each array.
+void sorted_follow_up(const Settled& settled, Times& fresh, const double at_risk[2],
+                      std::array<std::vector<double>, 4>& merged, SortedFollowUp group[2]) {
+  const double* times[4];
+  for (int k = 0; k < 4; ++k)
+    times[k] = with_settled(settled.sorted[k], fresh.begin(k), fresh.end(k), merged[k]);
+  for (int g = 0; g < 2; ++g) {
+    const std::size_t deaths = settled.sorted[2 + g].size() + fresh.size[2 + g];
+    const std::size_t censored = settled.sorted[g].size() + fresh.size[g];
+    group[g] = {times[2 + g], deaths, times[g], censored, at_risk[g], true};
+  }
 }
 
 bool is_logrank(const Design& design) {
@@ -153,13 +182,8 @@ double LookStatistic::z(const std::vector<PatientRecord>& records,
   const double at_risk[2] = {settled_at_risk_[0] + static_cast<double>(followed - treated),
                              settled_at_risk_[1] + static_cast<double>(treated)};
   recent.sort();
-  const Settled& settled = t_buffers.settled;
-  auto& look = t_buffers.look;
-  for (int k = 0; k < 4; ++k)
-    merge(settled.sorted[k], recent.begin(k), recent.end(k), look[k]);
   SortedFollowUp group[2];
-  for (int g = 0; g < 2; ++g)
-    group[g] = {look[2 + g].data(), look[2 + g].size(), look[g].data(), look[g].size(), at_risk[g]};
+  sorted_follow_up(t_buffers.settled, recent, at_risk, t_buffers.look, group);
   if (events != nullptr)
     *events = settled_events_ + static_cast<int>(recent.size[2] + recent.size[3]);
   const LogrankResult test = logrank_sorted(group[0], group[1]);
@@ -189,11 +213,7 @@ bool LookStatistic::final_follow_up(const std::vector<PatientRecord>& records,
   const double at_risk[2] = {settled_at_risk_[0] + static_cast<double>(followed - treated),
                              settled_at_risk_[1] + static_cast<double>(treated)};
   rest.sort();
-  auto& out = t_buffers.look;
-  for (int k = 0; k < 4; ++k)
-    merge(t_buffers.settled.sorted[k], rest.begin(k), rest.end(k), out[k]);
-  for (int g = 0; g < 2; ++g)
-    group[g] = {out[2 + g].data(), out[2 + g].size(), out[g].data(), out[g].size(), at_risk[g]};
+  sorted_follow_up(t_buffers.settled, rest, at_risk, t_buffers.look, group);
   return true;
 }
 

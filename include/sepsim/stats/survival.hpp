@@ -40,12 +40,16 @@ LogrankResult logrank(const std::vector<SurvivalRecord>& records, bool stratifie
 // repeated), its censoring times ascending (those at or after the last death
 // of both groups may be left out: they leave the risk set after every death),
 // and how many are at risk at time 0 (everyone, left-out censorings included).
+// With `ends_infinite`, deaths[death_count] and censored[censored_count] are
+// +infinity (the walk's sentinels: it then reads the arrays in place instead
+// of copying them).
 struct SortedFollowUp {
   const double* deaths = nullptr;
   std::size_t death_count = 0;
   const double* censored = nullptr;
   std::size_t censored_count = 0;
   double at_risk = 0;
+  bool ends_infinite = false;
 };
 
 // The unstratified log-rank test (control = group 0) from sorted follow-up:

@@ -26,7 +26,7 @@ class TimeSorter {
 public:
   void sort(double* first, double* last) {
     const auto n = static_cast<std::size_t>(last - first);
-    if (n < 64) return std::sort(first, last);
+    if (n < 64 || n >= 0xffffffffu) return std::sort(first, last); // few, or past 32-bit bounds
     // Already in order, or in reverse order (a look's administrative
     // censorings, by entry): nothing to spread. Equal times are equal values,
     // so reversing gives what sorting gives.
@@ -39,21 +39,25 @@ public:
     const auto bucket = [&](double t) {
       return std::min(static_cast<std::size_t>((t - lo) * scale), n - 1);
     };
-    start_.assign(n + 1, 0);
+    // Counting sort by bucket: cursor_[b + 1] counts bucket b, then the
+    // prefix sums are where each bucket starts, and after the scatter
+    // cursor_[b] is where bucket b ends (the next one starts).
+    cursor_.assign(n + 1, 0);
     for (const double* p = first; p != last; ++p)
-      ++start_[bucket(*p) + 1];
+      ++cursor_[bucket(*p) + 1];
     for (std::size_t b = 0; b < n; ++b)
-      start_[b + 1] += start_[b];
+      cursor_[b + 1] += cursor_[b];
     sorted_.resize(n);
-    fill_ = start_;
     for (const double* p = first; p != last; ++p)
-      sorted_[fill_[bucket(*p)]++] = *p;
+      sorted_[cursor_[bucket(*p)]++] = *p;
     // A bucket's times all precede the next bucket's: std::sort the rare large
     // buckets, then one insertion sort over everything moves each time only
     // within its bucket.
-    for (std::size_t b = 0; b < n; ++b)
-      if (start_[b + 1] - start_[b] > 16)
-        std::sort(sorted_.data() + start_[b], sorted_.data() + start_[b + 1]);
+    std::uint32_t begin = 0;
+    for (std::size_t b = 0; b < n; ++b) {
+      if (cursor_[b] - begin > 16) std::sort(sorted_.data() + begin, sorted_.data() + cursor_[b]);
+      begin = cursor_[b];
+    }
     double* out = first;
     out[0] = sorted_[0];
     for (std::size_t i = 1; i < n; ++i) {
@@ -66,7 +70,7 @@ public:
   }
 
 private:
-  std::vector<std::size_t> start_, fill_;
+  std::vector<std::uint32_t> cursor_; // bucket bounds
   std::vector<double> sorted_;
 };
 

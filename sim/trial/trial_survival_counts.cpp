@@ -107,11 +107,15 @@ public:
     if (only_ >= 0) return only_;
     return from_uniform(boost::random::uniform_01<double>()(stream));
   }
+  // The first cell c < kCells - 1 with u < cumulative_[c], else the last: as
+  // the cumulative shares never decrease, the number of them at or below u,
+  // counted without a branch (a patient's label is a surprise 12% of the time
+  // in the validation population).
   int from_uniform(double u) const {
     if (only_ >= 0) return only_;
     int c = 0;
-    while (c + 1 < kCells && !(u < cumulative_[c]))
-      ++c;
+    for (int k = 0; k + 1 < kCells; ++k)
+      c += cumulative_[k] <= u;
     return c;
   }
 
@@ -167,6 +171,7 @@ public:
     if (design.accrual)
       clock_.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point,
                                               id.replicate, design.stream}));
+    if (inverted_) prepare_tables();
   }
   // n more patients onto records, their entry times onto entries (n a
   // multiple of kGroup, or the last patients).
@@ -200,30 +205,41 @@ private:
     p.phenotype = static_cast<Phenotype>(c % kPhenotypes);
     p.arm = static_cast<std::uint8_t>(arms_.assign({p.label, false, 0}));
   }
+  // The group's draws into local arrays, the records written last (a byte
+  // stored into a record may alias anything, which forces reloads).
   void append_group(PatientRecord* group, double* entries, std::size_t n) {
     constexpr double kAlive = std::numeric_limits<double>::infinity();
     std::array<std::uint32_t, kGroup> words{};
-    std::array<double, kGroup> unit;
+    std::array<double, kGroup> unit, day;
+    std::array<int, kGroup> cell, at; // at: arm * kCells + cell
     if (cells_.draws()) {
       stream_.read(words.data(), n);
       for (std::size_t i = 0; i < n; ++i)
-        place(group[i], cells_.from_uniform(words[i] * 0x1p-32));
+        cell[i] = cells_.from_uniform(words[i] * 0x1p-32);
     } else {
-      for (std::size_t i = 0; i < n; ++i)
-        place(group[i], cells_.from_uniform(0.0)); // the only cell
+      std::fill_n(cell.begin(), n, cells_.from_uniform(0.0)); // the only cell
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto label = static_cast<Phenotype>(cell[i] / kPhenotypes);
+      at[i] = arms_.assign({label, false, 0}) * kCells + cell[i];
     }
     stream_.read(words.data(), n);
     unit_exponentials(words.data(), n, unit.data());
     for (std::size_t i = 0; i < n; ++i) {
-      PatientRecord& p = group[i];
-      const double hazard = treatment(p).death_hazard_per_day[p.phenotype];
-      const double day = hazard > 0.0 ? unit[i] / hazard : kAlive;
-      p.alive_day9 = day > kDay9;
-      p.death_day = static_cast<float>(select(day <= kMaxFollowUpDays, day, kAlive));
+      const double hazard = hazard_[static_cast<std::size_t>(at[i])];
+      day[i] = hazard > 0.0 ? unit[i] / hazard : kAlive;
     }
     stream_.read(words.data(), n);
-    for (std::size_t i = 0; i < n; ++i)
-      group[i].response = words[i] * 0x1p-32 < treatment(group[i]).response[group[i].phenotype];
+    for (std::size_t i = 0; i < n; ++i) {
+      PatientRecord& p = group[i];
+      p = PatientRecord{};
+      p.label = static_cast<Phenotype>(cell[i] / kPhenotypes);
+      p.phenotype = static_cast<Phenotype>(cell[i] % kPhenotypes);
+      p.arm = static_cast<std::uint8_t>(at[i] / kCells);
+      p.alive_day9 = day[i] > kDay9;
+      p.death_day = static_cast<float>(select(day[i] <= kMaxFollowUpDays, day[i], kAlive));
+      p.response = words[i] * 0x1p-32 < response_[static_cast<std::size_t>(at[i])];
+    }
     if (!clock_) {
       std::fill_n(entries, n, 0.0);
       return;
@@ -232,6 +248,18 @@ private:
     unit_exponentials(words.data(), n, unit.data());
     clock_->next(unit.data(), entries, n);
   }
+  // Each (arm, cell)'s hazard of death per day and probability of response.
+  void prepare_tables() {
+    for (std::size_t a = 0; a < design_.arms.size(); ++a)
+      for (int c = 0; c < kCells; ++c) {
+        const int t = design_.arms[a].treatment_by_label[c / kPhenotypes];
+        if (t < 0) continue; // a label the design does not enrol
+        const Treatment& treatment = scenario_.treatments[static_cast<std::size_t>(t)];
+        hazard_[a * kCells + static_cast<std::size_t>(c)] =
+            treatment.death_hazard_per_day[c % kPhenotypes];
+        response_[a * kCells + static_cast<std::size_t>(c)] = treatment.response[c % kPhenotypes];
+      }
+  }
   const Scenario& scenario_;
   const Design& design_;
   Stream stream_;
@@ -239,6 +267,7 @@ private:
   CellDraw cells_;
   Randomiser arms_; // the patient level's list: unstratified at count level
   bool inverted_;   // the exponential model: groups, by inversion
+  std::array<double, kMaxArms * kCells> hazard_{}, response_{}; // [arm * kCells + cell]
   std::optional<AccrualClock> clock_;
 };
 

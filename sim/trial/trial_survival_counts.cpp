@@ -5,7 +5,9 @@
 // time), its arm from the patient level's randomisation list (Randomiser), its
 // entry time (accrual) and its day of death from the same marginal model as the
 // patient level:
-// - the exponential validation model: an exponential day (Boost's ziggurat);
+// - the exponential validation model: an exponential day, and the time since
+//   the last entry, by inversion of one word each (core/exponential.hpp), 64
+//   patients at a time (generator version 2; PatientDraw);
 // - the response model: early death (day uniform in 0-9), response among the
 //   day-9 survivors, death by day 28 (uniform in 9-28) at the responder's or
 //   the non-responder's risk, late death (uniform in 28-90): the cell's

@@ -263,6 +263,8 @@ def provenance(r, argv, sepsim):
         ("compiler; libraries", f"{text(a.get('compiler', '?'))}; Boost "
          f"{text(a.get('boost_version', '?'))}, oneTBB {text(a.get('tbb_version', '?'))}, "
          f"HDF5 {text(a.get('hdf5_version', '?'))}"),
+        ("generator version", f"{int(a.get('generator_version', 1))} (the same seed gives the same "
+         "numbers under the same version)"),
         ("seed", str(seed)), ("replicates", f"{reps:,} per grid point"),
         ("threads", "not recorded (the numbers are the same for any --threads)"),
         ("scenario", f"{text(a.get('scenario_name', '?'))} (from "

@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <sstream>
@@ -311,7 +312,8 @@ TEST_CASE("Log-rank and Kaplan-Meier from sorted follow-up equal those from the 
           "[survival]") {
   // Random records with tied times (whole days), losses before day 28 and
   // administrative censorings at day 28; the sorted form lists the deaths and
-  // the censorings before day 28 only. Every number must be identical.
+  // the censorings before day 28 only, copied by the walk or, with +infinity
+  // after each array, read in place. Every number must be identical.
   std::mt19937_64 rng(20261205);
   std::exponential_distribution<double> death(0.03), loss(0.01);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -337,17 +339,30 @@ TEST_CASE("Log-rank and Kaplan-Meier from sorted follow-up equal those from the 
     for (int k = 0; k < 2; ++k)
       g[k] = {times[2 + k].data(), times[2 + k].size(), times[k].data(), times[k].size(),
               at_risk[k]};
+    // The same arrays with +infinity after each, read in place (ends_infinite).
+    std::vector<double> ended[4];
+    for (int k = 0; k < 4; ++k) {
+      ended[k] = times[k];
+      ended[k].push_back(std::numeric_limits<double>::infinity());
+    }
+    SortedFollowUp in_place[2];
+    for (int k = 0; k < 2; ++k)
+      in_place[k] = {ended[2 + k].data(), times[2 + k].size(), ended[k].data(),
+                     times[k].size(),     at_risk[k],          true};
     const LogrankKaplanMeier a = logrank_and_kaplan_meier(records, at);
-    const LogrankKaplanMeier b = logrank_and_kaplan_meier_sorted(g[0], g[1], at);
-    REQUIRE(a.logrank.failed == b.logrank.failed);
-    CHECK(a.logrank.z == b.logrank.z);
-    CHECK(a.logrank.expected_treatment == b.logrank.expected_treatment);
-    CHECK(a.logrank.variance == b.logrank.variance);
-    CHECK(a.logrank.events == b.logrank.events);
-    for (int k = 0; k < 2; ++k) {
-      CHECK(a.km[k].survival == b.km[k].survival);
-      CHECK(a.km[k].variance == b.km[k].variance);
-      CHECK(a.km[k].at_risk == b.km[k].at_risk);
+    for (const LogrankKaplanMeier& b :
+         {logrank_and_kaplan_meier_sorted(g[0], g[1], at),
+          logrank_and_kaplan_meier_sorted(in_place[0], in_place[1], at)}) {
+      REQUIRE(a.logrank.failed == b.logrank.failed);
+      CHECK(a.logrank.z == b.logrank.z);
+      CHECK(a.logrank.expected_treatment == b.logrank.expected_treatment);
+      CHECK(a.logrank.variance == b.logrank.variance);
+      CHECK(a.logrank.events == b.logrank.events);
+      for (int k = 0; k < 2; ++k) {
+        CHECK(a.km[k].survival == b.km[k].survival);
+        CHECK(a.km[k].variance == b.km[k].variance);
+        CHECK(a.km[k].at_risk == b.km[k].at_risk);
+      }
     }
   }
 }

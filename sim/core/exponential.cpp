@@ -11,9 +11,10 @@
 
 #include <bit>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include "cpu_features.hpp"
+
+#ifdef SEPSIM_X86_SIMD
 #include <immintrin.h>
-#define SEPSIM_EXPONENTIAL_AVX 1
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 // negative_log's vector forms are always inlined into the functions compiled
@@ -60,7 +61,7 @@ double unit_exponential(std::uint32_t word) {
   return negative_log(e, m, m > kSqrt2 ? 1.0 : 0.0);
 }
 
-#ifdef SEPSIM_EXPONENTIAL_AVX
+#ifdef SEPSIM_X86_SIMD
 namespace {
 
 // Four lanes of unit_exponential, operation for operation.
@@ -111,27 +112,17 @@ __attribute__((target("avx512f"))) void exponentials_avx512(const std::uint32_t*
   }
 }
 
-bool has_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
-
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
-
 } // namespace
 #endif
 
 void unit_exponentials(const std::uint32_t* words, std::size_t n, double* out,
                        ExponentialPath path) {
   std::size_t done = 0;
-#ifdef SEPSIM_EXPONENTIAL_AVX
-  if (path == ExponentialPath::fastest && has_avx512()) {
+#ifdef SEPSIM_X86_SIMD
+  if (path == ExponentialPath::fastest && cpu_has_avx512f()) {
     exponentials_avx512(words, n, out);
     done = n - n % 8;
-  } else if (path != ExponentialPath::scalar && has_avx2()) {
+  } else if (path != ExponentialPath::scalar && cpu_has_avx2()) {
     exponentials_avx2(words, n, out);
     done = n - n % 4;
   }

@@ -11,9 +11,10 @@
 
 #include <Random123/philox.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include "cpu_features.hpp"
+
+#ifdef SEPSIM_X86_SIMD
 #include <immintrin.h>
-#define SEPSIM_PHILOX_AVX2 1
 #endif
 
 namespace sepsim {
@@ -34,7 +35,7 @@ void lanes_scalar(const Lanes& counters, const std::array<std::uint32_t, 2>& key
   }
 }
 
-#ifdef SEPSIM_PHILOX_AVX2
+#ifdef SEPSIM_X86_SIMD
 static_assert(kPhiloxBatch == 8, "the AVX2 path runs one block a lane");
 
 __attribute__((target("avx2"))) inline __m256i splat(std::uint32_t v) {
@@ -186,15 +187,6 @@ __attribute__((target("avx512f"))) void blocks_avx512(std::uint32_t first,
 #pragma GCC diagnostic pop
 #endif
 
-bool has_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
-
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
 #endif
 
 } // namespace
@@ -202,8 +194,8 @@ bool has_avx2() {
 void philox4x32_10_lanes(const PhiloxLanes* counters, std::size_t sets,
                          const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
                          PhiloxPath path) {
-#ifdef SEPSIM_PHILOX_AVX2
-  if (path != PhiloxPath::scalar && has_avx2()) {
+#ifdef SEPSIM_X86_SIMD
+  if (path != PhiloxPath::scalar && cpu_has_avx2()) {
     for (; sets >= 2; sets -= 2, counters += 2, out += 2 * 4 * kPhiloxBatch)
       lanes_avx2<2>(counters, key, out);
     if (sets == 1) lanes_avx2<1>(counters, key, out);
@@ -219,10 +211,11 @@ void philox4x32_10_lanes(const PhiloxLanes* counters, std::size_t sets,
 void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32_t, 4>& counter,
                          const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
                          PhiloxPath path) {
-#ifdef SEPSIM_PHILOX_AVX2
-  if (path == PhiloxPath::fastest && has_avx512())
+#ifdef SEPSIM_X86_SIMD
+  if (path == PhiloxPath::fastest && cpu_has_avx512f())
     return blocks_avx512(first_block, counter, key, out);
-  if (path != PhiloxPath::scalar && has_avx2()) return blocks_avx2(first_block, counter, key, out);
+  if (path != PhiloxPath::scalar && cpu_has_avx2())
+    return blocks_avx2(first_block, counter, key, out);
 #endif
   for (std::uint32_t set = 0; set < kPhiloxStreamBatch / kPhiloxBatch; ++set) {
     Lanes lanes;
@@ -236,8 +229,8 @@ void philox4x32_10_batch(std::uint32_t first_block, const std::array<std::uint32
 }
 
 bool philox_simd_available() {
-#ifdef SEPSIM_PHILOX_AVX2
-  return has_avx2();
+#ifdef SEPSIM_X86_SIMD
+  return cpu_has_avx2();
 #else
   return false;
 #endif

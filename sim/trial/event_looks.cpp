@@ -39,11 +39,6 @@ namespace {
 thread_local std::vector<double> t_entries, t_deaths, t_bucket;
 thread_local std::vector<SurvivalRecord> t_survival;
 thread_local std::vector<const PatientRecord*> t_patients;
-struct ClockBucket {          // LookClock's
-  std::vector<double> deaths; // the first size are observed deaths
-  std::size_t size = 0;
-};
-thread_local std::vector<ClockBucket> t_ring;
 
 } // namespace
 
@@ -111,9 +106,8 @@ public:
     return find(entry, at);
   }
   double time() const { return time_; }
-  // After the last patient: the deaths counted (all before the latest entry)
-  // and, in any order, the others (and perhaps some counted ones, not
-  // among the first `counted` of them).
+  // After the last patient: how many deaths are counted (all before the
+  // latest entry), and the others in any order.
   std::size_t counted() const { return counted_; }
   std::vector<double>& pending() {
     deaths_.resize(size_);
@@ -126,10 +120,10 @@ private:
   static constexpr double kBuckets = 128;   // a bucket is the follow-up / 128
   static constexpr std::size_t kRing = 256; // > 128 + 2 buckets (rounding)
   static constexpr std::size_t kMask = kRing - 1;
-  // Non-decreasing in the month (so an earlier bucket is an earlier time);
-  // an infinite or NaN month (a patient alive) into the last bucket.
-  // No branch (a compiler's std::min may branch; whether a patient is alive
-  // is as likely as not).
+  // Non-decreasing in the month (so an earlier bucket is an earlier time); an
+  // infinite or NaN month (a patient alive, added uncounted) gives 10^18, far
+  // past any entry. No branch (a compiler's std::min may branch; whether a
+  // patient is alive is as likely as not).
   std::int64_t bucket(double month) const {
 #if defined(__SSE2__)
     const double at = _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(month * per_month_), _mm_set_sd(1e18)));

@@ -16,11 +16,6 @@
 #ifdef SEPSIM_X86_SIMD
 #include <immintrin.h>
 #endif
-#if defined(__GNUC__) && !defined(__clang__)
-// negative_log's vector forms are always inlined into the functions compiled
-// for their instruction set: no vector crosses a call, whatever GCC fears.
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
 
 namespace sepsim {
 
@@ -34,18 +29,23 @@ constexpr double kSqrt2 = 1.4142135623730951;
 constexpr double kSeries[9] = {2.0 / 3.0,  2.0 / 5.0,  2.0 / 7.0,  2.0 / 9.0, 2.0 / 11.0,
                                2.0 / 13.0, 2.0 / 15.0, 2.0 / 17.0, 2.0 / 19.0};
 
-// -log(m 2^e) from the reduced m in [1, 2) and e, m halved (e raised) where
-// high is 1: the same operations on a double or on each lane of a vector.
-template <class V> [[gnu::always_inline]] inline V negative_log(V e, V m, V high) {
-  m = m * (1.0 - 0.5 * high);
-  e = e + high;
+// -log(m 2^e) into out from the reduced m in [1, 2) and e, m halved (e
+// raised) where high is 1: the same operations on a double or on each lane of
+// a vector. Vectors by reference, never by value: a by-value vector argument
+// of a function compiled without that instruction set is an ABI change
+// (an error for Clang); always inlined into the SIMD functions.
+template <class V>
+[[gnu::always_inline]] inline void negative_log(const V& e_reduced, const V& m_reduced,
+                                                const V& high, V& out) {
+  const V m = m_reduced * (1.0 - 0.5 * high);
+  const V e = e_reduced + high;
   const V s = (m - 1.0) / (m + 1.0), z = s * s;
   const V z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
   const V low = (kSeries[0] + kSeries[1] * z) + (kSeries[2] + kSeries[3] * z) * z2;
   const V mid = (kSeries[4] + kSeries[5] * z) + (kSeries[6] + kSeries[7] * z) * z2;
   const V p = (low + mid * z4) + kSeries[8] * z8;
   const V log_m = 2.0 * s + s * z * p;
-  return 0.0 - (e * kLn2Hi + (log_m + e * kLn2Lo));
+  out = 0.0 - (e * kLn2Hi + (log_m + e * kLn2Lo));
 }
 
 } // namespace
@@ -58,7 +58,10 @@ double unit_exponential(std::uint32_t word) {
   // u = m 2^e, m in [1, 2); m is halved (e raised) when above sqrt(2).
   const double e = std::bit_cast<double>((bits >> 52) | kTwo52Bits) - (kTwo52 + 1023.0);
   const double m = std::bit_cast<double>((bits & 0x000fffffffffffffu) | 0x3ff0000000000000u);
-  return negative_log(e, m, m > kSqrt2 ? 1.0 : 0.0);
+  const double high = m > kSqrt2 ? 1.0 : 0.0;
+  double out = 0.0;
+  negative_log(e, m, high, out);
+  return out;
 }
 
 #ifdef SEPSIM_X86_SIMD
@@ -82,7 +85,8 @@ __attribute__((target("avx2"))) void exponentials_avx2(const std::uint32_t* word
         _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0x000fffffffffffff)),
                         _mm256_set1_epi64x(0x3ff0000000000000)));
     const __m256d high = _mm256_and_pd(_mm256_cmp_pd(m, _mm256_set1_pd(kSqrt2), _CMP_GT_OQ), one);
-    const __m256d log_u = negative_log(e, m, high);
+    __m256d log_u;
+    negative_log(e, m, high, log_u);
     _mm256_storeu_pd(out + i, log_u);
   }
 }
@@ -107,7 +111,8 @@ __attribute__((target("avx512f"))) void exponentials_avx512(const std::uint32_t*
                         _mm512_set1_epi64(0x3ff0000000000000)));
     const __m512d high =
         _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(m, _mm512_set1_pd(kSqrt2), _CMP_GT_OQ), one);
-    const __m512d log_u = negative_log(e, m, high);
+    __m512d log_u;
+    negative_log(e, m, high, log_u);
     _mm512_storeu_pd(out + i, log_u);
   }
 }

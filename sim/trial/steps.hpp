@@ -25,8 +25,8 @@ public:
   AccrualClock(const Accrual& accrual, Stream stream);
   // The next patient's enrolment time, in months.
   double next() { return next(boost::random::exponential_distribution<double>()(stream_)); }
-  // The same with the unit exponential given (drawn elsewhere, not from this
-  // clock's stream).
+  // The same with the unit exponential given (drawn by the caller, at the
+  // count level by inversion of words read from stream()).
   double next(double unit_exponential) {
     hazard_ += unit_exponential;
     if (constant_) return hazard_ / rate_ + ramp_ / 2.0; // inline: it runs per patient

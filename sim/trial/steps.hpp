@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/binomial.hpp"
 #include "sepsim/core/random.hpp"
 #include "sepsim/stats/survival.hpp"
 #include "sepsim/trial/randomisation.hpp"
@@ -124,10 +125,9 @@ private:
   std::vector<std::array<double, kMaxArms>>&by_sofa10_, &by_site_;
 };
 
-// Count level (sim/trial/trial_counts.cpp): a binomial draw, a multinomial
-// by sequential conditional binomials, and the outcomes of the m patients of
+// Count level (sim/trial/trial_counts.cpp): a multinomial by sequential
+// conditional binomials (core/binomial.hpp), and the outcomes of the m patients of
 // one label x phenotype cell of an arm.
-std::uint32_t binomial(Stream& stream, std::uint32_t n, double p);
 template <std::size_t K>
 std::array<std::uint32_t, K> multinomial(Stream& stream, std::uint32_t n,
                                          const std::array<double, K>& p) {
@@ -135,7 +135,7 @@ std::array<std::uint32_t, K> multinomial(Stream& stream, std::uint32_t n,
   double mass = std::accumulate(p.begin(), p.end(), 0.0);
   for (std::size_t k = 0; k < K && n > 0; ++k) {
     if (p[k] <= 0.0) continue;
-    out[k] = mass > p[k] ? binomial(stream, n, p[k] / mass) : n;
+    out[k] = mass > p[k] ? binomial_draw(stream, n, p[k] / mass) : n;
     n -= out[k];
     mass -= p[k];
   }

@@ -9,12 +9,12 @@
 //   each adverse event ~ Bin(m, rate).
 // Screening until N are eligible: screened = N + NegativeBinomial(N, P(eligible)).
 #include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/binomial.hpp"
 #include "sepsim/core/random.hpp"
 #include "sepsim/trial/trial.hpp"
 
 #include "steps.hpp"
 
-#include <boost/random/binomial_distribution.hpp>
 #include <boost/random/negative_binomial_distribution.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
@@ -29,41 +29,6 @@
 #include <vector>
 
 namespace sepsim {
-
-namespace {
-
-// Boost's binomial distribution of the last (n, p) that hashed to a slot:
-// its set-up (pow(q, n) for inversion, the BTRD constants otherwise) is the
-// costly part of a draw, and a design draws from few (n, p). The draw is
-// boost's own, so the numbers do not depend on what the cache holds.
-struct CachedBinomial {
-  std::uint64_t p_bits = 0; // 0: empty (p = 0 never reaches the cache)
-  std::uint32_t n = 0;
-  boost::random::binomial_distribution<int, double> draw;
-};
-constexpr int kBinomialCacheBits = 9;
-
-const boost::random::binomial_distribution<int, double>& binomial_of(std::uint32_t n, double p) {
-  thread_local std::vector<CachedBinomial> cache(std::size_t{1} << kBinomialCacheBits);
-  const auto bits = std::bit_cast<std::uint64_t>(p);
-  const std::uint64_t hash =
-      (bits ^ (bits >> 32) ^ (std::uint64_t{n} << 40)) * 0x9E3779B97F4A7C15ull;
-  CachedBinomial& slot = cache[hash >> (64 - kBinomialCacheBits)];
-  if (slot.p_bits != bits || slot.n != n) {
-    slot.draw = boost::random::binomial_distribution<int, double>(static_cast<int>(n), p);
-    slot.p_bits = bits;
-    slot.n = n;
-  }
-  return slot.draw;
-}
-
-} // namespace
-
-std::uint32_t binomial(Stream& stream, std::uint32_t n, double p) {
-  if (n == 0 || p <= 0.0) return 0;
-  if (p >= 1.0) return n;
-  return static_cast<std::uint32_t>(binomial_of(n, p)(stream));
-}
 
 namespace {
 
@@ -105,8 +70,8 @@ std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, std::uint32_
 // exponential validation model, both from its hazard.
 std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, int ph, std::uint32_t m,
                                                      std::uint32_t deaths28, Stream& survival) {
-  if (t.death_by_day_28) deaths28 = binomial(survival, m, (*t.death_by_day_28)[ph]);
-  return {deaths28, deaths28 + binomial(survival, m - deaths28, t.late_death_if_alive28[ph])};
+  if (t.death_by_day_28) deaths28 = binomial_draw(survival, m, (*t.death_by_day_28)[ph]);
+  return {deaths28, deaths28 + binomial_draw(survival, m - deaths28, t.late_death_if_alive28[ph])};
 }
 
 // secondary_outcomes = false: only the responders, Bin(m, response) (a
@@ -116,7 +81,7 @@ std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, int ph,
 void draw_primary_cell(const Treatment& t, Phenotype label, int ph, std::uint32_t m, Stream& stream,
                        ArmCounts& arm) {
   arm.add_patients(label, m);
-  arm.response.add(label, binomial(stream, m, t.early_death[ph] < 1.0 ? t.response[ph] : 0.0));
+  arm.response.add(label, binomial_draw(stream, m, t.early_death[ph] < 1.0 ? t.response[ph] : 0.0));
   arm.death_known.add(label, m);
   arm.matched += t.matches_phenotype[ph] ? m : 0;
 }
@@ -128,13 +93,13 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
                int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
   if (!design.secondary_outcomes) return draw_primary_cell(t, label, ph, m, stream, arm);
   const double early_death = t.early_death[ph];
-  const std::uint32_t early = binomial(stream, m, early_death);
+  const std::uint32_t early = binomial_draw(stream, m, early_death);
   const std::uint32_t alive = m - early;
   const double respond_if_alive = early_death < 1.0 ? t.response[ph] / (1.0 - early_death) : 0.0;
-  const std::uint32_t responders = binomial(stream, alive, respond_if_alive);
+  const std::uint32_t responders = binomial_draw(stream, alive, respond_if_alive);
   const std::uint32_t deaths =
-      early + binomial(stream, responders, scenario.mortality28.responder[ph]) +
-      binomial(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
+      early + binomial_draw(stream, responders, scenario.mortality28.responder[ph]) +
+      binomial_draw(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
   const auto [deaths28, deaths90] = death_counts(t, ph, m, deaths, survival);
   arm.add_patients(label, m);
   arm.response.add(label, responders);
@@ -145,9 +110,9 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
   arm.death_known.add(label, m); // no dropout at count level
   arm.early_deaths += early;
   for (int e = 0; e < kAdverseEvents; ++e)
-    arm.adverse[e] += binomial(stream, m, t.adverse_events[e]);
+    arm.adverse[e] += binomial_draw(stream, m, t.adverse_events[e]);
   arm.matched += t.matches_phenotype[ph] ? m : 0;
-  if (scenario.placebo >= 0) arm.harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
+  if (scenario.placebo >= 0) arm.harmed += binomial_draw(stream, m, t.harm_vs_placebo[ph]);
 }
 
 namespace {

@@ -318,9 +318,10 @@ void tally(const Scenario& scenario, const Design& design,
       if (m == 0) continue;
       const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[label]];
       for (int e = 0; e < kAdverseEvents; ++e)
-        r.arms[a].adverse[e] += binomial(stream, m, t.adverse_events[e]);
+        r.arms[a].adverse[e] += binomial_draw(stream, m, t.adverse_events[e]);
       r.arms[a].matched += t.matches_phenotype[ph] ? m : 0;
-      if (scenario.placebo >= 0) r.arms[a].harmed += binomial(stream, m, t.harm_vs_placebo[ph]);
+      if (scenario.placebo >= 0)
+        r.arms[a].harmed += binomial_draw(stream, m, t.harm_vs_placebo[ph]);
     }
 }
 

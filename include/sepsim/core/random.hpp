@@ -15,8 +15,10 @@ namespace sepsim {
 // time-to-event designs with the exponential model draw each patient's day of
 // death and time since the last entry by inversion (core/exponential.hpp), a
 // word each, in groups of 64 patients (sim/trial/trial_survival_counts.cpp);
-// everything else draws as in version 1.
-inline constexpr int kGeneratorVersion = 2;
+// everything else draws as in version 1. 3: every count-level binomial is one
+// word by table inversion (core/binomial.hpp) instead of Boost's
+// binomial_distribution; the patient level draws as in version 2.
+inline constexpr int kGeneratorVersion = 3;
 
 // Separate purposes keep the patients fixed when a design changes.
 enum class Purpose : std::uint32_t {

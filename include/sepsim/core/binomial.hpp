@@ -1,0 +1,57 @@
+// Binomial draws by table inversion of one 32-bit word (generator version 3,
+// the count level's binomials): for Bin(n, p) the table holds the cumulative
+// probabilities scaled to 2^32 and rounded down, and a draw is the smallest k
+// whose threshold lies above the word. Each outcome's probability is within
+// 2^-32 of the exact one (the table is built from the exact probability
+// ratios, from the mode outwards, in double precision), every draw reads
+// exactly one word, and the same word gives the same k on every machine:
+// the table comes from IEEE-754 additions, multiplications and divisions in a
+// fixed order, the draw from integer comparisons. A guide table indexed by
+// the word's top bits starts the search next to its answer (Chen and Asau,
+// 1974): about one comparison a draw, whatever n is.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace sepsim {
+
+class Stream;
+
+class BinomialTable {
+public:
+  BinomialTable() = default;
+  // 1 <= n, 0 < p < 1 (std::invalid_argument otherwise).
+  BinomialTable(std::uint32_t n, double p) { build(n, p); }
+  // Rebuilds this table for Bin(n, p), reusing its memory.
+  void build(std::uint32_t n, double p);
+
+  // The outcome of the word `word`: the smallest k with word < 2^32 P(X <= k)
+  // (rounded down).
+  std::uint32_t operator()(std::uint32_t word) const {
+    std::uint32_t i = guide_[static_cast<std::uint64_t>(word) >> shift_];
+    while (word >= upper_[i])
+      ++i;
+    return first_ + i;
+  }
+  // The table's outcomes first() .. last(); the others have probability 0
+  // (below 2^-32) in it.
+  std::uint32_t first() const { return first_; }
+  std::uint32_t last() const { return first_ + static_cast<std::uint32_t>(upper_.size()) - 1; }
+  // 2^32 P(X <= k) rounded down (2^32 from last() on), for k >= first().
+  std::uint64_t threshold(std::uint32_t k) const { return upper_[k - first_]; }
+
+private:
+  std::uint32_t first_ = 0;
+  int shift_ = 32;
+  std::vector<std::uint64_t> upper_{std::uint64_t{1} << 32}; // upper_[i]: threshold(first_ + i)
+  std::vector<std::uint32_t> guide_{0}; // guide_[j]: first i with upper_[i] > j << shift_
+  std::vector<double> weights_;         // scratch of build()
+};
+
+// Bin(n, p) from one word of `stream` (none when n == 0, p <= 0 or p >= 1:
+// then 0, 0 and n). The tables of the (n, p) last drawn are kept per thread;
+// which are kept changes the speed, never the numbers.
+std::uint32_t binomial_draw(Stream& stream, std::uint32_t n, double p);
+
+} // namespace sepsim

@@ -1,0 +1,112 @@
+// Binomial tables (include/sepsim/core/binomial.hpp). Built with
+// -ffp-contract=off (CMakeLists.txt): the thresholds must not depend on
+// whether the compiler fuses a multiplication and an addition.
+#include "sepsim/core/binomial.hpp"
+
+#include "sepsim/core/random.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace sepsim {
+
+namespace {
+constexpr std::uint64_t kTwo32 = std::uint64_t{1} << 32;
+// Relative to the mode's probability, outcomes below 2^-80 are left out: the
+// whole tail beyond them is far below the table's 2^-32 resolution.
+constexpr double kNegligible = 0x1p-80;
+} // namespace
+
+void BinomialTable::build(std::uint32_t n, double p) {
+  if (n == 0 || !(p > 0.0 && p < 1.0))
+    throw std::invalid_argument("BinomialTable: needs n >= 1 and 0 < p < 1, got n = " +
+                                std::to_string(n) + ", p = " + std::to_string(p));
+  const double q = 1.0 - p;
+  const double nd = n;
+  const auto mode = static_cast<std::uint32_t>(std::min(nd, std::floor((nd + 1.0) * p)));
+
+  // Weights P(k) / P(mode) from the mode down, then up: the ratio of
+  // neighbours is exact arithmetic of n, k, p and q (no powers, no lgamma).
+  weights_.assign(1, 1.0);
+  double w = 1.0;
+  for (std::uint32_t k = mode; k > 0; --k) {
+    w *= (double(k) * q) / (double(n - k + 1) * p);
+    if (w < kNegligible) break;
+    weights_.push_back(w);
+  }
+  first_ = mode - static_cast<std::uint32_t>(weights_.size() - 1);
+  std::reverse(weights_.begin(), weights_.end());
+  w = 1.0;
+  for (std::uint32_t k = mode; k < n; ++k) {
+    w *= (double(n - k) * p) / (double(k + 1) * q);
+    if (w < kNegligible) break;
+    weights_.push_back(w);
+  }
+
+  double total = 0.0;
+  for (const double x : weights_)
+    total += x;
+  const double scale = double(kTwo32) / total;
+  upper_.clear();
+  double sum = 0.0;
+  for (const double x : weights_) {
+    sum += x;
+    const double scaled = sum * scale;
+    const std::uint64_t t = scaled >= double(kTwo32) ? kTwo32 : static_cast<std::uint64_t>(scaled);
+    if (t == 0) { // below 2^-32 in all: never drawn
+      ++first_;
+      continue;
+    }
+    upper_.push_back(t);
+    if (t == kTwo32) break;
+  }
+  upper_.back() = kTwo32; // the total is 1 whatever the rounding
+
+  // Guide: 2^bits >= the outcomes' count, guide_[j] the first outcome whose
+  // threshold lies above the smallest word with top bits j.
+  const int bits = std::bit_width(upper_.size());
+  shift_ = 32 - bits;
+  guide_.resize(std::size_t{1} << bits);
+  std::uint32_t i = 0;
+  for (std::size_t j = 0; j < guide_.size(); ++j) {
+    const std::uint64_t word = std::uint64_t{j} << shift_;
+    while (upper_[i] <= word)
+      ++i;
+    guide_[j] = i;
+  }
+}
+
+namespace {
+// The tables of the (n, p) last drawn, one per hash slot.
+struct CachedTable {
+  std::uint64_t p_bits = 0; // 0: empty (p = 0 never reaches the cache)
+  std::uint32_t n = 0;
+  BinomialTable table;
+};
+constexpr int kCacheBits = 10;
+
+const BinomialTable& table_of(std::uint32_t n, double p) {
+  thread_local std::vector<CachedTable> cache(std::size_t{1} << kCacheBits);
+  const auto bits = std::bit_cast<std::uint64_t>(p);
+  const std::uint64_t hash =
+      (bits ^ (bits >> 32) ^ (std::uint64_t{n} << 40)) * 0x9E3779B97F4A7C15ull;
+  CachedTable& slot = cache[hash >> (64 - kCacheBits)];
+  if (slot.p_bits != bits || slot.n != n) {
+    slot.table.build(n, p);
+    slot.p_bits = bits;
+    slot.n = n;
+  }
+  return slot.table;
+}
+} // namespace
+
+std::uint32_t binomial_draw(Stream& stream, std::uint32_t n, double p) {
+  if (n == 0 || p <= 0.0) return 0;
+  if (p >= 1.0) return n;
+  return table_of(n, p)(stream());
+}
+
+} // namespace sepsim

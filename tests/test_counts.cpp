@@ -1,14 +1,19 @@
 // The count-level sampler draws the same distribution as the patient-level
 // simulation: every operating characteristic agrees within Monte Carlo error.
 #include "sepsim/run/engine.hpp"
+#include "sepsim/trial/trial.hpp"
 
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <new>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace sepsim;
 
@@ -89,6 +94,38 @@ TEST_CASE("A fresh ArmCounts is all zero bytes (count level resets arms with mem
   const ArmCounts* arm = new (buffer) ArmCounts{};
   const unsigned char zeros[sizeof(ArmCounts)] = {};
   CHECK(std::memcmp(arm, zeros, sizeof zeros) == 0);
+}
+
+TEST_CASE("Count-level replicates never write the arms' patient-only tallies", "[counts]") {
+  // The count level resets, in each arm, only what it writes: the tallies by
+  // baseline SOFA, of the SOFA change and of the ordinal outcomes (from
+  // n_by_sofa10 up to early_deaths) must stay as fresh, zero bytes.
+  constexpr std::size_t from = offsetof(ArmCounts, n_by_sofa10);
+  constexpr std::size_t to = offsetof(ArmCounts, early_deaths);
+  const unsigned char zeros[to - from] = {};
+  const std::vector<std::pair<std::string, std::vector<Override>>> cases = {
+      {"scenarios/validation/rates_two_arm.toml", {{"designs.main.simulation=\"counts\""}}},
+      {"scenarios/validation/gsd_rates.toml", {}},
+      {"scenarios/validation/multiarm_rates.toml", {{"designs.main.simulation=\"counts\""}}},
+      {"", // ImmunoSep: three labels, early deaths, adverse events
+       {{"designs.immunosep.simulation=\"counts\""},
+        {"designs.immunosep.randomisation.stratify_by=\"none\""},
+        {"designs.immunosep.eligible_labels=[\"mals\", \"immunoparalysis\", \"unclassified\"]"},
+        {"designs.immunosep.policy.precision.unclassified=\"placebo\""}}}};
+  for (const auto& [path, overrides] : cases) {
+    INFO(path);
+    const Scenario s = path.empty() ? load_default_scenario(overrides)
+                                    : load_scenario(test::source_path(path), overrides);
+    alignas(ReplicateResult) static unsigned char buffer[sizeof(ReplicateResult)];
+    std::memset(buffer, 0, sizeof buffer);
+    auto* r = new (buffer) ReplicateResult{};
+    for (std::uint32_t rep = 0; rep < 200; ++rep) {
+      simulate_trial(s, 0, {5, 0, rep}, *r);
+      REQUIRE(r->enrolled > 0);
+      for (const ArmCounts& arm : r->arms)
+        REQUIRE(std::memcmp(reinterpret_cast<const char*>(&arm) + from, zeros, sizeof zeros) == 0);
+    }
+  }
 }
 
 TEST_CASE("secondary_outcomes = false keeps the power and leaves the secondary measures out",

@@ -123,14 +123,22 @@ void reset_bytes(ReplicateResult& r, std::size_t from, std::size_t to) {
               to - from);
 }
 
-// A fresh replicate in `r` but for the arms and hypotheses beyond the
-// design's, which a count-level replicate of it never writes (they stay fresh).
+// A fresh replicate in `r` but for what a count-level replicate of its design
+// never writes, which stays fresh: the arms and hypotheses beyond the design's,
+// and in each arm the tallies only patients give (by baseline SOFA, the SOFA
+// change, the ordinal outcomes; tests/test_counts.cpp checks they stay zero).
 void reset_replicate(ReplicateResult& r, std::size_t arms, std::size_t hypotheses) {
   static_assert(std::is_trivially_copyable_v<ReplicateResult> &&
                 std::is_standard_layout_v<ReplicateResult>);
   static_assert(offsetof(ReplicateResult, arms) == 0);
   // A fresh ArmCounts is all zero bytes (tested in tests/test_counts.cpp).
-  std::memset(static_cast<void*>(r.arms.data()), 0, arms * sizeof(ArmCounts));
+  constexpr std::size_t patients_only = offsetof(ArmCounts, n_by_sofa10);
+  constexpr std::size_t tail = offsetof(ArmCounts, early_deaths);
+  for (std::size_t a = 0; a < arms; ++a) {
+    auto* bytes = reinterpret_cast<char*>(&r.arms[a]);
+    std::memset(bytes, 0, patients_only);
+    std::memset(bytes + tail, 0, sizeof(ArmCounts) - tail);
+  }
   constexpr std::size_t first = offsetof(ReplicateResult, hypotheses);
   reset_bytes(r, sizeof(ReplicateResult::arms), first);
   reset_bytes(r, first, first + hypotheses * sizeof(HypothesisResult));

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <thread>
 
 using namespace sepsim;
 
@@ -60,6 +61,30 @@ TEST_CASE("The first look's estimate is the naive one; later looks pull it down"
   CHECK(second.median < 2.6 / std::sqrt(2.0 / 3));
   CHECK(second.low < second.median);
   CHECK(second.median < second.high);
+}
+
+TEST_CASE("An ordering's kept inferences are its own, asked again or after another ordering",
+          "[stagewise]") {
+  // Two designs' orderings, one after the other (possibly at one address):
+  // the second must not be given the first's kept values for the same (k, z).
+  DriftInference a1, a2;
+  {
+    const StagewiseOrdering a({1.0 / 3, 2.0 / 3, 1.0}, {3.710303, 2.511427, 1.993047});
+    a1 = a.infer(1, 2.6);
+    a2 = a.infer(1, 2.6); // kept
+    CHECK(a2.median == a1.median);
+    CHECK(a2.low == a1.low);
+    CHECK(a2.high == a1.high);
+  }
+  const StagewiseOrdering b({0.5, 1.0}, {2.0, 2.0});
+  const DriftInference b1 = b.infer(1, 2.6);
+  CHECK(b1.median != a1.median);
+  // The same ordering asked afresh by another thread's memo: the same bits.
+  DriftInference b2;
+  std::thread([&] { b2 = b.infer(1, 2.6); }).join();
+  CHECK(b2.median == b1.median);
+  CHECK(b2.low == b1.low);
+  CHECK(b2.high == b1.high);
 }
 
 TEST_CASE("On the three-look rates designs the adjusted estimate is less biased than the "

@@ -50,7 +50,8 @@ void BinomialTable::build(std::uint32_t n, double p) {
   for (const double x : weights_)
     total += x;
   const double scale = double(kTwo32) / total;
-  upper_.clear();
+  std::vector<std::uint64_t>& upper = thresholds_;
+  upper.clear();
   double sum = 0.0;
   for (const double x : weights_) {
     sum += x;
@@ -60,23 +61,27 @@ void BinomialTable::build(std::uint32_t n, double p) {
       ++first_;
       continue;
     }
-    upper_.push_back(t);
+    upper.push_back(t);
     if (t == kTwo32) break;
   }
-  upper_.back() = kTwo32; // the total is 1 whatever the rounding
+  upper.back() = kTwo32; // the total is 1 whatever the rounding
+  last_index_ = static_cast<std::uint32_t>(upper.size() - 1);
 
-  // Guide: 2^bits >= the outcomes' count, guide_[j] the first outcome whose
+  // Guide: 2^bits >= the outcomes' count, entry j the first outcome whose
   // threshold lies above the smallest word with top bits j.
-  const int bits = std::bit_width(upper_.size());
+  const int bits = std::bit_width(upper.size());
   shift_ = 32 - bits;
-  guide_.resize(std::size_t{1} << bits);
+  guide_size_ = std::uint32_t{1} << bits;
+  data_.resize(guide_size_ + last_index_);
   std::uint32_t i = 0;
-  for (std::size_t j = 0; j < guide_.size(); ++j) {
+  for (std::uint32_t j = 0; j < guide_size_; ++j) {
     const std::uint64_t word = std::uint64_t{j} << shift_;
-    while (upper_[i] <= word)
+    while (upper[i] <= word)
       ++i;
-    guide_[j] = i;
+    data_[j] = i;
   }
+  for (std::uint32_t k = 0; k < last_index_; ++k)
+    data_[guide_size_ + k] = static_cast<std::uint32_t>(upper[k]);
 }
 
 namespace {

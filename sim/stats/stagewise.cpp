@@ -1,11 +1,15 @@
 #include "sepsim/stats/stagewise.hpp"
 
+#include "sepsim/core/memo.hpp"
 #include "sepsim/stats/boundaries.hpp"
 
 #include <boost/math/distributions/normal.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace sepsim {
 
@@ -19,11 +23,14 @@ constexpr int kDrifts = 241; // -8 .. 16
 constexpr double kZLo = -5.0, kZStep = 0.1;
 constexpr int kZs = 151; // -5 .. 10
 
+std::atomic<std::uint64_t> next_id{1}; // orderings' ids, never reused
+
 } // namespace
 
 StagewiseOrdering::StagewiseOrdering(std::vector<double> information,
                                      std::vector<double> efficacy_z)
-    : t_(std::move(information)), c_(std::move(efficacy_z)), table_(t_.size()),
+    : id_(next_id.fetch_add(1, std::memory_order_relaxed)), t_(std::move(information)),
+      c_(std::move(efficacy_z)), table_(t_.size()),
       filled_(std::make_unique<tbb::collaborative_once_flag[]>(kDrifts)) {
   for (std::size_t k = 1; k < t_.size(); ++k)
     table_[k].resize(std::size_t{kDrifts} * kZs);
@@ -66,6 +73,20 @@ double StagewiseOrdering::solve(std::size_t k, double z, double target) const {
 }
 
 DriftInference StagewiseOrdering::infer(std::size_t k, double z, double gamma) const {
+  // Kept per thread by (ordering, look, z, gamma): a z of counts repeats
+  // across trials. An ordering's id is never reused, so a later design's
+  // ordering at the same address finds nothing of this one's.
+  struct Key {
+    std::uint64_t id, k, z, gamma;
+    bool operator==(const Key&) const = default;
+  };
+  thread_local Memo<Key, DriftInference, 12> memo;
+  const Key key{id_, k, std::bit_cast<std::uint64_t>(z), std::bit_cast<std::uint64_t>(gamma)};
+  return memo.get(key, key.z ^ (key.z >> 29) ^ (key.id << 48) ^ (key.k << 40) ^ key.gamma,
+                  [&] { return compute(k, z, gamma); });
+}
+
+DriftInference StagewiseOrdering::compute(std::size_t k, double z, double gamma) const {
   if (k == 0) {
     // Closed form at the first look: P = 1 - Phi(z - theta sqrt(t_1)).
     const double root_t = std::sqrt(t_[0]);

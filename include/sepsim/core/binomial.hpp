@@ -29,24 +29,32 @@ public:
   // The outcome of the word `word`: the smallest k with word < 2^32 P(X <= k)
   // (rounded down).
   std::uint32_t operator()(std::uint32_t word) const {
-    std::uint32_t i = guide_[static_cast<std::uint64_t>(word) >> shift_];
-    while (word >= upper_[i])
+    const std::uint32_t* upper = data_.data() + guide_size_;
+    std::uint32_t i = data_[static_cast<std::uint64_t>(word) >> shift_];
+    while (i < last_index_ && word >= upper[i])
       ++i;
     return first_ + i;
   }
   // The table's outcomes first() .. last(); the others have probability 0
   // (below 2^-32) in it.
   std::uint32_t first() const { return first_; }
-  std::uint32_t last() const { return first_ + static_cast<std::uint32_t>(upper_.size()) - 1; }
+  std::uint32_t last() const { return first_ + last_index_; }
   // 2^32 P(X <= k) rounded down (2^32 from last() on), for k >= first().
-  std::uint64_t threshold(std::uint32_t k) const { return upper_[k - first_]; }
+  std::uint64_t threshold(std::uint32_t k) const {
+    return k >= last() ? std::uint64_t{1} << 32 : data_[guide_size_ + (k - first_)];
+  }
 
 private:
   std::uint32_t first_ = 0;
+  std::uint32_t last_index_ = 0; // last() - first()
+  std::uint32_t guide_size_ = 1;
   int shift_ = 32;
-  std::vector<std::uint64_t> upper_{std::uint64_t{1} << 32}; // upper_[i]: threshold(first_ + i)
-  std::vector<std::uint32_t> guide_{0}; // guide_[j]: first i with upper_[i] > j << shift_
-  std::vector<double> weights_;         // scratch of build()
+  // The guide, then the thresholds of first() .. last() - 1 (that of last()
+  // is 2^32): data_[j], j < guide_size_, is the first i with threshold(first()
+  // + i) > j << shift_; data_[guide_size_ + i] is threshold(first() + i).
+  std::vector<std::uint32_t> data_{0};
+  std::vector<double> weights_;           // scratch of build()
+  std::vector<std::uint64_t> thresholds_; // scratch of build()
 };
 
 // Bin(n, p) from one word of `stream` (none when n == 0, p <= 0 or p >= 1:

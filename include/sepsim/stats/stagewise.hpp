@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <oneapi/tbb/collaborative_call_once.h>
 #include <vector>
@@ -27,9 +28,11 @@ public:
   DriftInference infer(std::size_t k, double z, double gamma = 0.025) const;
 
 private:
+  DriftInference compute(std::size_t k, double z, double gamma) const; // infer, not kept
   double tail_probability(std::size_t k, std::size_t drift, double z) const;
   double solve(std::size_t k, double z, double target) const;
   void fill(std::size_t drift) const;
+  std::uint64_t id_; // distinct for every ordering of the process (infer's memo)
   std::vector<double> t_, c_;
   // Per look k >= 1, on the drift grid x z grid: P_theta(ordering >= (k, z)).
   // A drift's entries are computed on its first use, by one thread while

@@ -9,7 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
+#include <map>
+#include <vector>
 
 using namespace sepsim;
 
@@ -29,6 +32,77 @@ TEST_CASE("Same seed gives byte-identical results for any thread count", "[engin
   CHECK(one == run_json(s, 2));
   CHECK(one == run_json(s, 3));
   CHECK(one != run_json(load_default_scenario({{"population.prevalence.mals=0.07"}}), 1));
+}
+
+namespace {
+// One process as a distributed run: every chunk computed here, so the run
+// takes the chunked path (two sets of chunk slots) instead of the local
+// one's blocks folded in order.
+class SingleRank : public ChunkExchange {
+public:
+  int rank() const override { return 0; }
+  int ranks() const override { return 1; }
+  void receive(std::uint64_t, ReplicateResult*, std::size_t) override { FAIL("no other rank"); }
+  void send(std::uint64_t, const ReplicateResult*, std::size_t) override { FAIL("no other rank"); }
+};
+// Every row's replicate, design by design, in the order given.
+class RowOrder : public TrialSink {
+public:
+  void append(std::size_t design, const std::vector<TrialRow>& rows) override {
+    for (const TrialRow& row : rows)
+      replicates[design].push_back(row.replicate);
+  }
+  std::map<std::size_t, std::vector<std::uint64_t>> replicates;
+};
+} // namespace
+
+TEST_CASE("Local runs (blocks folded in order) equal chunked runs, rows and progress in order",
+          "[engine][determinism]") {
+  const std::vector<Scenario> scenarios = {
+      load_default_scenario(),
+      load_scenario(test::source_path("scenarios/validation/rates_two_arm.toml"),
+                    {{"designs.main.simulation=\"counts\""}}),
+      load_scenario(test::source_path("scenarios/validation/gsd_rates.toml"))};
+  for (const Scenario& s : scenarios) {
+    INFO(s.name);
+    const std::uint64_t reps = s.designs[0].simulation == Simulation::counts ? 5000 : 2100;
+    RunOptions options;
+    options.replicates = reps;
+    options.seed = 41;
+    options.threads = 3;
+    SingleRank one_rank;
+    RunOptions chunked = options;
+    chunked.exchange = &one_rank;
+    RowOrder rows;
+    options.trials = &rows;
+    std::vector<std::uint64_t> progress;
+    const std::string local = to_json(
+        run(s, options, [&](std::uint64_t done, std::uint64_t) { progress.push_back(done); }));
+    CHECK(local == to_json(run(s, chunked)));
+    // Progress after every chunk of 1024 and at the end; rows in replicate order.
+    REQUIRE(!progress.empty());
+    for (std::size_t i = 0; i + 1 < progress.size(); ++i)
+      CHECK(progress[i] == (i + 1) * kChunkReplicates);
+    CHECK(progress.back() == reps);
+    for (const auto& [design, order] : rows.replicates) {
+      REQUIRE(order.size() == reps);
+      for (std::uint64_t i = 0; i < reps; ++i)
+        REQUIRE(order[i] == i);
+    }
+  }
+}
+
+TEST_CASE("A cancelled run stops with Interrupted", "[engine]") {
+  const Scenario s = load_default_scenario();
+  RunOptions options;
+  options.replicates = 5000;
+  options.threads = 2;
+  std::atomic<bool> cancel{true};
+  CHECK_THROWS_AS(run(s, options, {}, &cancel), Interrupted);
+  cancel = false; // stopped from the first progress report on
+  CHECK_THROWS_AS(run(
+                      s, options, [&](std::uint64_t, std::uint64_t) { cancel = true; }, &cancel),
+                  Interrupted);
 }
 
 TEST_CASE("Changing the design never changes the patients", "[engine][crn]") {

@@ -8,6 +8,7 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -107,8 +109,6 @@ public:
                           static_cast<std::size_t>(threads_));
     probe_threads(threads_ - 1);
     arena_.emplace(threads_);
-    for (auto& slots : slots_)
-      slots.resize(kChunkReplicates * scenario.designs.size());
   }
   ChunkComputer(const ChunkComputer&) = delete;
   ChunkComputer& operator=(const ChunkComputer&) = delete;
@@ -131,6 +131,7 @@ public:
     // The slots pass from the main thread to the workers and back. oneTBB's
     // own synchronisation lives inside libtbb, which ThreadSanitizer cannot
     // see into, so the hand-off is also made explicit with release/acquire.
+    if (slots_[set].empty()) slots_[set].resize(kChunkReplicates * scenario_.designs.size());
     handoff_.store(start, std::memory_order_release);
     pending_ = true;
     arena_->execute(
@@ -149,6 +150,73 @@ public:
     (void)handoff_.load(std::memory_order_acquire);
     return slots_[set];
   }
+
+  // Replicates [0, count) in blocks of kBlockReplicates: blocks computed in
+  // parallel, each then passed to fold(slots, start, count) in replicate
+  // order, by a serial stage that mostly runs on the thread that computed the
+  // block (its results still in that core's cache: folding on another core
+  // cost as much as computing at the count level).
+  using BlockFold = std::function<void(const ReplicateResult*, std::uint64_t, std::uint64_t)>;
+  void compute_in_order(std::uint64_t count, const BlockFold& fold,
+                        const std::atomic<bool>* cancel) {
+    const std::size_t tokens = 4 * static_cast<std::size_t>(threads_);
+    const std::size_t n_designs = scenario_.designs.size();
+    // Block b uses buffer b % tokens: when block b + tokens starts, block b
+    // has been folded (at most `tokens` blocks are in flight, folded in order).
+    std::vector<std::vector<ReplicateResult>> buffers(
+        tokens, std::vector<ReplicateResult>(kBlockReplicates * n_designs));
+    const auto buffer = [&](std::uint64_t start) -> std::vector<ReplicateResult>& {
+      return buffers[(start / kBlockReplicates) % tokens];
+    };
+    std::uint64_t next = 0;
+    using oneapi::tbb::filter_mode;
+    const auto size = [&](std::uint64_t start) {
+      return std::min(kBlockReplicates, count - start);
+    };
+    // The stages pass work through oneTBB, whose synchronisation
+    // ThreadSanitizer cannot see: each stage also acquires what the last
+    // released (in_order_, computed_).
+    const auto issue = [&](oneapi::tbb::flow_control& control) -> std::uint64_t {
+      (void)in_order_.load(std::memory_order_acquire);
+      if (next >= count || (cancel != nullptr && cancel->load())) {
+        control.stop();
+        return 0;
+      }
+      const std::uint64_t start = next;
+      next += size(start);
+      in_order_.fetch_add(1, std::memory_order_acq_rel);
+      return start;
+    };
+    const auto compute = [&](std::uint64_t start) {
+      (void)in_order_.load(std::memory_order_acquire);
+      fill_range(start, 0, size(start), buffer(start));
+      computed_.fetch_add(1, std::memory_order_acq_rel);
+      return start;
+    };
+    const auto fold_in_order = [&](std::uint64_t start) {
+      (void)computed_.load(std::memory_order_acquire);
+      (void)in_order_.load(std::memory_order_acquire);
+      fold(buffer(start).data(), start, size(start));
+      in_order_.fetch_add(1, std::memory_order_acq_rel);
+    };
+    try {
+      arena_->execute([&] {
+        oneapi::tbb::parallel_pipeline(
+            tokens,
+            oneapi::tbb::make_filter<void, std::uint64_t>(filter_mode::serial_in_order, issue) &
+                oneapi::tbb::make_filter<std::uint64_t, std::uint64_t>(filter_mode::parallel,
+                                                                       compute) &
+                oneapi::tbb::make_filter<std::uint64_t, void>(filter_mode::serial_in_order,
+                                                              fold_in_order));
+      });
+    } catch (const std::bad_alloc&) {
+      throw resources_error("out of memory");
+    } catch (const std::system_error& e) {
+      throw resources_error(e.what());
+    }
+    (void)in_order_.load(std::memory_order_acquire);
+    if (next < count) throw Interrupted(); // stopped by `cancel` before the last block
+  }
   std::vector<ReplicateResult>& compute(std::uint64_t start, std::uint64_t count) {
     launch(start, count, 0);
     return finish(0);
@@ -163,20 +231,25 @@ private:
   }
 
   void fill(std::uint64_t start, std::uint64_t count, std::vector<ReplicateResult>& slots) {
-    const std::size_t n_designs = scenario_.designs.size();
     // One acquire and one release per range of replicates, not per replicate:
     // the counter's cache line is shared by the threads.
     using Range = oneapi::tbb::blocked_range<std::uint64_t>;
     oneapi::tbb::parallel_for(Range(0, count), [&](const Range& range) {
       (void)handoff_.load(std::memory_order_acquire);
-      for (std::uint64_t i = range.begin(); i != range.end(); ++i) {
-        const ReplicateId id{options_.seed, options_.grid_point,
-                             static_cast<std::uint32_t>(start + i)};
-        for (std::size_t d = 0; d < n_designs; ++d)
-          simulate_trial(scenario_, d, id, slots[i * n_designs + d]);
-      }
+      fill_range(start, range.begin(), range.end(), slots);
       handoff_.fetch_add(1, std::memory_order_acq_rel);
     });
+  }
+  // Replicates start + [begin, end) into slots [begin, end) (per design).
+  void fill_range(std::uint64_t start, std::uint64_t begin, std::uint64_t end,
+                  std::vector<ReplicateResult>& slots) const {
+    const std::size_t n_designs = scenario_.designs.size();
+    for (std::uint64_t i = begin; i != end; ++i) {
+      const ReplicateId id{options_.seed, options_.grid_point,
+                           static_cast<std::uint32_t>(start + i)};
+      for (std::size_t d = 0; d < n_designs; ++d)
+        simulate_trial(scenario_, d, id, slots[i * n_designs + d]);
+    }
   }
 
   const Scenario& scenario_;
@@ -188,12 +261,13 @@ private:
   bool pending_ = false;
   std::vector<ReplicateResult> slots_[2];
   std::atomic<std::uint64_t> handoff_{0};
+  std::atomic<std::uint64_t> in_order_{0}, computed_{0}; // compute_in_order's hand-offs
 };
 
-// A folded chunk's rows of the per-trial tables, design by design.
+// A folded block's rows of the per-trial tables, design by design.
 void append_trials(const Scenario& scenario, const RunOptions& options,
-                   const std::vector<ReplicateResult>& slots, std::uint64_t start,
-                   std::uint64_t count, std::vector<TrialRow>& rows) {
+                   const ReplicateResult* slots, std::uint64_t start, std::uint64_t count,
+                   std::vector<TrialRow>& rows) {
   const std::size_t n_designs = scenario.designs.size();
   for (std::size_t d = 0; d < n_designs; ++d) {
     rows.clear();
@@ -222,33 +296,13 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   for (const auto& d : scenario.designs)
     accumulators.emplace_back(d);
   ChunkComputer computer(scenario, options);
-  std::vector<TrialRow> rows; // one chunk of one design's per-trial rows
+  std::vector<TrialRow> rows; // one block's per-trial rows of one design
 
-  // Chunks are folded in replicate order whoever computed them, so the
-  // numbers do not depend on threads or processes. Chunk k (from the first)
-  // goes to slot set k % 2; the next one computed here is launched before
-  // this one is folded.
-  const std::uint64_t chunks = (options.replicates + kChunkReplicates - 1) / kChunkReplicates;
-  const auto count_of = [&](std::uint64_t k) {
-    return std::min(kChunkReplicates, options.replicates - k * kChunkReplicates);
-  };
-  const auto launch = [&](std::uint64_t k) {
-    if (k < chunks && computed_here(options, options.first_chunk + k))
-      computer.launch(k * kChunkReplicates, count_of(k), static_cast<int>(k % 2));
-  };
-  launch(0);
-  for (std::uint64_t k = 0; k < chunks; ++k) {
-    if (cancel != nullptr && cancel->load()) throw Interrupted();
-    const std::uint64_t start = k * kChunkReplicates, count = count_of(k);
-    const int set = static_cast<int>(k % 2);
-    std::vector<ReplicateResult>* slots = &computer.slots(set);
-    if (computed_here(options, options.first_chunk + k))
-      slots = &computer.finish(set);
-    else
-      options.exchange->receive(options.first_chunk + k, slots->data(), count * n_designs);
-    launch(k + 1);
+  // Replicates [start, start + count), folded in replicate order whoever
+  // computed them, so the numbers do not depend on threads or processes.
+  const auto fold = [&](const ReplicateResult* slots, std::uint64_t start, std::uint64_t count) {
     for (std::uint64_t i = 0; i < count; ++i) {
-      const ReplicateResult* replicate = &(*slots)[i * n_designs];
+      const ReplicateResult* replicate = &slots[i * n_designs];
       for (std::size_t d = 0; d < n_designs; ++d)
         accumulators[d].add(replicate[d]);
       std::size_t pair = 0;
@@ -257,8 +311,39 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
           power_differences[pair++].add(double(replicate[a].hypotheses[0].reject) -
                                         double(replicate[b].hypotheses[0].reject));
     }
-    if (options.trials != nullptr) append_trials(scenario, options, *slots, start, count, rows);
-    if (progress) progress(start + count, options.replicates);
+    if (options.trials != nullptr) append_trials(scenario, options, slots, start, count, rows);
+    const std::uint64_t done = start + count;
+    if (progress && (done % kChunkReplicates == 0 || done == options.replicates))
+      progress(done, options.replicates);
+  };
+  if (options.exchange == nullptr) {
+    computer.compute_in_order(options.replicates, fold, cancel);
+  } else {
+    // Distributed: chunk k (from the first) goes to slot set k % 2; the next
+    // one computed here is launched before this one is folded.
+    const std::uint64_t chunks = (options.replicates + kChunkReplicates - 1) / kChunkReplicates;
+    const auto count_of = [&](std::uint64_t k) {
+      return std::min(kChunkReplicates, options.replicates - k * kChunkReplicates);
+    };
+    const auto launch = [&](std::uint64_t k) {
+      if (k < chunks && computed_here(options, options.first_chunk + k))
+        computer.launch(k * kChunkReplicates, count_of(k), static_cast<int>(k % 2));
+    };
+    launch(0);
+    for (std::uint64_t k = 0; k < chunks; ++k) {
+      if (cancel != nullptr && cancel->load()) throw Interrupted();
+      const std::uint64_t count = count_of(k);
+      const int set = static_cast<int>(k % 2);
+      std::vector<ReplicateResult>* slots = &computer.slots(set);
+      if (computed_here(options, options.first_chunk + k)) {
+        slots = &computer.finish(set);
+      } else {
+        if (slots->empty()) slots->resize(kChunkReplicates * n_designs);
+        options.exchange->receive(options.first_chunk + k, slots->data(), count * n_designs);
+      }
+      launch(k + 1);
+      fold(slots->data(), k * kChunkReplicates, count);
+    }
   }
 
   PointSummary point;

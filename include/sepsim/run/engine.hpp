@@ -55,6 +55,10 @@ using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 // Replicates run in chunks of this many; the fold order depends on it, the
 // results do not depend on the thread count.
 inline constexpr std::uint64_t kChunkReplicates = 1024;
+// A local run computes and folds blocks of this many (a divisor of
+// kChunkReplicates); the results do not depend on it either.
+inline constexpr std::uint64_t kBlockReplicates = 64;
+static_assert(kChunkReplicates % kBlockReplicates == 0);
 
 // The memory a run holds at once, in bytes: per thread, the patient records
 // and regression matrices of the largest design whose analysis needs them,

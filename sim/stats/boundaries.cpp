@@ -2,6 +2,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/tools/roots.hpp>
+#include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -91,7 +92,10 @@ Stage next_stage(const Stage& previous, double t, double lo_bound, double hi_bou
   if (!(hi > lo) || previous.z.empty()) return s;
   const double dt = t - previous.t, sd = std::sqrt(dt);
   const double h = (hi - lo) / (kGridPoints - 1);
-  for (int i = 0; i < kGridPoints; ++i) {
+  s.z.resize(kGridPoints);
+  s.weight.resize(kGridPoints);
+  // Each grid point on its own (in parallel: the same sums in the same order).
+  oneapi::tbb::parallel_for(0, kGridPoints, [&](int i) {
     const double z = lo + i * h;
     double density = 0.0;
     for (std::size_t j = 0; j < previous.z.size(); ++j)
@@ -99,9 +103,9 @@ Stage next_stage(const Stage& previous, double t, double lo_bound, double hi_bou
                  phi((z * std::sqrt(t) - previous.z[j] * std::sqrt(previous.t) - drift * dt) / sd);
     density *= std::sqrt(t) / sd;
     const double simpson = (i == 0 || i == kGridPoints - 1) ? 1.0 : (i % 2 ? 4.0 : 2.0);
-    s.z.push_back(z);
-    s.weight.push_back(simpson * h / 3.0 * density);
-  }
+    s.z[i] = z;
+    s.weight[i] = simpson * h / 3.0 * density;
+  });
   return s;
 }
 
@@ -240,9 +244,12 @@ std::vector<StagewiseTail> stagewise_tails(const std::vector<double>& informatio
   for (std::size_t k = 0; k < information.size(); ++k) {
     const Stage* p = previous ? &*previous : nullptr;
     out[k].crossed_before = crossed;
-    if (k > 0)
-      for (const double x : z)
-        out[k].tail.push_back(exit_up(p, information[k], x, drift));
+    if (k > 0) { // each z on its own (in parallel: the same sums in the same order)
+      out[k].tail.resize(z.size());
+      oneapi::tbb::parallel_for(std::size_t{0}, z.size(), [&](std::size_t j) {
+        out[k].tail[j] = exit_up(p, information[k], z[j], drift);
+      });
+    }
     if (k + 1 == information.size()) break;
     crossed += exit_up(p, information[k], efficacy_z[k], drift);
     Stage next = p == nullptr ? first_stage(information[k], -kInf, efficacy_z[k], drift)

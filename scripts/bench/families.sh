@@ -4,8 +4,8 @@
 # version (gsd_rates.toml), the three-arm three-stage design with Dunnett tests and
 # best-arm selection (multiarm_gsd.toml) and the two-stage enrichment design
 # (enrichment_gsd.toml), each at sepsim's fastest correct level (count level),
-# (the fixed design also drawing only its primary outcome, secondary_outcomes =
-# false), and the fixed design at the patient level. sepsim: the whole process (start-up,
+# (the fixed and three-look designs also drawing only their primary outcome,
+# secondary_outcomes = false, as rpact does), and the fixed design at the patient level. sepsim: the whole process (start-up,
 # scenario, simulation, HDF5 and JSON output), 2 threads. rpact 3.3.4: its own
 # system.time of the simulation call (R's start-up and package load excluded).
 #
@@ -76,6 +76,8 @@ row "fixed two-arm rates, count level" "$FIXED" 50 "$r_fixed" power \
 row "  the same, primary outcome only" "$FIXED" 50 "$r_fixed" power \
   $V/rates_two_arm.toml "${COUNTS[@]}" --set 'designs.main.secondary_outcomes=false' "${FAST[@]}"
 row "three-look rates (asOF), count level" "$FIXED" 50 "$r_gsd" power $V/gsd_rates.toml
+row "  the same, primary outcome only" "$FIXED" 50 "$r_gsd" power $V/gsd_rates.toml \
+  --set 'designs.main.secondary_outcomes=false'
 row "multi-arm Dunnett, 3 stages, best arm, count level" "$FAMILY" 50 "$r_multi" any \
   $V/multiarm_gsd.toml
 row "enrichment, 2 stages, best population, count level" "$FAMILY" 50 "$r_enrich" any \

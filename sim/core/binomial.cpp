@@ -24,36 +24,37 @@ void BinomialTable::build(std::uint32_t n, double p) {
   if (n == 0 || !(p > 0.0 && p < 1.0))
     throw std::invalid_argument("BinomialTable: needs n >= 1 and 0 < p < 1, got n = " +
                                 std::to_string(n) + ", p = " + std::to_string(p));
+  thread_local std::vector<double> weights;      // scratch, reused
+  thread_local std::vector<std::uint64_t> upper; // scratch, reused
   const double q = 1.0 - p;
   const double nd = n;
   const auto mode = static_cast<std::uint32_t>(std::min(nd, std::floor((nd + 1.0) * p)));
 
   // Weights P(k) / P(mode) from the mode down, then up: the ratio of
   // neighbours is exact arithmetic of n, k, p and q (no powers, no lgamma).
-  weights_.assign(1, 1.0);
+  weights.assign(1, 1.0);
   double w = 1.0;
   for (std::uint32_t k = mode; k > 0; --k) {
     w *= (double(k) * q) / (double(n - k + 1) * p);
     if (w < kNegligible) break;
-    weights_.push_back(w);
+    weights.push_back(w);
   }
-  first_ = mode - static_cast<std::uint32_t>(weights_.size() - 1);
-  std::reverse(weights_.begin(), weights_.end());
+  first_ = mode - static_cast<std::uint32_t>(weights.size() - 1);
+  std::reverse(weights.begin(), weights.end());
   w = 1.0;
   for (std::uint32_t k = mode; k < n; ++k) {
     w *= (double(n - k) * p) / (double(k + 1) * q);
     if (w < kNegligible) break;
-    weights_.push_back(w);
+    weights.push_back(w);
   }
 
   double total = 0.0;
-  for (const double x : weights_)
+  for (const double x : weights)
     total += x;
   const double scale = double(kTwo32) / total;
-  std::vector<std::uint64_t>& upper = thresholds_;
   upper.clear();
   double sum = 0.0;
-  for (const double x : weights_) {
+  for (const double x : weights) {
     sum += x;
     const double scaled = sum * scale;
     const std::uint64_t t = scaled >= double(kTwo32) ? kTwo32 : static_cast<std::uint64_t>(scaled);
@@ -91,7 +92,7 @@ struct CachedTable {
   std::uint32_t n = 0;
   BinomialTable table;
 };
-constexpr int kCacheBits = 10;
+constexpr int kCacheBits = 14; // 16,384 tables: the cells of a sweep's trials
 
 const BinomialTable& table_of(std::uint32_t n, double p) {
   thread_local std::vector<CachedTable> cache(std::size_t{1} << kCacheBits);

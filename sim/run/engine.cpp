@@ -159,7 +159,7 @@ public:
   using BlockFold = std::function<void(const ReplicateResult*, std::uint64_t, std::uint64_t)>;
   void compute_in_order(std::uint64_t count, const BlockFold& fold,
                         const std::atomic<bool>* cancel) {
-    const std::size_t tokens = 4 * static_cast<std::size_t>(threads_);
+    const std::size_t tokens = 4 * static_cast<std::size_t>(threads_); // estimated_memory_bytes
     const std::size_t n_designs = scenario_.designs.size();
     // Block b uses buffer b % tokens: when block b + tokens starts, block b
     // has been folded (at most `tokens` blocks are in flight, folded in order).
@@ -366,9 +366,11 @@ std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads) {
     if (needs_patient_records(d.analysis.test))
       per_thread = std::max<std::uint64_t>(
           per_thread, static_cast<std::uint64_t>(d.max_enrolment()) * kBytesPerRecord);
-  // Two sets of slots: one computed while the other is folded.
+  // Result slots: two chunks (distributed: one computed while the other is
+  // folded) or four blocks a thread in flight (local), whichever is more.
   const std::uint64_t slots =
-      2 * kChunkReplicates * scenario.designs.size() * sizeof(ReplicateResult);
+      std::max<std::uint64_t>(2 * kChunkReplicates, 4 * kBlockReplicates * std::uint64_t(threads)) *
+      scenario.designs.size() * sizeof(ReplicateResult);
   return static_cast<std::uint64_t>(threads) * per_thread + slots;
 }
 

@@ -53,8 +53,6 @@ private:
   // is 2^32): data_[j], j < guide_size_, is the first i with threshold(first()
   // + i) > j << shift_; data_[guide_size_ + i] is threshold(first() + i).
   std::vector<std::uint32_t> data_{0};
-  std::vector<double> weights_;           // scratch of build()
-  std::vector<std::uint64_t> thresholds_; // scratch of build()
 };
 
 // Bin(n, p) from one word of `stream` (none when n == 0, p <= 0 or p >= 1:

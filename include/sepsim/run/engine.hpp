@@ -62,7 +62,7 @@ static_assert(kChunkReplicates % kBlockReplicates == 0);
 
 // The memory a run holds at once, in bytes: per thread, the patient records
 // and regression matrices of the largest design whose analysis needs them,
-// plus one chunk of result slots. It does not grow with the replicates.
+// plus the result slots in flight. It does not grow with the replicates.
 std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads);
 
 // A run that would not fit in the memory available (MemAvailable).

@@ -264,17 +264,21 @@ private:
   std::atomic<std::uint64_t> in_order_{0}, computed_{0}; // compute_in_order's hand-offs
 };
 
-// A folded block's rows of the per-trial tables, design by design.
+// A folded block's rows of the per-trial tables, design by design, handed to
+// the sink a chunk at a time (`done`: the replicates folded with this block).
 void append_trials(const Scenario& scenario, const RunOptions& options,
                    const ReplicateResult* slots, std::uint64_t start, std::uint64_t count,
-                   std::vector<TrialRow>& rows) {
+                   std::uint64_t done, std::vector<std::vector<TrialRow>>& rows) {
   const std::size_t n_designs = scenario.designs.size();
-  for (std::size_t d = 0; d < n_designs; ++d) {
-    rows.clear();
+  rows.resize(n_designs);
+  for (std::size_t d = 0; d < n_designs; ++d)
     for (std::uint64_t i = 0; i < count; ++i)
-      rows.push_back(
+      rows[d].push_back(
           trial_row(scenario.designs[d], slots[i * n_designs + d], start + i, options.trial_point));
-    options.trials->append(d, rows);
+  if (done % kChunkReplicates != 0 && done != options.replicates) return;
+  for (std::size_t d = 0; d < n_designs; ++d) {
+    options.trials->append(d, rows[d]);
+    rows[d].clear();
   }
 }
 
@@ -296,7 +300,7 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   for (const auto& d : scenario.designs)
     accumulators.emplace_back(d);
   ChunkComputer computer(scenario, options);
-  std::vector<TrialRow> rows; // one block's per-trial rows of one design
+  std::vector<std::vector<TrialRow>> rows; // per design, the chunk's per-trial rows so far
 
   // Replicates [start, start + count), folded in replicate order whoever
   // computed them, so the numbers do not depend on threads or processes.
@@ -311,8 +315,9 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
           power_differences[pair++].add(double(replicate[a].hypotheses[0].reject) -
                                         double(replicate[b].hypotheses[0].reject));
     }
-    if (options.trials != nullptr) append_trials(scenario, options, slots, start, count, rows);
     const std::uint64_t done = start + count;
+    if (options.trials != nullptr)
+      append_trials(scenario, options, slots, start, count, done, rows);
     if (progress && (done % kChunkReplicates == 0 || done == options.replicates))
       progress(done, options.replicates);
   };

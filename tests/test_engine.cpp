@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <utility>
 #include <vector>
 
 using namespace sepsim;
@@ -63,9 +64,11 @@ TEST_CASE("Local runs (blocks folded in order) equal chunked runs, rows and prog
       load_scenario(test::source_path("scenarios/validation/rates_two_arm.toml"),
                     {{"designs.main.simulation=\"counts\""}}),
       load_scenario(test::source_path("scenarios/validation/gsd_rates.toml"))};
-  for (const Scenario& s : scenarios) {
-    INFO(s.name);
-    const std::uint64_t reps = s.designs[0].simulation == Simulation::counts ? 5000 : 2100;
+  for (const auto& [s, reps] :
+       {std::pair{&scenarios[0], std::uint64_t{2100}}, std::pair{&scenarios[0], std::uint64_t{3}},
+        std::pair{&scenarios[1], std::uint64_t{5000}}, std::pair{&scenarios[1], std::uint64_t{70}},
+        std::pair{&scenarios[2], std::uint64_t{5000}}}) {
+    INFO(s->name << ", " << reps << " trials");
     RunOptions options;
     options.replicates = reps;
     options.seed = 41;
@@ -77,8 +80,8 @@ TEST_CASE("Local runs (blocks folded in order) equal chunked runs, rows and prog
     options.trials = &rows;
     std::vector<std::uint64_t> progress;
     const std::string local = to_json(
-        run(s, options, [&](std::uint64_t done, std::uint64_t) { progress.push_back(done); }));
-    CHECK(local == to_json(run(s, chunked)));
+        run(*s, options, [&](std::uint64_t done, std::uint64_t) { progress.push_back(done); }));
+    CHECK(local == to_json(run(*s, chunked)));
     // Progress after every chunk of 1024 and at the end; rows in replicate order.
     REQUIRE(!progress.empty());
     for (std::size_t i = 0; i + 1 < progress.size(); ++i)

@@ -159,12 +159,17 @@ public:
   using BlockFold = std::function<void(const ReplicateResult*, std::uint64_t, std::uint64_t)>;
   void compute_in_order(std::uint64_t count, const BlockFold& fold,
                         const std::atomic<bool>* cancel) {
-    const std::size_t tokens = 4 * static_cast<std::size_t>(threads_); // estimated_memory_bytes
+    // Four blocks a thread in flight (estimated_memory_bytes), no more than
+    // the run has: a run of a few trials (a fuzz input, a small sweep point)
+    // allocates for those only.
+    const std::uint64_t blocks = (count + kBlockReplicates - 1) / kBlockReplicates;
+    const auto tokens = static_cast<std::size_t>(
+        std::max<std::uint64_t>(1, std::min<std::uint64_t>(4 * std::uint64_t(threads_), blocks)));
     const std::size_t n_designs = scenario_.designs.size();
     // Block b uses buffer b % tokens: when block b + tokens starts, block b
     // has been folded (at most `tokens` blocks are in flight, folded in order).
     std::vector<std::vector<ReplicateResult>> buffers(
-        tokens, std::vector<ReplicateResult>(kBlockReplicates * n_designs));
+        tokens, std::vector<ReplicateResult>(std::min(kBlockReplicates, count) * n_designs));
     const auto buffer = [&](std::uint64_t start) -> std::vector<ReplicateResult>& {
       return buffers[(start / kBlockReplicates) % tokens];
     };

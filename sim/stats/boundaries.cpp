@@ -84,7 +84,11 @@ double exit_below(const Stage& previous, double t, double c, double drift) {
   return p;
 }
 
-Stage next_stage(const Stage& previous, double t, double lo_bound, double hi_bound, double drift) {
+// parallel: the grid points on the caller's oneTBB threads (the stage-wise
+// tables, filled during a run); boundaries are computed on the calling thread
+// alone (at scenario load, before the run's --threads apply).
+Stage next_stage(const Stage& previous, double t, double lo_bound, double hi_bound, double drift,
+                 bool parallel = false) {
   const double mean = drift * std::sqrt(t);
   const double lo = std::max(lo_bound, mean - kTail), hi = std::min(hi_bound, mean + kTail);
   Stage s;
@@ -94,8 +98,8 @@ Stage next_stage(const Stage& previous, double t, double lo_bound, double hi_bou
   const double h = (hi - lo) / (kGridPoints - 1);
   s.z.resize(kGridPoints);
   s.weight.resize(kGridPoints);
-  // Each grid point on its own (in parallel: the same sums in the same order).
-  oneapi::tbb::parallel_for(0, kGridPoints, [&](int i) {
+  // Each grid point on its own (in parallel or not: the same sums in the same order).
+  const auto point = [&](int i) {
     const double z = lo + i * h;
     double density = 0.0;
     for (std::size_t j = 0; j < previous.z.size(); ++j)
@@ -105,7 +109,12 @@ Stage next_stage(const Stage& previous, double t, double lo_bound, double hi_bou
     const double simpson = (i == 0 || i == kGridPoints - 1) ? 1.0 : (i % 2 ? 4.0 : 2.0);
     s.z[i] = z;
     s.weight[i] = simpson * h / 3.0 * density;
-  });
+  };
+  if (parallel)
+    oneapi::tbb::parallel_for(0, kGridPoints, point);
+  else
+    for (int i = 0; i < kGridPoints; ++i)
+      point(i);
   return s;
 }
 
@@ -253,7 +262,8 @@ std::vector<StagewiseTail> stagewise_tails(const std::vector<double>& informatio
     if (k + 1 == information.size()) break;
     crossed += exit_up(p, information[k], efficacy_z[k], drift);
     Stage next = p == nullptr ? first_stage(information[k], -kInf, efficacy_z[k], drift)
-                              : next_stage(*p, information[k], -kInf, efficacy_z[k], drift);
+                              : next_stage(*p, information[k], -kInf, efficacy_z[k], drift,
+                                           /*parallel=*/true);
     previous = std::move(next);
   }
   return out;

@@ -142,8 +142,7 @@ namespace {
 
 // One-sided p of a z statistic favouring treatment (double precision
 // throughout: Boost's default promotion to long double costs a third of a
-// count-level replicate).
-// Kept per thread by z (a z of counts repeats across trials).
+// count-level replicate), kept per thread by z (a z of counts repeats).
 double upper_p(double z) {
   if (!std::isfinite(z)) return z > 0 ? 0.0 : 1.0;
   using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;

@@ -58,6 +58,8 @@ Crossing crossing_probabilities(const std::vector<double>& information,
 // k >= 1 and each z the probability of reaching look k (no efficacy crossing
 // before; futility bounds ignored, as non-binding) with Z_k >= z (look 0's
 // tail is left empty: it has a closed form). `efficacy_z` needs K - 1 entries.
+// Computed on the calling thread's oneTBB threads (parallel_for: the same
+// numbers as one thread gives).
 struct StagewiseTail {
   double crossed_before = 0;
   std::vector<double> tail;

@@ -81,6 +81,12 @@ expect 2 "--info gives 2 fractions for 3 looks" "boundaries with mismatched --in
   --reps 200 --json --no-progress --out "$work/sweep.h5" >"$work/sweep.json"
 $py -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [p["params"]["designs.main.sample_size"] for p in d["points"]] == [100, 200]' \
   "$work/sweep.json" && pass || fail "sweep --json lacks one entry per grid point"
+# Points that differ in N share one pass over the patients: the same numbers
+# as --separate-points (each point alone).
+"$sepsim" sweep "$here/scenarios/validation/rates_two_arm.toml" --vary designs.main.sample_size=100,200 \
+  --reps 200 --json --no-progress --separate-points --out "$work/sweep-separate.h5" >"$work/sweep-separate.json"
+cmp -s "$work/sweep.json" "$work/sweep-separate.json" &&
+  pass || fail "sweep --separate-points gave other numbers than the shared pass"
 expect 2 "needs START <= STOP" "sweep with a bad range" -- \
   "$sepsim" sweep "$here/scenarios/validation/rates_two_arm.toml" --vary designs.main.sample_size=10:5:1 \
   --out "$work/badsweep.h5"

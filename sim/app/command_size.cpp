@@ -79,6 +79,9 @@ Command add_size_command(CLI::App& app) {
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--set", args->run.sets, "Override a scenario value: KEY=VALUE");
   cmd->add_flag("--json", args->run.json, "Print JSON");
+  cmd->add_flag("--separate-points", args->run.separate_points,
+                "Simulate every candidate N on its own: the same answer, slower (a patient-level "
+                "fixed design otherwise simulates the N of three bisection steps in one pass)");
   return {cmd, [args](Processes& processes) { search_size(*args, processes); }};
 }
 

@@ -182,6 +182,10 @@ Command add_sweep_command(CLI::App& app) {
                   {"Replicates per grid point",
                    "Results file (default results/<scenario>-sweep.h5)",
                    "Print the JSON summary (one entry per point)"});
+  cmd->add_flag("--separate-points", args->run.separate_points,
+                "Simulate every grid point on its own: the same numbers, slower (points that "
+                "differ only in a design's sample_size otherwise share one pass over the "
+                "patients)");
   return {cmd, [args, cmd](Processes& processes) { sweep(*args, *cmd, processes); }, true};
 }
 

@@ -88,6 +88,7 @@ RunOptions run_options(const RunArgs& args, Processes& processes) {
   options.seed = args.seed;
   options.replicates = args.replicates;
   options.threads = args.threads;
+  options.separate_points = args.separate_points;
   options.exchange = processes.exchange();
   return options;
 }

@@ -29,7 +29,8 @@ struct RunArgs {
   bool no_progress = false;
   bool null_hypothesis = false;
   bool overwrite = false;
-  bool trials = false; // --trials: per-trial tables in the results file
+  bool trials = false;          // --trials: per-trial tables in the results file
+  bool separate_points = false; // sweep and size: --separate-points
 };
 
 // The help texts that differ between run and sweep.

@@ -14,14 +14,10 @@
 
 #include <malloc.h>
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,21 +26,6 @@
 namespace sepsim {
 
 namespace {
-int thread_count(const RunOptions& options) {
-  return options.threads > 0 ? options.threads : oneapi::tbb::info::default_concurrency();
-}
-
-// MemAvailable from /proc/meminfo, in bytes (0 if unknown).
-std::uint64_t available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  std::uint64_t kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit)
-    if (key == "MemAvailable:") return kib * 1024;
-  return 0;
-}
-
 extern "C" void* touch_heap(void*) {
   // A first allocation gives the thread its malloc arena, as a worker's would.
   void* block = std::malloc(64 * 1024);
@@ -100,8 +81,10 @@ namespace {
 // caller folds this one (the fold's order, and so every number, stays the same).
 class ChunkComputer {
 public:
-  ChunkComputer(const Scenario& scenario, const RunOptions& options)
-      : scenario_(scenario), options_(options), threads_(thread_count(options)) {
+  // fill computes one replicate's `width` results (a design each, or more).
+  using ReplicateFill = std::function<void(const ReplicateId&, ReplicateResult*)>;
+  ChunkComputer(const RunOptions& options, std::size_t width, ReplicateFill fill)
+      : options_(options), width_(width), fill_(std::move(fill)), threads_(run_threads(options)) {
     // More threads than cores is allowed (for determinism tests); lift TBB's
     // default worker limit for this run only.
     if (threads_ > oneapi::tbb::info::default_concurrency())
@@ -131,7 +114,7 @@ public:
     // The slots pass from the main thread to the workers and back. oneTBB's
     // own synchronisation lives inside libtbb, which ThreadSanitizer cannot
     // see into, so the hand-off is also made explicit with release/acquire.
-    if (slots_[set].empty()) slots_[set].resize(kChunkReplicates * scenario_.designs.size());
+    if (slots_[set].empty()) slots_[set].resize(kChunkReplicates * width_);
     handoff_.store(start, std::memory_order_release);
     pending_ = true;
     arena_->execute(
@@ -165,11 +148,10 @@ public:
     const std::uint64_t blocks = (count + kBlockReplicates - 1) / kBlockReplicates;
     const auto tokens = static_cast<std::size_t>(
         std::max<std::uint64_t>(1, std::min<std::uint64_t>(4 * std::uint64_t(threads_), blocks)));
-    const std::size_t n_designs = scenario_.designs.size();
     // Block b uses buffer b % tokens: when block b + tokens starts, block b
     // has been folded (at most `tokens` blocks are in flight, folded in order).
     std::vector<std::vector<ReplicateResult>> buffers(
-        tokens, std::vector<ReplicateResult>(std::min(kBlockReplicates, count) * n_designs));
+        tokens, std::vector<ReplicateResult>(std::min(kBlockReplicates, count) * width_));
     const auto buffer = [&](std::uint64_t start) -> std::vector<ReplicateResult>& {
       return buffers[(start / kBlockReplicates) % tokens];
     };
@@ -245,20 +227,17 @@ private:
       handoff_.fetch_add(1, std::memory_order_acq_rel);
     });
   }
-  // Replicates start + [begin, end) into slots [begin, end) (per design).
+  // Replicates start + [begin, end) into slots [begin, end) (width_ each).
   void fill_range(std::uint64_t start, std::uint64_t begin, std::uint64_t end,
                   std::vector<ReplicateResult>& slots) const {
-    const std::size_t n_designs = scenario_.designs.size();
-    for (std::uint64_t i = begin; i != end; ++i) {
-      const ReplicateId id{options_.seed, options_.grid_point,
-                           static_cast<std::uint32_t>(start + i)};
-      for (std::size_t d = 0; d < n_designs; ++d)
-        simulate_trial(scenario_, d, id, slots[i * n_designs + d]);
-    }
+    for (std::uint64_t i = begin; i != end; ++i)
+      fill_(ReplicateId{options_.seed, options_.grid_point, static_cast<std::uint32_t>(start + i)},
+            &slots[i * width_]);
   }
 
-  const Scenario& scenario_;
   const RunOptions& options_;
+  std::size_t width_;
+  ReplicateFill fill_;
   int threads_;
   std::optional<oneapi::tbb::global_control> allow_more_;
   std::optional<oneapi::tbb::task_arena> arena_;
@@ -295,150 +274,158 @@ bool computed_here(const RunOptions& options, std::uint64_t chunk) {
 }
 } // namespace
 
+namespace {
+// The operating characteristics of one grid point, folded replicate by replicate.
+class PointFold {
+public:
+  explicit PointFold(const Scenario& scenario)
+      : scenario_(&scenario), n_designs_(scenario.designs.size()),
+        power_differences_(n_designs_ * (n_designs_ - 1) / 2) {
+    for (const auto& d : scenario.designs)
+      accumulators_.emplace_back(d);
+  }
+  // One replicate's results, a design each.
+  void add(const ReplicateResult* replicate) {
+    for (std::size_t d = 0; d < n_designs_; ++d)
+      accumulators_[d].add(replicate[d]);
+    std::size_t pair = 0;
+    for (std::size_t a = 0; a < n_designs_; ++a)
+      for (std::size_t b = a + 1; b < n_designs_; ++b)
+        power_differences_[pair++].add(double(replicate[a].hypotheses[0].reject) -
+                                       double(replicate[b].hypotheses[0].reject));
+  }
+  PointSummary summary() const {
+    PointSummary point;
+    for (const auto& acc : accumulators_)
+      point.designs.push_back(acc.summary(*scenario_));
+    std::size_t pair = 0;
+    for (std::size_t a = 0; a < n_designs_; ++a)
+      for (std::size_t b = a + 1; b < n_designs_; ++b)
+        point.comparisons.push_back({scenario_->designs[a].name, scenario_->designs[b].name,
+                                     power_differences_[pair++].estimate()});
+    return point;
+  }
+
+private:
+  const Scenario* scenario_;
+  std::size_t n_designs_;
+  std::vector<DesignAccumulator> accumulators_;
+  std::vector<MeanAccumulator> power_differences_;
+};
+
+using BlockFold = std::function<void(const ReplicateResult*, std::uint64_t, std::uint64_t)>;
+
+// Replicates [0, options.replicates), `width` results each, computed by
+// `computer` and passed to fold(slots, start, count) in replicate order
+// whoever computed them, so the numbers do not depend on threads or processes.
+void compute_and_fold(ChunkComputer& computer, const RunOptions& options, std::size_t width,
+                      const BlockFold& fold, const std::atomic<bool>* cancel) {
+  if (options.exchange == nullptr) {
+    computer.compute_in_order(options.replicates, fold, cancel);
+    return;
+  }
+  // Distributed: chunk k (from the first) goes to slot set k % 2; the next
+  // one computed here is launched before this one is folded.
+  const std::uint64_t chunks = (options.replicates + kChunkReplicates - 1) / kChunkReplicates;
+  const auto count_of = [&](std::uint64_t k) {
+    return std::min(kChunkReplicates, options.replicates - k * kChunkReplicates);
+  };
+  const auto launch = [&](std::uint64_t k) {
+    if (k < chunks && computed_here(options, options.first_chunk + k))
+      computer.launch(k * kChunkReplicates, count_of(k), static_cast<int>(k % 2));
+  };
+  launch(0);
+  for (std::uint64_t k = 0; k < chunks; ++k) {
+    if (cancel != nullptr && cancel->load()) throw Interrupted();
+    const std::uint64_t count = count_of(k);
+    const int set = static_cast<int>(k % 2);
+    std::vector<ReplicateResult>* slots = &computer.slots(set);
+    if (computed_here(options, options.first_chunk + k)) {
+      slots = &computer.finish(set);
+    } else {
+      if (slots->empty()) slots->resize(kChunkReplicates * width);
+      options.exchange->receive(options.first_chunk + k, slots->data(), count * width);
+    }
+    launch(k + 1);
+    fold(slots->data(), k * kChunkReplicates, count);
+  }
+}
+
+ChunkComputer::ReplicateFill every_design(const Scenario& scenario) {
+  return [&scenario](const ReplicateId& id, ReplicateResult* out) {
+    for (std::size_t d = 0; d < scenario.designs.size(); ++d)
+      simulate_trial(scenario, d, id, out[d]);
+  };
+}
+} // namespace
+
 PointSummary run_point(const Scenario& scenario, const RunOptions& options,
                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
   check_memory(scenario, options);
   const std::size_t n_designs = scenario.designs.size();
-
-  std::vector<DesignAccumulator> accumulators;
-  std::vector<MeanAccumulator> power_differences(n_designs * (n_designs - 1) / 2);
-  for (const auto& d : scenario.designs)
-    accumulators.emplace_back(d);
-  ChunkComputer computer(scenario, options);
+  PointFold point(scenario);
+  ChunkComputer computer(options, n_designs, every_design(scenario));
   std::vector<std::vector<TrialRow>> rows; // per design, the chunk's per-trial rows so far
-
-  // Replicates [start, start + count), folded in replicate order whoever
-  // computed them, so the numbers do not depend on threads or processes.
   const auto fold = [&](const ReplicateResult* slots, std::uint64_t start, std::uint64_t count) {
-    for (std::uint64_t i = 0; i < count; ++i) {
-      const ReplicateResult* replicate = &slots[i * n_designs];
-      for (std::size_t d = 0; d < n_designs; ++d)
-        accumulators[d].add(replicate[d]);
-      std::size_t pair = 0;
-      for (std::size_t a = 0; a < n_designs; ++a)
-        for (std::size_t b = a + 1; b < n_designs; ++b)
-          power_differences[pair++].add(double(replicate[a].hypotheses[0].reject) -
-                                        double(replicate[b].hypotheses[0].reject));
-    }
+    for (std::uint64_t i = 0; i < count; ++i)
+      point.add(&slots[i * n_designs]);
     const std::uint64_t done = start + count;
     if (options.trials != nullptr)
       append_trials(scenario, options, slots, start, count, done, rows);
     if (progress && (done % kChunkReplicates == 0 || done == options.replicates))
       progress(done, options.replicates);
   };
-  if (options.exchange == nullptr) {
-    computer.compute_in_order(options.replicates, fold, cancel);
-  } else {
-    // Distributed: chunk k (from the first) goes to slot set k % 2; the next
-    // one computed here is launched before this one is folded.
-    const std::uint64_t chunks = (options.replicates + kChunkReplicates - 1) / kChunkReplicates;
-    const auto count_of = [&](std::uint64_t k) {
-      return std::min(kChunkReplicates, options.replicates - k * kChunkReplicates);
-    };
-    const auto launch = [&](std::uint64_t k) {
-      if (k < chunks && computed_here(options, options.first_chunk + k))
-        computer.launch(k * kChunkReplicates, count_of(k), static_cast<int>(k % 2));
-    };
-    launch(0);
-    for (std::uint64_t k = 0; k < chunks; ++k) {
-      if (cancel != nullptr && cancel->load()) throw Interrupted();
-      const std::uint64_t count = count_of(k);
-      const int set = static_cast<int>(k % 2);
-      std::vector<ReplicateResult>* slots = &computer.slots(set);
-      if (computed_here(options, options.first_chunk + k)) {
-        slots = &computer.finish(set);
-      } else {
-        if (slots->empty()) slots->resize(kChunkReplicates * n_designs);
-        options.exchange->receive(options.first_chunk + k, slots->data(), count * n_designs);
+  compute_and_fold(computer, options, n_designs, fold, cancel);
+  return point.summary();
+}
+
+std::vector<PointSummary> run_points_sharing_patients(const std::vector<const Scenario*>& points,
+                                                      std::size_t design_index,
+                                                      const RunOptions& options,
+                                                      const ProgressFn& progress,
+                                                      const std::atomic<bool>* cancel) {
+  if (points.empty() || options.exchange != nullptr || options.trials != nullptr)
+    throw std::logic_error("run_points_sharing_patients: points, locally, without --trials");
+  const Scenario& first = *points.front();
+  const std::size_t n_designs = first.designs.size(), width = points.size() * n_designs;
+  for (const Scenario* s : points)
+    check_memory(*s, options, width);
+  std::vector<PointFold> folds;
+  for (const Scenario* s : points)
+    folds.emplace_back(*s);
+  // The varying design from one pass over the largest trial's patients; the
+  // others are the same at every point: simulated once, copied.
+  const auto fill = [&](const ReplicateId& id, ReplicateResult* out) {
+    for (std::size_t d = 0; d < n_designs; ++d) {
+      if (d == design_index) {
+        simulate_trial_prefixes(points, d, id, out + d, n_designs);
+        continue;
       }
-      launch(k + 1);
-      fold(slots->data(), k * kChunkReplicates, count);
+      simulate_trial(first, d, id, out[d]);
+      for (std::size_t k = 1; k < points.size(); ++k)
+        out[k * n_designs + d] = out[d];
     }
-  }
-
-  PointSummary point;
-  for (const auto& acc : accumulators)
-    point.designs.push_back(acc.summary(scenario));
-  std::size_t pair = 0;
-  for (std::size_t a = 0; a < n_designs; ++a)
-    for (std::size_t b = a + 1; b < n_designs; ++b)
-      point.comparisons.push_back({scenario.designs[a].name, scenario.designs[b].name,
-                                   power_differences[pair++].estimate()});
-  return point;
-}
-
-std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads) {
-  // A patient record and its share of the regression (design matrix, its
-  // copy, weights and working vectors): about 160 bytes.
-  constexpr std::uint64_t kBytesPerRecord = 160;
-  std::uint64_t per_thread = 0;
-  for (const auto& d : scenario.designs)
-    if (needs_patient_records(d.analysis.test))
-      per_thread = std::max<std::uint64_t>(
-          per_thread, static_cast<std::uint64_t>(d.max_enrolment()) * kBytesPerRecord);
-  // Result slots: two chunks (distributed: one computed while the other is
-  // folded) or four blocks a thread in flight (local), whichever is more.
-  const std::uint64_t slots =
-      std::max<std::uint64_t>(2 * kChunkReplicates, 4 * kBlockReplicates * std::uint64_t(threads)) *
-      scenario.designs.size() * sizeof(ReplicateResult);
-  return static_cast<std::uint64_t>(threads) * per_thread + slots;
-}
-
-namespace {
-// Address space this process already holds (VmSize), in bytes.
-std::uint64_t address_space_in_use() {
-  std::ifstream statm("/proc/self/statm");
-  std::uint64_t pages = 0;
-  statm >> pages;
-  return pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-// Under an address-space limit (ulimit -v) every thread needs its stack and,
-// by glibc's default, a 64 MiB malloc arena; oneTBB ends the process when it
-// cannot start a worker. So cap the arenas and refuse a run whose threads
-// cannot fit, before any starts.
-void check_address_space(const Scenario& scenario, int threads) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
-  constexpr int kArenas = 2;
-  constexpr std::uint64_t kArenaBytes = 64ull << 20, kMarginBytes = 64ull << 20;
-  mallopt(M_ARENA_MAX, kArenas);
-  const auto stack =
-      oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::thread_stack_size);
-  const std::uint64_t needed = address_space_in_use() + kArenas * kArenaBytes + kMarginBytes +
-                               static_cast<std::uint64_t>(threads) * stack +
-                               estimated_memory_bytes(scenario, threads);
-  if (needed <= limit.rlim_cur) return;
-  char text[400];
-  std::snprintf(text, sizeof text,
-                "%d threads need about %.0f MiB of address space and the limit (ulimit -v) is "
-                "%.0f MiB: use fewer --threads, or raise the limit",
-                threads, static_cast<double>(needed) / (1 << 20),
-                static_cast<double>(limit.rlim_cur) / (1 << 20));
-  throw MemoryError(text);
-}
-} // namespace
-
-void check_memory(const Scenario& scenario, const RunOptions& options) {
-  const int threads = thread_count(options);
-  check_address_space(scenario, threads);
-  const std::uint64_t needed = estimated_memory_bytes(scenario, threads);
-  const std::uint64_t available = available_memory_bytes();
-  if (available == 0 || needed <= available) return;
-  char text[400];
-  std::snprintf(text, sizeof text,
-                "this run needs about %.1f GiB (%d threads, each holding the patient records of "
-                "the largest regression analysis) and %.1f GiB is available: use fewer "
-                "--threads or a smaller sample size",
-                static_cast<double>(needed) / (1 << 30), threads,
-                static_cast<double>(available) / (1 << 30));
-  throw MemoryError(text);
+  };
+  ChunkComputer computer(options, width, fill);
+  const auto fold = [&](const ReplicateResult* slots, std::uint64_t start, std::uint64_t count) {
+    for (std::uint64_t i = 0; i < count; ++i)
+      for (std::size_t k = 0; k < points.size(); ++k)
+        folds[k].add(&slots[i * width + k * n_designs]);
+    const std::uint64_t done = start + count;
+    if (progress && (done % kChunkReplicates == 0 || done == options.replicates))
+      progress(done, options.replicates);
+  };
+  compute_and_fold(computer, options, width, fold, cancel);
+  std::vector<PointSummary> out;
+  for (const auto& f : folds)
+    out.push_back(f.summary());
+  return out;
 }
 
 void serve_point(const Scenario& scenario, const RunOptions& options) {
   check_memory(scenario, options);
-  ChunkComputer computer(scenario, options);
   const std::size_t n_designs = scenario.designs.size();
+  ChunkComputer computer(options, n_designs, every_design(scenario));
   std::uint64_t chunk = options.first_chunk;
   for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates, ++chunk) {
     if (!computed_here(options, chunk)) continue;

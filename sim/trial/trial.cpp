@@ -3,6 +3,9 @@
 
 #include "steps.hpp"
 
+#include <algorithm>
+#include <numeric>
+
 namespace sepsim {
 
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
@@ -45,6 +48,55 @@ void simulate_trial(const Scenario& scenario, std::size_t design_index, const Re
     simulate_trial_counts(scenario, design_index, id, out);
   else
     out = simulate_trial(scenario, design_index, id);
+}
+
+bool shares_prefixes(const Design& design) {
+  return design.simulation == Simulation::patients && !design.looks && !design.reestimation &&
+         !design.selection && !design.quota && !design.accrual;
+}
+
+namespace {
+// The end of simulate_trial for a trial of `design` whose patients are the
+// ones enrolled so far, into a copy of r.
+void finish_prefix(const Scenario& scenario, const Design& design, const Enrolment& enrolment,
+                   const Observation& observation, const ReplicateResult& r, ReplicateResult& out) {
+  out = r;
+  SequentialMonitor monitor(design);
+  monitor.finish(out);
+  out.screened = enrolment.screened();
+  out.duration_months = enrolment.duration_months();
+  record_arm_imbalance(design, out);
+  observation.record_covariate_imbalance(out);
+  analyse_replicate(scenario, design, out, observation.records());
+  decide(design, monitor.decision(), out);
+}
+} // namespace
+
+void simulate_trial_prefixes(const std::vector<const Scenario*>& scenarios,
+                             std::size_t design_index, const ReplicateId& id, ReplicateResult* out,
+                             std::size_t stride) {
+  const auto size = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(scenarios[k]->designs[design_index].sample_size);
+  };
+  std::vector<std::size_t> order(scenarios.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return size(a) < size(b); });
+  const Scenario& largest = *scenarios[order.back()];
+  const Design& design = largest.designs[design_index];
+  Enrolment enrolment(largest, design, id);
+  Observation observation(largest, design, id);
+  ReplicateResult r;
+  for (const std::size_t k : order) {
+    while (r.enrolled < size(k))
+      observation.observe(*enrolment.next(r), r); // no accrual: never empty
+    const Design& at = scenarios[k]->designs[design_index];
+    // A trial this small would have given up screening sooner: let it say so.
+    if (enrolment.screened() > std::uint64_t(at.max_enrolment()) * kMaxScreenedPerEnrolled)
+      out[k * stride] = simulate_trial(*scenarios[k], design_index, id);
+    else
+      finish_prefix(*scenarios[k], at, enrolment, observation, r, out[k * stride]);
+  }
 }
 
 } // namespace sepsim

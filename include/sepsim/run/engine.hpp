@@ -32,6 +32,9 @@ struct RunOptions {
   // the replicates are folded: rank 0 of a distributed run).
   TrialSink* trials = nullptr;
   std::uint32_t trial_point = 0;
+  // Sweeps and `size`: run every grid point on its own, even where points
+  // could share one pass over the patients (the same numbers, slower).
+  bool separate_points = false;
 };
 
 // A distributed run's processes: chunk g of the run is computed by rank
@@ -60,10 +63,14 @@ inline constexpr std::uint64_t kChunkReplicates = 1024;
 inline constexpr std::uint64_t kBlockReplicates = 64;
 static_assert(kChunkReplicates % kBlockReplicates == 0);
 
+// The threads a run uses (options.threads, or all cores when 0).
+int run_threads(const RunOptions& options);
+
 // The memory a run holds at once, in bytes: per thread, the patient records
 // and regression matrices of the largest design whose analysis needs them,
 // plus the result slots in flight. It does not grow with the replicates.
-std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads);
+// width: results a replicate holds (0: one a design).
+std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads, std::size_t width = 0);
 
 // A run that would not fit in the memory available (MemAvailable).
 class MemoryError : public UserError {
@@ -73,11 +80,23 @@ public:
 };
 
 // Throws MemoryError, before any work, when the estimate exceeds what is free.
-void check_memory(const Scenario& scenario, const RunOptions& options);
+void check_memory(const Scenario& scenario, const RunOptions& options, std::size_t width = 0);
 
 PointSummary run_point(const Scenario& scenario, const RunOptions& options,
 
                        const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
+
+// Grid points that are the same scenario but for the sample size of design
+// `design_index` (shares_prefixes at every point; trial/trial.hpp): every
+// point's replicates from one pass over the patients of its largest trial,
+// the other designs simulated once. The same summaries as run_point at each
+// point, in the order given, for the cost of about one point. A local run
+// without per-trial rows (options.exchange and options.trials null).
+std::vector<PointSummary> run_points_sharing_patients(const std::vector<const Scenario*>& points,
+                                                      std::size_t design_index,
+                                                      const RunOptions& options,
+                                                      const ProgressFn& progress = {},
+                                                      const std::atomic<bool>* cancel = nullptr);
 
 // A rank other than 0 of a distributed run: computes this point's chunks that
 // fall to it and sends them to rank 0.

@@ -31,10 +31,15 @@ RunSummary start_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes
 using PointDoneFn = std::function<void(const RunSummary&)>;
 
 // Runs the grid points `sweep` does not hold yet (all of a new sweep, the
-// rest of a resumed one) in grid order, each with the same seed and streams as
-// a plain run, so points are paired. Every point is loaded, and so validated,
+// rest of a resumed one), each with the same seed and streams as a plain run,
+// so points are paired. Points that differ only in a patient-level fixed
+// design's sample_size (an axis designs.NAME.sample_size) are simulated
+// together, up to ten, in one pass over the largest trial's patients
+// (run_points_sharing_patients; not with options.separate_points, trials or
+// exchange): the same numbers. Points are added to `sweep` in grid order as
+// soon as all before them are done. Every point is loaded, and so validated,
 // before any simulation. On cancel it throws Interrupted and `sweep` keeps the
-// points completed so far. Progress counts the replicates of this call.
+// points added so far. Progress counts the replicates of this call.
 void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOptions& options,
                     const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
                     const PointDoneFn& point_done = {});
@@ -51,7 +56,9 @@ RunSummary run_sweep(const ScenarioLoader& load, const std::vector<Axis>& axes,
 
 // Simulation-based sample size: the smallest sample_size of `design` whose
 // simulated power reaches `target`, by bisection over [min_n, max_n] on common
-// random numbers (every candidate N sees the same patients). The power at the
+// random numbers (every candidate N sees the same patients; a patient-level
+// fixed design simulates the candidates of three bisection steps in one pass
+// unless options.separate_points). The power at the
 // answer and at N - step carry their Monte Carlo SEs; `analytic_n` is the
 // normal-approximation total N for the arms' simulated response rates.
 struct SizeResult {

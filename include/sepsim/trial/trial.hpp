@@ -104,6 +104,21 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
 void simulate_trial(const Scenario& scenario, std::size_t design_index, const ReplicateId& id,
                     ReplicateResult& out);
 
+// Whether trials of `design` at different sample sizes are prefixes of one
+// another: patient level, fixed (no looks, re-estimation, selection or
+// quota) and no accrual. Patients, their noise and the randomisation list
+// are drawn in enrolment order whatever the sample size, so a trial of N
+// patients is the first N patients of a larger one.
+bool shares_prefixes(const Design& design);
+
+// The replicate `id` of design `design_index` of each of `scenarios` (the
+// same scenario at different sample sizes of that design, every design
+// shares_prefixes) from one pass over the patients of the largest: result k
+// into out[k * stride], equal to simulate_trial(*scenarios[k], design_index, id).
+void simulate_trial_prefixes(const std::vector<const Scenario*>& scenarios,
+                             std::size_t design_index, const ReplicateId& id, ReplicateResult* out,
+                             std::size_t stride);
+
 // The count-level sampler (sim/trial/trial_counts.cpp): the same distribution
 // of every ReplicateResult field, drawn from binomial and multinomial counts.
 ReplicateResult simulate_trial_counts(const Scenario& scenario, std::size_t design_index,

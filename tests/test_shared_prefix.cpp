@@ -1,0 +1,148 @@
+// Grid points that differ only in a design's sample size share one pass over
+// the patients of the largest trial: the same numbers as each point run alone.
+#include "sepsim/output/json.hpp"
+#include "sepsim/run/sweep.hpp"
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace sepsim;
+
+namespace {
+std::string json_of(std::vector<PointSummary> points) {
+  RunSummary summary;
+  summary.points = std::move(points);
+  return to_json(summary);
+}
+
+// The scenario with only design `name` (drawing as in the full scenario), at each of `sizes`.
+std::vector<Scenario> at_sizes(const std::string& file, const std::string& name,
+                               const std::vector<int>& sizes) {
+  std::vector<Scenario> out;
+  for (const int n : sizes)
+    out.push_back(load_scenario(
+        test::source_path(file),
+        {designs_override({name}), {"designs." + name + ".sample_size=" + std::to_string(n)}}));
+  return out;
+}
+} // namespace
+
+TEST_CASE("One pass over the largest trial's patients gives every sample size's results",
+          "[sweep][prefix]") {
+  RunOptions options;
+  options.replicates = 70; // a block of 64 and a partial one
+  options.threads = 2;
+  options.seed = 23;
+  int shared = 0;
+  for (const char* file :
+       {"scenarios/immunosep.toml", "scenarios/followup-designs.toml",
+        "scenarios/followup-endpoints.toml", "scenarios/followup-mortality.toml",
+        "scenarios/validation/ordinal_two_arm.toml", "scenarios/validation/survival_two_arm.toml",
+        "scenarios/validation/enrichment_rates.toml"}) {
+    const Scenario base = load_scenario(test::source_path(file), {});
+    for (std::size_t d = 0; d < base.designs.size(); ++d) {
+      const Design& design = base.designs[d];
+      INFO(file << ", design " << design.name);
+      if (!shares_prefixes(design)) {
+        CHECK((design.simulation == Simulation::counts || design.looks || design.quota ||
+               design.accrual || design.reestimation || design.selection));
+        continue;
+      }
+      ++shared;
+      // Out of order and repeated (small trials: the test runs under the sanitizers).
+      const std::vector<Scenario> scenarios = at_sizes(file, design.name, {120, 80, 134, 80, 90});
+      std::vector<const Scenario*> points;
+      std::vector<PointSummary> alone;
+      for (const auto& s : scenarios) {
+        points.push_back(&s);
+        alone.push_back(run_point(s, options));
+      }
+      std::uint64_t last_progress = 0;
+      const auto progress = [&](std::uint64_t done, std::uint64_t) { last_progress = done; };
+      CHECK(json_of(run_points_sharing_patients(points, 0, options, progress)) == json_of(alone));
+      CHECK(last_progress == options.replicates);
+    }
+  }
+  CHECK(shared >= 18); // every patient-level fixed design above
+}
+
+TEST_CASE("A sweep over N shares patients and gives the numbers of separate points",
+          "[sweep][prefix]") {
+  const ScenarioLoader load = [](const std::vector<Override>& extra) {
+    return load_scenario(test::source_path("scenarios/followup-designs.toml"), extra);
+  };
+  const std::vector<Axis> axes = {parse_axis("population.prevalence.mals=0.05,0.12"),
+                                  parse_axis("designs.osfa_ifn_gamma.sample_size=200,120,260"),
+                                  parse_axis("designs.three_arm.analysis.alpha=0.05,0.025")};
+  RunOptions options;
+  options.replicates = 50;
+  options.threads = 2;
+  // Progress shows the grouping: points sharing patients finish together.
+  const auto run_with = [&](bool separate, std::set<std::uint64_t>& seen) {
+    RunOptions o = options;
+    o.separate_points = separate;
+    return run_sweep(load, axes, o, [&](std::uint64_t done, std::uint64_t) { seen.insert(done); });
+  };
+  std::set<std::uint64_t> shared_progress, separate_progress;
+  const RunSummary shared = run_with(false, shared_progress);
+  const RunSummary separate = run_with(true, separate_progress);
+  REQUIRE(shared.points.size() == 12);
+  CHECK(to_json(shared) == to_json(separate));
+  // Four groups of three sample sizes; twelve points one by one.
+  CHECK(shared_progress == std::set<std::uint64_t>{150, 300, 450, 600});
+  CHECK(separate_progress.size() == 12);
+
+  // Resumed after five points: the rest share what they can, the same numbers.
+  RunSummary resumed = start_sweep(load, axes, options);
+  resumed.points.assign(separate.points.begin(), separate.points.begin() + 5);
+  continue_sweep(load, resumed, options);
+  CHECK(to_json(resumed) == to_json(separate));
+}
+
+TEST_CASE("Designs with looks, quotas or accrual do not share prefixes", "[sweep][prefix]") {
+  const Scenario gsd = load_scenario(test::source_path("scenarios/followup-gsd.toml"), {});
+  for (const auto& d : gsd.designs)
+    if (d.looks) CHECK_FALSE(shares_prefixes(d));
+  Scenario s = load_scenario(test::source_path("scenarios/immunosep.toml"), {});
+  Design& d = s.designs.at(0);
+  CHECK(shares_prefixes(d));
+  d.simulation = Simulation::counts; // the arms' counts are drawn from N
+  CHECK_FALSE(shares_prefixes(d));
+}
+
+TEST_CASE("sepsim size simulates several candidate N in one pass, with the same answer",
+          "[sweep][size][prefix]") {
+  int loads = 0;
+  const ScenarioLoader load = [&](const std::vector<Override>& extra) {
+    ++loads;
+    return load_scenario(test::source_path("scenarios/validation/rates_two_arm.toml"), extra);
+  };
+  RunOptions options;
+  options.replicates = 300;
+  options.seed = 2;
+  const auto size_with = [&](bool separate) {
+    RunOptions o = options;
+    o.separate_points = separate;
+    loads = 0;
+    return find_sample_size(load, "main", 0.8, 100, 400, 10, o);
+  };
+  const SizeResult separate = size_with(true);
+  const int separate_loads = loads;
+  const SizeResult shared = size_with(false);
+  CHECK(shared.n == separate.n);
+  CHECK(shared.power_at_n.value == separate.power_at_n.value);
+  CHECK(shared.power_below.value == separate.power_below.value);
+  CHECK(shared.analytic_n == separate.analytic_n);
+  REQUIRE(shared.evaluated.size() == separate.evaluated.size());
+  for (std::size_t i = 0; i < shared.evaluated.size(); ++i) {
+    CHECK(shared.evaluated[i].first == separate.evaluated[i].first);
+    CHECK(shared.evaluated[i].second.value == separate.evaluated[i].second.value);
+  }
+  // One load per size tried alone; the shared passes load the sizes of the
+  // next three steps ahead.
+  CHECK(separate_loads == static_cast<int>(separate.evaluated.size()));
+  CHECK(loads > separate_loads);
+}

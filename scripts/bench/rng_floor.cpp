@@ -1,17 +1,29 @@
 // The random-number floor of the virtual cohort: draws exactly the random
-// numbers that sim/cohort/cohort.cpp draws (same Stream, same Boost distributions, same
-// order) for the same number of patients, and does nothing else with them.
+// numbers that sim/cohort/cohort.cpp draws for a patient of the default
+// scenario (same streams, same Boost distributions, same order: screening,
+// outcome noise, survival noise and covariates; --check compares them with
+// the library's, patient by patient) for the same number of patients, and
+// does nothing else with them. The randomisation list (about a word a
+// patient) is not drawn. Enrolled patients are taken as the first of each
+// replicate, so every lane of the streams' SIMD blocks is used: a floor.
 //
 // Usage: sepsim_rng_floor REPLICATES SCREENED_PER_REPLICATE ENROLLED_PER_REPLICATE [SEED]
+//        sepsim_rng_floor --check   (the draws equal the library's; ctest rng_floor)
 // SCREENED_PER_REPLICATE may be fractional (a mean): replicate r screens
 // floor((r+1)s) - floor(rs) patients, so the total matches replicates x s.
 // Prints one line: patients=... seconds=... patients_per_second=... checksum=...
+#include "sepsim/cohort/cohort.hpp"
 #include "sepsim/core/random.hpp"
+#include "sepsim/input/scenario_reader.hpp"
 #include "sepsim/scenario/scenario.hpp"
+#include "sepsim/stats/tests.hpp"
 
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -22,32 +34,126 @@
 
 namespace {
 
+using sepsim::Stream;
+using Uniform = boost::random::uniform_01<double>;
+using Normal = boost::random::normal_distribution<double>;
+
 // screen_patient: 1 uniform (phenotype), 2 normals per biomarker x 2 biomarkers.
-double screening_draws(std::uint64_t seed, std::uint32_t replicate, std::uint32_t patient) {
-  sepsim::Stream stream({seed, sepsim::Purpose::patient_screening, 0, replicate, patient});
-  boost::random::uniform_01<double> uniform;
-  boost::random::normal_distribution<double> normal;
-  double sum = uniform(stream);
-  for (int i = 0; i < 4; ++i)
-    sum += normal(stream);
-  return sum;
+std::array<double, 5> screening_draws(Stream stream) {
+  Uniform uniform;
+  Normal normal;
+  std::array<double, 5> out{};
+  out[0] = uniform(stream);
+  for (int i = 1; i < 5; ++i)
+    out[i] = normal(stream);
+  return out;
 }
 
-// draw_patient_noise as a trial calls it (covariates = false): 1 normal (SOFA
-// change), 2 uniforms (early death, mortality), one uniform per adverse event.
-double outcome_draws(std::uint64_t seed, std::uint32_t replicate, std::uint32_t patient) {
-  sepsim::Stream stream({seed, sepsim::Purpose::patient_outcomes, 0, replicate, patient});
-  boost::random::uniform_01<double> uniform;
-  boost::random::normal_distribution<double> normal;
-  double sum = normal(stream);
-  for (int i = 0; i < 2 + sepsim::kAdverseEvents; ++i)
-    sum += uniform(stream);
-  return sum;
+// cohort.cpp's truncated_normal: rejection, at most 64 tries.
+double truncated(double mean, double sd, double lo, double hi, Stream& stream) {
+  Normal normal(mean, sd);
+  for (int attempt = 0; attempt < 64; ++attempt)
+    if (const double x = normal(stream); x >= lo && x <= hi) return x;
+  return std::clamp(mean, lo, hi);
+}
+
+// draw_patient_noise: from the outcome stream 1 normal (SOFA change), 2
+// uniforms (early death, mortality) and one per adverse event; from the
+// survival stream 4 uniforms, a normal and a uniform; then, where the
+// scenario draws covariates, sex, age, baseline SOFA and site.
+sepsim::PatientNoise outcome_draws(const sepsim::Population& p, bool covariates, Stream stream,
+                                   Stream survival) {
+  Uniform uniform;
+  sepsim::PatientNoise n;
+  n.sofa_change_z = Normal()(stream);
+  n.early_death_u = uniform(stream);
+  n.mortality_u = uniform(stream);
+  for (auto& u : n.adverse_u)
+    u = uniform(stream);
+  n.death_day_u = uniform(survival);
+  n.late_death_u = uniform(survival);
+  n.late_day_u = uniform(survival);
+  n.support_u = uniform(survival);
+  n.support_z = Normal()(survival);
+  n.ordinal_u = uniform(survival);
+  if (!covariates) return n;
+  n.female = uniform(stream) < p.female_share;
+  n.age_years =
+      truncated(p.age_mean_years, p.age_sd_years, p.age_min_years, p.age_max_years, stream);
+  n.baseline_sofa = static_cast<int>(
+      std::round(truncated(p.baseline_sofa_mean, p.baseline_sofa_sd, p.baseline_sofa_min - 0.5,
+                           p.baseline_sofa_max + 0.5, stream)));
+  n.site = boost::random::uniform_int_distribution<int>(0, p.sites - 1)(stream);
+  return n;
+}
+
+double sum(const std::array<double, 5>& a) {
+  return a[0] + a[1] + a[2] + a[3] + a[4];
+}
+
+double sum(const sepsim::PatientNoise& n) {
+  double s = n.sofa_change_z + n.early_death_u + n.mortality_u + n.death_day_u + n.late_death_u +
+             n.late_day_u + n.support_u + n.support_z + n.ordinal_u + n.age_years +
+             n.baseline_sofa + n.site + n.female;
+  for (const double u : n.adverse_u)
+    s += u;
+  return s;
+}
+
+bool near(double a, double b) {
+  return std::abs(a - b) <= 1e-12 * (1.0 + std::abs(b));
+}
+
+// --check: the floor's draws are the library's, patient by patient (the
+// screening draws through the biomarkers they give), for 4 x 500 patients.
+int check(const sepsim::Scenario& scenario, bool covariates) {
+  const sepsim::Population& pop = scenario.population;
+  int bad = 0;
+  for (std::uint32_t r = 0; r < 4; ++r)
+    for (std::uint32_t i = 0; i < 500; ++i) {
+      const sepsim::StreamId id{7, sepsim::Purpose::patient_screening, 0, r, i};
+      const auto a = screening_draws(Stream(id));
+      const sepsim::ScreenedPatient p =
+          sepsim::screen_patient(pop, scenario.classifier, Stream(id));
+      const auto ph = static_cast<std::size_t>(p.phenotype);
+      double below = 0.0;
+      for (std::size_t k = 0; k < ph; ++k)
+        below += pop.prevalence[k];
+      bool same =
+          a[0] >= below && (ph + 1 == sepsim::kPhenotypes || a[0] < below + pop.prevalence[ph]);
+      const double ft = pop.ferritin.log_median[ph] + pop.ferritin.sd_log[ph] * a[1];
+      const double ht = pop.hla_dr.log_median[ph] + pop.hla_dr.sd_log[ph] * a[3];
+      same = same && near(p.log_ferritin_true, ft) && near(p.log_hla_dr_true, ht) &&
+             near(p.log_ferritin_measured,
+                  ft + pop.ferritin.assay_mean_log + pop.ferritin.assay_sd_log * a[2]) &&
+             near(p.log_hla_dr_measured,
+                  ht + pop.hla_dr.assay_mean_log + pop.hla_dr.assay_sd_log * a[4]);
+      const sepsim::PatientNoise f =
+          outcome_draws(pop, covariates, Stream({7, sepsim::Purpose::patient_outcomes, 0, r, i}),
+                        Stream({7, sepsim::Purpose::patient_survival, 0, r, i}));
+      const sepsim::PatientNoise l = sepsim::draw_patient_noise(pop, 7, 0, r, i, covariates);
+      same = same && f.sofa_change_z == l.sofa_change_z && f.early_death_u == l.early_death_u &&
+             f.mortality_u == l.mortality_u && f.adverse_u == l.adverse_u &&
+             f.death_day_u == l.death_day_u && f.late_death_u == l.late_death_u &&
+             f.late_day_u == l.late_day_u && f.support_u == l.support_u &&
+             f.support_z == l.support_z && f.ordinal_u == l.ordinal_u && f.female == l.female &&
+             f.age_years == l.age_years && f.baseline_sofa == l.baseline_sofa && f.site == l.site;
+      if (!same && ++bad <= 5)
+        std::fprintf(stderr, "replicate %u patient %u: the floor's draws differ from sepsim's\n", r,
+                     i);
+    }
+  std::printf("%s: 2000 patients, %d differ (covariates %s)\n", bad == 0 ? "ok" : "FAILED", bad,
+              covariates ? "drawn" : "not drawn");
+  return bad == 0 ? 0 : 1;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--check") {
+    const sepsim::Scenario scenario = sepsim::load_default_scenario();
+    return check(scenario, true) | check(scenario, false);
+  }
   if (argc < 4 || argc > 5) {
     std::fprintf(stderr,
                  "usage: %s REPLICATES SCREENED_PER_REPLICATE ENROLLED_PER_REPLICATE [SEED]\n",
@@ -63,18 +169,34 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "need REPLICATES >= 1 and SCREENED >= ENROLLED\n");
       return 2;
     }
-    // Covariate bounds of the default scenario (parsed before the clock starts).
-
+    // The default scenario's population, and whether its trials draw
+    // covariates (as Observation decides), read before the clock starts.
+    const sepsim::Scenario scenario = sepsim::load_default_scenario();
+    const sepsim::Design& design = scenario.designs.at(0);
+    const bool covariates = sepsim::needs_patient_records(design.analysis.test) ||
+                            design.randomisation.uses_covariates() ||
+                            scenario.prognostic_covariates();
+    using sepsim::Purpose;
     const auto start = std::chrono::steady_clock::now();
     double checksum = 0.0;
     std::uint64_t patients = 0;
     for (std::uint32_t r = 0; r < replicates; ++r) {
       const auto n = static_cast<std::uint32_t>(std::floor((r + 1.0) * screened) -
                                                 std::floor(static_cast<double>(r) * screened));
+      // The first blocks of eight patients' streams at a time in SIMD lanes,
+      // as the enrolment and observation steps compute them.
+      sepsim::EntityStreams screening({seed, Purpose::patient_screening, 0, r, 0},
+                                      sepsim::kScreeningBlocks);
+      sepsim::EntityStreams outcomes({seed, Purpose::patient_outcomes, 0, r, 0},
+                                     covariates ? sepsim::kOutcomeBlocksWithCovariates
+                                                : sepsim::kOutcomeBlocks);
+      sepsim::EntityStreams survival({seed, Purpose::patient_survival, 0, r, 0},
+                                     sepsim::kSurvivalBlocks);
       for (std::uint32_t i = 0; i < n; ++i)
-        checksum += screening_draws(seed, r, i);
+        checksum += sum(screening_draws(screening.stream(i)));
       for (std::uint32_t i = 0; i < enrolled && i < n; ++i)
-        checksum += outcome_draws(seed, r, i);
+        checksum += sum(
+            outcome_draws(scenario.population, covariates, outcomes.stream(i), survival.stream(i)));
       patients += n;
     }
     const double seconds =

@@ -70,9 +70,7 @@ ScreenedPatient screen_patient(const Population& population, const Classifier& c
 
 namespace {
 // The survival stream is the patient's own, so adding it changed no other draw.
-void draw_survival_noise(std::uint64_t seed, std::uint32_t grid_point, std::uint32_t replicate,
-                         std::uint32_t patient, PatientNoise& n) {
-  Stream stream({seed, Purpose::patient_survival, grid_point, replicate, patient});
+void draw_survival_noise(Stream stream, PatientNoise& n) {
   boost::random::uniform_01<double> uniform;
   n.death_day_u = uniform(stream);
   n.late_death_u = uniform(stream);
@@ -86,7 +84,13 @@ void draw_survival_noise(std::uint64_t seed, std::uint32_t grid_point, std::uint
 PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
                                 std::uint32_t grid_point, std::uint32_t replicate,
                                 std::uint32_t patient, bool covariates) {
-  Stream stream({seed, Purpose::patient_outcomes, grid_point, replicate, patient});
+  return draw_patient_noise(
+      population, Stream({seed, Purpose::patient_outcomes, grid_point, replicate, patient}),
+      Stream({seed, Purpose::patient_survival, grid_point, replicate, patient}), covariates);
+}
+
+PatientNoise draw_patient_noise(const Population& population, Stream stream, Stream survival,
+                                bool covariates) {
   boost::random::uniform_01<double> uniform;
   boost::random::normal_distribution<double> normal;
   PatientNoise n;
@@ -95,7 +99,7 @@ PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed
   n.mortality_u = uniform(stream);
   for (auto& u : n.adverse_u)
     u = uniform(stream);
-  draw_survival_noise(seed, grid_point, replicate, patient, n);
+  draw_survival_noise(std::move(survival), n);
   if (!covariates) return n;
   n.female = uniform(stream) < population.female_share;
   n.age_years = truncated_normal(population.age_mean_years, population.age_sd_years,
@@ -228,13 +232,28 @@ void organ_support(const Scenario& scenario, const Treatment& treatment, Phenoty
 }
 } // namespace
 
-Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
-                      const PatientNoise& noise) {
-  Outcome o;
+namespace {
+// Early death, SOFA change and response: the first part of outcome_under.
+void respond(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+             const PatientNoise& noise, Outcome& o) {
   o.early_death = noise.early_death_u < treatment.early_death[phenotype];
   o.sofa_change = treatment.sofa_change_mean[phenotype] +
                   scenario.endpoint.sofa_change_sd * noise.sofa_change_z;
   o.response = !o.early_death && o.sofa_change > scenario.endpoint.response_threshold_sofa_points;
+}
+} // namespace
+
+bool responds_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+                    const PatientNoise& noise) {
+  Outcome o;
+  respond(scenario, treatment, phenotype, noise, o);
+  return o.response;
+}
+
+Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+                      const PatientNoise& noise) {
+  Outcome o;
+  respond(scenario, treatment, phenotype, noise, o);
   if (treatment.death_by_day_28)
     death_exponential(treatment, phenotype, noise, o);
   else

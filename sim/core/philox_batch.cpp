@@ -4,7 +4,8 @@
 // eight). The same words as Random123's Philox4x32_R<10> (integer arithmetic
 // only, so every instruction set gives the same bits); on CPUs with AVX2 each
 // set of eight runs in the lanes of one register set, two sets interleaved,
-// and with AVX-512 a stream's sixteen blocks run in one set of sixteen lanes
+// and with AVX-512 a stream's sixteen blocks (or two sets of eight lanes) run
+// in one set of sixteen lanes
 // (chosen at run time, so one binary runs everywhere), elsewhere one block at
 // a time.
 #include "sepsim/core/random.hpp"
@@ -140,16 +141,9 @@ __attribute__((target("avx512f"))) inline void mulhilo512(__m512i x, __m512i m, 
   hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
 }
 
-__attribute__((target("avx512f"))) void blocks_avx512(std::uint32_t first,
-                                                      const std::array<std::uint32_t, 4>& counter,
-                                                      const std::array<std::uint32_t, 2>& key,
-                                                      std::uint32_t* out) {
-  static_assert(kPhiloxStreamBatch == 16, "one block a lane");
-  __m512i x[4];
-  x[0] = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first)),
-                          _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-  for (int w = 1; w < 4; ++w)
-    x[w] = _mm512_set1_epi32(static_cast<int>(counter[static_cast<std::size_t>(w)]));
+// Ten rounds on the counters in the sixteen lanes of x into blocks 0-15 of out.
+__attribute__((target("avx512f"))) inline void
+rounds_avx512(__m512i (&x)[4], const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
   const __m512i m0 = _mm512_set1_epi32(static_cast<int>(0xD2511F53u));
   const __m512i m1 = _mm512_set1_epi32(static_cast<int>(0xCD9E8D57u));
   std::uint32_t k0 = key[0], k1 = key[1];
@@ -183,6 +177,32 @@ __attribute__((target("avx512f"))) void blocks_avx512(std::uint32_t first,
   _mm512_storeu_si512(to + 3, _mm512_shuffle_i64x2(q23a, q23b, 0xDD)); // blocks 12-15
 }
 
+__attribute__((target("avx512f"))) void blocks_avx512(std::uint32_t first,
+                                                      const std::array<std::uint32_t, 4>& counter,
+                                                      const std::array<std::uint32_t, 2>& key,
+                                                      std::uint32_t* out) {
+  static_assert(kPhiloxStreamBatch == 16, "one block a lane");
+  __m512i x[4];
+  x[0] = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first)),
+                          _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  for (int w = 1; w < 4; ++w)
+    x[w] = _mm512_set1_epi32(static_cast<int>(counter[static_cast<std::size_t>(w)]));
+  rounds_avx512(x, key, out);
+}
+
+// Two sets of eight lanes (counters[0], counters[1]) in the sixteen lanes of
+// one register set: blocks 0-15 of out, as two AVX2 sets would give them.
+__attribute__((target("avx512f"))) void
+lanes_avx512(const Lanes* counters, const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
+  __m512i x[4];
+  for (std::size_t w = 0; w < 4; ++w) {
+    const auto low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counters[0][w].data()));
+    const auto high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counters[1][w].data()));
+    x[w] = _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+  }
+  rounds_avx512(x, key, out);
+}
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -196,8 +216,9 @@ void philox4x32_10_lanes(const PhiloxLanes* counters, std::size_t sets,
                          PhiloxPath path) {
 #ifdef SEPSIM_X86_SIMD
   if (path != PhiloxPath::scalar && cpu_has_avx2()) {
+    const bool avx512 = path == PhiloxPath::fastest && cpu_has_avx512f();
     for (; sets >= 2; sets -= 2, counters += 2, out += 2 * 4 * kPhiloxBatch)
-      lanes_avx2<2>(counters, key, out);
+      avx512 ? lanes_avx512(counters, key, out) : lanes_avx2<2>(counters, key, out);
     if (sets == 1) lanes_avx2<1>(counters, key, out);
     return;
   }

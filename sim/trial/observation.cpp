@@ -23,6 +23,10 @@ Observation::Observation(const Scenario& scenario, const Design& design, const R
       keep_records_(needs_patient_records(design.analysis.test)),
       covariates_(keep_records_ || design.randomisation.uses_covariates() ||
                   scenario.prognostic_covariates()),
+      outcomes_({id.seed, Purpose::patient_outcomes, id.grid_point, id.replicate, 0},
+                covariates_ ? kOutcomeBlocksWithCovariates : kOutcomeBlocks),
+      survival_({id.seed, Purpose::patient_survival, id.grid_point, id.replicate, 0},
+                kSurvivalBlocks),
       records_(t_records), by_sofa10_(t_by_sofa10), by_site_(t_by_site) {
   records_.clear();
   // Arm counts by SOFA >= 10 and by site, for the imbalance (with covariates).
@@ -34,8 +38,9 @@ Observation::Observation(const Scenario& scenario, const Design& design, const R
 
 void Observation::observe(const Candidate& patient, ReplicateResult& r) {
   const ScreenedPatient& screened = patient.screened;
-  const PatientNoise noise = draw_patient_noise(scenario_.population, id_.seed, id_.grid_point,
-                                                id_.replicate, patient.index, covariates_);
+  const PatientNoise noise =
+      draw_patient_noise(scenario_.population, outcomes_.stream(patient.index),
+                         survival_.stream(patient.index), covariates_);
   const int arm_index = randomiser_.assign({screened.label, noise.baseline_sofa >= 10, noise.site});
   const auto a = static_cast<std::size_t>(arm_index);
   const Treatment& treatment =
@@ -84,8 +89,7 @@ void Observation::tally_oracle(const Treatment& treatment, Phenotype phenotype,
   if (scenario_.placebo >= 0 && !outcome.response &&
       &treatment != &scenario_.treatments[scenario_.placebo])
     arm.harmed +=
-        outcome_under(scenario_, scenario_.treatments[scenario_.placebo], phenotype, noise)
-            .response;
+        responds_under(scenario_, scenario_.treatments[scenario_.placebo], phenotype, noise);
 }
 
 void Observation::record_covariate_imbalance(ReplicateResult& r) const {

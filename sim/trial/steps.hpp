@@ -120,6 +120,7 @@ private:
   ReplicateId id_;
   Randomiser randomiser_;
   bool keep_records_, covariates_;
+  EntityStreams outcomes_, survival_; // the patients' streams, eight at a time
   // Reused across the replicates of a thread.
   std::vector<PatientRecord>& records_;
   std::vector<std::array<double, kMaxArms>>&by_sofa10_, &by_site_;

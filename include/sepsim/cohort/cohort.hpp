@@ -71,6 +71,14 @@ constexpr std::uint32_t kScreeningBlocks = 3;
 PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
                                 std::uint32_t grid_point, std::uint32_t replicate,
                                 std::uint32_t patient, bool covariates = true);
+// The same from the patient's outcome and survival streams
+// (Purpose::patient_outcomes, Purpose::patient_survival).
+PatientNoise draw_patient_noise(const Population& population, Stream outcomes, Stream survival,
+                                bool covariates);
+// Blocks a patient's outcome stream usually draws (without and with
+// covariates), and its survival stream: what EntityStreams computes ahead.
+constexpr std::uint32_t kOutcomeBlocks = 2, kOutcomeBlocksWithCovariates = 4;
+constexpr std::uint32_t kSurvivalBlocks = 2;
 
 // P(label | true phenotype) of the classifier in closed form, [phenotype][label]:
 // measured log-biomarkers are normal with variance sd_log^2 + s^2.
@@ -92,5 +100,8 @@ double death_probability_by(const Scenario& scenario, const Treatment& treatment
 
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise);
+// outcome_under(...).response alone (the harm oracle needs no more).
+bool responds_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
+                    const PatientNoise& noise);
 
 } // namespace sepsim

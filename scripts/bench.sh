@@ -245,6 +245,15 @@ with open(sys.argv[2], "w") as out:
 print(len(d["points"]))
 EOF_PY
 )
+# The same sweep with every point simulated on its own (--separate-points),
+# as before points that differ only in N shared one pass over the patients.
+echo "The same sweep, every point on its own, 2 threads ..." >&2
+start=$(date +%s.%N)
+"$SEPSIM" sweep --vary designs.immunosep.sample_size=150:600:50 \
+  --vary population.prevalence.mals=0.02:0.2:0.02 --reps "$SWEEP_REPS" --threads 2 --json \
+  --no-progress --separate-points --out "$tmp/sweep_separate.h5" >"$tmp/sweep_separate.json"
+sweep_separate_s=$(calc "$(date +%s.%N) - $start")
+cmp -s "$tmp/sweep.json" "$tmp/sweep_separate.json" && sweep_same=identical || sweep_same=DIFFERENT
 # The same sweep at count level (labels and arms drawn as multinomial and
 # binomial counts, as rpact draws arms; needs unstratified randomisation).
 echo "The same sweep at count level, 2 threads ..." >&2
@@ -276,6 +285,8 @@ rss_ratio=$(calc "$rss_large / $rss_small")
 
 # 6. Distributed: the same 20-point sweep with 1 and 2 MPI processes (one
 # thread each), from the MPI build (built here if Open MPI is installed).
+# Every point on its own (--separate-points) in both: a distributed sweep does
+# not share patients between points, a single process would.
 mpi_1=nan
 mpi_2=nan
 if command -v mpirun >/dev/null 2>&1; then
@@ -289,7 +300,8 @@ if command -v mpirun >/dev/null 2>&1; then
     start=$(date +%s.%N)
     mpirun --oversubscribe --bind-to none -n "$p" build-mpi/sepsim sweep \
       --vary designs.immunosep.sample_size=150:600:50 --vary population.prevalence.mals=0.05,0.15 \
-      --reps "$SWEEP_REPS" --threads 1 --json --no-progress --out "$tmp/mpi_$p.h5" >"$tmp/mpi_$p.json"
+      --reps "$SWEEP_REPS" --threads 1 --json --no-progress --separate-points \
+      --out "$tmp/mpi_$p.h5" >"$tmp/mpi_$p.json"
     printf -v "mpi_$p" '%s' "$(calc "$(date +%s.%N) - $start")"
   done
   cmp -s "$tmp/mpi_1.json" "$tmp/mpi_2.json" || mpi_1=nan
@@ -306,14 +318,15 @@ met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
   "$rp" "$rates_power_p" "$vs_rpact_p" "$tm" "$designs_multi" "$per_design" "$per_design_ratio" \
   "$ms_obf" "$ms_beta" "$sweep_points" "$SWEEP_REPS" "$sweep_s" "$rpact_sweep_s" \
   "$vs_rpact_sweep" "$sweep_counts_s" "$vs_rpact_sweep_counts" "$rss_small" "$rss_large" \
-  "$rss_ratio" "$MEMORY_REPS" "$mpi_1" "$mpi_2" "$ORDINAL_REPS" "$tmp/ordinal.tsv" <<'EOF'
+  "$rss_ratio" "$MEMORY_REPS" "$mpi_1" "$mpi_2" "$ORDINAL_REPS" "$tmp/ordinal.tsv" \
+  "$sweep_separate_s" "$sweep_same" <<'EOF'
 import json, sys
 (cores, build, date, reps, t1, t2, rate1, rate2, speedup, same, floor_rate, floor_ratio,
  rates_reps, rpact_s, rpact_power, r1, p1, r2, p2, vs1, vs2, aim1, aim2, aim3,
  screened, load_start, load_end, rp, pp, vsp, tm, nd, per_design, per_ratio, ms_obf,
  ms_beta, sweep_points, sweep_reps, sweep_s, rpact_sweep_s, vs_sweep, sweep_counts_s,
  vs_sweep_counts, rss_small, rss_large, rss_ratio, memory_reps, mpi_1, mpi_2, ordinal_reps,
- ordinal_tsv) = sys.argv[1:]
+ ordinal_tsv, sweep_separate_s, sweep_same) = sys.argv[1:]
 f = float
 # Ordinal analyses (section 2d): (design, test, power, wall s, CPU s, CPU us per
 # trial, x pooled z); the per-trial cost and the ratio are CPU time.
@@ -353,6 +366,8 @@ print(f"5-look boundaries: Lan-DeMets OBF {f(ms_obf):.1f} ms; HSD(-4) with beta-
 print(f"{sweep_points}-point sweep of the default scenario (N 150-600 x MALS prevalence 0.02-0.20), "
       f"{int(sweep_reps)} trials a point, 2 threads:")
 print(f"  sepsim patient level (every patient, biomarkers, misclassification)  {f(sweep_s):6.1f} s")
+print(f"  the same, every point on its own (--separate-points)                  {f(sweep_separate_s):6.1f} s "
+      f"({f(sweep_separate_s) / f(sweep_s):.1f} x; JSON {sweep_same})")
 print(f"  sepsim count level (labels and arms as counts, unstratified blocks)  {f(sweep_counts_s):6.1f} s")
 print(f"  rpact getSimulationRates at the same points (two-arm rates at the simulated response rates, "
       f"{int(sweep_reps)} iterations each)  {f(rpact_sweep_s):6.1f} s  -> rpact/sepsim = "

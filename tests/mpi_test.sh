@@ -29,6 +29,12 @@ for f in r.json r.h5; do
 done
 /usr/bin/python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["points"]) == 10' \
   "$work/two/r.json" && pass || fail "the distributed sweep lacks points"
+# The points that differ only in N share one pass over the patients on every
+# rank; each point on its own (--separate-points) gives the same numbers.
+(cd "$work/three" && "${mpi[@]}" -n 2 "$sepsim" sweep "${grid[@]}" --reps 3000 --threads 1 --json \
+  --no-progress --separate-points --out s.h5 >s.json) || fail "mpirun -n 2 --separate-points"
+cmp -s "$work/one/r.json" "$work/three/s.json" && pass ||
+  fail "a distributed sweep of points run alone differs from one sharing patients"
 
 # Commands that are not distributed run on rank 0 alone, with the same output.
 size=(size "$here/scenarios/validation/rates_two_arm.toml" --design main --reps 400 --min 200 --max 320
@@ -59,7 +65,7 @@ mkdir -p "$work/dies" && cd "$work/dies"
   --out r.h5 >/dev/null 2>err &
 job=$!
 victim=""
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   sleep 0.1
   for pid in $(pgrep -f "$sepsim sweep" || true); do
     grep -qz "^OMPI_COMM_WORLD_RANK=1$" "/proc/$pid/environ" 2>/dev/null && victim=$pid

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 
 namespace sepsim::test {
@@ -37,6 +38,19 @@ inline double exact_pooled_power(int n, double pt, double pc) {
         power += boost::math::pdf(bt, xt) * boost::math::pdf(bc, xc);
   return power;
 }
+
+// A distributed run's exchange with one rank: the chunked path, in one process.
+class SingleRank : public ChunkExchange {
+public:
+  int rank() const override { return 0; }
+  int ranks() const override { return 1; }
+  void receive(std::uint64_t, ReplicateResult*, std::size_t) override {
+    throw std::logic_error("no other rank");
+  }
+  void send(std::uint64_t, const ReplicateResult*, std::size_t) override {
+    throw std::logic_error("no other rank");
+  }
+};
 
 inline std::string source_path(const std::string& relative) {
   return std::string(SEPSIM_SOURCE_DIR) + "/" + relative;

@@ -39,13 +39,6 @@ namespace {
 // One process as a distributed run: every chunk computed here, so the run
 // takes the chunked path (two sets of chunk slots) instead of the local
 // one's blocks folded in order.
-class SingleRank : public ChunkExchange {
-public:
-  int rank() const override { return 0; }
-  int ranks() const override { return 1; }
-  void receive(std::uint64_t, ReplicateResult*, std::size_t) override { FAIL("no other rank"); }
-  void send(std::uint64_t, const ReplicateResult*, std::size_t) override { FAIL("no other rank"); }
-};
 // Every row's replicate, design by design, in the order given.
 class RowOrder : public TrialSink {
 public:
@@ -73,7 +66,7 @@ TEST_CASE("Local runs (blocks folded in order) equal chunked runs, rows and prog
     options.replicates = reps;
     options.seed = 41;
     options.threads = 3;
-    SingleRank one_rank;
+    test::SingleRank one_rank;
     RunOptions chunked = options;
     chunked.exchange = &one_rank;
     RowOrder rows;

@@ -64,6 +64,11 @@ TEST_CASE("One pass over the largest trial's patients gives every sample size's 
       const auto progress = [&](std::uint64_t done, std::uint64_t) { last_progress = done; };
       CHECK(json_of(run_points_sharing_patients(points, 0, options, progress)) == json_of(alone));
       CHECK(last_progress == options.replicates);
+      // The chunked path of distributed runs, with one rank.
+      test::SingleRank one_rank;
+      RunOptions chunked = options;
+      chunked.exchange = &one_rank;
+      CHECK(json_of(run_points_sharing_patients(points, 0, chunked)) == json_of(alone));
     }
   }
   CHECK(shared >= 18); // every patient-level fixed design above
@@ -145,4 +150,30 @@ TEST_CASE("sepsim size simulates several candidate N in one pass, with the same 
   // next three steps ahead.
   CHECK(separate_loads == static_cast<int>(separate.evaluated.size()));
   CHECK(loads > separate_loads);
+}
+
+TEST_CASE("A sweep sharing patients, cancelled, keeps its points in grid order and resumes",
+          "[sweep][prefix]") {
+  const ScenarioLoader load = [](const std::vector<Override>& extra) {
+    return load_scenario(test::source_path("scenarios/immunosep.toml"), extra);
+  };
+  const std::vector<Axis> axes = {parse_axis("designs.immunosep.sample_size=100,140,180"),
+                                  parse_axis("population.prevalence.mals=0.05,0.1")};
+  RunOptions options;
+  options.replicates = 40;
+  const RunSummary full = run_sweep(load, axes, options);
+  // Cancelled after the first group (prevalence 0.05: points 0, 2, 4): only
+  // point 0 can be kept, point 1 being in the second group.
+  RunSummary partial = start_sweep(load, axes, options);
+  std::atomic<bool> cancel{false};
+  std::uint64_t seen = 0;
+  const auto stop_after_a_group = [&](std::uint64_t done, std::uint64_t) {
+    seen = done;
+    cancel = done >= 3 * options.replicates;
+  };
+  CHECK_THROWS_AS(continue_sweep(load, partial, options, stop_after_a_group, &cancel), Interrupted);
+  CHECK(seen == 3 * options.replicates);
+  REQUIRE(partial.points.size() == 1);
+  continue_sweep(load, partial, options);
+  CHECK(to_json(partial) == to_json(full));
 }

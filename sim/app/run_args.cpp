@@ -88,7 +88,9 @@ RunOptions run_options(const RunArgs& args, Processes& processes) {
   options.seed = args.seed;
   options.replicates = args.replicates;
   options.threads = args.threads;
-  options.separate_points = args.separate_points;
+  // --trials writes each point's rows in grid order: points one at a time
+  // (on every rank of a distributed sweep alike).
+  options.separate_points = args.separate_points || args.trials;
   options.exchange = processes.exchange();
   return options;
 }

@@ -275,44 +275,6 @@ bool computed_here(const RunOptions& options, std::uint64_t chunk) {
 } // namespace
 
 namespace {
-// The operating characteristics of one grid point, folded replicate by replicate.
-class PointFold {
-public:
-  explicit PointFold(const Scenario& scenario)
-      : scenario_(&scenario), n_designs_(scenario.designs.size()),
-        power_differences_(n_designs_ * (n_designs_ - 1) / 2) {
-    for (const auto& d : scenario.designs)
-      accumulators_.emplace_back(d);
-  }
-  // One replicate's results, a design each.
-  void add(const ReplicateResult* replicate) {
-    for (std::size_t d = 0; d < n_designs_; ++d)
-      accumulators_[d].add(replicate[d]);
-    std::size_t pair = 0;
-    for (std::size_t a = 0; a < n_designs_; ++a)
-      for (std::size_t b = a + 1; b < n_designs_; ++b)
-        power_differences_[pair++].add(double(replicate[a].hypotheses[0].reject) -
-                                       double(replicate[b].hypotheses[0].reject));
-  }
-  PointSummary summary() const {
-    PointSummary point;
-    for (const auto& acc : accumulators_)
-      point.designs.push_back(acc.summary(*scenario_));
-    std::size_t pair = 0;
-    for (std::size_t a = 0; a < n_designs_; ++a)
-      for (std::size_t b = a + 1; b < n_designs_; ++b)
-        point.comparisons.push_back({scenario_->designs[a].name, scenario_->designs[b].name,
-                                     power_differences_[pair++].estimate()});
-    return point;
-  }
-
-private:
-  const Scenario* scenario_;
-  std::size_t n_designs_;
-  std::vector<DesignAccumulator> accumulators_;
-  std::vector<MeanAccumulator> power_differences_;
-};
-
 using BlockFold = std::function<void(const ReplicateResult*, std::uint64_t, std::uint64_t)>;
 
 // Replicates [0, options.replicates), `width` results each, computed by
@@ -363,12 +325,16 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
   check_memory(scenario, options);
   const std::size_t n_designs = scenario.designs.size();
-  PointFold point(scenario);
+  PointAccumulator point(scenario);
   ChunkComputer computer(options, n_designs, every_design(scenario));
   std::vector<std::vector<TrialRow>> rows; // per design, the chunk's per-trial rows so far
+  std::vector<const ReplicateResult*> replicate(n_designs);
   const auto fold = [&](const ReplicateResult* slots, std::uint64_t start, std::uint64_t count) {
-    for (std::uint64_t i = 0; i < count; ++i)
-      point.add(&slots[i * n_designs]);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      for (std::size_t d = 0; d < n_designs; ++d)
+        replicate[d] = &slots[i * n_designs + d];
+      point.add(replicate.data());
+    }
     const std::uint64_t done = start + count;
     if (options.trials != nullptr)
       append_trials(scenario, options, slots, start, count, done, rows);
@@ -379,38 +345,62 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   return point.summary();
 }
 
+namespace {
+// The replicates of points that share patients: results [0, n_designs) are
+// the first point's designs, then the varying design of each later point.
+class SharedPoints {
+public:
+  SharedPoints(const std::vector<const Scenario*>& points, std::size_t design_index)
+      : points_(points), design_(design_index), n_designs_(points.front()->designs.size()) {}
+  std::size_t width() const { return n_designs_ + points_.size() - 1; }
+  template <class Result> Result* at(Result* slots, std::size_t k, std::size_t d) const {
+    return d == design_ && k > 0 ? slots + n_designs_ + k - 1 : slots + d;
+  }
+  // The varying design from one pass over the largest trial's patients; the
+  // others are the same at every point: simulated once.
+  ChunkComputer::ReplicateFill fill() const {
+    return [this](const ReplicateId& id, ReplicateResult* out) {
+      for (std::size_t d = 0; d < n_designs_; ++d)
+        if (d != design_) simulate_trial(*points_.front(), d, id, out[d]);
+      std::vector<ReplicateResult*> varying(points_.size());
+      for (std::size_t k = 0; k < points_.size(); ++k)
+        varying[k] = at(out, k, design_);
+      simulate_trial_prefixes(points_, design_, id, varying.data());
+    };
+  }
+  void check_memory(const RunOptions& options) const {
+    for (const Scenario* s : points_)
+      sepsim::check_memory(*s, options, width());
+  }
+
+private:
+  const std::vector<const Scenario*>& points_;
+  std::size_t design_, n_designs_;
+};
+} // namespace
+
 std::vector<PointSummary> run_points_sharing_patients(const std::vector<const Scenario*>& points,
                                                       std::size_t design_index,
                                                       const RunOptions& options,
                                                       const ProgressFn& progress,
                                                       const std::atomic<bool>* cancel) {
-  if (points.empty() || options.exchange != nullptr || options.trials != nullptr)
-    throw std::logic_error("run_points_sharing_patients: points, locally, without --trials");
-  const Scenario& first = *points.front();
-  const std::size_t n_designs = first.designs.size(), width = points.size() * n_designs;
-  for (const Scenario* s : points)
-    check_memory(*s, options, width);
-  std::vector<PointFold> folds;
+  if (points.empty() || options.trials != nullptr)
+    throw std::logic_error("run_points_sharing_patients: points, without --trials");
+  const SharedPoints shared(points, design_index);
+  shared.check_memory(options);
+  const std::size_t width = shared.width(), n_designs = points.front()->designs.size();
+  std::vector<PointAccumulator> folds;
   for (const Scenario* s : points)
     folds.emplace_back(*s);
-  // The varying design from one pass over the largest trial's patients; the
-  // others are the same at every point: simulated once, copied.
-  const auto fill = [&](const ReplicateId& id, ReplicateResult* out) {
-    for (std::size_t d = 0; d < n_designs; ++d) {
-      if (d == design_index) {
-        simulate_trial_prefixes(points, d, id, out + d, n_designs);
-        continue;
-      }
-      simulate_trial(first, d, id, out[d]);
-      for (std::size_t k = 1; k < points.size(); ++k)
-        out[k * n_designs + d] = out[d];
-    }
-  };
-  ChunkComputer computer(options, width, fill);
+  ChunkComputer computer(options, width, shared.fill());
+  std::vector<const ReplicateResult*> replicate(n_designs);
   const auto fold = [&](const ReplicateResult* slots, std::uint64_t start, std::uint64_t count) {
     for (std::uint64_t i = 0; i < count; ++i)
-      for (std::size_t k = 0; k < points.size(); ++k)
-        folds[k].add(&slots[i * width + k * n_designs]);
+      for (std::size_t k = 0; k < points.size(); ++k) {
+        for (std::size_t d = 0; d < n_designs; ++d)
+          replicate[d] = shared.at(slots + i * width, k, d);
+        folds[k].add(replicate.data());
+      }
     const std::uint64_t done = start + count;
     if (progress && (done % kChunkReplicates == 0 || done == options.replicates))
       progress(done, options.replicates);
@@ -422,16 +412,30 @@ std::vector<PointSummary> run_points_sharing_patients(const std::vector<const Sc
   return out;
 }
 
-void serve_point(const Scenario& scenario, const RunOptions& options) {
-  check_memory(scenario, options);
-  const std::size_t n_designs = scenario.designs.size();
-  ChunkComputer computer(options, n_designs, every_design(scenario));
+namespace {
+// A rank other than 0: its chunks of the point(s), `width` results a replicate, to rank 0.
+void serve_chunks(ChunkComputer& computer, const RunOptions& options, std::size_t width) {
   std::uint64_t chunk = options.first_chunk;
   for (std::uint64_t start = 0; start < options.replicates; start += kChunkReplicates, ++chunk) {
     if (!computed_here(options, chunk)) continue;
     const std::uint64_t count = std::min(kChunkReplicates, options.replicates - start);
-    options.exchange->send(chunk, computer.compute(start, count).data(), count * n_designs);
+    options.exchange->send(chunk, computer.compute(start, count).data(), count * width);
   }
+}
+} // namespace
+
+void serve_point(const Scenario& scenario, const RunOptions& options) {
+  check_memory(scenario, options);
+  ChunkComputer computer(options, scenario.designs.size(), every_design(scenario));
+  serve_chunks(computer, options, scenario.designs.size());
+}
+
+void serve_points_sharing_patients(const std::vector<const Scenario*>& points,
+                                   std::size_t design_index, const RunOptions& options) {
+  const SharedPoints shared(points, design_index);
+  shared.check_memory(options);
+  ChunkComputer computer(options, shared.width(), shared.fill());
+  serve_chunks(computer, options, shared.width());
 }
 
 Provenance make_provenance(const Scenario& scenario, const RunOptions& options) {

@@ -342,4 +342,33 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   return d;
 }
 
+PointAccumulator::PointAccumulator(const Scenario& scenario)
+    : scenario_(&scenario), n_designs_(scenario.designs.size()),
+      power_differences_(n_designs_ * (n_designs_ - 1) / 2) {
+  for (const auto& d : scenario.designs)
+    accumulators_.emplace_back(d);
+}
+
+void PointAccumulator::add(const ReplicateResult* const* replicate) {
+  for (std::size_t d = 0; d < n_designs_; ++d)
+    accumulators_[d].add(*replicate[d]);
+  std::size_t pair = 0;
+  for (std::size_t a = 0; a < n_designs_; ++a)
+    for (std::size_t b = a + 1; b < n_designs_; ++b)
+      power_differences_[pair++].add(double(replicate[a]->hypotheses[0].reject) -
+                                     double(replicate[b]->hypotheses[0].reject));
+}
+
+PointSummary PointAccumulator::summary() const {
+  PointSummary point;
+  for (const auto& acc : accumulators_)
+    point.designs.push_back(acc.summary(*scenario_));
+  std::size_t pair = 0;
+  for (std::size_t a = 0; a < n_designs_; ++a)
+    for (std::size_t b = a + 1; b < n_designs_; ++b)
+      point.comparisons.push_back({scenario_->designs[a].name, scenario_->designs[b].name,
+                                   power_differences_[pair++].estimate()});
+  return point;
+}
+
 } // namespace sepsim

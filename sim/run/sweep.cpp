@@ -141,8 +141,7 @@ std::vector<std::vector<std::size_t>> point_groups(const RunSummary& sweep,
   std::vector<std::vector<std::size_t>> alone(n);
   for (std::size_t i = 0; i < n; ++i)
     alone[i] = {i};
-  if (n == 0 || options.separate_points || options.exchange != nullptr || options.trials != nullptr)
-    return alone;
+  if (n == 0 || options.separate_points || options.trials != nullptr) return alone;
   std::size_t axis = axes.size();
   const auto& designs = remaining.scenarios.front().designs;
   for (std::size_t a = 0; a < axes.size() && axis == axes.size(); ++a) {
@@ -200,10 +199,11 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
     auto group_progress = [&](std::uint64_t replicates, std::uint64_t) {
       if (progress) progress(finished + replicates * group.size(), total);
     };
+    // A group's chunks are numbered as its first point's (distributed runs).
+    RunOptions point_options = options;
+    point_options.first_chunk = group.front() * chunks;
     if (group.size() == 1) {
       const std::size_t i = group.front();
-      RunOptions point_options = options;
-      point_options.first_chunk = i * chunks;
       point_options.trial_point = static_cast<std::uint32_t>(first + i);
       done[i] = run_point(remaining.scenarios[i], point_options, group_progress, cancel);
     } else {
@@ -211,7 +211,7 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
       for (const std::size_t i : group)
         scenarios.push_back(&remaining.scenarios[i]);
       auto summaries =
-          run_points_sharing_patients(scenarios, design, options, group_progress, cancel);
+          run_points_sharing_patients(scenarios, design, point_options, group_progress, cancel);
       for (std::size_t k = 0; k < group.size(); ++k)
         done[group[k]] = std::move(summaries[k]);
     }
@@ -226,10 +226,18 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
 
 void serve_sweep(const ScenarioLoader& load, const RunSummary& sweep, const RunOptions& options) {
   const auto remaining = remaining_points(load, sweep, options);
-  for (std::size_t i = 0; i < remaining.scenarios.size(); ++i) {
+  std::size_t design = 0;
+  for (const auto& group : point_groups(sweep, remaining, options, &design)) {
     RunOptions point_options = options;
-    point_options.first_chunk = i * chunks_per_point(options);
-    serve_point(remaining.scenarios[i], point_options);
+    point_options.first_chunk = group.front() * chunks_per_point(options);
+    if (group.size() == 1) {
+      serve_point(remaining.scenarios[group.front()], point_options);
+      continue;
+    }
+    std::vector<const Scenario*> scenarios;
+    for (const std::size_t i : group)
+      scenarios.push_back(&remaining.scenarios[i]);
+    serve_points_sharing_patients(scenarios, design, point_options);
   }
 }
 

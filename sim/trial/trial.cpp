@@ -73,8 +73,8 @@ void finish_prefix(const Scenario& scenario, const Design& design, const Enrolme
 } // namespace
 
 void simulate_trial_prefixes(const std::vector<const Scenario*>& scenarios,
-                             std::size_t design_index, const ReplicateId& id, ReplicateResult* out,
-                             std::size_t stride) {
+                             std::size_t design_index, const ReplicateId& id,
+                             ReplicateResult* const* out) {
   const auto size = [&](std::size_t k) {
     return static_cast<std::uint32_t>(scenarios[k]->designs[design_index].sample_size);
   };
@@ -93,9 +93,9 @@ void simulate_trial_prefixes(const std::vector<const Scenario*>& scenarios,
     const Design& at = scenarios[k]->designs[design_index];
     // A trial this small would have given up screening sooner: let it say so.
     if (enrolment.screened() > std::uint64_t(at.max_enrolment()) * kMaxScreenedPerEnrolled)
-      out[k * stride] = simulate_trial(*scenarios[k], design_index, id);
+      *out[k] = simulate_trial(*scenarios[k], design_index, id);
     else
-      finish_prefix(*scenarios[k], at, enrolment, observation, r, out[k * stride]);
+      finish_prefix(*scenarios[k], at, enrolment, observation, r, *out[k]);
   }
 }
 

@@ -90,13 +90,18 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
 // `design_index` (shares_prefixes at every point; trial/trial.hpp): every
 // point's replicates from one pass over the patients of its largest trial,
 // the other designs simulated once. The same summaries as run_point at each
-// point, in the order given, for the cost of about one point. A local run
-// without per-trial rows (options.exchange and options.trials null).
+// point, in the order given, for the cost of about one point. Without
+// per-trial rows (options.trials null); distributed like run_point, the other
+// ranks calling serve_points_sharing_patients with the same points.
 std::vector<PointSummary> run_points_sharing_patients(const std::vector<const Scenario*>& points,
                                                       std::size_t design_index,
                                                       const RunOptions& options,
                                                       const ProgressFn& progress = {},
                                                       const std::atomic<bool>* cancel = nullptr);
+
+// A rank other than 0 of a distributed run_points_sharing_patients.
+void serve_points_sharing_patients(const std::vector<const Scenario*>& points,
+                                   std::size_t design_index, const RunOptions& options);
 
 // A rank other than 0 of a distributed run: computes this point's chunks that
 // fall to it and sends them to rank 0.

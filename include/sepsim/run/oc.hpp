@@ -56,4 +56,20 @@ private:
   std::vector<Arm> arms_;
 };
 
+// Folds one grid point's replicates (a result per design, in replicate
+// order): each design's characteristics and the paired differences in power.
+class PointAccumulator {
+public:
+  explicit PointAccumulator(const Scenario& scenario);
+  // One replicate's results, design by design.
+  void add(const ReplicateResult* const* replicate);
+  PointSummary summary() const;
+
+private:
+  const Scenario* scenario_;
+  std::size_t n_designs_;
+  std::vector<DesignAccumulator> accumulators_;
+  std::vector<MeanAccumulator> power_differences_;
+};
+
 } // namespace sepsim

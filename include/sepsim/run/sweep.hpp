@@ -35,11 +35,11 @@ using PointDoneFn = std::function<void(const RunSummary&)>;
 // so points are paired. Points that differ only in a patient-level fixed
 // design's sample_size (an axis designs.NAME.sample_size) are simulated
 // together, up to ten, in one pass over the largest trial's patients
-// (run_points_sharing_patients; not with options.separate_points, trials or
-// exchange): the same numbers. Points are added to `sweep` in grid order as
-// soon as all before them are done. Every point is loaded, and so validated,
-// before any simulation. On cancel it throws Interrupted and `sweep` keeps the
-// points added so far. Progress counts the replicates of this call.
+// (run_points_sharing_patients; not with options.separate_points or trials;
+// distributed too, serve_sweep grouping the points alike): the same numbers. Points are added to
+// `sweep` in grid order as soon as all before them are done. Every point is loaded, and so
+// validated, before any simulation. On cancel it throws Interrupted and `sweep` keeps the points
+// added so far. Progress counts the replicates of this call.
 void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOptions& options,
                     const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
                     const PointDoneFn& point_done = {});

@@ -114,10 +114,10 @@ bool shares_prefixes(const Design& design);
 // The replicate `id` of design `design_index` of each of `scenarios` (the
 // same scenario at different sample sizes of that design, every design
 // shares_prefixes) from one pass over the patients of the largest: result k
-// into out[k * stride], equal to simulate_trial(*scenarios[k], design_index, id).
+// into *out[k], equal to simulate_trial(*scenarios[k], design_index, id).
 void simulate_trial_prefixes(const std::vector<const Scenario*>& scenarios,
-                             std::size_t design_index, const ReplicateId& id, ReplicateResult* out,
-                             std::size_t stride);
+                             std::size_t design_index, const ReplicateId& id,
+                             ReplicateResult* const* out);
 
 // The count-level sampler (sim/trial/trial_counts.cpp): the same distribution
 // of every ReplicateResult field, drawn from binomial and multinomial counts.

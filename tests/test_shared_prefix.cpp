@@ -18,15 +18,38 @@ std::string json_of(std::vector<PointSummary> points) {
   return to_json(summary);
 }
 
-// The scenario with only design `name` (drawing as in the full scenario), at each of `sizes`.
+// The scenario with only design `name` (drawing as in the full scenario) and
+// the overrides `extra`, at each of `sizes`.
 std::vector<Scenario> at_sizes(const std::string& file, const std::string& name,
-                               const std::vector<int>& sizes) {
+                               const std::vector<int>& sizes,
+                               const std::vector<Override>& extra = {}) {
   std::vector<Scenario> out;
-  for (const int n : sizes)
-    out.push_back(load_scenario(
-        test::source_path(file),
-        {designs_override({name}), {"designs." + name + ".sample_size=" + std::to_string(n)}}));
+  for (const int n : sizes) {
+    std::vector<Override> all = {designs_override({name}),
+                                 {"designs." + name + ".sample_size=" + std::to_string(n)}};
+    all.insert(all.end(), extra.begin(), extra.end());
+    out.push_back(load_scenario(test::source_path(file), all));
+  }
   return out;
+}
+
+// Each scenario's shared pass against every point alone (and the chunked path
+// of distributed runs, with one rank).
+void check_shared_equals_alone(const std::vector<Scenario>& scenarios, const RunOptions& options) {
+  std::vector<const Scenario*> points;
+  std::vector<PointSummary> alone;
+  for (const auto& s : scenarios) {
+    points.push_back(&s);
+    alone.push_back(run_point(s, options));
+  }
+  std::uint64_t last_progress = 0;
+  const auto progress = [&](std::uint64_t done, std::uint64_t) { last_progress = done; };
+  CHECK(json_of(run_points_sharing_patients(points, 0, options, progress)) == json_of(alone));
+  CHECK(last_progress == options.replicates);
+  test::SingleRank one_rank;
+  RunOptions chunked = options;
+  chunked.exchange = &one_rank;
+  CHECK(json_of(run_points_sharing_patients(points, 0, chunked)) == json_of(alone));
 }
 } // namespace
 
@@ -46,32 +69,28 @@ TEST_CASE("One pass over the largest trial's patients gives every sample size's 
     for (std::size_t d = 0; d < base.designs.size(); ++d) {
       const Design& design = base.designs[d];
       INFO(file << ", design " << design.name);
-      if (!shares_prefixes(design)) {
-        CHECK((design.simulation == Simulation::counts || design.looks || design.quota ||
-               design.accrual || design.reestimation || design.selection));
-        continue;
-      }
+      if (!shares_prefixes(design)) continue;
       ++shared;
       // Out of order and repeated (small trials: the test runs under the sanitizers).
-      const std::vector<Scenario> scenarios = at_sizes(file, design.name, {120, 80, 134, 80, 90});
-      std::vector<const Scenario*> points;
-      std::vector<PointSummary> alone;
-      for (const auto& s : scenarios) {
-        points.push_back(&s);
-        alone.push_back(run_point(s, options));
-      }
-      std::uint64_t last_progress = 0;
-      const auto progress = [&](std::uint64_t done, std::uint64_t) { last_progress = done; };
-      CHECK(json_of(run_points_sharing_patients(points, 0, options, progress)) == json_of(alone));
-      CHECK(last_progress == options.replicates);
-      // The chunked path of distributed runs, with one rank.
-      test::SingleRank one_rank;
-      RunOptions chunked = options;
-      chunked.exchange = &one_rank;
-      CHECK(json_of(run_points_sharing_patients(points, 0, chunked)) == json_of(alone));
+      check_shared_equals_alone(at_sizes(file, design.name, {120, 80, 134, 80, 90}), options);
     }
   }
   CHECK(shared >= 18); // every patient-level fixed design above
+  // Randomisation methods, strata, dropout and a regression the scenarios above do not use.
+  const std::string d = "designs.immunosep.";
+  for (const std::vector<Override>& extra : std::vector<std::vector<Override>>{
+           {{d + "randomisation.method=\"minimisation\""},
+            {d + "randomisation.stratify_by=\"none\""},
+            {d + "randomisation.factors=[\"label\", \"sofa10\", \"site\"]"}},
+           {{d + "randomisation.method=\"simple\""}, {d + "randomisation.stratify_by=\"none\""}},
+           {{d + "randomisation.stratify_by=[\"sofa10\", \"site\"]"}},
+           {{d + "dropout={ lost = 0.1, excluded = 0.05 }"}},
+           {{d + "analysis.test=\"logistic\""}}}) {
+    INFO(extra.front().text);
+    const auto scenarios = at_sizes("scenarios/immunosep.toml", "immunosep", {120, 80, 134}, extra);
+    REQUIRE(shares_prefixes(scenarios.front().designs.front()));
+    check_shared_equals_alone(scenarios, options);
+  }
 }
 
 TEST_CASE("A sweep over N shares patients and gives the numbers of separate points",
@@ -108,14 +127,27 @@ TEST_CASE("A sweep over N shares patients and gives the numbers of separate poin
 }
 
 TEST_CASE("Designs with looks, quotas or accrual do not share prefixes", "[sweep][prefix]") {
-  const Scenario gsd = load_scenario(test::source_path("scenarios/followup-gsd.toml"), {});
-  for (const auto& d : gsd.designs)
-    if (d.looks) CHECK_FALSE(shares_prefixes(d));
-  Scenario s = load_scenario(test::source_path("scenarios/immunosep.toml"), {});
-  Design& d = s.designs.at(0);
-  CHECK(shares_prefixes(d));
-  d.simulation = Simulation::counts; // the arms' counts are drawn from N
-  CHECK_FALSE(shares_prefixes(d));
+  // Each of these makes a trial depend on N beyond its first N patients: the
+  // arms' counts drawn from N, looks and re-estimation at fractions of N,
+  // quotas as shares of N, accrual's analysis time, selection at a look.
+  const Design plain = load_scenario(test::source_path("scenarios/immunosep.toml"), {}).designs[0];
+  CHECK(shares_prefixes(plain));
+  std::vector<Design> changed(6, plain);
+  changed[0].simulation = Simulation::counts;
+  changed[1].looks.emplace();
+  changed[2].reestimation.emplace();
+  changed[3].quota.emplace();
+  changed[4].accrual.emplace();
+  changed[5].selection.emplace();
+  for (std::size_t i = 0; i < changed.size(); ++i) {
+    INFO("change " << i);
+    CHECK_FALSE(shares_prefixes(changed[i]));
+  }
+  // The scenarios' designs with looks, quotas or accrual.
+  for (const char* file : {"scenarios/followup-gsd.toml", "scenarios/followup-mortality.toml",
+                           "scenarios/validation/enrichment_rates.toml"})
+    for (const auto& d : load_scenario(test::source_path(file), {}).designs)
+      if (d.looks || d.quota || d.accrual) CHECK_FALSE(shares_prefixes(d));
 }
 
 TEST_CASE("sepsim size simulates several candidate N in one pass, with the same answer",

@@ -180,6 +180,16 @@ std::vector<std::vector<std::size_t>> point_groups(const RunSummary& sweep,
   std::sort(groups.begin(), groups.end());
   return groups;
 }
+// The memory of each group's shared pass (points' results held together),
+// checked with the points' own before any simulation.
+void check_groups_memory(const std::vector<std::vector<std::size_t>>& groups,
+                         const RemainingPoints& remaining, const RunOptions& options) {
+  for (const auto& group : groups)
+    if (group.size() > 1)
+      for (const std::size_t i : group)
+        check_memory(remaining.scenarios[i], options,
+                     remaining.scenarios[i].designs.size() + group.size() - 1);
+}
 } // namespace
 
 void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOptions& options,
@@ -191,6 +201,7 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
   const std::uint64_t chunks = chunks_per_point(options);
   std::size_t design = 0;
   const auto groups = point_groups(sweep, remaining, options, &design);
+  check_groups_memory(groups, remaining, options);
   // Points finish group by group and are added to `sweep` in grid order.
   std::vector<std::optional<PointSummary>> done(remaining.scenarios.size());
   std::size_t next = 0;
@@ -227,7 +238,9 @@ void continue_sweep(const ScenarioLoader& load, RunSummary& sweep, const RunOpti
 void serve_sweep(const ScenarioLoader& load, const RunSummary& sweep, const RunOptions& options) {
   const auto remaining = remaining_points(load, sweep, options);
   std::size_t design = 0;
-  for (const auto& group : point_groups(sweep, remaining, options, &design)) {
+  const auto groups = point_groups(sweep, remaining, options, &design);
+  check_groups_memory(groups, remaining, options);
+  for (const auto& group : groups) {
     RunOptions point_options = options;
     point_options.first_chunk = group.front() * chunks_per_point(options);
     if (group.size() == 1) {
@@ -322,7 +335,15 @@ public:
     std::vector<const Scenario*> points;
     for (const auto& s : scenarios)
       points.push_back(&s);
-    auto summaries = run_points_sharing_patients(points, d, options_);
+    // Sizes simulated ahead may fail where bisection would never go (a small N
+    // that cannot be filled, the memory of the pass): then each N alone, as
+    // bisection reaches it, with the error it would give.
+    std::vector<PointSummary> summaries;
+    try {
+      summaries = run_points_sharing_patients(points, d, options_);
+    } catch (const UserError&) {
+      return;
+    }
     for (std::size_t k = 0; k < scenarios.size(); ++k)
       prefetched_.emplace(scenarios[k].designs[d].sample_size, std::move(summaries[k].designs[d]));
   }

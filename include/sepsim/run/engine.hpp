@@ -33,7 +33,9 @@ struct RunOptions {
   TrialSink* trials = nullptr;
   std::uint32_t trial_point = 0;
   // Sweeps and `size`: run every grid point on its own, even where points
-  // could share one pass over the patients (the same numbers, slower).
+  // could share one pass over the patients (the same numbers, slower). A
+  // distributed sweep with `trials` must set it on every rank (the ranks
+  // other than 0 have no sink and must group the points as rank 0 does).
   bool separate_points = false;
 };
 

@@ -8,6 +8,22 @@
 
 namespace sepsim {
 
+namespace {
+// The end of a patient-level replicate once enrolment has stopped: the
+// re-estimation's combination test, the tallies of screening and balance,
+// then analyse and decide (also the end of each prefix of a shared pass).
+void finish_trial(const Scenario& scenario, const Design& design, SequentialMonitor& monitor,
+                  const Enrolment& enrolment, const Observation& observation, ReplicateResult& r) {
+  monitor.finish(r);
+  r.screened = enrolment.screened();
+  r.duration_months = enrolment.duration_months();
+  record_arm_imbalance(design, r);
+  observation.record_covariate_imbalance(r);
+  analyse_replicate(scenario, design, r, observation.records()); // analyse
+  decide(design, monitor.decision(), r);                         // decide
+}
+} // namespace
+
 ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_index,
                                const ReplicateId& id) {
   const Design& design = scenario.designs[design_index];
@@ -30,13 +46,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
     // Looks and re-estimation, once this patient's outcome is in.
     if (monitor.after_enrolment(r) && enrolment.stop_after_current()) break;
   }
-  monitor.finish(r);
-  r.screened = enrolment.screened();
-  r.duration_months = enrolment.duration_months();
-  record_arm_imbalance(design, r);
-  observation.record_covariate_imbalance(r);
-  analyse_replicate(scenario, design, r, observation.records()); // analyse
-  decide(design, monitor.decision(), r);                         // decide
+  finish_trial(scenario, design, monitor, enrolment, observation, r);
   return r;
 }
 
@@ -54,23 +64,6 @@ bool shares_prefixes(const Design& design) {
   return design.simulation == Simulation::patients && !design.looks && !design.reestimation &&
          !design.selection && !design.quota && !design.accrual;
 }
-
-namespace {
-// The end of simulate_trial for a trial of `design` whose patients are the
-// ones enrolled so far, into a copy of r.
-void finish_prefix(const Scenario& scenario, const Design& design, const Enrolment& enrolment,
-                   const Observation& observation, const ReplicateResult& r, ReplicateResult& out) {
-  out = r;
-  SequentialMonitor monitor(design);
-  monitor.finish(out);
-  out.screened = enrolment.screened();
-  out.duration_months = enrolment.duration_months();
-  record_arm_imbalance(design, out);
-  observation.record_covariate_imbalance(out);
-  analyse_replicate(scenario, design, out, observation.records());
-  decide(design, monitor.decision(), out);
-}
-} // namespace
 
 void simulate_trial_prefixes(const std::vector<const Scenario*>& scenarios,
                              std::size_t design_index, const ReplicateId& id,
@@ -94,8 +87,12 @@ void simulate_trial_prefixes(const std::vector<const Scenario*>& scenarios,
     // A trial this small would have given up screening sooner: let it say so.
     if (enrolment.screened() > std::uint64_t(at.max_enrolment()) * kMaxScreenedPerEnrolled)
       *out[k] = simulate_trial(*scenarios[k], design_index, id);
-    else
-      finish_prefix(*scenarios[k], at, enrolment, observation, r, *out[k]);
+    else {
+      // A trial of `at` whose patients are the ones enrolled so far.
+      *out[k] = r;
+      SequentialMonitor monitor(at);
+      finish_trial(*scenarios[k], at, monitor, enrolment, observation, *out[k]);
+    }
   }
 }
 

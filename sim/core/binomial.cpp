@@ -18,6 +18,7 @@ constexpr std::uint64_t kTwo32 = std::uint64_t{1} << 32;
 // Relative to the mode's probability, outcomes below 2^-80 are left out: the
 // whole tail beyond them is far below the table's 2^-32 resolution.
 constexpr double kNegligible = 0x1p-80;
+constexpr std::uint32_t kPadding = 4; // words 2^32 - 1 after the thresholds
 } // namespace
 
 void BinomialTable::build(std::uint32_t n, double p) {
@@ -73,7 +74,7 @@ void BinomialTable::build(std::uint32_t n, double p) {
   const int bits = std::bit_width(upper.size());
   shift_ = 32 - bits;
   guide_size_ = std::uint32_t{1} << bits;
-  data_.resize(guide_size_ + last_index_);
+  data_.resize(guide_size_ + last_index_ + kPadding);
   std::uint32_t i = 0;
   for (std::uint32_t j = 0; j < guide_size_; ++j) {
     const std::uint64_t word = std::uint64_t{j} << shift_;
@@ -83,36 +84,23 @@ void BinomialTable::build(std::uint32_t n, double p) {
   }
   for (std::uint32_t k = 0; k < last_index_; ++k)
     data_[guide_size_ + k] = static_cast<std::uint32_t>(upper[k]);
+  for (std::uint32_t k = 0; k < kPadding; ++k) // read by the draw's four comparisons
+    data_[guide_size_ + last_index_ + k] = ~0u;
 }
 
-namespace {
-// The tables of the (n, p) last drawn, one per hash slot.
-struct CachedTable {
-  std::uint64_t p_bits = 0; // 0: empty (p = 0 never reaches the cache)
-  std::uint32_t n = 0;
-  BinomialTable table;
-};
-constexpr int kCacheBits = 14; // 16,384 tables: the cells of a sweep's trials
+BinomialCache::BinomialCache() : slots_(std::size_t{1} << kBits) {}
 
-const BinomialTable& table_of(std::uint32_t n, double p) {
-  thread_local std::vector<CachedTable> cache(std::size_t{1} << kCacheBits);
-  const auto bits = std::bit_cast<std::uint64_t>(p);
-  const std::uint64_t hash =
-      (bits ^ (bits >> 32) ^ (std::uint64_t{n} << 40)) * 0x9E3779B97F4A7C15ull;
-  CachedTable& slot = cache[hash >> (64 - kCacheBits)];
-  if (slot.p_bits != bits || slot.n != n) {
-    slot.table.build(n, p);
-    slot.p_bits = bits;
-    slot.n = n;
-  }
-  return slot.table;
+void BinomialCache::rebuild(Slot& slot, std::uint32_t n, double p) {
+  slot.table.build(n, p);
+  slot.p_bits = std::bit_cast<std::uint64_t>(p);
+  slot.n = n;
 }
-} // namespace
 
-std::uint32_t binomial_draw(Stream& stream, std::uint32_t n, double p) {
-  if (n == 0 || p <= 0.0) return 0;
-  if (p >= 1.0) return n;
-  return table_of(n, p)(stream());
+BinomialCache& new_binomial_cache() {
+  thread_local std::unique_ptr<BinomialCache> owner; // freed when the thread ends
+  owner = std::make_unique<BinomialCache>();
+  t_binomial_cache = owner.get();
+  return *owner;
 }
 
 } // namespace sepsim

@@ -1,6 +1,7 @@
 #include "sepsim/run/oc.hpp"
 
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 
 namespace sepsim {
@@ -17,14 +18,18 @@ Estimate MeanAccumulator::estimate() const {
   return {sum_ / m_, sd() / std::sqrt(static_cast<double>(m_))};
 }
 
-Estimate RatioAccumulator::estimate() const {
-  if (m_ == 0 || sn_ <= 0.0) return {std::nan(""), std::nan("")};
-  const double ratio = sx_ / sn_;
-  if (m_ < 2) return {ratio, 0.0};
-  const double residual_ss = sxx_ - 2.0 * ratio * sxn_ + ratio * ratio * snn_;
-  const double mean_n = sn_ / m_;
-  const double var = std::max(0.0, residual_ss) / (m_ - 1) / m_ / (mean_n * mean_n);
+Estimate ratio_estimate(double sx, double sn, double sxx, double snn, double sxn, std::uint64_t m) {
+  if (m == 0 || sn <= 0.0) return {std::nan(""), std::nan("")};
+  const double ratio = sx / sn;
+  if (m < 2) return {ratio, 0.0};
+  const double residual_ss = sxx - 2.0 * ratio * sxn + ratio * ratio * snn;
+  const double mean_n = sn / m;
+  const double var = std::max(0.0, residual_ss) / (m - 1) / m / (mean_n * mean_n);
   return {ratio, std::sqrt(var)};
+}
+
+Estimate RatioAccumulator::estimate() const {
+  return ratio_estimate(sx_, sn_, sxx_, snn_, sxn_, m_);
 }
 
 namespace {
@@ -131,19 +136,44 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     Arm& acc = arms_[a];
     acc.patients.add(c.n);
     acc.response_rate.add(c.n ? static_cast<double>(c.response.total) / c.n : 0.0);
-    acc.response.add(c.response.total, c.n);
-    acc.mortality28.add(c.death28.total, c.n);
-    acc.early_death.add(c.early_deaths, c.n);
-    acc.mortality90.add(c.death90.total, c.n);
+    std::array<double, kPerPatient> x{};
+    x[kResponse] = c.response.total;
+    x[kMortality28] = c.death28.total;
+    x[kEarlyDeath] = c.early_deaths;
+    x[kMortality90] = c.death90.total;
+    x[kMatched] = c.matched;
+    x[kHarmed] = c.harmed;
+    for (int e = 0; e < kAdverseEvents; ++e)
+      x[kAdverse + e] = c.adverse[e];
+    acc.per_patient.add(x, c.n);
     for (int g = 0; g < 2; ++g)
       acc.mortality28_by_sofa10[g].add(c.death28_by_sofa10[g], c.n_by_sofa10[g]);
-    acc.matched.add(c.matched, c.n);
-    acc.harmed.add(c.harmed, c.n);
     for (int l = 0; l < kPhenotypes; ++l)
       acc.response_by_label[l].add(c.response.by_label[l], c.n_by_label[l]);
-    for (int e = 0; e < kAdverseEvents; ++e)
-      acc.adverse[e].add(c.adverse[e], c.n);
   }
+}
+
+namespace {
+void prefetch_bytes(const void* from, std::size_t bytes) {
+  const char* p = static_cast<const char*>(from);
+  for (std::size_t b = 0; b < bytes; b += 64)
+    __builtin_prefetch(p + b);
+}
+} // namespace
+
+void DesignAccumulator::prefetch(const ReplicateResult& r) const {
+  // The arms' tallies but for the patient-level tables in their middle, the
+  // hypotheses, and the fields after them.
+  constexpr std::size_t head = offsetof(ArmCounts, sofa_change);
+  constexpr std::size_t tail = offsetof(ArmCounts, early_deaths);
+  for (std::size_t a = 0; a < arms_.size(); ++a) {
+    prefetch_bytes(&r.arms[a], head);
+    prefetch_bytes(reinterpret_cast<const char*>(&r.arms[a]) + tail, sizeof(ArmCounts) - tail);
+  }
+  prefetch_bytes(&r.screened,
+                 offsetof(ReplicateResult, hypotheses) - offsetof(ReplicateResult, screened));
+  prefetch_bytes(&r.hypotheses, hypotheses_.size() * sizeof(HypothesisResult));
+  prefetch_bytes(&r.imbalance, sizeof(ReplicateResult) - offsetof(ReplicateResult, imbalance));
 }
 
 namespace {
@@ -234,20 +264,20 @@ ArmSummary DesignAccumulator::arm_summary(const Scenario& scenario, std::size_t 
   s.name = design_.arms[a].name;
   s.policy = policy_text(scenario, design_, design_.arms[a]);
   s.patients = acc.patients.estimate();
-  s.response_rate = acc.response.estimate();
+  s.response_rate = acc.per_patient.estimate(kResponse);
   s.response_rate_sd = spread(acc.response_rate);
-  s.mortality28 = acc.mortality28.estimate();
-  s.early_death = acc.early_death.estimate();
-  s.mortality90 = acc.mortality90.estimate();
+  s.mortality28 = acc.per_patient.estimate(kMortality28);
+  s.early_death = acc.per_patient.estimate(kEarlyDeath);
+  s.mortality90 = acc.per_patient.estimate(kMortality90);
   for (int g = 0; g < 2; ++g)
     s.mortality28_by_sofa10[g] = acc.mortality28_by_sofa10[g].estimate();
-  s.matched_drug = acc.matched.estimate();
-  s.harmed_by_drug =
-      scenario.placebo >= 0 ? acc.harmed.estimate() : Estimate{std::nan(""), std::nan("")};
+  s.matched_drug = acc.per_patient.estimate(kMatched);
+  s.harmed_by_drug = scenario.placebo >= 0 ? acc.per_patient.estimate(kHarmed)
+                                           : Estimate{std::nan(""), std::nan("")};
   for (int l = 0; l < kPhenotypes; ++l)
     s.response_by_label[l] = acc.response_by_label[l].estimate();
   for (int e = 0; e < kAdverseEvents; ++e)
-    s.adverse_events[e] = acc.adverse[e].estimate();
+    s.adverse_events[e] = acc.per_patient.estimate(kAdverse + e);
   if (!design_.secondary_outcomes) { // not simulated
     const Estimate none{std::nan(""), std::nan("")};
     s.mortality28 = s.early_death = s.mortality90 = s.harmed_by_drug = none;
@@ -347,6 +377,11 @@ PointAccumulator::PointAccumulator(const Scenario& scenario)
       power_differences_(n_designs_ * (n_designs_ - 1) / 2) {
   for (const auto& d : scenario.designs)
     accumulators_.emplace_back(d);
+}
+
+void PointAccumulator::prefetch(const ReplicateResult* first) const {
+  for (std::size_t d = 0; d < n_designs_; ++d)
+    accumulators_[d].prefetch(first[d]);
 }
 
 void PointAccumulator::add(const ReplicateResult* const* replicate) {

@@ -245,17 +245,24 @@ double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& d
 }
 
 void record_arm_imbalance(const Design& design, ReplicateResult& r) {
-  std::array<double, kMaxArms> overall{};
-  std::array<std::array<double, kMaxArms>, kPhenotypes> by_label{};
-  for (std::size_t a = 0; a < design.arms.size(); ++a) {
-    overall[a] = r.arms[a].n;
-    for (int l = 0; l < kPhenotypes; ++l)
-      by_label[l][a] = r.arms[a].n_by_label[l];
-  }
-  r.imbalance[imbalance_overall] = arm_imbalance(overall, design);
+  // arm_imbalance's arithmetic, in its order, with the allocation summed once.
+  const std::size_t arms = design.arms.size();
+  double allocation = 0.0;
+  for (std::size_t a = 0; a < arms; ++a)
+    allocation += design.arms[a].allocation;
+  const auto imbalance = [&](auto&& count) {
+    double total = 0.0, worst = 0.0;
+    for (std::size_t a = 0; a < arms; ++a)
+      total += count(a);
+    for (std::size_t a = 0; a < arms; ++a)
+      worst = std::max(worst, std::abs(count(a) - total * design.arms[a].allocation / allocation));
+    return worst;
+  };
+  r.imbalance[imbalance_overall] = imbalance([&](std::size_t a) { return double(r.arms[a].n); });
   r.imbalance[imbalance_within_label] = 0.0;
-  for (const auto& label : by_label)
-    r.imbalance[imbalance_within_label] += arm_imbalance(label, design);
+  for (int l = 0; l < kPhenotypes; ++l)
+    r.imbalance[imbalance_within_label] +=
+        imbalance([&](std::size_t a) { return double(r.arms[a].n_by_label[l]); });
 }
 
 void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,
@@ -289,9 +296,11 @@ void analyse_replicate(const Scenario& scenario, const Design& design, Replicate
     single[h] = test.reject;
   }
   // Alone, a hypothesis keeps its test's own decision (z >= critical value).
-  const HypothesisFlags reject = reject_family(analysis, analysis.alpha / analysis.sided, p, z);
+  const bool alone = analysis.multiplicity == Multiplicity::none;
+  const HypothesisFlags reject =
+      alone ? single : reject_family(analysis, analysis.alpha / analysis.sided, p, z);
   for (std::size_t h = 0; h < analysis.hypotheses.size(); ++h)
-    r.hypotheses[h].reject = analysis.multiplicity == Multiplicity::none ? single[h] : reject[h];
+    r.hypotheses[h].reject = reject[h];
 }
 
 } // namespace sepsim

@@ -34,36 +34,51 @@ namespace {
 
 // Arm sizes of N patients: permuted blocks give full blocks in exact ratio,
 // and the final partial block is the first r entries of a shuffled block
-// (drawn without replacement); simple randomisation is multinomial.
-std::array<std::uint32_t, kMaxArms> arm_sizes(const Design& design, std::uint32_t n,
-                                              Stream& stream) {
-  std::array<std::uint32_t, kMaxArms> sizes{};
-  std::array<double, kMaxArms> weights{};
-  for (std::size_t a = 0; a < design.arms.size(); ++a)
-    weights[a] = design.arms[a].allocation;
-  if (design.randomisation.method == RandomisationMethod::simple)
-    return multinomial(stream, n, weights);
-
-  const auto block = static_cast<std::uint32_t>(design.randomisation.block_sizes.front());
-  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
-  std::array<std::uint32_t, kMaxArms> per_block{};
-  for (std::size_t a = 0; a < design.arms.size(); ++a)
-    per_block[a] = static_cast<std::uint32_t>(std::lround(block * weights[a] / total));
-  for (std::size_t a = 0; a < design.arms.size(); ++a)
-    sizes[a] = (n / block) * per_block[a];
-  std::uint32_t left_in_block = block;
-  for (std::uint32_t i = 0; i < n % block; ++i) {
-    boost::random::uniform_int_distribution<std::uint32_t> pick(0, left_in_block - 1);
-    std::uint32_t k = pick(stream);
-    std::size_t a = 0;
-    while (k >= per_block[a])
-      k -= per_block[a++];
-    ++sizes[a];
-    --per_block[a];
-    --left_in_block;
+// (drawn without replacement); simple randomisation is multinomial. The
+// block's composition is computed once a replicate, the sizes written into
+// the caller's array (no copy of a freshly written array: a stall).
+class ArmSizes {
+public:
+  explicit ArmSizes(const Design& design) : arms_(design.arms.size()) {
+    for (std::size_t a = 0; a < arms_; ++a)
+      weights_[a] = design.arms[a].allocation;
+    simple_ = design.randomisation.method == RandomisationMethod::simple;
+    if (simple_) return;
+    block_ = static_cast<std::uint32_t>(design.randomisation.block_sizes.front());
+    const double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
+    for (std::size_t a = 0; a < arms_; ++a)
+      per_block_[a] = static_cast<std::uint32_t>(std::lround(block_ * weights_[a] / total));
   }
-  return sizes;
-}
+  void draw(std::uint32_t n, Stream& stream, std::array<std::uint32_t, kMaxArms>& sizes) const {
+    if (simple_) {
+      sizes = multinomial(stream, n, weights_);
+      return;
+    }
+    for (std::size_t a = 0; a < arms_; ++a)
+      sizes[a] = (n / block_) * per_block_[a];
+    const std::uint32_t partial = n % block_;
+    if (partial == 0) return;
+    std::array<std::uint32_t, kMaxArms> per_block = per_block_;
+    std::uint32_t left_in_block = block_;
+    for (std::uint32_t i = 0; i < partial; ++i) {
+      boost::random::uniform_int_distribution<std::uint32_t> pick(0, left_in_block - 1);
+      std::uint32_t k = pick(stream);
+      std::size_t a = 0;
+      while (k >= per_block[a])
+        k -= per_block[a++];
+      ++sizes[a];
+      --per_block[a];
+      --left_in_block;
+    }
+  }
+
+private:
+  std::size_t arms_;
+  bool simple_ = false;
+  std::uint32_t block_ = 1;
+  std::array<double, kMaxArms> weights_{};
+  std::array<std::uint32_t, kMaxArms> per_block_{};
+};
 
 // Deaths by day 28 and by day 90 of m patients of one cell: the response
 // model's 28-day deaths plus late deaths among the survivors, or, for the
@@ -194,11 +209,13 @@ void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
   Stream survival(
       {id.seed, Purpose::patient_survival, id.grid_point, id.replicate, ~design.stream});
   SequentialMonitor monitor(design);
+  const ArmSizes arm_sizes(design);
+  std::array<std::uint32_t, kMaxArms> sizes{};
   const std::size_t stages = design.looks ? design.looks->patients.size() : 1;
   for (std::size_t k = 0; k < stages; ++k) {
     const int look = design.looks ? design.looks->patients[k] : design.sample_size;
     const auto stage = static_cast<std::uint32_t>(look) - r.enrolled;
-    const auto sizes = arm_sizes(design, stage, stream);
+    arm_sizes.draw(stage, stream, sizes);
     for (std::size_t a = 0; a < design.arms.size(); ++a) {
       ArmCounts& arm = r.arms[a];
       const auto counts = multinomial(stream, sizes[a], cell);

@@ -11,12 +11,14 @@
 // 1974): about one comparison a draw, whatever n is.
 #pragma once
 
+#include "sepsim/core/random.hpp"
+
+#include <bit>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace sepsim {
-
-class Stream;
 
 class BinomialTable {
 public:
@@ -29,11 +31,19 @@ public:
   // The outcome of the word `word`: the smallest k with word < 2^32 P(X <= k)
   // (rounded down).
   std::uint32_t operator()(std::uint32_t word) const {
+    // From the guide's candidate, the next four thresholds compared without
+    // branches (the word is random: a branch on it is mispredicted often);
+    // only a word beyond all four (rare: the tails' dense thresholds) goes on.
     const std::uint32_t* upper = data_.data() + guide_size_;
     std::uint32_t i = data_[static_cast<std::uint64_t>(word) >> shift_];
-    while (i < last_index_ && word >= upper[i])
-      ++i;
-    return first_ + i;
+    const std::uint32_t* u = upper + i;
+    const std::uint32_t c = std::uint32_t{word >= u[0]} + std::uint32_t{word >= u[1]} +
+                            std::uint32_t{word >= u[2]} + std::uint32_t{word >= u[3]};
+    i += c;
+    if (c == 4)
+      while (i < last_index_ && word >= upper[i])
+        ++i;
+    return first_ + (i < last_index_ ? i : last_index_);
   }
   // The table's outcomes first() .. last(); the others have probability 0
   // (below 2^-32) in it.
@@ -50,14 +60,54 @@ private:
   std::uint32_t guide_size_ = 1;
   int shift_ = 32;
   // The guide, then the thresholds of first() .. last() - 1 (that of last()
-  // is 2^32): data_[j], j < guide_size_, is the first i with threshold(first()
-  // + i) > j << shift_; data_[guide_size_ + i] is threshold(first() + i).
-  std::vector<std::uint32_t> data_{0};
+  // is 2^32), then four words 2^32 - 1: data_[j], j < guide_size_, is the
+  // first i with threshold(first() + i) > j << shift_; data_[guide_size_ + i]
+  // is threshold(first() + i).
+  std::vector<std::uint32_t> data_{0, ~0u, ~0u, ~0u, ~0u};
 };
 
+// The tables of the (n, p) last drawn on a thread, one per hash slot: a
+// count-level trial draws its cells from a few hundred (n, p), a sweep's
+// trials from thousands. Which are kept changes the speed, never the numbers.
+class BinomialCache {
+public:
+  BinomialCache();
+  // The table of Bin(n, p), 1 <= n, 0 < p < 1, built if it is not kept.
+  const BinomialTable& table(std::uint32_t n, double p) {
+    const auto bits = std::bit_cast<std::uint64_t>(p);
+    const std::uint64_t hash =
+        (bits ^ (bits >> 32) ^ (std::uint64_t{n} << 40)) * 0x9E3779B97F4A7C15ull;
+    Slot& slot = slots_[hash >> (64 - kBits)];
+    if (slot.p_bits != bits || slot.n != n) [[unlikely]]
+      rebuild(slot, n, p);
+    return slot.table;
+  }
+
+private:
+  static constexpr int kBits = 14; // 16,384 tables
+  struct alignas(64) Slot {
+    std::uint64_t p_bits = 0; // 0: empty (p = 0 never reaches the cache)
+    std::uint32_t n = 0;
+    BinomialTable table;
+  };
+  static void rebuild(Slot& slot, std::uint32_t n, double p);
+  std::vector<Slot> slots_;
+};
+
+// This thread's cache (created on its first draw, freed when it ends).
+inline thread_local BinomialCache* t_binomial_cache = nullptr;
+BinomialCache& new_binomial_cache();
+
 // Bin(n, p) from one word of `stream` (none when n == 0, p <= 0 or p >= 1:
-// then 0, 0 and n). The tables of the (n, p) last drawn are kept per thread;
-// which are kept changes the speed, never the numbers.
-std::uint32_t binomial_draw(Stream& stream, std::uint32_t n, double p);
+// then 0, 0 and n), by this thread's table of (n, p). Inline: a count-level
+// trial is mostly these draws.
+inline std::uint32_t binomial_draw(Stream& stream, std::uint32_t n, double p) {
+  if (n == 0 || p <= 0.0) return 0;
+  if (p >= 1.0) return n;
+  BinomialCache* cache = t_binomial_cache;
+  if (cache == nullptr) [[unlikely]]
+    cache = &new_binomial_cache();
+  return cache->table(n, p)(stream());
+}
 
 } // namespace sepsim

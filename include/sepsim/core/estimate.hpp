@@ -2,6 +2,8 @@
 // fold per-replicate values into estimates (in replicate order).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace sepsim {
@@ -44,6 +46,33 @@ public:
 
 private:
   double sx_ = 0, sn_ = 0, sxx_ = 0, snn_ = 0, sxn_ = 0;
+  std::uint64_t m_ = 0;
+};
+
+// The ratio estimate of sums over m replicates (RatioAccumulator's).
+Estimate ratio_estimate(double sx, double sn, double sxx, double snn, double sxn, std::uint64_t m);
+
+// K ratios whose replicates share the denominator n: RatioAccumulator's sums
+// and estimates, the denominator's sums kept once (the same numbers).
+template <std::size_t K> class SharedRatioAccumulator {
+public:
+  void add(const std::array<double, K>& x, double n) {
+    for (std::size_t k = 0; k < K; ++k) {
+      sx_[k] += x[k];
+      sxx_[k] += x[k] * x[k];
+      sxn_[k] += x[k] * n;
+    }
+    sn_ += n;
+    snn_ += n * n;
+    ++m_;
+  }
+  Estimate estimate(std::size_t k) const {
+    return ratio_estimate(sx_[k], sn_, sxx_[k], snn_, sxn_[k], m_);
+  }
+
+private:
+  std::array<double, K> sx_{}, sxx_{}, sxn_{};
+  double sn_ = 0, snn_ = 0;
   std::uint64_t m_ = 0;
 };
 

@@ -17,18 +17,31 @@ class DesignAccumulator {
 public:
   explicit DesignAccumulator(const Design& design);
   void add(const ReplicateResult& r);
+  // Asks for the cache lines add(r) reads: a result computed on another core
+  // arrives while earlier ones are folded.
+  void prefetch(const ReplicateResult& r) const;
   DesignSummary summary(const Scenario& scenario) const;
 
 private:
   void add_per_look(const ReplicateResult& r);
   HypothesisSummary hypothesis_summary(std::size_t h) const;
   ArmSummary arm_summary(const Scenario& scenario, std::size_t a) const;
+  // An arm's rates per patient (denominator: its patients), in per_patient.
+  enum PerPatient : std::size_t {
+    kResponse,
+    kMortality28,
+    kEarlyDeath,
+    kMortality90,
+    kMatched,
+    kHarmed,
+    kAdverse, // kAdverseEvents of them
+    kPerPatient = kAdverse + kAdverseEvents
+  };
   struct Arm {
     MeanAccumulator patients, response_rate;
-    RatioAccumulator response, mortality28, early_death, matched, harmed, mortality90;
+    SharedRatioAccumulator<kPerPatient> per_patient;
     std::array<RatioAccumulator, 2> mortality28_by_sofa10;
     std::array<RatioAccumulator, kPhenotypes> response_by_label;
-    std::array<RatioAccumulator, kAdverseEvents> adverse;
   };
   struct Hypothesis {
     MeanAccumulator power, estimate, true_difference, error, squared_error, coverage, failures;
@@ -63,6 +76,8 @@ public:
   explicit PointAccumulator(const Scenario& scenario);
   // One replicate's results, design by design.
   void add(const ReplicateResult* const* replicate);
+  // DesignAccumulator::prefetch of a replicate's results (`width` apart from `first`).
+  void prefetch(const ReplicateResult* first) const;
   PointSummary summary() const;
 
 private:

@@ -322,7 +322,7 @@ ChunkComputer::ReplicateFill every_design(const Scenario& scenario) {
 } // namespace
 
 namespace {
-constexpr std::uint64_t kFoldAhead = 2; // replicates prefetched ahead of the fold
+constexpr std::uint64_t kFoldAhead = 4; // replicates prefetched ahead of the fold
 } // namespace
 
 PointSummary run_point(const Scenario& scenario, const RunOptions& options,

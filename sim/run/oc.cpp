@@ -6,16 +6,24 @@
 
 namespace sepsim {
 
-double MeanAccumulator::sd() const {
-  if (m_ < 2) return 0.0;
-  const double mean = sum_ / m_;
-  const double var = (sum_sq_ - m_ * mean * mean) / (m_ - 1);
+double mean_sd(double sum, double sum_sq, std::uint64_t m) {
+  if (m < 2) return 0.0;
+  const double mean = sum / m;
+  const double var = (sum_sq - m * mean * mean) / (m - 1);
   return var > 0.0 ? std::sqrt(var) : 0.0;
 }
 
+Estimate mean_estimate(double sum, double sum_sq, std::uint64_t m) {
+  if (m == 0) return {};
+  return {sum / m, mean_sd(sum, sum_sq, m) / std::sqrt(static_cast<double>(m))};
+}
+
+double MeanAccumulator::sd() const {
+  return mean_sd(sum_, sum_sq_, m_);
+}
+
 Estimate MeanAccumulator::estimate() const {
-  if (m_ == 0) return {};
-  return {sum_ / m_, sd() / std::sqrt(static_cast<double>(m_))};
+  return mean_estimate(sum_, sum_sq_, m_);
 }
 
 Estimate ratio_estimate(double sx, double sn, double sxx, double snn, double sxn, std::uint64_t m) {
@@ -39,11 +47,10 @@ Estimate root_mean(const Estimate& mse) {
   return {rmse, rmse > 0.0 ? mse.mcse / (2.0 * rmse) : 0.0};
 }
 
-// Looks with several hypotheses: tested in the stage ending at look k,
-// rejected at look k, and dropped for harm (at any look).
+// Looks with several hypotheses: tested in the stage ending at look k, and
+// rejected at look k.
 void add_looks(std::vector<MeanAccumulator>& selected, std::vector<MeanAccumulator>& rejected,
-               MeanAccumulator& dropped_for_harm, const HypothesisResult& result) {
-  dropped_for_harm.add(result.harm_look != HypothesisResult::kNever ? 1.0 : 0.0);
+               const HypothesisResult& result) {
   for (std::size_t k = 0; k < selected.size(); ++k) {
     selected[k].add(result.stages_tested > k ? 1.0 : 0.0);
     rejected[k].add(result.reject_look == k ? 1.0 : 0.0);
@@ -65,7 +72,6 @@ DesignAccumulator::DesignAccumulator(const Design& design)
 
 // Stops (and, with several hypotheses, the primary's rejection) per look.
 void DesignAccumulator::add_per_look(const ReplicateResult& r) {
-  harm_stop_.add(r.harm_stop ? 1.0 : 0.0);
   for (std::size_t k = 0; k < reject_look_.size(); ++k) {
     const bool here = !design_.looks || r.stop_look == k;
     // Several hypotheses: the look that rejected the primary, stopping or not.
@@ -83,43 +89,48 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     const HypothesisResult& result = r.hypotheses[h];
     Hypothesis& acc = hypotheses_[h];
     const double error = result.difference - result.true_difference;
-    acc.power.add(result.reject ? 1.0 : 0.0);
-    acc.failures.add(result.failed ? 1.0 : 0.0);
-    acc.mortality.add(result.mortality_difference);
-    acc.mortality_true.add(result.true_mortality_difference);
-    acc.mortality_coverage.add(result.mortality_ci_low <= result.true_mortality_difference &&
-                                       result.true_mortality_difference <= result.mortality_ci_high
-                                   ? 1.0
-                                   : 0.0);
-    acc.mortality_power.add(result.mortality_reject ? 1.0 : 0.0);
+    std::array<double, kHypothesisMeans> x;
+    x[kPower] = result.reject ? 1.0 : 0.0;
+    x[kFailures] = result.failed ? 1.0 : 0.0;
+    x[kMortality] = result.mortality_difference;
+    x[kMortalityTrue] = result.true_mortality_difference;
+    x[kMortalityCoverage] = result.mortality_ci_low <= result.true_mortality_difference &&
+                                    result.true_mortality_difference <= result.mortality_ci_high
+                                ? 1.0
+                                : 0.0;
+    x[kMortalityPower] = result.mortality_reject ? 1.0 : 0.0;
+    x[kEstimate] = result.difference;
+    x[kTrueDifference] = result.true_difference;
+    x[kError] = error;
+    x[kSquaredError] = error * error;
+    x[kCoverage] =
+        result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
+                                                                                            : 0.0;
+    x[kDroppedForHarm] = result.harm_look != HypothesisResult::kNever ? 1.0 : 0.0;
+    acc.means.add(x);
     acc.interaction.add(result.interaction_reject ? 1.0 : 0.0,
                         result.interaction_tested ? 1.0 : 0.0);
-    acc.estimate.add(result.difference);
-    acc.true_difference.add(result.true_difference);
-    acc.error.add(error);
-    acc.squared_error.add(error * error);
-    acc.coverage.add(
-        result.ci_low <= result.true_difference && result.true_difference <= result.ci_high ? 1.0
-                                                                                            : 0.0);
-    add_looks(acc.selected, acc.rejected, acc.dropped_for_harm, result);
+    add_looks(acc.selected, acc.rejected, result);
     if (h == 0 && design_.looks && design_.looks->stagewise) add_adjusted(acc, result);
     any = any || result.reject;
     false_rejection = false_rejection || (result.reject && result.true_difference <= 1e-12);
   }
-  any_rejection_.add(any ? 1.0 : 0.0);
   add_per_look(r);
-  for (std::size_t i = 0; i < imbalance_.size(); ++i)
-    imbalance_[i].add(r.imbalance[i]);
-  family_wise_error_.add(false_rejection ? 1.0 : 0.0);
-  enrolled_.add(r.enrolled);
-  duration_.add(r.duration_months);
+  std::array<double, kDesignMeans> x;
+  x[kAnyRejection] = any ? 1.0 : 0.0;
+  x[kHarmStop] = r.harm_stop ? 1.0 : 0.0;
+  for (std::size_t i = 0; i < kImbalanceKinds; ++i)
+    x[kImbalance + i] = r.imbalance[i];
+  x[kFamilyWiseError] = false_rejection ? 1.0 : 0.0;
+  x[kEnrolled] = r.enrolled;
+  x[kDuration] = r.duration_months;
   if (design_.looks && design_.looks->by_events()) {
     events_.add(r.events);
     events_not_reached_.add(r.events_not_reached ? 1.0 : 0.0);
   }
-  increased_.add(r.increased ? 1.0 : 0.0);
-  screened_.add(r.screened);
-  excluded_.add(r.excluded);
+  x[kIncreased] = r.increased ? 1.0 : 0.0;
+  x[kScreened] = r.screened;
+  x[kExcluded] = r.excluded;
   screened_per_enrolled_.add(r.screened, r.enrolled);
   for (int l = 0; l < kPhenotypes; ++l) {
     double label_total = 0.0, phenotype_total = 0.0;
@@ -127,25 +138,26 @@ void DesignAccumulator::add(const ReplicateResult& r) {
       label_total += r.enrolled_label_phenotype[l][p];
       phenotype_total += r.enrolled_label_phenotype[p][l];
     }
-    by_label_[l].add(label_total);
-    by_phenotype_[l].add(phenotype_total);
+    x[kByLabel + l] = label_total;
+    x[kByPhenotype + l] = phenotype_total;
     purity_[l].add(r.enrolled_label_phenotype[l][l], label_total);
   }
+  means_.add(x);
   for (std::size_t a = 0; a < arms_.size(); ++a) {
     const ArmCounts& c = r.arms[a];
     Arm& acc = arms_[a];
     acc.patients.add(c.n);
     acc.response_rate.add(c.n ? static_cast<double>(c.response.total) / c.n : 0.0);
-    std::array<double, kPerPatient> x{};
-    x[kResponse] = c.response.total;
-    x[kMortality28] = c.death28.total;
-    x[kEarlyDeath] = c.early_deaths;
-    x[kMortality90] = c.death90.total;
-    x[kMatched] = c.matched;
-    x[kHarmed] = c.harmed;
+    std::array<double, kPerPatient> rates{};
+    rates[kResponse] = c.response.total;
+    rates[kMortality28] = c.death28.total;
+    rates[kEarlyDeath] = c.early_deaths;
+    rates[kMortality90] = c.death90.total;
+    rates[kMatched] = c.matched;
+    rates[kHarmed] = c.harmed;
     for (int e = 0; e < kAdverseEvents; ++e)
-      x[kAdverse + e] = c.adverse[e];
-    acc.per_patient.add(x, c.n);
+      rates[kAdverse + e] = c.adverse[e];
+    acc.per_patient.add(rates, c.n);
     for (int g = 0; g < 2; ++g)
       acc.mortality28_by_sofa10[g].add(c.death28_by_sofa10[g], c.n_by_sofa10[g]);
     for (int l = 0; l < kPhenotypes; ++l)
@@ -198,9 +210,8 @@ std::string policy_text(const Scenario& s, const Design& d, const sepsim::Arm& a
 
 namespace {
 // A replicate-to-replicate SD with the SE of a normal-theory SD, sd / sqrt(2 (m - 1)).
-Estimate spread(const MeanAccumulator& acc) {
-  const double sd = acc.sd();
-  const auto m = static_cast<double>(acc.count());
+Estimate spread(double sd, std::uint64_t count) {
+  const auto m = static_cast<double>(count);
   return {sd, m > 1 ? sd / std::sqrt(2.0 * (m - 1)) : 0.0};
 }
 } // namespace
@@ -226,18 +237,18 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
   for (int l = 0; l < kPhenotypes; ++l)
     if (spec.labels[l] && design_.eligible_label[l])
       out.labels += (out.labels.empty() ? "" : ", ") + std::string(kPhenotypeNames[l]);
-  out.power = acc.power.estimate();
-  out.estimate_mean = acc.estimate.estimate();
-  out.true_difference = acc.true_difference.estimate();
-  out.bias = acc.error.estimate();
+  out.power = acc.means.estimate(kPower);
+  out.estimate_mean = acc.means.estimate(kEstimate);
+  out.true_difference = acc.means.estimate(kTrueDifference);
+  out.bias = acc.means.estimate(kError);
   // RMSE = sqrt(mean squared error); its MCSE by the delta method.
-  out.rmse = root_mean(acc.squared_error.estimate());
-  out.ci_coverage = acc.coverage.estimate();
-  out.analysis_failures = acc.failures.estimate();
-  out.mortality_estimate_mean = acc.mortality.estimate();
-  out.mortality_true_difference = acc.mortality_true.estimate();
-  out.mortality_ci_coverage = acc.mortality_coverage.estimate();
-  out.mortality_power = acc.mortality_power.estimate();
+  out.rmse = root_mean(acc.means.estimate(kSquaredError));
+  out.ci_coverage = acc.means.estimate(kCoverage);
+  out.analysis_failures = acc.means.estimate(kFailures);
+  out.mortality_estimate_mean = acc.means.estimate(kMortality);
+  out.mortality_true_difference = acc.means.estimate(kMortalityTrue);
+  out.mortality_ci_coverage = acc.means.estimate(kMortalityCoverage);
+  out.mortality_power = acc.means.estimate(kMortalityPower);
   if (!design_.secondary_outcomes) // not simulated
     out.mortality_estimate_mean = out.mortality_true_difference = out.mortality_ci_coverage =
         out.mortality_power = Estimate{std::nan(""), std::nan("")};
@@ -254,7 +265,7 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
     out.rejected_per_look.push_back(acc.rejected[k].estimate());
   }
   out.harm = design_.staged() && design_.looks->has_harm();
-  out.dropped_for_harm = acc.dropped_for_harm.estimate();
+  out.dropped_for_harm = acc.means.estimate(kDroppedForHarm);
   return out;
 }
 
@@ -265,7 +276,7 @@ ArmSummary DesignAccumulator::arm_summary(const Scenario& scenario, std::size_t 
   s.policy = policy_text(scenario, design_, design_.arms[a]);
   s.patients = acc.patients.estimate();
   s.response_rate = acc.per_patient.estimate(kResponse);
-  s.response_rate_sd = spread(acc.response_rate);
+  s.response_rate_sd = spread(acc.response_rate.sd(), acc.response_rate.count());
   s.mortality28 = acc.per_patient.estimate(kMortality28);
   s.early_death = acc.per_patient.estimate(kEarlyDeath);
   s.mortality90 = acc.per_patient.estimate(kMortality90);
@@ -326,14 +337,14 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
   d.adjusted_bias = primary.adjusted_bias;
   d.adjusted_rmse = primary.adjusted_rmse;
   d.adjusted_ci_coverage = primary.adjusted_ci_coverage;
-  d.any_rejection = any_rejection_.estimate();
-  for (std::size_t i = 0; i < imbalance_.size(); ++i)
-    d.imbalance[i] = imbalance_[i].estimate();
-  d.family_wise_error = family_wise_error_.estimate();
-  d.expected_n = enrolled_.estimate();
-  d.final_n_sd = spread(enrolled_);
-  d.expected_duration_months = duration_.estimate();
-  d.sample_size_increased = increased_.estimate();
+  d.any_rejection = means_.estimate(kAnyRejection);
+  for (std::size_t i = 0; i < kImbalanceKinds; ++i)
+    d.imbalance[i] = means_.estimate(kImbalance + i);
+  d.family_wise_error = means_.estimate(kFamilyWiseError);
+  d.expected_n = means_.estimate(kEnrolled);
+  d.final_n_sd = spread(means_.sd(kEnrolled), means_.count());
+  d.expected_duration_months = means_.estimate(kDuration);
+  d.sample_size_increased = means_.estimate(kIncreased);
   if (const auto& looks = design_.looks; looks && looks->by_events()) {
     d.event_driven = true;
     d.expected_events = events_.estimate();
@@ -353,19 +364,19 @@ DesignSummary DesignAccumulator::summary(const Scenario& scenario) const {
     d.harm_z = looks->boundaries.harm_z;
     for (const MeanAccumulator& acc : harm_look_)
       d.harm_per_look.push_back(acc.estimate().value);
-    d.harm_stop = harm_stop_.estimate();
+    d.harm_stop = means_.estimate(kHarmStop);
   }
   for (std::size_t k = 0; k < reject_look_.size(); ++k) {
     d.reject_per_look.push_back(reject_look_[k].estimate().value);
     d.futility_per_look.push_back(futility_look_[k].estimate().value);
   }
   for (int l = 0; l < kPhenotypes; ++l) {
-    d.enrolled_by_label[l] = by_label_[l].estimate();
-    d.enrolled_by_phenotype[l] = by_phenotype_[l].estimate();
+    d.enrolled_by_label[l] = means_.estimate(kByLabel + l);
+    d.enrolled_by_phenotype[l] = means_.estimate(kByPhenotype + l);
     d.label_purity[l] = purity_[l].estimate();
   }
-  d.screened = screened_.estimate();
-  d.excluded = excluded_.estimate();
+  d.screened = means_.estimate(kScreened);
+  d.excluded = means_.estimate(kExcluded);
   d.screened_per_enrolled = screened_per_enrolled_.estimate();
   for (std::size_t a = 0; a < arms_.size(); ++a)
     d.arms.push_back(arm_summary(scenario, a));

@@ -49,6 +49,30 @@ private:
   std::uint64_t m_ = 0;
 };
 
+// The mean and SD of sums over m replicates (MeanAccumulator's).
+Estimate mean_estimate(double sum, double sum_sq, std::uint64_t m);
+double mean_sd(double sum, double sum_sq, std::uint64_t m);
+
+// K means over the same replicates: MeanAccumulator's sums and estimates, the
+// count kept once (the same numbers).
+template <std::size_t K> class SharedMeanAccumulator {
+public:
+  void add(const std::array<double, K>& x) {
+    for (std::size_t k = 0; k < K; ++k) {
+      sum_[k] += x[k];
+      sum_sq_[k] += x[k] * x[k];
+    }
+    ++m_;
+  }
+  Estimate estimate(std::size_t k) const { return mean_estimate(sum_[k], sum_sq_[k], m_); }
+  double sd(std::size_t k) const { return mean_sd(sum_[k], sum_sq_[k], m_); }
+  std::uint64_t count() const { return m_; }
+
+private:
+  std::array<double, K> sum_{}, sum_sq_{};
+  std::uint64_t m_ = 0;
+};
+
 // The ratio estimate of sums over m replicates (RatioAccumulator's).
 Estimate ratio_estimate(double sx, double sn, double sxx, double snn, double sxn, std::uint64_t m);
 

@@ -43,28 +43,53 @@ private:
     std::array<RatioAccumulator, 2> mortality28_by_sofa10;
     std::array<RatioAccumulator, kPhenotypes> response_by_label;
   };
+  // A hypothesis's means over replicates, in Hypothesis::means.
+  enum HypothesisMean : std::size_t {
+    kPower,
+    kEstimate,
+    kTrueDifference,
+    kError,
+    kSquaredError,
+    kCoverage,
+    kFailures,
+    kMortality,
+    kMortalityTrue,
+    kMortalityCoverage,
+    kMortalityPower,
+    kDroppedForHarm, // looks with several hypotheses and harm bounds
+    kHypothesisMeans
+  };
   struct Hypothesis {
-    MeanAccumulator power, estimate, true_difference, error, squared_error, coverage, failures;
-    MeanAccumulator mortality, mortality_true, mortality_coverage, mortality_power;
+    SharedMeanAccumulator<kHypothesisMeans> means;
     RatioAccumulator interaction;
     // Looks with several hypotheses: P(tested in stage k), P(rejected at look k).
     std::vector<MeanAccumulator> selected, rejected;
     // Looks with one pooled_z or unpooled_z hypothesis: the adjusted estimate.
     MeanAccumulator adjusted, adjusted_error, adjusted_squared_error, adjusted_coverage;
-    MeanAccumulator dropped_for_harm; // looks with several hypotheses and harm bounds
+  };
+  // The design's means over replicates, in means_.
+  enum DesignMean : std::size_t {
+    kAnyRejection,
+    kFamilyWiseError,
+    kEnrolled,
+    kDuration,
+    kIncreased,
+    kScreened,
+    kExcluded,
+    kHarmStop,
+    kImbalance,                              // kImbalanceKinds of them
+    kByLabel = kImbalance + kImbalanceKinds, // enrolled by label, then by phenotype
+    kByPhenotype = kByLabel + kPhenotypes,
+    kDesignMeans = kByPhenotype + kPhenotypes
   };
   static void add_adjusted(Hypothesis& acc, const HypothesisResult& result);
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;
-  MeanAccumulator enrolled_, screened_, any_rejection_, family_wise_error_, duration_, increased_,
-      excluded_;
-  MeanAccumulator events_, events_not_reached_; // event-driven looks
-  std::array<MeanAccumulator, kImbalanceKinds> imbalance_;
+  SharedMeanAccumulator<kDesignMeans> means_;
+  MeanAccumulator events_, events_not_reached_;              // event-driven looks
   std::vector<MeanAccumulator> reject_look_, futility_look_; // per look
   std::vector<MeanAccumulator> harm_look_;                   // per look, with harm bounds
-  MeanAccumulator harm_stop_;
   RatioAccumulator screened_per_enrolled_;
-  std::array<MeanAccumulator, kPhenotypes> by_label_, by_phenotype_;
   std::array<RatioAccumulator, kPhenotypes> purity_;
   std::vector<Arm> arms_;
 };

@@ -11,7 +11,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -134,5 +136,24 @@ TEST_CASE("Binomial draws have the binomial's mean and variance (4 SE)", "[binom
     const double mu4 = var * (1.0 + 3.0 * (n - 2.0) * p * (1.0 - p));
     const double second = sum_sq / double(draws) - 2.0 * mean * m + mean * mean;
     CHECK(std::abs(second - var) <= 4.0 * std::sqrt((mu4 - var * var) / double(draws)));
+  }
+}
+
+TEST_CASE("Each thread's binomial tables give the draws of one table", "[binomial]") {
+  // Two threads drawing the same (n, p) from their own caches: each draw is
+  // that of a fresh table on the same word, whichever thread draws.
+  const auto draws = [](std::uint64_t seed, std::vector<std::uint32_t>& out) {
+    Stream stream({seed, Purpose::arm_counts, 0, 0, 0});
+    for (int i = 0; i < 20000; ++i)
+      out.push_back(binomial_draw(stream, 100 + i % 60, i % 3 ? 0.351 : 0.179));
+  };
+  std::vector<std::uint32_t> first, second;
+  std::thread a(draws, 21, std::ref(first)), b(draws, 22, std::ref(second));
+  a.join();
+  b.join();
+  for (const auto& [seed, got] : {std::pair{21, &first}, std::pair{22, &second}}) {
+    Stream words({static_cast<std::uint64_t>(seed), Purpose::arm_counts, 0, 0, 0});
+    for (int i = 0; i < 20000; ++i)
+      REQUIRE((*got)[i] == BinomialTable(100 + i % 60, i % 3 ? 0.351 : 0.179)(words()));
   }
 }

@@ -11,6 +11,7 @@
 #
 # Usage: scripts/bench/families.sh   (scripts/bench.sh runs it; needs build/sepsim and rpact)
 # Environment (optional): SEPSIM_BENCH_FIXED    trials of the fixed and three-look designs (1000000)
+#                         SEPSIM_BENCH_RUNS     sepsim runs a design, the median reported (3)
 #                         SEPSIM_BENCH_FAMILY   trials of the multi-arm and enrichment designs (100000)
 #                         SEPSIM_BENCH_PATIENT  trials of the fixed design at the patient level (100000)
 #                         SEPSIM_BENCH_FAST     extra --set options for the count-level fixed design
@@ -27,20 +28,29 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 read -r -a FAST <<<"${SEPSIM_BENCH_FAST:-}"
 
-# timed NAME REPS ARGS...: sepsim run at 2 threads; prints "seconds power any",
-# any: P(at least one hypothesis rejected) where the design has several.
+# timed NAME REPS ARGS...: sepsim run at 2 threads, SEPSIM_BENCH_RUNS times
+# (3; the same JSON each time); prints "seconds power any runs": the median
+# wall clock (a run of well under a second moves by a third with a busy
+# machine's moment; rpact's calls last 10 s to 2 minutes and run once), any:
+# P(at least one hypothesis rejected) where the design has several.
 timed() {
   local name=$1 reps=$2
   shift 2
-  "$PY" - "$tmp/$name.json" "$SEPSIM" run "$@" --reps "$reps" --threads 2 --json --overwrite \
-    --no-progress --out "$tmp/$name.h5" <<'EOF_PY'
-import json, subprocess, sys, time
-start = time.perf_counter()
-with open(sys.argv[1], "w") as out:
-    subprocess.run(sys.argv[2:], check=True, stdout=out)
-wall = time.perf_counter() - start
+  "$PY" - "$tmp/$name.json" "${SEPSIM_BENCH_RUNS:-3}" "$SEPSIM" run "$@" --reps "$reps" \
+    --threads 2 --json --overwrite --no-progress --out "$tmp/$name.h5" <<'EOF_PY'
+import json, statistics, subprocess, sys, time
+walls, texts = [], set()
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    with open(sys.argv[1], "w") as out:
+        subprocess.run(sys.argv[3:], check=True, stdout=out)
+    walls.append(time.perf_counter() - start)
+    texts.add(open(sys.argv[1]).read())
+if len(texts) != 1:
+    sys.exit("families: the runs of one design gave different JSON")
 design = json.load(open(sys.argv[1]))["points"][0]["designs"][0]
-print(wall, design["power"], design.get("any_rejection", design["power"]))
+print(statistics.median(walls), design["power"], design.get("any_rejection", design["power"]),
+      "/".join(f"{w:.3f}" for w in walls))
 EOF_PY
 }
 
@@ -54,10 +64,10 @@ row() {
   local label=$1 reps=$2 aim=$3 rline=$4 rkey=$5
   shift 5
   echo "  sepsim: $label, $reps trials, 2 threads ..." >&2
-  read -r s_wall s_power s_any < <(timed "row$(wc -l <"$tmp/rows.tsv")" "$reps" "$@")
+  read -r s_wall s_power s_any s_runs < <(timed "row$(wc -l <"$tmp/rows.tsv")" "$reps" "$@")
   [[ $rkey == any ]] && s_power=$s_any
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$reps" "$(field seconds "$rline")" \
-    "$(field "$rkey" "$rline")" "$s_wall" "$s_power" "$aim" >>"$tmp/rows.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$reps" "$(field seconds "$rline")" \
+    "$(field "$rkey" "$rline")" "$s_wall" "$s_power" "$aim" "$s_runs" >>"$tmp/rows.tsv"
 }
 
 echo "Design families against rpact (rpact first, then sepsim) ..." >&2
@@ -86,14 +96,14 @@ row "fixed two-arm rates, patient level" "$PATIENT" 10 "$r_patient" power $V/rat
 
 "$PY" - "$tmp/rows.tsv" <<'EOF_PY'
 import sys
-print("design families against rpact 3.3.4, equal trials (sepsim: whole process, 2 threads; "
-      "rpact: system.time of the call):")
+print("design families against rpact 3.3.4, equal trials (sepsim: whole process, 2 threads, "
+      "median of its runs; rpact: system.time of the call, one run):")
 print(f"  {'design':<52} {'trials':>9} {'rpact s':>8} {'sepsim s':>9} {'ratio':>8}  aim   "
-      f"power rpact / sepsim")
+      f"power rpact / sepsim   sepsim runs s")
 for line in open(sys.argv[1]):
-    label, reps, r_s, r_p, s_s, s_p, aim = line.rstrip("\n").split("\t")
+    label, reps, r_s, r_p, s_s, s_p, aim, runs = line.rstrip("\n").split("\t")
     ratio = float(r_s) / float(s_s)
     verdict = "met" if ratio >= float(aim) else "NOT met"
     print(f"  {label:<52} {int(reps):>9,} {float(r_s):8.2f} {float(s_s):9.3f} {ratio:7.1f}x  "
-          f">={aim}x {verdict:<7}  {float(r_p):.4f} / {float(s_p):.4f}")
+          f">={aim}x {verdict:<7}  {float(r_p):.4f} / {float(s_p):.4f}   {runs}")
 EOF_PY

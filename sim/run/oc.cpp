@@ -83,6 +83,30 @@ void DesignAccumulator::add_per_look(const ReplicateResult& r) {
   }
 }
 
+// Each arm's patients and rates.
+void DesignAccumulator::add_arms(const ReplicateResult& r) {
+  for (std::size_t a = 0; a < arms_.size(); ++a) {
+    const ArmCounts& c = r.arms[a];
+    Arm& acc = arms_[a];
+    acc.patients.add(c.n);
+    acc.response_rate.add(c.n ? static_cast<double>(c.response.total) / c.n : 0.0);
+    std::array<double, kPerPatient> rates{};
+    rates[kResponse] = c.response.total;
+    rates[kMortality28] = c.death28.total;
+    rates[kEarlyDeath] = c.early_deaths;
+    rates[kMortality90] = c.death90.total;
+    rates[kMatched] = c.matched;
+    rates[kHarmed] = c.harmed;
+    for (int e = 0; e < kAdverseEvents; ++e)
+      rates[kAdverse + e] = c.adverse[e];
+    acc.per_patient.add(rates, c.n);
+    for (int g = 0; g < 2; ++g)
+      acc.mortality28_by_sofa10[g].add(c.death28_by_sofa10[g], c.n_by_sofa10[g]);
+    for (int l = 0; l < kPhenotypes; ++l)
+      acc.response_by_label[l].add(c.response.by_label[l], c.n_by_label[l]);
+  }
+}
+
 void DesignAccumulator::add(const ReplicateResult& r) {
   bool any = false, false_rejection = false;
   for (std::size_t h = 0; h < hypotheses_.size(); ++h) {
@@ -143,26 +167,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     purity_[l].add(r.enrolled_label_phenotype[l][l], label_total);
   }
   means_.add(x);
-  for (std::size_t a = 0; a < arms_.size(); ++a) {
-    const ArmCounts& c = r.arms[a];
-    Arm& acc = arms_[a];
-    acc.patients.add(c.n);
-    acc.response_rate.add(c.n ? static_cast<double>(c.response.total) / c.n : 0.0);
-    std::array<double, kPerPatient> rates{};
-    rates[kResponse] = c.response.total;
-    rates[kMortality28] = c.death28.total;
-    rates[kEarlyDeath] = c.early_deaths;
-    rates[kMortality90] = c.death90.total;
-    rates[kMatched] = c.matched;
-    rates[kHarmed] = c.harmed;
-    for (int e = 0; e < kAdverseEvents; ++e)
-      rates[kAdverse + e] = c.adverse[e];
-    acc.per_patient.add(rates, c.n);
-    for (int g = 0; g < 2; ++g)
-      acc.mortality28_by_sofa10[g].add(c.death28_by_sofa10[g], c.n_by_sofa10[g]);
-    for (int l = 0; l < kPhenotypes; ++l)
-      acc.response_by_label[l].add(c.response.by_label[l], c.n_by_label[l]);
-  }
+  add_arms(r);
 }
 
 namespace {

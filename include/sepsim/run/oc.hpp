@@ -24,6 +24,7 @@ public:
 
 private:
   void add_per_look(const ReplicateResult& r);
+  void add_arms(const ReplicateResult& r);
   HypothesisSummary hypothesis_summary(std::size_t h) const;
   ArmSummary arm_summary(const Scenario& scenario, std::size_t a) const;
   // An arm's rates per patient (denominator: its patients), in per_patient.

@@ -186,6 +186,33 @@ void calibrate_oracle(Scenario& s) {
   }
 }
 
+// Each design's count-level constants (Design::enrolled_cell and what
+// follows it), once rather than in every replicate: the cells in label-major
+// order, summed in that order.
+void calibrate_count_level(Scenario& s) {
+  const auto& p_label = s.population.label_given_phenotype;
+  for (Design& d : s.designs) {
+    d.enrolled_cell = {};
+    d.enrolled_share = 0.0;
+    for (int l = 0; l < kPhenotypes; ++l) {
+      if (!d.eligible_label[l]) continue;
+      for (int ph = 0; ph < kPhenotypes; ++ph) {
+        d.enrolled_cell[l * kPhenotypes + ph] = s.population.prevalence[ph] * p_label[ph][l];
+        d.enrolled_share += d.enrolled_cell[l * kPhenotypes + ph];
+      }
+    }
+    d.block_per_arm = {};
+    if (d.randomisation.block_sizes.empty()) continue;
+    const double block = d.randomisation.block_sizes.front();
+    double total = 0.0;
+    for (const Arm& arm : d.arms)
+      total += arm.allocation;
+    for (std::size_t a = 0; a < d.arms.size() && a < kMaxArms; ++a)
+      d.block_per_arm[a] =
+          static_cast<std::uint32_t>(std::lround(block * d.arms[a].allocation / total));
+  }
+}
+
 } // namespace
 
 std::vector<CalibrationIssue> calibrate(Scenario& scenario) {
@@ -194,6 +221,7 @@ std::vector<CalibrationIssue> calibrate(Scenario& scenario) {
   calibrate_outcomes(scenario, issues);
   calibrate_mortality(scenario);
   calibrate_oracle(scenario);
+  calibrate_count_level(scenario);
   return issues;
 }
 

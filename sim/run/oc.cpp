@@ -90,16 +90,17 @@ void DesignAccumulator::add_arms(const ReplicateResult& r) {
     Arm& acc = arms_[a];
     acc.patients.add(c.n);
     acc.response_rate.add(c.n ? static_cast<double>(c.response.total) / c.n : 0.0);
-    std::array<double, kPerPatient> rates{};
-    rates[kResponse] = c.response.total;
-    rates[kMortality28] = c.death28.total;
-    rates[kEarlyDeath] = c.early_deaths;
-    rates[kMortality90] = c.death90.total;
-    rates[kMatched] = c.matched;
-    rates[kHarmed] = c.harmed;
-    for (int e = 0; e < kAdverseEvents; ++e)
-      rates[kAdverse + e] = c.adverse[e];
-    acc.per_patient.add(rates, c.n);
+    acc.per_patient.add({double(c.response.total), double(c.matched)}, c.n);
+    if (design_.secondary_outcomes) {
+      std::array<double, kSecondaryPerPatient> rates{};
+      rates[kMortality28] = c.death28.total;
+      rates[kEarlyDeath] = c.early_deaths;
+      rates[kMortality90] = c.death90.total;
+      rates[kHarmed] = c.harmed;
+      for (int e = 0; e < kAdverseEvents; ++e)
+        rates[kAdverse + e] = c.adverse[e];
+      acc.secondary.add(rates, c.n);
+    }
     for (int g = 0; g < 2; ++g)
       acc.mortality28_by_sofa10[g].add(c.death28_by_sofa10[g], c.n_by_sofa10[g]);
     for (int l = 0; l < kPhenotypes; ++l)
@@ -116,13 +117,6 @@ void DesignAccumulator::add(const ReplicateResult& r) {
     std::array<double, kHypothesisMeans> x;
     x[kPower] = result.reject ? 1.0 : 0.0;
     x[kFailures] = result.failed ? 1.0 : 0.0;
-    x[kMortality] = result.mortality_difference;
-    x[kMortalityTrue] = result.true_mortality_difference;
-    x[kMortalityCoverage] = result.mortality_ci_low <= result.true_mortality_difference &&
-                                    result.true_mortality_difference <= result.mortality_ci_high
-                                ? 1.0
-                                : 0.0;
-    x[kMortalityPower] = result.mortality_reject ? 1.0 : 0.0;
     x[kEstimate] = result.difference;
     x[kTrueDifference] = result.true_difference;
     x[kError] = error;
@@ -132,6 +126,7 @@ void DesignAccumulator::add(const ReplicateResult& r) {
                                                                                             : 0.0;
     x[kDroppedForHarm] = result.harm_look != HypothesisResult::kNever ? 1.0 : 0.0;
     acc.means.add(x);
+    if (design_.secondary_outcomes) add_mortality(acc, result);
     acc.interaction.add(result.interaction_reject ? 1.0 : 0.0,
                         result.interaction_tested ? 1.0 : 0.0);
     add_looks(acc.selected, acc.rejected, result);
@@ -221,6 +216,18 @@ Estimate spread(double sd, std::uint64_t count) {
 }
 } // namespace
 
+void DesignAccumulator::add_mortality(Hypothesis& acc, const HypothesisResult& result) {
+  std::array<double, kMortalityMeans> x;
+  x[kMortality] = result.mortality_difference;
+  x[kMortalityTrue] = result.true_mortality_difference;
+  x[kMortalityCoverage] = result.mortality_ci_low <= result.true_mortality_difference &&
+                                  result.true_mortality_difference <= result.mortality_ci_high
+                              ? 1.0
+                              : 0.0;
+  x[kMortalityPower] = result.mortality_reject ? 1.0 : 0.0;
+  acc.mortality.add(x);
+}
+
 void DesignAccumulator::add_adjusted(Hypothesis& acc, const HypothesisResult& result) {
   const double error = result.adjusted_difference - result.true_difference;
   acc.adjusted.add(result.adjusted_difference);
@@ -250,10 +257,10 @@ HypothesisSummary DesignAccumulator::hypothesis_summary(std::size_t h) const {
   out.rmse = root_mean(acc.means.estimate(kSquaredError));
   out.ci_coverage = acc.means.estimate(kCoverage);
   out.analysis_failures = acc.means.estimate(kFailures);
-  out.mortality_estimate_mean = acc.means.estimate(kMortality);
-  out.mortality_true_difference = acc.means.estimate(kMortalityTrue);
-  out.mortality_ci_coverage = acc.means.estimate(kMortalityCoverage);
-  out.mortality_power = acc.means.estimate(kMortalityPower);
+  out.mortality_estimate_mean = acc.mortality.estimate(kMortality);
+  out.mortality_true_difference = acc.mortality.estimate(kMortalityTrue);
+  out.mortality_ci_coverage = acc.mortality.estimate(kMortalityCoverage);
+  out.mortality_power = acc.mortality.estimate(kMortalityPower);
   if (!design_.secondary_outcomes) // not simulated
     out.mortality_estimate_mean = out.mortality_true_difference = out.mortality_ci_coverage =
         out.mortality_power = Estimate{std::nan(""), std::nan("")};
@@ -282,18 +289,18 @@ ArmSummary DesignAccumulator::arm_summary(const Scenario& scenario, std::size_t 
   s.patients = acc.patients.estimate();
   s.response_rate = acc.per_patient.estimate(kResponse);
   s.response_rate_sd = spread(acc.response_rate.sd(), acc.response_rate.count());
-  s.mortality28 = acc.per_patient.estimate(kMortality28);
-  s.early_death = acc.per_patient.estimate(kEarlyDeath);
-  s.mortality90 = acc.per_patient.estimate(kMortality90);
+  s.mortality28 = acc.secondary.estimate(kMortality28);
+  s.early_death = acc.secondary.estimate(kEarlyDeath);
+  s.mortality90 = acc.secondary.estimate(kMortality90);
   for (int g = 0; g < 2; ++g)
     s.mortality28_by_sofa10[g] = acc.mortality28_by_sofa10[g].estimate();
   s.matched_drug = acc.per_patient.estimate(kMatched);
-  s.harmed_by_drug = scenario.placebo >= 0 ? acc.per_patient.estimate(kHarmed)
+  s.harmed_by_drug = scenario.placebo >= 0 ? acc.secondary.estimate(kHarmed)
                                            : Estimate{std::nan(""), std::nan("")};
   for (int l = 0; l < kPhenotypes; ++l)
     s.response_by_label[l] = acc.response_by_label[l].estimate();
   for (int e = 0; e < kAdverseEvents; ++e)
-    s.adverse_events[e] = acc.per_patient.estimate(kAdverse + e);
+    s.adverse_events[e] = acc.secondary.estimate(kAdverse + e);
   if (!design_.secondary_outcomes) { // not simulated
     const Estimate none{std::nan(""), std::nan("")};
     s.mortality28 = s.early_death = s.mortality90 = s.harmed_by_drug = none;

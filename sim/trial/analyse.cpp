@@ -127,14 +127,18 @@ void secondary_analyses(const Scenario& scenario, const Design& design, const Hy
   const ArmCounts& c = r.arms[hyp.control_arm];
   TwoArmCounts deaths; // "treatment" = control here: a reduction is the success
   double q = 0.0, weight_sum = 0.0, weighted_sum = 0.0, weighted_sq = 0.0;
-  int strata = 0;
+  int strata = 0, both_arms = 0;
+  for (int l = 0; l < kPhenotypes; ++l)
+    both_arms += hyp.labels[l] && t.n_by_label[l] > 0 && c.n_by_label[l] > 0;
+  // The interaction needs two labels with patients on both arms.
+  const bool interaction = both_arms >= 2;
   for (int l = 0; l < kPhenotypes; ++l) {
     if (!hyp.labels[l]) continue;
     deaths.x_treatment += static_cast<int>(c.death28.by_label[l]);
     deaths.n_treatment += static_cast<int>(c.n_by_label[l]);
     deaths.x_control += static_cast<int>(t.death28.by_label[l]);
     deaths.n_control += static_cast<int>(t.n_by_label[l]);
-    if (t.n_by_label[l] > 0 && c.n_by_label[l] > 0) {
+    if (interaction && t.n_by_label[l] > 0 && c.n_by_label[l] > 0) {
       const double pt = double(t.response.by_label[l]) / t.n_by_label[l];
       const double pc = double(c.response.by_label[l]) / c.n_by_label[l];
       // Pooled within the label: the Wald variance is anti-conservative in
@@ -245,24 +249,21 @@ double arm_imbalance(const std::array<double, kMaxArms>& counts, const Design& d
 }
 
 void record_arm_imbalance(const Design& design, ReplicateResult& r) {
-  // arm_imbalance's arithmetic, in its order, with the allocation summed once.
-  const std::size_t arms = design.arms.size();
-  double allocation = 0.0;
-  for (std::size_t a = 0; a < arms; ++a)
-    allocation += design.arms[a].allocation;
-  const auto imbalance = [&](auto&& count) {
-    double total = 0.0, worst = 0.0;
-    for (std::size_t a = 0; a < arms; ++a)
-      total += count(a);
-    for (std::size_t a = 0; a < arms; ++a)
-      worst = std::max(worst, std::abs(count(a) - total * design.arms[a].allocation / allocation));
-    return worst;
-  };
-  r.imbalance[imbalance_overall] = imbalance([&](std::size_t a) { return double(r.arms[a].n); });
-  r.imbalance[imbalance_within_label] = 0.0;
-  for (int l = 0; l < kPhenotypes; ++l)
-    r.imbalance[imbalance_within_label] +=
-        imbalance([&](std::size_t a) { return double(r.arms[a].n_by_label[l]); });
+  std::array<double, kMaxArms> counts{};
+  for (std::size_t a = 0; a < design.arms.size(); ++a)
+    counts[a] = r.arms[a].n;
+  r.imbalance[imbalance_overall] = arm_imbalance(counts, design);
+  // A label no arm has adds arm_imbalance's +0.0: skipped (the same sum).
+  double within = 0.0;
+  for (int l = 0; l < kPhenotypes; ++l) {
+    bool any = false;
+    for (std::size_t a = 0; a < design.arms.size(); ++a) {
+      counts[a] = r.arms[a].n_by_label[l];
+      any = any || counts[a] > 0.0;
+    }
+    if (any) within += arm_imbalance(counts, design);
+  }
+  r.imbalance[imbalance_within_label] = within;
 }
 
 void analyse_replicate(const Scenario& scenario, const Design& design, ReplicateResult& r,

@@ -39,15 +39,13 @@ namespace {
 // the caller's array (no copy of a freshly written array: a stall).
 class ArmSizes {
 public:
-  explicit ArmSizes(const Design& design) : arms_(design.arms.size()) {
+  explicit ArmSizes(const Design& design)
+      : arms_(design.arms.size()),
+        simple_(design.randomisation.method == RandomisationMethod::simple),
+        per_block_(design.block_per_arm) {
     for (std::size_t a = 0; a < arms_; ++a)
       weights_[a] = design.arms[a].allocation;
-    simple_ = design.randomisation.method == RandomisationMethod::simple;
-    if (simple_) return;
-    block_ = static_cast<std::uint32_t>(design.randomisation.block_sizes.front());
-    const double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
-    for (std::size_t a = 0; a < arms_; ++a)
-      per_block_[a] = static_cast<std::uint32_t>(std::lround(block_ * weights_[a] / total));
+    if (!simple_) block_ = static_cast<std::uint32_t>(design.randomisation.block_sizes.front());
   }
   void draw(std::uint32_t n, Stream& stream, std::array<std::uint32_t, kMaxArms>& sizes) const {
     if (simple_) {
@@ -74,10 +72,10 @@ public:
 
 private:
   std::size_t arms_;
-  bool simple_ = false;
+  bool simple_;
   std::uint32_t block_ = 1;
+  std::array<std::uint32_t, kMaxArms> per_block_;
   std::array<double, kMaxArms> weights_{};
-  std::array<std::uint32_t, kMaxArms> per_block_{};
 };
 
 // Deaths by day 28 and by day 90 of m patients of one cell: the response
@@ -187,16 +185,8 @@ void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
   Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream});
 
   // P(label, phenotype) among eligible patients, cell index label * 3 + phenotype.
-  const auto& p_label = scenario.population.label_given_phenotype;
-  std::array<double, kPhenotypes * kPhenotypes> cell{};
-  double eligible = 0.0;
-  for (int l = 0; l < kPhenotypes; ++l) {
-    if (!design.eligible_label[l]) continue;
-    for (int ph = 0; ph < kPhenotypes; ++ph) {
-      cell[l * kPhenotypes + ph] = scenario.population.prevalence[ph] * p_label[ph][l];
-      eligible += cell[l * kPhenotypes + ph];
-    }
-  }
+  const auto& cell = design.enrolled_cell;
+  const double eligible = design.enrolled_share;
   if (!(eligible * kMaxScreenedPerEnrolled > 1.0))
     throw EnrolmentError("design " + design.name + ": only " + std::to_string(eligible) +
                          " of screened patients are eligible; the eligible labels are too rare "

@@ -27,24 +27,27 @@ private:
   void add_arms(const ReplicateResult& r);
   HypothesisSummary hypothesis_summary(std::size_t h) const;
   ArmSummary arm_summary(const Scenario& scenario, std::size_t a) const;
-  // An arm's rates per patient (denominator: its patients), in per_patient.
-  enum PerPatient : std::size_t {
-    kResponse,
+  // An arm's rates per patient (denominator: its patients), in per_patient,
+  // and those of the secondary outcomes, in secondary (folded only when they
+  // are drawn: secondary_outcomes; NaN in the summary otherwise).
+  enum PerPatient : std::size_t { kResponse, kMatched, kPerPatient };
+  enum SecondaryPerPatient : std::size_t {
     kMortality28,
     kEarlyDeath,
     kMortality90,
-    kMatched,
     kHarmed,
     kAdverse, // kAdverseEvents of them
-    kPerPatient = kAdverse + kAdverseEvents
+    kSecondaryPerPatient = kAdverse + kAdverseEvents
   };
   struct Arm {
     MeanAccumulator patients, response_rate;
     SharedRatioAccumulator<kPerPatient> per_patient;
+    SharedRatioAccumulator<kSecondaryPerPatient> secondary;
     std::array<RatioAccumulator, 2> mortality28_by_sofa10;
     std::array<RatioAccumulator, kPhenotypes> response_by_label;
   };
-  // A hypothesis's means over replicates, in Hypothesis::means.
+  // A hypothesis's means over replicates, in Hypothesis::means, and those of
+  // its 28-day mortality analysis, in Hypothesis::mortality (secondary_outcomes).
   enum HypothesisMean : std::size_t {
     kPower,
     kEstimate,
@@ -53,15 +56,19 @@ private:
     kSquaredError,
     kCoverage,
     kFailures,
+    kDroppedForHarm, // looks with several hypotheses and harm bounds
+    kHypothesisMeans
+  };
+  enum MortalityMean : std::size_t {
     kMortality,
     kMortalityTrue,
     kMortalityCoverage,
     kMortalityPower,
-    kDroppedForHarm, // looks with several hypotheses and harm bounds
-    kHypothesisMeans
+    kMortalityMeans
   };
   struct Hypothesis {
     SharedMeanAccumulator<kHypothesisMeans> means;
+    SharedMeanAccumulator<kMortalityMeans> mortality;
     RatioAccumulator interaction;
     // Looks with several hypotheses: P(tested in stage k), P(rejected at look k).
     std::vector<MeanAccumulator> selected, rejected;
@@ -83,6 +90,7 @@ private:
     kByPhenotype = kByLabel + kPhenotypes,
     kDesignMeans = kByPhenotype + kPhenotypes
   };
+  static void add_mortality(Hypothesis& acc, const HypothesisResult& result);
   static void add_adjusted(Hypothesis& acc, const HypothesisResult& result);
   const Design& design_;
   std::vector<Hypothesis> hypotheses_;

@@ -2,6 +2,7 @@
 // and derives them from TOML). Model code never sees toml++.
 #pragma once
 
+#include "sepsim/scenario/conduct.hpp"
 #include "sepsim/scenario/looks.hpp"
 
 #include <algorithm>
@@ -28,7 +29,6 @@ inline constexpr int kAdverseEvents = 4;
 inline constexpr std::array<std::string_view, kAdverseEvents> kAdverseEventNames = {
     "serious", "severe", "anaemia", "haemorrhage"};
 
-inline constexpr int kMaxArms = 8;
 // A trial gives up after screening this many patients per place to fill; a
 // scenario whose eligible labels are rarer is refused when it is read.
 inline constexpr std::uint32_t kMaxScreenedPerEnrolled = 1000;
@@ -414,28 +414,6 @@ struct Reestimation {
   double cp_min = 0.36, target_cp = 0.9;
 };
 
-// Accrual ([designs.NAME.accrual]): enrolment as a Poisson process of
-// `patients_per_month`, ramping up linearly over `ramp_up_months` as sites
-// open; each outcome is known `endpoint_delay_days` after enrolment.
-struct Accrual {
-  double patients_per_month = 0, ramp_up_months = 0, endpoint_delay_days = 9;
-  // Piecewise-constant rates: rates[i] patients a month from from_month[i]
-  // (the first 0) on; one piece when a single rate.
-  std::vector<double> rates, from_month;
-};
-
-// Dropout ([designs.NAME.dropout]): each arm's probability of being lost to
-// follow-up before follow_up_days (the day of loss uniform within it; a death
-// before the loss is still seen), and the probability of exclusion after
-// randomisation (mITT: randomised, never analysed). Lost patients are censored
-// at their loss in time-to-event tests; the binary death endpoint drops them
-// (complete cases) or counts them as deaths (worst case).
-struct Dropout {
-  std::array<double, kMaxArms> lost{};
-  double excluded = 0.0;
-  bool worst_case = false;
-};
-
 struct Design {
   std::string name;
   // A display name for reports and figures (key `label`, at most 80
@@ -461,6 +439,13 @@ struct Design {
   std::optional<Accrual> accrual;
   std::optional<Dropout> dropout;
   std::optional<Selection> selection;
+  // Derived by calibrate() for the count level: P(label, phenotype) of a
+  // screened patient (index label * 3 + phenotype; 0 in labels not enrolled),
+  // their sum (the eligible share), and each arm's patients in a full
+  // permuted block of the first size.
+  std::array<double, kPhenotypes * kPhenotypes> enrolled_cell{};
+  double enrolled_share = 0.0;
+  std::array<std::uint32_t, kMaxArms> block_per_arm{};
   // Whether looks test several hypotheses (closed combination testing).
   bool staged() const { return looks && analysis.hypotheses.size() > 1; }
   // Looks of the design (1 without group-sequential looks).

@@ -91,7 +91,10 @@ void BinomialTable::build(std::uint32_t n, double p) {
 BinomialCache::BinomialCache() : slots_(std::size_t{1} << kBits) {}
 
 void BinomialCache::rebuild(Slot& slot, std::uint32_t n, double p) {
-  slot.table.build(n, p);
+  if (slot.table)
+    slot.table->build(n, p);
+  else
+    slot.table.emplace(n, p);
   slot.p_bits = std::bit_cast<std::uint64_t>(p);
   slot.n = n;
 }

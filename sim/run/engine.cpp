@@ -150,8 +150,8 @@ public:
         std::max<std::uint64_t>(1, std::min<std::uint64_t>(4 * std::uint64_t(threads_), blocks)));
     // Block b uses buffer b % tokens: when block b + tokens starts, block b
     // has been folded (at most `tokens` blocks are in flight, folded in order).
-    std::vector<std::vector<ReplicateResult>> buffers(
-        tokens, std::vector<ReplicateResult>(std::min(kBlockReplicates, count) * width_));
+    // Each buffer is allocated by the thread that first computes into it.
+    std::vector<std::vector<ReplicateResult>> buffers(tokens);
     const auto buffer = [&](std::uint64_t start) -> std::vector<ReplicateResult>& {
       return buffers[(start / kBlockReplicates) % tokens];
     };
@@ -176,7 +176,9 @@ public:
     };
     const auto compute = [&](std::uint64_t start) {
       (void)in_order_.load(std::memory_order_acquire);
-      fill_range(start, 0, size(start), buffer(start));
+      std::vector<ReplicateResult>& slots = buffer(start);
+      if (slots.empty()) slots.resize(std::min(kBlockReplicates, count) * width_);
+      fill_range(start, 0, size(start), slots);
       computed_.fetch_add(1, std::memory_order_acq_rel);
       return start;
     };

@@ -181,6 +181,8 @@ void ordinal_counts(const Design& design, const Hypothesis& hyp, const Replicate
   data.ordinal_size = days ? kOrganSupportFreeValues : kMaxOrdinalCategories;
   const ArmCounts& t = r.arms[hyp.treatment_arm];
   const ArmCounts& c = r.arms[hyp.control_arm];
+  std::fill_n(data.ordinal_t.begin(), data.ordinal_size, 0.0);
+  std::fill_n(data.ordinal_c.begin(), data.ordinal_size, 0.0);
   for (int l = 0; l < kPhenotypes; ++l) {
     if (!hyp.labels[l]) continue;
     for (int k = 0; k < data.ordinal_size; ++k) {

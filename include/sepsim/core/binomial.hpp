@@ -16,6 +16,7 @@
 #include <bit>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace sepsim {
@@ -80,7 +81,7 @@ public:
     Slot& slot = slots_[hash >> (64 - kBits)];
     if (slot.p_bits != bits || slot.n != n) [[unlikely]]
       rebuild(slot, n, p);
-    return slot.table;
+    return *slot.table;
   }
 
 private:
@@ -88,7 +89,7 @@ private:
   struct alignas(64) Slot {
     std::uint64_t p_bits = 0; // 0: empty (p = 0 never reaches the cache)
     std::uint32_t n = 0;
-    BinomialTable table;
+    std::optional<BinomialTable> table; // built on the slot's first use
   };
   static void rebuild(Slot& slot, std::uint32_t n, double p);
   std::vector<Slot> slots_;

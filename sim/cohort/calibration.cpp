@@ -201,6 +201,9 @@ void calibrate_count_level(Scenario& s) {
         d.enrolled_share += d.enrolled_cell[l * kPhenotypes + ph];
       }
     }
+    d.enrolled_cells = 0;
+    for (int k = 0; k < kPhenotypes * kPhenotypes; ++k)
+      if (d.enrolled_cell[k] > 0.0) d.enrolled_cell_index[d.enrolled_cells++] = std::uint8_t(k);
     d.block_per_arm = {};
     if (d.randomisation.block_sizes.empty()) continue;
     const double block = d.randomisation.block_sizes.front();

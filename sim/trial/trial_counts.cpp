@@ -129,6 +129,30 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
 }
 
 namespace {
+// The n patients of arm a: their label x phenotype cells, multinomial with
+// P(label, phenotype | eligible) (multinomial()'s draws: cells of probability
+// 0 draw nothing, and the mass is their sum in index order), then each
+// cell's outcomes.
+void draw_arm(const Scenario& scenario, const Design& design, std::size_t a, std::uint32_t n,
+              Stream& stream, Stream& survival, ReplicateResult& r) {
+  std::array<std::uint32_t, kPhenotypes * kPhenotypes> counts{};
+  double mass = design.enrolled_share;
+  for (int i = 0; i < design.enrolled_cells && n > 0; ++i) {
+    const double p = design.enrolled_cell[design.enrolled_cell_index[i]];
+    counts[i] = mass > p ? binomial_draw(stream, n, p / mass) : n;
+    n -= counts[i];
+    mass -= p;
+  }
+  for (int i = 0; i < design.enrolled_cells; ++i) {
+    if (counts[i] == 0) continue;
+    const int l = design.enrolled_cell_index[i] / kPhenotypes;
+    const int ph = design.enrolled_cell_index[i] % kPhenotypes;
+    draw_cell(scenario, design, scenario.treatments[design.arms[a].treatment_by_label[l]],
+              static_cast<Phenotype>(l), ph, counts[i], stream, survival, r.arms[a]);
+    r.enrolled_label_phenotype[l][ph] += counts[i];
+  }
+}
+
 // Bytes [from, to) of `r` as in a fresh ReplicateResult.
 void reset_bytes(ReplicateResult& r, std::size_t from, std::size_t to) {
   static const ReplicateResult empty{};
@@ -184,8 +208,7 @@ void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
   reset_replicate(r, design.arms.size(), design.analysis.hypotheses.size());
   Stream stream({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream});
 
-  // P(label, phenotype) among eligible patients, cell index label * 3 + phenotype.
-  const auto& cell = design.enrolled_cell;
+  // The share of screened patients in the eligible labels.
   const double eligible = design.enrolled_share;
   if (!(eligible * kMaxScreenedPerEnrolled > 1.0))
     throw EnrolmentError("design " + design.name + ": only " + std::to_string(eligible) +
@@ -206,19 +229,8 @@ void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
     const int look = design.looks ? design.looks->patients[k] : design.sample_size;
     const auto stage = static_cast<std::uint32_t>(look) - r.enrolled;
     arm_sizes.draw(stage, stream, sizes);
-    for (std::size_t a = 0; a < design.arms.size(); ++a) {
-      ArmCounts& arm = r.arms[a];
-      const auto counts = multinomial(stream, sizes[a], cell);
-      for (int l = 0; l < kPhenotypes; ++l) {
-        for (int ph = 0; ph < kPhenotypes; ++ph) {
-          const std::uint32_t m = counts[l * kPhenotypes + ph];
-          if (m == 0) continue;
-          draw_cell(scenario, design, scenario.treatments[design.arms[a].treatment_by_label[l]],
-                    static_cast<Phenotype>(l), ph, m, stream, survival, arm);
-          r.enrolled_label_phenotype[l][ph] += m;
-        }
-      }
-    }
+    for (std::size_t a = 0; a < design.arms.size(); ++a)
+      draw_arm(scenario, design, a, sizes[a], stream, survival, r);
     r.enrolled += stage;
     if (monitor.after_enrolment(r)) break;
   }

@@ -442,9 +442,12 @@ struct Design {
   // Derived by calibrate() for the count level: P(label, phenotype) of a
   // screened patient (index label * 3 + phenotype; 0 in labels not enrolled),
   // their sum (the eligible share), and each arm's patients in a full
-  // permuted block of the first size.
+  // permuted block of the first size; the cells of positive probability, in
+  // index order (enrolled_cells of them).
   std::array<double, kPhenotypes * kPhenotypes> enrolled_cell{};
   double enrolled_share = 0.0;
+  std::array<std::uint8_t, kPhenotypes * kPhenotypes> enrolled_cell_index{};
+  int enrolled_cells = 0;
   std::array<std::uint32_t, kMaxArms> block_per_arm{};
   // Whether looks test several hypotheses (closed combination testing).
   bool staged() const { return looks && analysis.hypotheses.size() > 1; }

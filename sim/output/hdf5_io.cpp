@@ -44,10 +44,17 @@ std::string leaf(const std::string& path) {
 
 void write_array(H5::Group& g, const std::string& name, const std::vector<double>& v,
                  const std::vector<hsize_t>& dims) {
-  H5::DSetCreatPropList dcpl;
-  H5Pset_obj_track_times(dcpl.getId(), false);
-  H5::DataSet ds = g.createDataSet(name, H5::PredType::NATIVE_DOUBLE,
-                                   H5::DataSpace(static_cast<int>(dims.size()), dims.data()), dcpl);
+  static const hid_t dcpl = [] {
+    const hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(p, false);
+    return p;
+  }();
+  const H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+  const hid_t id = H5Dcreate2(g.getId(), name.c_str(), H5T_NATIVE_DOUBLE, space.getId(),
+                              H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  if (id < 0) throw H5::DataSetIException("write_array", "cannot create dataset " + name);
+  H5::DataSet ds(id);
+  H5Dclose(id); // H5::DataSet holds its own reference
   ds.write(v.data(), H5::PredType::NATIVE_DOUBLE);
 }
 

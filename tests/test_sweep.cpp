@@ -123,6 +123,30 @@ TEST_CASE("sepsim size stays on the grid min, min + step, ..., <= max", "[sweep]
   CHECK_THROWS_AS(find_sample_size(load, "main", 0.2, 300, 200, 4, options), UserError);
 }
 
+TEST_CASE("Each point of a count-level prevalence sweep enrols its own phenotypes", "[sweep]") {
+  // The count level draws cells from each design's derived probabilities
+  // (Design::enrolled_cell): a point must not keep another point's.
+  const ScenarioLoader base = rates_at_count_level();
+  const ScenarioLoader load = [&](const std::vector<Override>& extra) {
+    std::vector<Override> all = {{"population.prevalence={mals=0.1, immunoparalysis=0.0}"}};
+    all.insert(all.end(), extra.begin(), extra.end());
+    return base(all);
+  };
+  RunOptions options;
+  options.replicates = 2000;
+  options.seed = 5;
+  const RunSummary sweep =
+      run_sweep(load, {parse_axis("population.prevalence.mals=0.05,0.3")}, options);
+  REQUIRE(sweep.points.size() == 2);
+  for (const auto& point : sweep.points) {
+    const double p = point.params.at(0).second;
+    const Estimate enrolled = point.designs.at(0).enrolled_by_phenotype[Phenotype::mals];
+    const double expected = 276 * p, se = std::sqrt(276 * p * (1 - p) / options.replicates);
+    INFO("prevalence " << p << ": MALS enrolled " << enrolled.value << ", expected " << expected);
+    CHECK(std::abs(enrolled.value - expected) < 4 * se);
+  }
+}
+
 TEST_CASE("A --vary key given twice is refused before any simulation", "[sweep]") {
   const ScenarioLoader load = rates_at_count_level();
   RunOptions options;

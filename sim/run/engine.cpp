@@ -323,10 +323,6 @@ ChunkComputer::ReplicateFill every_design(const Scenario& scenario) {
 }
 } // namespace
 
-namespace {
-constexpr std::uint64_t kFoldAhead = 4; // replicates prefetched ahead of the fold
-} // namespace
-
 PointSummary run_point(const Scenario& scenario, const RunOptions& options,
                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
   check_memory(scenario, options);
@@ -337,7 +333,6 @@ PointSummary run_point(const Scenario& scenario, const RunOptions& options,
   std::vector<const ReplicateResult*> replicate(n_designs);
   const auto fold = [&](const ReplicateResult* slots, std::uint64_t start, std::uint64_t count) {
     for (std::uint64_t i = 0; i < count; ++i) {
-      if (i + kFoldAhead < count) point.prefetch(&slots[(i + kFoldAhead) * n_designs]);
       for (std::size_t d = 0; d < n_designs; ++d)
         replicate[d] = &slots[i * n_designs + d];
       point.add(replicate.data());

@@ -166,29 +166,6 @@ void DesignAccumulator::add(const ReplicateResult& r) {
 }
 
 namespace {
-void prefetch_bytes(const void* from, std::size_t bytes) {
-  const char* p = static_cast<const char*>(from);
-  for (std::size_t b = 0; b < bytes; b += 64)
-    __builtin_prefetch(p + b);
-}
-} // namespace
-
-void DesignAccumulator::prefetch(const ReplicateResult& r) const {
-  // The arms' tallies but for the patient-level tables in their middle, the
-  // hypotheses, and the fields after them.
-  constexpr std::size_t head = offsetof(ArmCounts, sofa_change);
-  constexpr std::size_t tail = offsetof(ArmCounts, early_deaths);
-  for (std::size_t a = 0; a < arms_.size(); ++a) {
-    prefetch_bytes(&r.arms[a], head);
-    prefetch_bytes(reinterpret_cast<const char*>(&r.arms[a]) + tail, sizeof(ArmCounts) - tail);
-  }
-  prefetch_bytes(&r.screened,
-                 offsetof(ReplicateResult, hypotheses) - offsetof(ReplicateResult, screened));
-  prefetch_bytes(&r.hypotheses, hypotheses_.size() * sizeof(HypothesisResult));
-  prefetch_bytes(&r.imbalance, sizeof(ReplicateResult) - offsetof(ReplicateResult, imbalance));
-}
-
-namespace {
 std::string policy_text(const Scenario& s, const Design& d, const sepsim::Arm& arm) {
   int first = -2;
   bool same = true;
@@ -400,11 +377,6 @@ PointAccumulator::PointAccumulator(const Scenario& scenario)
       power_differences_(n_designs_ * (n_designs_ - 1) / 2) {
   for (const auto& d : scenario.designs)
     accumulators_.emplace_back(d);
-}
-
-void PointAccumulator::prefetch(const ReplicateResult* first) const {
-  for (std::size_t d = 0; d < n_designs_; ++d)
-    accumulators_[d].prefetch(first[d]);
 }
 
 void PointAccumulator::add(const ReplicateResult* const* replicate) {

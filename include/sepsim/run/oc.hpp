@@ -17,9 +17,6 @@ class DesignAccumulator {
 public:
   explicit DesignAccumulator(const Design& design);
   void add(const ReplicateResult& r);
-  // Asks for the cache lines add(r) reads: a result computed on another core
-  // arrives while earlier ones are folded.
-  void prefetch(const ReplicateResult& r) const;
   DesignSummary summary(const Scenario& scenario) const;
 
 private:
@@ -110,8 +107,6 @@ public:
   explicit PointAccumulator(const Scenario& scenario);
   // One replicate's results, design by design.
   void add(const ReplicateResult* const* replicate);
-  // DesignAccumulator::prefetch of a replicate's results (`width` apart from `first`).
-  void prefetch(const ReplicateResult* first) const;
   PointSummary summary() const;
 
 private:

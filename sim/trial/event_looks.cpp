@@ -186,7 +186,11 @@ struct DeathMonth {
 DeathMonth death_month(const Design& design, const Hypothesis& hyp, const PatientRecord& p,
                        double entry) {
   const double day = p.death_day;
-  const bool counts = (day <= follow_up_end(design, p)) & in_hypothesis(hyp, p);
+  // Both evaluated, combined without a branch (Clang's
+  // -Wbitwise-instead-of-logical asks for that when a side is a call).
+  const bool followed = day <= follow_up_end(design, p);
+  const bool included = in_hypothesis(hyp, p);
+  const bool counts = followed & included;
   return {entry + day / kDaysPerMonth, counts};
 }
 

@@ -71,22 +71,6 @@ void draw_outcome(const Scenario& scenario, const Treatment& t, int ph, Stream& 
   p.death_day = static_cast<float>(day <= kMaxFollowUpDays ? day : kAlive);
 }
 
-// P(label, phenotype) among eligible patients (cell = label * 3 + phenotype),
-// unnormalised; their sum, the eligible share, in `eligible`.
-std::array<double, kCells> cell_shares(const Scenario& scenario, const Design& design,
-                                       double& eligible) {
-  std::array<double, kCells> cell{};
-  eligible = 0.0;
-  for (int l = 0; l < kPhenotypes; ++l)
-    for (int ph = 0; ph < kPhenotypes; ++ph)
-      if (design.eligible_label[l]) {
-        cell[l * kPhenotypes + ph] =
-            scenario.population.prevalence[ph] * scenario.population.label_given_phenotype[ph][l];
-        eligible += cell[l * kPhenotypes + ph];
-      }
-  return cell;
-}
-
 // A patient's cell: by inversion of the normalised shares (no draw when only one cell).
 class CellDraw {
 public:
@@ -161,7 +145,7 @@ public:
   PatientDraw(const Scenario& scenario, const Design& design, const ReplicateId& id)
       : scenario_(scenario), design_(design),
         stream_({id.seed, Purpose::arm_counts, id.grid_point, id.replicate, design.stream}),
-        cells_(cell_shares(scenario, design, eligible_)),
+        eligible_(design.enrolled_share), cells_(design.enrolled_cell),
         arms_(
             design, scenario.population.sites,
             Stream({id.seed, Purpose::randomisation, id.grid_point, id.replicate, design.stream})),
@@ -265,8 +249,8 @@ private:
   const Scenario& scenario_;
   const Design& design_;
   Stream stream_;
-  double eligible_ = 0.0;
-  CellDraw cells_;
+  double eligible_; // P(label, phenotype) of a screened patient, derived per design
+  CellDraw cells_;  // (Design::enrolled_cell, enrolled_share)
   Randomiser arms_; // the patient level's list: unstratified at count level
   bool inverted_;   // the exponential model: groups, by inversion
   std::array<double, kMaxArms * kCells> hazard_{}, response_{}; // [arm * kCells + cell]

@@ -164,3 +164,30 @@ TEST_CASE("secondary_outcomes = false keeps the power and leaves the secondary m
                                 {{"designs.main.secondary_outcomes=false"}}),
                   ScenarioError);
 }
+
+TEST_CASE("Count level keeps an unequal allocation's permuted blocks", "[counts]") {
+  // 2:1 in blocks of 3 (Design::block_per_arm = {2, 1}): N = 276 fills 92
+  // blocks exactly; N = 277 adds one patient, to the first arm with P = 2/3.
+  auto patients = [](int n) {
+    RunOptions options;
+    options.replicates = 4000;
+    options.seed = 23;
+    const DesignSummary d = test::only_design(
+        run(load_scenario(test::source_path("scenarios/validation/rates_two_arm.toml"),
+                          {{"designs.main.simulation=\"counts\""},
+                           {"designs.main.allocation=[2,1]"},
+                           {"designs.main.randomisation.block_size=3"},
+                           {"designs.main.sample_size=" + std::to_string(n)}}),
+            options));
+    return std::pair{d.arms.at(0).patients, d.arms.at(1).patients};
+  };
+  const auto [full_a, full_b] = patients(276);
+  CHECK(full_a.value == 184.0);
+  CHECK(full_b.value == 92.0);
+  CHECK(full_a.mcse == 0.0);
+  const auto [partial_a, partial_b] = patients(277);
+  const double se = std::sqrt(2.0 / 9.0 / 4000);
+  INFO("first arm " << partial_a.value << ", expected 184.667 ± " << se);
+  CHECK(std::abs(partial_a.value - (184.0 + 2.0 / 3.0)) < 4 * se);
+  CHECK(partial_a.value + partial_b.value == Approx(277.0).margin(1e-9));
+}

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <vector>
 
@@ -127,4 +128,34 @@ TEST_CASE("Covariates reproduce ImmunoSep's baseline table", "[cohort]") {
   CHECK(sofa10 / n == Approx(0.489).margin(0.02)); // 48.9% >= 10 (S1a)
   CHECK(age / n == Approx(70.0).margin(0.5)); // mean 70 (S1); truncation at 100 y lowers it ~0.4
   CHECK(std::abs(female / n - 0.337) < tol4(0.337, n));
+}
+
+TEST_CASE("Screening eight patients at a time gives screen_patient's patients", "[cohort]") {
+  // Groups of eight from their streams' first words (most patients), the
+  // others drawn from the stream when a normal needs more words: each patient
+  // the same bits as screen_patient alone, in and out of order.
+  const Scenario s = load_default_scenario();
+  EntityStreams streams({13, Purpose::patient_screening, 1, 2, 0}, kScreeningBlocks);
+  int from_stream = 0;
+  const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+  for (const std::uint32_t base : {0u, 8u, 800u, 16u, 4000u}) {
+    for (std::uint32_t group = 0; group < 40; ++group) {
+      const std::uint32_t first = base + 8 * group * (base == 4000u ? 1 : 3);
+      ScreenedPatient batch[kPhiloxBatch];
+      screen_patients(s.population, s.classifier, streams, first, batch);
+      for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
+        const ScreenedPatient one = screen_patient(s.population, s.classifier, 13, 1, 2, first + j);
+        ScreeningDraws draws;
+        from_stream += !screening_first_tries(streams.words(first + j), draws);
+        REQUIRE(batch[j].phenotype == one.phenotype);
+        REQUIRE(batch[j].label == one.label);
+        REQUIRE(bits(batch[j].log_ferritin_true) == bits(one.log_ferritin_true));
+        REQUIRE(bits(batch[j].log_ferritin_measured) == bits(one.log_ferritin_measured));
+        REQUIRE(bits(batch[j].log_hla_dr_true) == bits(one.log_hla_dr_true));
+        REQUIRE(bits(batch[j].log_hla_dr_measured) == bits(one.log_hla_dr_measured));
+      }
+    }
+  }
+  // About 11% of patients need a normal's further words (1 - 0.972^4).
+  CHECK(from_stream > 5);
 }

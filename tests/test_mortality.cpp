@@ -1,6 +1,7 @@
 // Mortality endpoints: the day of death of every virtual patient against its
 // model probabilities, death by day D as a binary endpoint against exact
 // enumeration, and the power gain of covariate adjustment on the same patients.
+#include "sepsim/cohort/calibration.hpp"
 #include "sepsim/cohort/cohort.hpp"
 #include "sepsim/stats/tests.hpp"
 
@@ -50,6 +51,41 @@ TEST_CASE("Deaths by day 28 keep their mean over baseline SOFA; 90-day deaths ad
     CHECK(death28_alive_non_responder(s, placebo, p, 14) >
           death28_alive_non_responder(s, placebo, p, 6));
   }
+}
+
+TEST_CASE("The SOFA risk tables hold the logistic's bits and follow a recalibration",
+          "[mortality]") {
+  Scenario s = load_default_scenario();
+  const auto check_tables = [](const Scenario& sc) {
+    const Population& pop = sc.population;
+    for (int ph = 0; ph < kPhenotypes; ++ph)
+      for (int sofa = pop.baseline_sofa_min; sofa <= pop.baseline_sofa_max; ++sofa) {
+        const auto p = static_cast<Phenotype>(ph);
+        for (const Treatment& t : sc.treatments)
+          REQUIRE(death28_alive_non_responder(sc, t, p, sofa) ==
+                  logistic_risk(t.death28_logit_intercept[ph],
+                                sc.mortality28.sofa_log_odds_per_point, sofa));
+        if (sc.mortality90.sofa_log_odds_per_point != 0.0)
+          REQUIRE(late_death_risk(sc.mortality90, p, sofa) ==
+                  logistic_risk(sc.mortality90.late_death_logit_intercept[ph],
+                                sc.mortality90.sofa_log_odds_per_point, sofa));
+      }
+  };
+  REQUIRE(s.mortality28.sofa_log_odds_per_point != 0.0);
+  REQUIRE(s.mortality90.late_death_by_sofa[0].empty()); // no late-death slope by default
+  REQUIRE(s.treatments[0].death28_by_sofa[0].size() ==
+          static_cast<std::size_t>(s.population.baseline_sofa_max - s.population.baseline_sofa_min +
+                                   1));
+  check_tables(s);
+  // Calibrated again with other slopes and SOFA range: no stale entry is read.
+  s.mortality28.sofa_log_odds_per_point = 0.3;
+  s.mortality90.sofa_log_odds_per_point = 0.2;
+  s.population.baseline_sofa_min = 4;
+  s.population.baseline_sofa_max = 18;
+  calibrate(s);
+  REQUIRE(s.treatments[0].death28_by_sofa[0].size() == 15u);
+  REQUIRE(s.mortality90.late_death_by_sofa[2].size() == 15u);
+  check_tables(s);
 }
 
 namespace {

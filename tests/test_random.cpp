@@ -1,4 +1,5 @@
 // Known answers and basic statistics of the counter-based streams.
+#include "sepsim/core/normal.hpp"
 #include "sepsim/core/random.hpp"
 
 #include <boost/random/normal_distribution.hpp>
@@ -6,6 +7,7 @@
 #include <boost/random/uniform_int_distribution.hpp>
 #include <catch2/catch.hpp>
 
+#include <bit>
 #include <cmath>
 
 using namespace sepsim;
@@ -179,4 +181,53 @@ TEST_CASE("UniformBelow draws what Boost's uniform_int_distribution draws", "[ra
   }
   CHECK_THROWS_AS(UniformBelow(0), std::invalid_argument);
   CHECK_THROWS_AS(UniformBelow(0x80000001u), std::invalid_argument);
+}
+
+TEST_CASE("normal_draw draws what Boost's normal_distribution draws, word for word", "[random]") {
+  // Streams of their own and borrowed from EntityStreams; a uniform now and
+  // then shifts the normals' words across the buffer's ends (where the first
+  // try is Boost's) and means and SDs other than 0 and 1: the same bits, and
+  // the streams in step after each patient. Boost's wedges and tail (first
+  // tries rejected) come up thousands of times.
+  EntityStreams borrowed({31, Purpose::patient_outcomes, 2, 5, 0}, 4);
+  for (std::uint32_t entity = 0; entity < 600; ++entity) {
+    const StreamId id{31, Purpose::patient_outcomes, 2, 5, entity};
+    Stream a(id), b = entity % 2 ? borrowed.stream(entity) : Stream(id);
+    for (int i = 0; i < 300; ++i) {
+      if ((i + entity) % 7 == 0) REQUIRE(a() == b());
+      const double mean = (i % 3) * 1.5, sd = 1.0 + (i % 5) * 0.25;
+      const double expected = boost::random::normal_distribution<double>(mean, sd)(a);
+      const double drawn = normal_draw(b, mean, sd);
+      REQUIRE(std::bit_cast<std::uint64_t>(drawn) == std::bit_cast<std::uint64_t>(expected));
+    }
+    REQUIRE(a() == b());
+  }
+}
+
+TEST_CASE("Boost's first try is rejected as often as its table says", "[random]") {
+  // A first try takes box i (of 128) and a uniform r, and is kept when
+  // r x[i] < x[i + 1]: rejected with P = mean over boxes of 1 - x[i+1] / x[i].
+  const double* table_x = boost::random::detail::normal_table<double>::table_x;
+  double p = 0.0;
+  for (int i = 0; i < 128; ++i)
+    p += (1.0 - table_x[i + 1] / table_x[i]) / 128.0;
+  constexpr int kPairs = 400000;
+  Stream words({32, Purpose::patient_screening, 0, 0, 0});
+  int rejected = 0;
+  double sum = 0.0, sum2 = 0.0;
+  for (int i = 0; i < kPairs; ++i) {
+    double z = 0;
+    const std::uint32_t first = words(), second = words();
+    if (!normal_first_try(first, second, z)) {
+      ++rejected;
+      continue;
+    }
+    sum += z;
+    sum2 += z * z;
+  }
+  INFO("rejected " << rejected << " of " << kPairs << ", expected P " << p);
+  CHECK(std::abs(rejected - kPairs * p) <= 4.0 * std::sqrt(kPairs * p * (1 - p)));
+  // The kept first tries are the normal without its wedges and tail: mean 0.
+  const double kept = kPairs - rejected;
+  CHECK(std::abs(sum / kept) <= 4.0 * std::sqrt(sum2 / kept / kept));
 }

@@ -2,7 +2,9 @@
 // numbers that sim/cohort/cohort.cpp draws for a patient of the default
 // scenario (same streams, same Boost distributions, same order: screening,
 // outcome noise, survival noise and covariates; --check compares them with
-// the library's, patient by patient) for the same number of patients, and
+// the library's, patient by patient) for the same number of patients, by the
+// same means (Boost's normals by their first try inline, core/normal.hpp, and
+// screening from the streams' first words eight patients at a time), and
 // does nothing else with them. The randomisation list (about a word a
 // patient) is not drawn. Enrolled patients are taken as the first of each
 // replicate, so every lane of the streams' SIMD blocks is used: a floor.
@@ -13,12 +15,12 @@
 // floor((r+1)s) - floor(rs) patients, so the total matches replicates x s.
 // Prints one line: patients=... seconds=... patients_per_second=... checksum=...
 #include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/normal.hpp"
 #include "sepsim/core/random.hpp"
 #include "sepsim/input/scenario_reader.hpp"
 #include "sepsim/scenario/scenario.hpp"
 #include "sepsim/stats/tests.hpp"
 
-#include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
@@ -36,24 +38,24 @@ namespace {
 
 using sepsim::Stream;
 using Uniform = boost::random::uniform_01<double>;
-using Normal = boost::random::normal_distribution<double>;
 
-// screen_patient: 1 uniform (phenotype), 2 normals per biomarker x 2 biomarkers.
-std::array<double, 5> screening_draws(Stream stream) {
-  Uniform uniform;
-  Normal normal;
-  std::array<double, 5> out{};
-  out[0] = uniform(stream);
-  for (int i = 1; i < 5; ++i)
-    out[i] = normal(stream);
-  return out;
+// screen_patient's draws: 1 uniform (phenotype), 2 normals per biomarker x 2
+// biomarkers, by the enrolment step's means: from the stream's first words
+// when every normal is Boost's first try, else from the stream.
+sepsim::ScreeningDraws screening_draws(sepsim::EntityStreams& streams, std::uint32_t patient) {
+  sepsim::ScreeningDraws d;
+  if (sepsim::screening_first_tries(streams.words(patient), d)) return d;
+  Stream stream = streams.stream(patient);
+  d.u = Uniform()(stream);
+  for (double& z : d.z)
+    z = sepsim::normal_draw(stream);
+  return d;
 }
 
 // cohort.cpp's truncated_normal: rejection, at most 64 tries.
 double truncated(double mean, double sd, double lo, double hi, Stream& stream) {
-  Normal normal(mean, sd);
   for (int attempt = 0; attempt < 64; ++attempt)
-    if (const double x = normal(stream); x >= lo && x <= hi) return x;
+    if (const double x = sepsim::normal_draw(stream, mean, sd); x >= lo && x <= hi) return x;
   return std::clamp(mean, lo, hi);
 }
 
@@ -65,7 +67,7 @@ sepsim::PatientNoise outcome_draws(const sepsim::Population& p, bool covariates,
                                    Stream survival) {
   Uniform uniform;
   sepsim::PatientNoise n;
-  n.sofa_change_z = Normal()(stream);
+  n.sofa_change_z = sepsim::normal_draw(stream);
   n.early_death_u = uniform(stream);
   n.mortality_u = uniform(stream);
   for (auto& u : n.adverse_u)
@@ -74,7 +76,7 @@ sepsim::PatientNoise outcome_draws(const sepsim::Population& p, bool covariates,
   n.late_death_u = uniform(survival);
   n.late_day_u = uniform(survival);
   n.support_u = uniform(survival);
-  n.support_z = Normal()(survival);
+  n.support_z = sepsim::normal_draw(survival);
   n.ordinal_u = uniform(survival);
   if (!covariates) return n;
   n.female = uniform(stream) < p.female_share;
@@ -87,8 +89,8 @@ sepsim::PatientNoise outcome_draws(const sepsim::Population& p, bool covariates,
   return n;
 }
 
-double sum(const std::array<double, 5>& a) {
-  return a[0] + a[1] + a[2] + a[3] + a[4];
+double sum(const sepsim::ScreeningDraws& d) {
+  return d.u + d.z[0] + d.z[1] + d.z[2] + d.z[3];
 }
 
 double sum(const sepsim::PatientNoise& n) {
@@ -109,12 +111,14 @@ bool near(double a, double b) {
 int check(const sepsim::Scenario& scenario, bool covariates) {
   const sepsim::Population& pop = scenario.population;
   int bad = 0;
-  for (std::uint32_t r = 0; r < 4; ++r)
+  for (std::uint32_t r = 0; r < 4; ++r) {
+    sepsim::EntityStreams screening({7, sepsim::Purpose::patient_screening, 0, r, 0},
+                                    sepsim::kScreeningBlocks);
     for (std::uint32_t i = 0; i < 500; ++i) {
-      const sepsim::StreamId id{7, sepsim::Purpose::patient_screening, 0, r, i};
-      const auto a = screening_draws(Stream(id));
-      const sepsim::ScreenedPatient p =
-          sepsim::screen_patient(pop, scenario.classifier, Stream(id));
+      const sepsim::ScreeningDraws d = screening_draws(screening, i);
+      const std::array<double, 5> a{d.u, d.z[0], d.z[1], d.z[2], d.z[3]};
+      const sepsim::ScreenedPatient p = sepsim::screen_patient(
+          pop, scenario.classifier, Stream({7, sepsim::Purpose::patient_screening, 0, r, i}));
       const auto ph = static_cast<std::size_t>(p.phenotype);
       double below = 0.0;
       for (std::size_t k = 0; k < ph; ++k)
@@ -142,6 +146,7 @@ int check(const sepsim::Scenario& scenario, bool covariates) {
         std::fprintf(stderr, "replicate %u patient %u: the floor's draws differ from sepsim's\n", r,
                      i);
     }
+  }
   std::printf("%s: 2000 patients, %d differ (covariates %s)\n", bad == 0 ? "ok" : "FAILED", bad,
               covariates ? "drawn" : "not drawn");
   return bad == 0 ? 0 : 1;
@@ -193,7 +198,7 @@ int main(int argc, char** argv) {
       sepsim::EntityStreams survival({seed, Purpose::patient_survival, 0, r, 0},
                                      sepsim::kSurvivalBlocks);
       for (std::uint32_t i = 0; i < n; ++i)
-        checksum += sum(screening_draws(screening.stream(i)));
+        checksum += sum(screening_draws(screening, i));
       for (std::uint32_t i = 0; i < enrolled && i < n; ++i)
         checksum += sum(
             outcome_draws(scenario.population, covariates, outcomes.stream(i), survival.stream(i)));

@@ -133,6 +133,31 @@ double late_death_if_alive28(const Scenario& s, const Treatment& tr, Phenotype p
   return alive > 0.0 ? late / alive : s.mortality90.late_death[p];
 }
 
+void clear_risk_tables(Scenario& s) {
+  for (auto& tr : s.treatments)
+    for (auto& table : tr.death28_by_sofa)
+      table.clear();
+  for (auto& table : s.mortality90.late_death_by_sofa)
+    table.clear();
+}
+
+// The SOFA-shifted risks by baseline SOFA (a logistic a patient, otherwise).
+void fill_risk_tables(Scenario& s) {
+  const Population& pop = s.population;
+  const double beta = s.mortality28.sofa_log_odds_per_point;
+  Mortality90& late = s.mortality90;
+  late.by_sofa_from = pop.baseline_sofa_min;
+  for (int sofa = pop.baseline_sofa_min; sofa <= pop.baseline_sofa_max; ++sofa)
+    for (int p = 0; p < kPhenotypes; ++p) {
+      if (late.sofa_log_odds_per_point != 0.0)
+        late.late_death_by_sofa[p].push_back(
+            logistic_risk(late.late_death_logit_intercept[p], late.sofa_log_odds_per_point, sofa));
+      if (beta == 0.0) continue;
+      for (auto& tr : s.treatments)
+        tr.death28_by_sofa[p].push_back(logistic_risk(tr.death28_logit_intercept[p], beta, sofa));
+    }
+}
+
 // Deaths by day 28 of alive non-responders shifted by baseline SOFA (their
 // mean kept), and the hazards of the exponential validation model.
 void calibrate_mortality(Scenario& s) {
@@ -140,6 +165,7 @@ void calibrate_mortality(Scenario& s) {
   const auto pmf = baseline_sofa_distribution(s.population);
   const int sofa_min = s.population.baseline_sofa_min;
   Mortality90& late = s.mortality90;
+  clear_risk_tables(s); // the formula until the intercepts are known
   for (int p = 0; p < kPhenotypes; ++p)
     late.late_death_logit_intercept[p] =
         late.sofa_log_odds_per_point != 0.0
@@ -154,6 +180,7 @@ void calibrate_mortality(Scenario& s) {
         tr.death_hazard_per_day[p] = -std::log1p(-(*tr.death_by_day_28)[p]) / 28.0;
       tr.late_death_if_alive28[p] = late_death_if_alive28(s, tr, static_cast<Phenotype>(p), pmf);
     }
+  fill_risk_tables(s);
 }
 
 // Oracle constants from the potential outcomes: whether a treatment is the

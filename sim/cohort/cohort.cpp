@@ -1,7 +1,8 @@
 #include "sepsim/cohort/cohort.hpp"
 
+#include "sepsim/core/normal.hpp"
+
 #include <boost/math/distributions/normal.hpp>
-#include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
@@ -15,11 +16,10 @@ namespace {
 
 // log(measured) = log(median) + sd_log * z_true + log-normal assay error with
 // mean 1 on the natural scale: exp(N(-s^2/2, s^2)), s^2 = ln(1 + CV^2).
-void draw_biomarker(const Biomarker& b, Phenotype p, Stream& stream, double& log_true,
-                    double& log_measured) {
-  boost::random::normal_distribution<double> normal;
-  log_true = b.log_median[p] + b.sd_log[p] * normal(stream);
-  log_measured = log_true + b.assay_mean_log + b.assay_sd_log * normal(stream);
+void biomarker(const Biomarker& b, Phenotype p, double z_true, double z_error, double& log_true,
+               double& log_measured) {
+  log_true = b.log_median[p] + b.sd_log[p] * z_true;
+  log_measured = log_true + b.assay_mean_log + b.assay_sd_log * z_error;
 }
 
 Phenotype draw_phenotype(const PerPhenotype& prevalence, double u) {
@@ -33,9 +33,8 @@ Phenotype draw_phenotype(const PerPhenotype& prevalence, double u) {
 
 double truncated_normal(double mean, double sd, double lo, double hi, Stream& stream) {
   // Rejection keeps the shape; the bounds in practice cut < 0.1% of the mass.
-  boost::random::normal_distribution<double> normal(mean, sd);
   for (int attempt = 0; attempt < 64; ++attempt) {
-    const double x = normal(stream);
+    const double x = normal_draw(stream, mean, sd);
     if (x >= lo && x <= hi) return x;
   }
   return std::clamp(mean, lo, hi);
@@ -52,13 +51,40 @@ ScreenedPatient screen_patient(const Population& population, const Classifier& c
 
 ScreenedPatient screen_patient(const Population& population, const Classifier& classifier,
                                Stream stream) {
-  boost::random::uniform_01<double> uniform;
+  ScreeningDraws draws;
+  draws.u = boost::random::uniform_01<double>()(stream);
+  for (double& z : draws.z)
+    z = normal_draw(stream);
+  return screened_from(population, classifier, draws);
+}
+
+bool screening_first_tries(const std::uint32_t* words, ScreeningDraws& out) {
+  // uniform_01 of a 32-bit word: word / 2^32.
+  out.u = static_cast<double>(words[0]) * 0x1p-32;
+  bool all = true;
+  for (std::size_t k = 0; k < out.z.size(); ++k)
+    all &= normal_first_try(words[1 + 2 * k], words[2 + 2 * k], out.z[k]);
+  return all;
+}
+
+void screen_patients(const Population& population, const Classifier& classifier,
+                     EntityStreams& streams, std::uint32_t base, ScreenedPatient* out) {
+  for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
+    ScreeningDraws draws;
+    out[j] = screening_first_tries(streams.words(base + j), draws)
+                 ? screened_from(population, classifier, draws)
+                 : screen_patient(population, classifier, streams.stream(base + j));
+  }
+}
+
+ScreenedPatient screened_from(const Population& population, const Classifier& classifier,
+                              const ScreeningDraws& draws) {
   ScreenedPatient out;
-  out.phenotype = draw_phenotype(population.prevalence, uniform(stream));
-  draw_biomarker(population.ferritin, out.phenotype, stream, out.log_ferritin_true,
-                 out.log_ferritin_measured);
-  draw_biomarker(population.hla_dr, out.phenotype, stream, out.log_hla_dr_true,
-                 out.log_hla_dr_measured);
+  out.phenotype = draw_phenotype(population.prevalence, draws.u);
+  biomarker(population.ferritin, out.phenotype, draws.z[0], draws.z[1], out.log_ferritin_true,
+            out.log_ferritin_measured);
+  biomarker(population.hla_dr, out.phenotype, draws.z[2], draws.z[3], out.log_hla_dr_true,
+            out.log_hla_dr_measured);
   if (out.log_ferritin_measured > classifier.log_mals_ferritin_above)
     out.label = mals;
   else if (out.log_hla_dr_measured < classifier.log_immunoparalysis_hla_dr_below)
@@ -76,7 +102,7 @@ void draw_survival_noise(Stream stream, PatientNoise& n) {
   n.late_death_u = uniform(stream);
   n.late_day_u = uniform(stream);
   n.support_u = uniform(stream);
-  n.support_z = boost::random::normal_distribution<double>()(stream);
+  n.support_z = normal_draw(stream);
   n.ordinal_u = uniform(stream);
 }
 } // namespace
@@ -92,9 +118,8 @@ PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed
 PatientNoise draw_patient_noise(const Population& population, Stream stream, Stream survival,
                                 bool covariates) {
   boost::random::uniform_01<double> uniform;
-  boost::random::normal_distribution<double> normal;
   PatientNoise n;
-  n.sofa_change_z = normal(stream);
+  n.sofa_change_z = normal_draw(stream);
   n.early_death_u = uniform(stream);
   n.mortality_u = uniform(stream);
   for (auto& u : n.adverse_u)
@@ -138,18 +163,34 @@ label_given_phenotype(const Population& population, const Classifier& classifier
   return out;
 }
 
+namespace {
+// The entry of a risk table by baseline SOFA (calibrate() fills it), if any.
+const double* by_sofa(const std::vector<double>& table, int from, int baseline_sofa) {
+  const auto i = static_cast<std::size_t>(baseline_sofa - from);
+  return baseline_sofa >= from && i < table.size() ? &table[i] : nullptr;
+}
+} // namespace
+
+double logistic_risk(double intercept, double log_odds_per_point, int baseline_sofa) {
+  return 1.0 / (1.0 + std::exp(-(intercept + log_odds_per_point * baseline_sofa)));
+}
+
 double death28_alive_non_responder(const Scenario& scenario, const Treatment& treatment,
                                    Phenotype phenotype, int baseline_sofa) {
   const double beta = scenario.mortality28.sofa_log_odds_per_point;
   if (beta == 0.0) return treatment.death28_if_alive_non_responder[phenotype];
-  return 1.0 /
-         (1.0 + std::exp(-(treatment.death28_logit_intercept[phenotype] + beta * baseline_sofa)));
+  if (const double* risk = by_sofa(treatment.death28_by_sofa[phenotype],
+                                   scenario.population.baseline_sofa_min, baseline_sofa))
+    return *risk;
+  return logistic_risk(treatment.death28_logit_intercept[phenotype], beta, baseline_sofa);
 }
 
 double late_death_risk(const Mortality90& m, Phenotype phenotype, int baseline_sofa) {
   if (m.sofa_log_odds_per_point == 0.0) return m.late_death[phenotype];
-  return 1.0 / (1.0 + std::exp(-(m.late_death_logit_intercept[phenotype] +
-                                 m.sofa_log_odds_per_point * baseline_sofa)));
+  if (const double* risk = by_sofa(m.late_death_by_sofa[phenotype], m.by_sofa_from, baseline_sofa))
+    return *risk;
+  return logistic_risk(m.late_death_logit_intercept[phenotype], m.sofa_log_odds_per_point,
+                       baseline_sofa);
 }
 
 namespace {

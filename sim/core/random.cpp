@@ -33,7 +33,7 @@ Stream::Stream(const StreamId& id)
 
 Stream::Stream(const StreamId& id, const std::uint32_t* first_words, std::uint32_t blocks)
     : Stream(id) {
-  std::copy(first_words, first_words + 4 * blocks, buffer_.begin());
+  words_ = first_words;
   block_ = blocks;
   filled_ = static_cast<int>(4 * blocks);
 }
@@ -42,11 +42,10 @@ EntityStreams::EntityStreams(const StreamId& id, std::uint32_t blocks)
     : id_(id), blocks_(std::min(blocks, kPhiloxBatch)) {}
 
 Stream EntityStreams::stream(std::uint32_t entity) {
-  const std::uint32_t base = entity - entity % kPhiloxBatch;
-  if (!filled_ || base != base_) fill(base);
+  const std::uint32_t* first_words = words(entity);
   StreamId id = id_;
   id.entity = entity;
-  return Stream(id, words_.data() + 4 * kPhiloxBatch * (entity - base), blocks_);
+  return Stream(id, first_words, blocks_);
 }
 
 // Blocks 0 .. blocks_ - 1 of entities base .. base + 7, in one call.
@@ -74,6 +73,7 @@ void EntityStreams::fill(std::uint32_t base) {
 
 void Stream::refill() {
   next_ = 0;
+  words_ = buffer_.data();
   if (block_ < kSingleBlocks) {
     counter_[0] = block_++;
     const auto words = philox4x32_10(counter_, key_);

@@ -61,8 +61,13 @@ std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
       throw EnrolmentError("design " + design_.name + ": screened " + std::to_string(patient_) +
                            " patients without enrolling " + std::to_string(design_.sample_size) +
                            "; the eligible labels are too rare in this population");
-    const ScreenedPatient screened =
-        screen_patient(scenario_.population, scenario_.classifier, screening_.stream(patient_));
+    const std::uint32_t base = patient_ - patient_ % kPhiloxBatch;
+    if (!batch_screened_ || base != batch_base_) {
+      screen_patients(scenario_.population, scenario_.classifier, screening_, base, batch_.data());
+      batch_base_ = base;
+      batch_screened_ = true;
+    }
+    const ScreenedPatient& screened = batch_[patient_ - base];
     const std::uint32_t index = patient_++;
     if (!design_.eligible_label[screened.label]) continue;
     if (design_.quota && quota_full(r, screened.label)) continue;

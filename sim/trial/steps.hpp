@@ -93,6 +93,9 @@ private:
   const Design& design_;
   ReplicateId id_;
   EntityStreams screening_; // the screened patients' streams, eight at a time
+  std::array<ScreenedPatient, kPhiloxBatch> batch_; // patients batch_base_ .. + 7
+  std::uint32_t batch_base_ = 0;
+  bool batch_screened_ = false;
   std::uint64_t max_screened_;
   std::uint32_t patient_ = 0;
   std::optional<AccrualClock> accrual_;

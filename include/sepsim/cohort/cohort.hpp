@@ -66,6 +66,26 @@ ScreenedPatient screen_patient(const Population& population, const Classifier& c
 // what EntityStreams computes ahead for each screened patient.
 constexpr std::uint32_t kScreeningBlocks = 3;
 
+// A patient's screening draws: the uniform of its phenotype, then the normals
+// of true ferritin, its assay error, true HLA-DR and its assay error.
+struct ScreeningDraws {
+  double u = 0;
+  std::array<double, 4> z{};
+};
+// Those draws from the first kScreeningWords words of the patient's screening
+// stream when each normal is Boost's first try (89% of patients);
+// false otherwise (screen_patient draws them from the stream).
+constexpr std::size_t kScreeningWords = 9;
+static_assert(4 * kScreeningBlocks >= kScreeningWords);
+bool screening_first_tries(const std::uint32_t* words, ScreeningDraws& out);
+// The screened patient from its draws (screen_patient's arithmetic).
+ScreenedPatient screened_from(const Population& population, const Classifier& classifier,
+                              const ScreeningDraws& draws);
+// screen_patient of patients base .. base + kPhiloxBatch - 1 into out, from
+// streams (Purpose::patient_screening, kScreeningBlocks blocks).
+void screen_patients(const Population& population, const Classifier& classifier,
+                     EntityStreams& streams, std::uint32_t base, ScreenedPatient* out);
+
 // With covariates = false, age, sex, baseline SOFA and site are left at zero:
 // they are drawn last, so skipping them changes no other draw.
 PatientNoise draw_patient_noise(const Population& population, std::uint64_t seed,
@@ -84,6 +104,11 @@ constexpr std::uint32_t kSurvivalBlocks = 2;
 // measured log-biomarkers are normal with variance sd_log^2 + s^2.
 std::array<std::array<double, kPhenotypes>, kPhenotypes>
 label_given_phenotype(const Population& population, const Classifier& classifier);
+
+// 1 / (1 + exp(-(intercept + log_odds_per_point x baseline SOFA))): the
+// SOFA-shifted risks below, and their tables (calibrate() fills them with
+// this function, so a table entry has the bits of the formula).
+double logistic_risk(double intercept, double log_odds_per_point, int baseline_sofa);
 
 // P(death by day 28 | alive at day 9, not responding, baseline SOFA) under
 // the treatment, for the true phenotype.

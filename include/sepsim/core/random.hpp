@@ -82,26 +82,39 @@ public:
 
   result_type operator()() {
     if (next_ == filled_) refill();
-    return buffer_[next_++];
+    return words_[next_++];
   }
   // The next n words, those n calls would give.
   void read(std::uint32_t* out, std::size_t n) {
     while (n > 0) {
       if (next_ == filled_) refill();
       const auto take = std::min(n, static_cast<std::size_t>(filled_ - next_));
-      std::copy_n(buffer_.data() + next_, take, out);
+      std::copy_n(words_ + next_, take, out);
       next_ += static_cast<int>(take);
       out += take;
       n -= take;
     }
   }
 
+  // The next two words when both are in the buffer (then read; false and
+  // nothing read otherwise), and giving those two back (core/normal.hpp).
+  bool take_two(std::uint32_t& first, std::uint32_t& second) {
+    if (filled_ - next_ < 2) return false;
+    first = words_[next_];
+    second = words_[next_ + 1];
+    next_ += 2;
+    return true;
+  }
+  void give_back_two() { next_ -= 2; }
+
   // Blocks computed so far (counter blocks 0 .. blocks_used() - 1).
   std::uint32_t blocks_used() const { return block_; }
 
 private:
   friend class EntityStreams;
-  // Its first `blocks` blocks (4 words each, <= kPhiloxBatch) computed elsewhere.
+  // Its first `blocks` blocks (4 words each, <= kPhiloxBatch) computed
+  // elsewhere: borrowed, not copied (valid while first_words is: the
+  // EntityStreams until its next fill).
   Stream(const StreamId& id, const std::uint32_t* first_words, std::uint32_t blocks);
   void refill();
   void take(const Stream& other) {
@@ -110,6 +123,11 @@ private:
     block_ = other.block_;
     next_ = other.next_;
     filled_ = other.filled_;
+    if (other.words_ != other.buffer_.data()) { // borrowed words stay where they are
+      words_ = other.words_;
+      return;
+    }
+    words_ = buffer_.data();
     for (int i = next_; i < filled_; ++i)
       buffer_[static_cast<std::size_t>(i)] = other.buffer_[static_cast<std::size_t>(i)];
   }
@@ -118,7 +136,8 @@ private:
   std::array<std::uint32_t, 4> counter_{};
   // The first four refills compute one block each (most streams need a few
   // words), the later ones kPhiloxStreamBatch blocks at once (random.cpp).
-  std::array<std::uint32_t, 4 * kPhiloxStreamBatch> buffer_; // words next_ .. filled_ - 1 unread
+  std::array<std::uint32_t, 4 * kPhiloxStreamBatch> buffer_;
+  const std::uint32_t* words_ = buffer_.data(); // words_[next_ .. filled_ - 1] unread
   std::uint32_t block_ = 0;
   int next_ = 0, filled_ = 0;
 };
@@ -152,11 +171,20 @@ private:
 
 // The streams of one purpose for consecutive entities (patients): the first
 // `blocks` blocks of eight entities' streams at a time, computed together in
-// SIMD lanes. stream(e) gives the words of Stream(id with entity e).
+// SIMD lanes. stream(e) gives the words of Stream(id with entity e); it
+// reads the words computed here, so it is to be used up before stream() is
+// asked for an entity of another eight.
 class EntityStreams {
 public:
   EntityStreams(const StreamId& id, std::uint32_t blocks); // id.entity is ignored
   Stream stream(std::uint32_t entity);
+  // The first 4 x blocks() words of entity's stream, valid as stream()'s.
+  const std::uint32_t* words(std::uint32_t entity) {
+    const std::uint32_t base = entity - entity % kPhiloxBatch;
+    if (!filled_ || base != base_) fill(base);
+    return words_.data() + 4 * kPhiloxBatch * (entity - base);
+  }
+  std::uint32_t blocks() const { return blocks_; }
 
 private:
   void fill(std::uint32_t base);

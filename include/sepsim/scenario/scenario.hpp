@@ -83,6 +83,8 @@ struct Treatment {
   // 1 / (1 + exp(-(a + beta s))), chosen so that its mean over the baseline
   // SOFA distribution is death28_if_alive_non_responder.
   PerPhenotype death28_logit_intercept{};
+  // Those probabilities for SOFA baseline_sofa_min, min + 1, ..., max.
+  std::array<std::vector<double>, kPhenotypes> death28_by_sofa{};
   // Validation model (key death_by_day_28): death time exponential with this
   // 28-day mortality, independent of response; the constant hazard per day
   // -ln(1 - p) / 28 is derived.
@@ -123,6 +125,9 @@ struct Mortality90 {
   // SOFA distribution kept at late_death), and the derived intercepts.
   double sofa_log_odds_per_point = 0.0;
   PerPhenotype late_death_logit_intercept{};
+  // The risks for baseline SOFA by_sofa_from, by_sofa_from + 1, ...
+  std::array<std::vector<double>, kPhenotypes> late_death_by_sofa{};
+  int by_sofa_from = 0;
 };
 
 // Organ support ([organ_support]) of a patient alive at day 28: on support at

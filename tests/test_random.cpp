@@ -9,6 +9,7 @@
 
 #include <bit>
 #include <cmath>
+#include <vector>
 
 using namespace sepsim;
 
@@ -92,6 +93,32 @@ TEST_CASE("Entity streams give each entity's own stream, eight entities at a tim
     for (int i = 0; i < 4 * 3 + 40; ++i)
       REQUIRE(fast() == plain());
   }
+}
+
+TEST_CASE("Entity streams of any eight entities give each its own stream", "[random]") {
+  // Gathered sets (2, 8 and 1 entities, in any order, spare lanes repeating
+  // the last), each lane's stream read past the blocks computed ahead, then
+  // an entity of no set: the words of Stream(id with that entity).
+  const StreamId id{0x0000000500000007ull, Purpose::patient_outcomes, 9, 11, 0};
+  EntityStreams streams(id, 4);
+  const std::vector<std::vector<std::uint32_t>> sets = {
+      {5, 900}, {3, 4, 12, 13, 40, 41, 77, 0xfffffff0u}, {6}};
+  const auto same = [&](Stream fast, std::uint32_t entity) {
+    StreamId own = id;
+    own.entity = entity;
+    Stream plain(own);
+    for (int i = 0; i < 4 * 4 + 40; ++i)
+      REQUIRE(fast() == plain());
+  };
+  for (const auto& set : sets) {
+    streams.fill_entities(set.data(), static_cast<std::uint32_t>(set.size()));
+    for (std::uint32_t lane = 0; lane < set.size(); ++lane) {
+      same(streams.lane_stream(lane, set[lane]), set[lane]);
+      same(streams.stream(set[lane]), set[lane]);
+    }
+  }
+  same(streams.stream(1000), 1000);
+  REQUIRE_THROWS_AS(streams.fill_entities(sets[0].data(), 0), std::invalid_argument);
 }
 
 TEST_CASE("A stream is a pure function of its identity", "[random]") {

@@ -50,14 +50,48 @@ Stream EntityStreams::stream(std::uint32_t entity) {
 
 // Blocks 0 .. blocks_ - 1 of entities base .. base + 7, in one call.
 void EntityStreams::fill(std::uint32_t base) {
+  std::array<std::uint32_t, kPhiloxBatch> entities;
+  for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
+    entities[j] = base + j;
+  compute(entities);
+  base_ = base;
+  filled_ = true;
+  gathered_ = false;
+}
+
+void EntityStreams::fill_entities(const std::uint32_t* entities, std::uint32_t n) {
+  if (n == 0 || n > kPhiloxBatch)
+    throw std::invalid_argument("EntityStreams: " + std::to_string(n) + " entities, not 1 .. 8");
+  for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
+    entities_[j] = entities[std::min(j, n - 1)]; // spare lanes repeat the last
+  compute(entities_);
+  count_ = n;
+  filled_ = gathered_ = true;
+}
+
+Stream EntityStreams::lane_stream(std::uint32_t lane, std::uint32_t entity) const {
   StreamId id = id_;
-  id.entity = base;
-  const Stream first(id); // its counter layout and key
+  id.entity = entity;
+  return Stream(id, words_.data() + 4 * kPhiloxBatch * lane, blocks_);
+}
+
+const std::uint32_t* EntityStreams::find_or_fill(std::uint32_t entity) {
+  if (filled_ && gathered_)
+    for (std::uint32_t j = 0; j < count_; ++j)
+      if (entities_[j] == entity) return words_.data() + 4 * kPhiloxBatch * j;
+  const std::uint32_t base = entity - entity % kPhiloxBatch;
+  fill(base);
+  return words_.data() + 4 * kPhiloxBatch * (entity - base);
+}
+
+// Blocks 0 .. blocks_ - 1 of the eight entities into lanes 0 .. 7, in one call.
+void EntityStreams::compute(const std::array<std::uint32_t, kPhiloxBatch>& entities) {
+  const Stream first(id_); // its counter layout and key
   std::array<PhiloxLanes, kPhiloxBatch> lanes;
   for (std::uint32_t b = 0; b < blocks_; ++b)
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
       lanes[b][0][j] = b;
-      lanes[b][1][j] = base + j;
+      lanes[b][1][j] = entities[j];
       lanes[b][2][j] = first.counter_[2];
       lanes[b][3][j] = first.counter_[3];
     }
@@ -67,8 +101,6 @@ void EntityStreams::fill(std::uint32_t base) {
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
       std::copy_n(out.begin() + 4 * (kPhiloxBatch * b + j), 4,
                   words_.begin() + 4 * (kPhiloxBatch * j + b));
-  base_ = base;
-  filled_ = true;
 }
 
 void Stream::refill() {

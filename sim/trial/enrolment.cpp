@@ -61,13 +61,7 @@ std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
       throw EnrolmentError("design " + design_.name + ": screened " + std::to_string(patient_) +
                            " patients without enrolling " + std::to_string(design_.sample_size) +
                            "; the eligible labels are too rare in this population");
-    const std::uint32_t base = patient_ - patient_ % kPhiloxBatch;
-    if (!batch_screened_ || base != batch_base_) {
-      screen_patients(scenario_.population, scenario_.classifier, screening_, base, batch_.data());
-      batch_base_ = base;
-      batch_screened_ = true;
-    }
-    const ScreenedPatient& screened = batch_[patient_ - base];
+    const ScreenedPatient& screened = screened_at(patient_);
     const std::uint32_t index = patient_++;
     if (!design_.eligible_label[screened.label]) continue;
     if (design_.quota && quota_full(r, screened.label)) continue;
@@ -82,6 +76,28 @@ std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
     ++r.enrolled_label_phenotype[screened.label][screened.phenotype];
     return Candidate{screened, index};
   }
+}
+
+// Patient `patient`'s screening: patient >= screened_until_ - kScreenedRing
+// (the patients screened ahead have not yet overwritten it).
+const ScreenedPatient& Enrolment::screened_at(std::uint32_t patient) {
+  while (patient >= screened_until_) {
+    static_assert(kScreenedRing % kPhiloxBatch == 0 && kLookAhead + kPhiloxBatch <= kScreenedRing);
+    screen_patients(scenario_.population, scenario_.classifier, screening_, screened_until_,
+                    screened_.data() + screened_until_ % kScreenedRing);
+    screened_until_ += kPhiloxBatch;
+  }
+  return screened_[patient % kScreenedRing];
+}
+
+std::uint32_t Enrolment::eligible_from(std::uint32_t first, std::uint32_t* out) {
+  std::uint32_t n = 0;
+  screened_at(first + kLookAhead - 1); // screened ahead, the ring read below
+  for (std::uint32_t i = first; n < kPhiloxBatch && i - first < kLookAhead; ++i) {
+    out[n] = i; // kept when eligible, without a branch (half the labels are)
+    n += design_.eligible_label[screened_[i % kScreenedRing].label];
+  }
+  return n;
 }
 
 void Enrolment::withdraw(const Candidate& patient, ReplicateResult& r) const {

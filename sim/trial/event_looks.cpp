@@ -337,7 +337,7 @@ ReplicateResult simulate_two_passes(const Scenario& scenario, const Design& desi
   EventLookResult looks;
   { // Pass 1: every planned patient, with the entry times.
     Enrolment enrolment(scenario, design, id);
-    Observation observation(scenario, design, id);
+    Observation observation(scenario, design, id, &enrolment);
     ReplicateResult all;
     // Entry times of the analysed patients (one per record) and of everyone
     // enrolled (patients excluded after randomisation have no record).
@@ -360,7 +360,7 @@ ReplicateResult simulate_two_passes(const Scenario& scenario, const Design& desi
   // Pass 2: the same draws, for the patients entered by the stopping look
   // (entry times increase, so they are the first ones).
   Enrolment enrolment(scenario, design, id);
-  Observation observation(scenario, design, id);
+  Observation observation(scenario, design, id, &enrolment);
   ReplicateResult r;
   while (r.enrolled < looks.patients) {
     const std::optional<Candidate> patient = enrolment.next(r);
@@ -400,7 +400,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
   const Hypothesis& hyp = design.analysis.hypotheses.front();
   const auto planned = static_cast<std::uint32_t>(design.sample_size);
   Enrolment enrolment(scenario, design, id);
-  Observation observation(scenario, design, id);
+  Observation observation(scenario, design, id, &enrolment);
   const std::vector<PatientRecord>& records = observation.records();
   std::vector<double>& entries = t_entries;
   entries.clear();

@@ -15,7 +15,8 @@ thread_local std::vector<PatientRecord> t_records;
 thread_local std::vector<std::array<double, kMaxArms>> t_by_sofa10, t_by_site;
 } // namespace
 
-Observation::Observation(const Scenario& scenario, const Design& design, const ReplicateId& id)
+Observation::Observation(const Scenario& scenario, const Design& design, const ReplicateId& id,
+                         Enrolment* enrolment)
     : scenario_(scenario), design_(design), id_(id),
       randomiser_(
           design, scenario.population.sites,
@@ -23,6 +24,7 @@ Observation::Observation(const Scenario& scenario, const Design& design, const R
       keep_records_(needs_patient_records(design.analysis.test)),
       covariates_(keep_records_ || design.randomisation.uses_covariates() ||
                   scenario.prognostic_covariates()),
+      enrolment_(enrolment),
       outcomes_({id.seed, Purpose::patient_outcomes, id.grid_point, id.replicate, 0},
                 covariates_ ? kOutcomeBlocksWithCovariates : kOutcomeBlocks),
       survival_({id.seed, Purpose::patient_survival, id.grid_point, id.replicate, 0},
@@ -38,9 +40,9 @@ Observation::Observation(const Scenario& scenario, const Design& design, const R
 
 void Observation::observe(const Candidate& patient, ReplicateResult& r) {
   const ScreenedPatient& screened = patient.screened;
-  const PatientNoise noise =
-      draw_patient_noise(scenario_.population, outcomes_.stream(patient.index),
-                         survival_.stream(patient.index), covariates_);
+  auto [outcome_stream, survival_stream] = streams(patient.index);
+  const PatientNoise noise = draw_patient_noise(scenario_.population, std::move(outcome_stream),
+                                                std::move(survival_stream), covariates_);
   const int arm_index = randomiser_.assign({screened.label, noise.baseline_sofa >= 10, noise.site});
   const auto a = static_cast<std::size_t>(arm_index);
   const Treatment& treatment =
@@ -65,6 +67,26 @@ void Observation::observe(const Candidate& patient, ReplicateResult& r) {
                         static_cast<std::int8_t>(o.organ_support_free_days),
                         static_cast<std::uint8_t>(o.ordinal_status)});
   tally_oracle(treatment, screened.phenotype, noise, o, arm);
+}
+
+// The patient's outcome and survival streams: with enrolment_, computed with
+// those of the next patients likely to be enrolled (a patient a quota refused
+// is passed over), else with the next seven screened.
+std::pair<Stream, Stream> Observation::streams(std::uint32_t patient) {
+  if (!enrolment_) return {outcomes_.stream(patient), survival_.stream(patient)};
+  std::uint32_t lane = ahead_next_;
+  while (lane < ahead_count_ && ahead_[lane] < patient)
+    ++lane;
+  if (lane == ahead_count_ || ahead_[lane] != patient) {
+    ahead_count_ = enrolment_->eligible_from(patient, ahead_.data());
+    if (ahead_count_ == 0 || ahead_[0] != patient) // a label no design enrols: never
+      return {outcomes_.stream(patient), survival_.stream(patient)};
+    outcomes_.fill_entities(ahead_.data(), ahead_count_);
+    survival_.fill_entities(ahead_.data(), ahead_count_);
+    lane = 0;
+  }
+  ahead_next_ = lane + 1;
+  return {outcomes_.lane_stream(lane, patient), survival_.lane_stream(lane, patient)};
 }
 
 // Exclusion after randomisation (true: the patient is never analysed) and loss

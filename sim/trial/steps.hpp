@@ -82,6 +82,11 @@ public:
   // still followed (overrunning); returns whether enrolment ends now.
   bool stop_after_current();
   std::uint32_t screened() const { return patient_; }
+  // The patients from `first` on (the last one enrolled, within the next
+  // kLookAhead screened) whose label is eligible, at most kPhiloxBatch, into
+  // out: the patients likely to be enrolled next (a quota may still refuse
+  // one). Returns how many.
+  std::uint32_t eligible_from(std::uint32_t first, std::uint32_t* out);
   // With accrual: the entry time of the last enrolled patient, in months.
   double entered_at() const { return enrolled_at_; }
   // With accrual: the time of the last outcome, in months; else NaN.
@@ -92,10 +97,13 @@ private:
   const Scenario& scenario_;
   const Design& design_;
   ReplicateId id_;
+  const ScreenedPatient& screened_at(std::uint32_t patient);
   EntityStreams screening_; // the screened patients' streams, eight at a time
-  std::array<ScreenedPatient, kPhiloxBatch> batch_; // patients batch_base_ .. + 7
-  std::uint32_t batch_base_ = 0;
-  bool batch_screened_ = false;
+  // Patients screened_until_ - kScreenedRing .. screened_until_ - 1 (patient
+  // i at i % kScreenedRing), screened eight at a time, up to kLookAhead ahead.
+  static constexpr std::uint32_t kScreenedRing = 32, kLookAhead = 24;
+  std::array<ScreenedPatient, kScreenedRing> screened_;
+  std::uint32_t screened_until_ = 0;
   std::uint64_t max_screened_;
   std::uint32_t patient_ = 0;
   std::optional<AccrualClock> accrual_;
@@ -108,7 +116,11 @@ private:
 // records the analysis needs and the covariate counts of the imbalance.
 class Observation {
 public:
-  Observation(const Scenario& scenario, const Design& design, const ReplicateId& id);
+  // With enrolment: each enrolled patient's streams are computed with those
+  // of the next patients it is likely to enrol (Enrolment::eligible_from),
+  // not with the next seven screened, most of whom are not enrolled.
+  Observation(const Scenario& scenario, const Design& design, const ReplicateId& id,
+              Enrolment* enrolment = nullptr);
   void observe(const Candidate& patient, ReplicateResult& r);
   // Imbalance within SOFA >= 10 and sites (NaN when covariates were not drawn).
   void record_covariate_imbalance(ReplicateResult& r) const;
@@ -118,12 +130,18 @@ private:
   void tally_oracle(const Treatment& treatment, Phenotype phenotype, const PatientNoise& noise,
                     const Outcome& outcome, ArmCounts& arm) const;
   bool drop_out(std::uint32_t patient, std::size_t arm, TallyContext& context) const;
+  std::pair<Stream, Stream> streams(std::uint32_t patient);
   const Scenario& scenario_;
   const Design& design_;
   ReplicateId id_;
   Randomiser randomiser_;
   bool keep_records_, covariates_;
+  Enrolment* enrolment_;
   EntityStreams outcomes_, survival_; // the patients' streams, eight at a time
+  // With enrolment_: the patients whose streams were computed last (lane j:
+  // ahead_[j]), and the lane of the next one.
+  std::array<std::uint32_t, kPhiloxBatch> ahead_{};
+  std::uint32_t ahead_count_ = 0, ahead_next_ = 0;
   // Reused across the replicates of a thread.
   std::vector<PatientRecord>& records_;
   std::vector<std::array<double, kMaxArms>>&by_sofa10_, &by_site_;

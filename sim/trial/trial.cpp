@@ -36,7 +36,7 @@ ReplicateResult simulate_trial(const Scenario& scenario, std::size_t design_inde
   if (design.looks && design.looks->by_events())
     return simulate_event_trial(scenario, design_index, id);
   Enrolment enrolment(scenario, design, id);
-  Observation observation(scenario, design, id);
+  Observation observation(scenario, design, id, &enrolment);
   SequentialMonitor monitor(design);
   ReplicateResult r;
   while (r.enrolled < monitor.target()) {
@@ -78,7 +78,7 @@ void simulate_trial_prefixes(const std::vector<const Scenario*>& scenarios,
   const Scenario& largest = *scenarios[order.back()];
   const Design& design = largest.designs[design_index];
   Enrolment enrolment(largest, design, id);
-  Observation observation(largest, design, id);
+  Observation observation(largest, design, id, &enrolment);
   ReplicateResult r;
   for (const std::size_t k : order) {
     while (r.enrolled < size(k))

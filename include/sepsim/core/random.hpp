@@ -181,18 +181,29 @@ public:
   // The first 4 x blocks() words of entity's stream, valid as stream()'s.
   const std::uint32_t* words(std::uint32_t entity) {
     const std::uint32_t base = entity - entity % kPhiloxBatch;
-    if (!filled_ || base != base_) fill(base);
-    return words_.data() + 4 * kPhiloxBatch * (entity - base);
+    if (filled_ && !gathered_ && base == base_)
+      return words_.data() + 4 * kPhiloxBatch * (entity - base);
+    return find_or_fill(entity);
   }
   std::uint32_t blocks() const { return blocks_; }
+  // The streams of up to kPhiloxBatch entities of any numbers (those about to
+  // be read), computed together instead of the next eight; an entity of
+  // neither set is computed with its eight as before.
+  void fill_entities(const std::uint32_t* entities, std::uint32_t n);
+  // The stream of entities[lane] of the last fill_entities (entity: that one).
+  Stream lane_stream(std::uint32_t lane, std::uint32_t entity) const;
 
 private:
   void fill(std::uint32_t base);
+  const std::uint32_t* find_or_fill(std::uint32_t entity);
+  void compute(const std::array<std::uint32_t, kPhiloxBatch>& entities);
   StreamId id_;
   std::uint32_t blocks_;
   std::uint32_t base_ = 0;
-  bool filled_ = false;
-  // [entity - base_][block][word]
+  bool filled_ = false, gathered_ = false;
+  std::array<std::uint32_t, kPhiloxBatch> entities_{}; // gathered: lane j's entity
+  std::uint32_t count_ = 0;                            // gathered: lanes in use
+  // [lane (entity - base_, or its place in entities_)][block][word]
   std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> words_;
 };
 

@@ -96,7 +96,7 @@ ScreenedPatient screened_from(const Population& population, const Classifier& cl
 
 namespace {
 // The survival stream is the patient's own, so adding it changed no other draw.
-void draw_survival_noise(Stream stream, PatientNoise& n) {
+void draw_survival_noise(Stream& stream, PatientNoise& n) {
   boost::random::uniform_01<double> uniform;
   n.death_day_u = uniform(stream);
   n.late_death_u = uniform(stream);
@@ -124,7 +124,7 @@ PatientNoise draw_patient_noise(const Population& population, Stream stream, Str
   n.mortality_u = uniform(stream);
   for (auto& u : n.adverse_u)
     u = uniform(stream);
-  draw_survival_noise(std::move(survival), n);
+  draw_survival_noise(survival, n);
   if (!covariates) return n;
   n.female = uniform(stream) < population.female_share;
   n.age_years = truncated_normal(population.age_mean_years, population.age_sd_years,

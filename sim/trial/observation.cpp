@@ -40,9 +40,14 @@ Observation::Observation(const Scenario& scenario, const Design& design, const R
 
 void Observation::observe(const Candidate& patient, ReplicateResult& r) {
   const ScreenedPatient& screened = patient.screened;
-  auto [outcome_stream, survival_stream] = streams(patient.index);
-  const PatientNoise noise = draw_patient_noise(scenario_.population, std::move(outcome_stream),
-                                                std::move(survival_stream), covariates_);
+  // The streams made where draw_patient_noise takes them (no copy).
+  const std::uint32_t i = patient.index, lane = stream_lane(i);
+  const PatientNoise noise =
+      lane == kPhiloxBatch
+          ? draw_patient_noise(scenario_.population, outcomes_.stream(i), survival_.stream(i),
+                               covariates_)
+          : draw_patient_noise(scenario_.population, outcomes_.lane_stream(lane, i),
+                               survival_.lane_stream(lane, i), covariates_);
   const int arm_index = randomiser_.assign({screened.label, noise.baseline_sofa >= 10, noise.site});
   const auto a = static_cast<std::size_t>(arm_index);
   const Treatment& treatment =
@@ -69,24 +74,24 @@ void Observation::observe(const Candidate& patient, ReplicateResult& r) {
   tally_oracle(treatment, screened.phenotype, noise, o, arm);
 }
 
-// The patient's outcome and survival streams: with enrolment_, computed with
-// those of the next patients likely to be enrolled (a patient a quota refused
-// is passed over), else with the next seven screened.
-std::pair<Stream, Stream> Observation::streams(std::uint32_t patient) {
-  if (!enrolment_) return {outcomes_.stream(patient), survival_.stream(patient)};
+// The lane of the patient's outcome and survival streams: with enrolment_,
+// computed with those of the next patients likely to be enrolled (a patient
+// a quota refused is passed over); kPhiloxBatch: with the next seven screened.
+std::uint32_t Observation::stream_lane(std::uint32_t patient) {
+  if (!enrolment_) return kPhiloxBatch;
   std::uint32_t lane = ahead_next_;
   while (lane < ahead_count_ && ahead_[lane] < patient)
     ++lane;
   if (lane == ahead_count_ || ahead_[lane] != patient) {
     ahead_count_ = enrolment_->eligible_from(patient, ahead_.data());
     if (ahead_count_ == 0 || ahead_[0] != patient) // a label no design enrols: never
-      return {outcomes_.stream(patient), survival_.stream(patient)};
+      return ahead_count_ = ahead_next_ = 0, kPhiloxBatch;
     outcomes_.fill_entities(ahead_.data(), ahead_count_);
     survival_.fill_entities(ahead_.data(), ahead_count_);
     lane = 0;
   }
   ahead_next_ = lane + 1;
-  return {outcomes_.lane_stream(lane, patient), survival_.lane_stream(lane, patient)};
+  return lane;
 }
 
 // Exclusion after randomisation (true: the patient is never analysed) and loss

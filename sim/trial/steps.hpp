@@ -130,7 +130,7 @@ private:
   void tally_oracle(const Treatment& treatment, Phenotype phenotype, const PatientNoise& noise,
                     const Outcome& outcome, ArmCounts& arm) const;
   bool drop_out(std::uint32_t patient, std::size_t arm, TallyContext& context) const;
-  std::pair<Stream, Stream> streams(std::uint32_t patient);
+  std::uint32_t stream_lane(std::uint32_t patient);
   const Scenario& scenario_;
   const Design& design_;
   ReplicateId id_;

@@ -50,6 +50,13 @@ expect 2 "--set designs.immunosep.sample_sise:1:[0-9]+: designs.immunosep.sample
   "$sepsim" run --set designs.immunosep.sample_sise=10 --reps 10 --out "$work/set.h5"
 no_file "$work/set.h5" "--set of a misspelt key"
 expect 2 "" "unknown option" -- "$sepsim" run --bogus
+# Labels rare enough to pass the reader (just over 1 in 1,000 screened) but not
+# to fill a trial of 4 within 1,000 screened per place: the screening cap.
+expect 2 "design immunosep: screened 4000 patients without enrolling 4; the eligible labels are too rare" \
+  "screening cap" -- "$sepsim" run --set 'designs.immunosep.eligible_labels=["mals"]' \
+  --set population.prevalence.mals=0.001 --set classifier.mals_ferritin_above_ng_per_ml=12000 \
+  --set designs.immunosep.sample_size=4 --reps 50 --out "$work/cap.h5"
+no_file "$work/cap.h5" "screening cap"
 # --version: the version of project() in CMakeLists.txt and the commit built from.
 version=$(sed -n 's/^project(sepsim VERSION \([0-9.]*\).*/\1/p' "$here/CMakeLists.txt")
 [ -n "$version" ] && pass || fail "no project(sepsim VERSION ...) in CMakeLists.txt"

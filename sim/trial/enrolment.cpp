@@ -6,6 +6,7 @@
 #include <boost/random/exponential_distribution.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
 
@@ -57,13 +58,15 @@ bool Enrolment::quota_full(const ReplicateResult& r, Phenotype label) const {
 
 std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
   for (;;) {
-    if (patient_ >= max_screened_)
+    patient_ = next_eligible(patient_); // those before it screened, not eligible
+    if (patient_ >= max_screened_) {
+      patient_ = static_cast<std::uint32_t>(max_screened_);
       throw EnrolmentError("design " + design_.name + ": screened " + std::to_string(patient_) +
                            " patients without enrolling " + std::to_string(design_.sample_size) +
                            "; the eligible labels are too rare in this population");
+    }
     const ScreenedPatient& screened = screened_at(patient_);
     const std::uint32_t index = patient_++;
-    if (!design_.eligible_label[screened.label]) continue;
     if (design_.quota && quota_full(r, screened.label)) continue;
     // After a stopping look only the patients enrolled by the time its
     // outcome is known are followed up.
@@ -83,11 +86,31 @@ std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
 const ScreenedPatient& Enrolment::screened_at(std::uint32_t patient) {
   while (patient >= screened_until_) {
     static_assert(kScreenedRing % kPhiloxBatch == 0 && kLookAhead + kPhiloxBatch <= kScreenedRing);
+    const std::uint32_t at = screened_until_ % kScreenedRing;
     screen_patients(scenario_.population, scenario_.classifier, screening_, screened_until_,
-                    screened_.data() + screened_until_ % kScreenedRing);
+                    screened_.data() + at);
+    std::uint32_t bits = 0;
+    for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
+      bits |= static_cast<std::uint32_t>(design_.eligible_label[screened_[at + j].label]) << j;
+    eligible_ = (eligible_ & ~(0xffu << at)) | (bits << at);
     screened_until_ += kPhiloxBatch;
   }
   return screened_[patient % kScreenedRing];
+}
+
+// The first patient from `from` on whose label is eligible (or one at or
+// past max_screened_), from the ring's eligibility bits: no branch a patient.
+std::uint32_t Enrolment::next_eligible(std::uint32_t from) {
+  static_assert(kScreenedRing == 32); // eligible_'s bits
+  while (from < max_screened_) {
+    screened_at(from);
+    const std::uint32_t count = screened_until_ - from; // 1 .. 32 screened from `from` on
+    const std::uint32_t ahead = std::rotr(eligible_, static_cast<int>(from % kScreenedRing)) &
+                                (count == 32 ? ~0u : (1u << count) - 1u);
+    if (ahead != 0) return from + static_cast<std::uint32_t>(std::countr_zero(ahead));
+    from = screened_until_;
+  }
+  return from;
 }
 
 std::uint32_t Enrolment::eligible_from(std::uint32_t first, std::uint32_t* out) {

@@ -104,6 +104,8 @@ private:
   static constexpr std::uint32_t kScreenedRing = 32, kLookAhead = 24;
   std::array<ScreenedPatient, kScreenedRing> screened_;
   std::uint32_t screened_until_ = 0;
+  std::uint32_t eligible_ = 0; // bit i % kScreenedRing: patient i's label is eligible
+  std::uint32_t next_eligible(std::uint32_t from);
   std::uint64_t max_screened_;
   std::uint32_t patient_ = 0;
   std::optional<AccrualClock> accrual_;

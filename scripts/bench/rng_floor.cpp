@@ -65,28 +65,32 @@ double truncated(double mean, double sd, double lo, double hi, Stream& stream) {
 // scenario draws covariates, sex, age, baseline SOFA and site.
 sepsim::PatientNoise outcome_draws(const sepsim::Population& p, bool covariates, Stream stream,
                                    Stream survival) {
+  // Into locals, then every field at once, as the library does (a
+  // PatientNoise filled field by field is first zeroed whole).
   Uniform uniform;
-  sepsim::PatientNoise n;
-  n.sofa_change_z = sepsim::normal_draw(stream);
-  n.early_death_u = uniform(stream);
-  n.mortality_u = uniform(stream);
-  for (auto& u : n.adverse_u)
+  const double sofa_change_z = sepsim::normal_draw(stream);
+  const double early_death_u = uniform(stream), mortality_u = uniform(stream);
+  std::array<double, sepsim::kAdverseEvents> adverse_u;
+  for (auto& u : adverse_u)
     u = uniform(stream);
-  n.death_day_u = uniform(survival);
-  n.late_death_u = uniform(survival);
-  n.late_day_u = uniform(survival);
-  n.support_u = uniform(survival);
-  n.support_z = sepsim::normal_draw(survival);
-  n.ordinal_u = uniform(survival);
-  if (!covariates) return n;
-  n.female = uniform(stream) < p.female_share;
-  n.age_years =
-      truncated(p.age_mean_years, p.age_sd_years, p.age_min_years, p.age_max_years, stream);
-  n.baseline_sofa = static_cast<int>(
-      std::round(truncated(p.baseline_sofa_mean, p.baseline_sofa_sd, p.baseline_sofa_min - 0.5,
-                           p.baseline_sofa_max + 0.5, stream)));
-  n.site = boost::random::uniform_int_distribution<int>(0, p.sites - 1)(stream);
-  return n;
+  const double death_day_u = uniform(survival), late_death_u = uniform(survival);
+  const double late_day_u = uniform(survival), support_u = uniform(survival);
+  const double support_z = sepsim::normal_draw(survival), ordinal_u = uniform(survival);
+  double age_years = 0.0;
+  bool female = false;
+  int baseline_sofa = 0, site = 0;
+  if (covariates) {
+    female = uniform(stream) < p.female_share;
+    age_years =
+        truncated(p.age_mean_years, p.age_sd_years, p.age_min_years, p.age_max_years, stream);
+    baseline_sofa = static_cast<int>(
+        std::round(truncated(p.baseline_sofa_mean, p.baseline_sofa_sd, p.baseline_sofa_min - 0.5,
+                             p.baseline_sofa_max + 0.5, stream)));
+    site = boost::random::uniform_int_distribution<int>(0, p.sites - 1)(stream);
+  }
+  return {age_years,     female,      baseline_sofa, site,         sofa_change_z,
+          early_death_u, mortality_u, death_day_u,   late_death_u, late_day_u,
+          support_u,     support_z,   ordinal_u,     adverse_u};
 }
 
 double sum(const sepsim::ScreeningDraws& d) {

@@ -25,13 +25,6 @@ double logistic(double x) {
   const double e = std::exp(x);
   return e / (1.0 + e);
 }
-double density(double x) {
-  const double p = logistic(x);
-  return p * (1.0 - p);
-}
-double density_slope(double x) {
-  return density(x) * (1.0 - 2.0 * logistic(x));
-}
 
 // P(b < latent <= a) with a > b, from the tail that keeps the digits.
 double cell_probability(double a, double b) {
@@ -75,13 +68,22 @@ Evaluation evaluate(const Problem& pr, const Eigen::VectorXd& theta, bool deriva
     const int j = pr.category[static_cast<std::size_t>(i)];
     const double a = j < cuts ? theta[j] - eta[i] : kInfinity;
     const double b = j > 0 ? theta[j - 1] - eta[i] : -kInfinity;
-    const double prob = cell_probability(a, b);
+    if (!derivatives) {
+      const double prob = cell_probability(a, b);
+      if (!(prob > 0.0) || !std::isfinite(eta[i])) return {};
+      sum += w * std::log(prob);
+      continue;
+    }
+    // The logistic density p (1 - p) at a and b and its slope p (1 - p)
+    // (1 - 2 p), from one logistic each.
+    const double pa = logistic(a), pb = logistic(b);
+    const double prob = b > 0 ? logistic(-b) - logistic(-a) : pa - pb; // cell_probability
     if (!(prob > 0.0) || !std::isfinite(eta[i])) return {};
     sum += w * std::log(prob);
-    if (!derivatives) continue;
-    const double la = density(a) / prob, lb = -density(b) / prob;
-    const double laa = density_slope(a) / prob - la * la;
-    const double lbb = -density_slope(b) / prob - lb * lb, lab = -la * lb;
+    const double da = pa * (1.0 - pa), db = pb * (1.0 - pb);
+    const double la = da / prob, lb = -db / prob;
+    const double laa = da * (1.0 - 2.0 * pa) / prob - la * la;
+    const double lbb = -(db * (1.0 - 2.0 * pb)) / prob - lb * lb, lab = -la * lb;
     if (j < cuts) {
       e.gradient[j] += w * la;
       e.hessian(j, j) += w * laa;

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 namespace sepsim {
 
@@ -181,12 +182,19 @@ inline BinaryTally ArmCounts::*primary_tally(const Analysis& analysis) {
                                                      : &ArmCounts::response;
 }
 
+// Every endpoint's tally, each called by its constant index (inlined; a loop
+// over kEndpoints called them through pointers).
+template <std::size_t... I>
+inline void tally_endpoints(ArmCounts& arm, Phenotype label, const Outcome& outcome,
+                            const TallyContext& context, std::index_sequence<I...>) {
+  (std::get<I>(kEndpoints).tally(arm, label, outcome, context), ...);
+}
+
 // Counts one enrolled patient in its arm and every endpoint's tally.
 inline void tally_patient(ArmCounts& arm, Phenotype label, const Outcome& outcome,
                           const TallyContext& context) {
   arm.add_patients(label, 1);
-  for (const EndpointSpec& e : kEndpoints)
-    e.tally(arm, label, outcome, context);
+  tally_endpoints(arm, label, outcome, context, std::make_index_sequence<kEndpoints.size()>{});
   for (int a = 0; a < kAdverseEvents; ++a)
     arm.adverse[a] += outcome.adverse[a];
 }

@@ -49,26 +49,31 @@ TEST_CASE("Batched Philox gives philox4x32_10's words on every path", "[random]"
 }
 
 TEST_CASE("Philox on arbitrary lanes, several sets, gives philox4x32_10's words", "[random]") {
-  // Three sets of eight unrelated counters (one and two sets interleaved on
-  // the SIMD path), both paths.
-  std::array<PhiloxLanes, 3> lanes;
+  // 1 to 9 sets of eight unrelated counters (on the SIMD paths: one set alone,
+  // two and four interleaved, an odd count leaving half a register set
+  // unused), every path; nothing written past the sets' words.
+  std::array<PhiloxLanes, 9> lanes;
   std::uint32_t x = 12345;
   for (auto& set : lanes)
     for (auto& word : set)
       for (auto& lane : word)
         lane = x = x * 1664525u + 1013904223u;
   const std::array<std::uint32_t, 2> key{0xdeadbeef, 42};
-  std::uint32_t out[3 * 4 * kPhiloxBatch];
-  for (const PhiloxPath path : {PhiloxPath::fastest, PhiloxPath::avx2, PhiloxPath::scalar}) {
-    philox4x32_10_lanes(lanes.data(), lanes.size(), key, out, path);
-    for (std::size_t s = 0; s < lanes.size(); ++s)
-      for (std::size_t j = 0; j < kPhiloxBatch; ++j) {
-        const auto expected =
-            philox4x32_10({lanes[s][0][j], lanes[s][1][j], lanes[s][2][j], lanes[s][3][j]}, key);
-        for (std::size_t w = 0; w < 4; ++w)
-          REQUIRE(out[4 * (kPhiloxBatch * s + j) + w] == expected[w]);
-      }
-  }
+  constexpr std::uint32_t kGuard = 0x5a5a5a5au;
+  for (std::size_t sets = 1; sets <= lanes.size(); ++sets)
+    for (const PhiloxPath path : {PhiloxPath::fastest, PhiloxPath::avx2, PhiloxPath::scalar}) {
+      std::vector<std::uint32_t> out(4 * kPhiloxBatch * (lanes.size() + 1), kGuard);
+      philox4x32_10_lanes(lanes.data(), sets, key, out.data(), path);
+      for (std::size_t s = 0; s < sets; ++s)
+        for (std::size_t j = 0; j < kPhiloxBatch; ++j) {
+          const auto expected =
+              philox4x32_10({lanes[s][0][j], lanes[s][1][j], lanes[s][2][j], lanes[s][3][j]}, key);
+          for (std::size_t w = 0; w < 4; ++w)
+            REQUIRE(out[4 * (kPhiloxBatch * s + j) + w] == expected[w]);
+        }
+      for (std::size_t k = 4 * kPhiloxBatch * sets; k < out.size(); ++k)
+        REQUIRE(out[k] == kGuard);
+    }
 }
 
 TEST_CASE("A stream's words run on across batched refills", "[random]") {

@@ -141,9 +141,15 @@ __attribute__((target("avx512f"))) inline void mulhilo512(__m512i x, __m512i m, 
   hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
 }
 
-// Ten rounds on the counters in the sixteen lanes of x into blocks 0-15 of out.
+// Ten rounds on the counters in the sixteen lanes of each of the N register
+// sets x[c] into blocks 16 c .. 16 c + 15 of out; the last set's blocks 8-15
+// are stored only when last_full (an odd number of eight-lane sets leaves
+// them unused, and out has no room for them). Two sets interleave their
+// rounds: one set alone waits on each round's multiplications.
+template <int N>
 __attribute__((target("avx512f"))) inline void
-rounds_avx512(__m512i (&x)[4], const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
+rounds_avx512(__m512i (&x)[N][4], const std::array<std::uint32_t, 2>& key, std::uint32_t* out,
+              bool last_full = true) {
   const __m512i m0 = _mm512_set1_epi32(static_cast<int>(0xD2511F53u));
   const __m512i m1 = _mm512_set1_epi32(static_cast<int>(0xCD9E8D57u));
   std::uint32_t k0 = key[0], k1 = key[1];
@@ -152,29 +158,38 @@ rounds_avx512(__m512i (&x)[4], const std::array<std::uint32_t, 2>& key, std::uin
       k0 += 0x9E3779B9u;
       k1 += 0xBB67AE85u;
     }
-    __m512i hi0, lo0, hi1, lo1;
-    mulhilo512(x[0], m0, hi0, lo0);
-    mulhilo512(x[2], m1, hi1, lo1);
-    x[0] = _mm512_xor_si512(_mm512_xor_si512(hi1, x[1]), _mm512_set1_epi32(static_cast<int>(k0)));
-    x[1] = lo1;
-    x[2] = _mm512_xor_si512(_mm512_xor_si512(hi0, x[3]), _mm512_set1_epi32(static_cast<int>(k1)));
-    x[3] = lo0;
+    const __m512i key0 = _mm512_set1_epi32(static_cast<int>(k0));
+    const __m512i key1 = _mm512_set1_epi32(static_cast<int>(k1));
+    for (int c = 0; c < N; ++c) {
+      __m512i hi0, lo0, hi1, lo1;
+      mulhilo512(x[c][0], m0, hi0, lo0);
+      mulhilo512(x[c][2], m1, hi1, lo1);
+      x[c][0] = _mm512_xor_si512(_mm512_xor_si512(hi1, x[c][1]), key0);
+      x[c][1] = lo1;
+      x[c][2] = _mm512_xor_si512(_mm512_xor_si512(hi0, x[c][3]), key1);
+      x[c][3] = lo0;
+    }
   }
-  // Lanes to blocks: 4 x 4 transposes in each 128-bit quarter (quarter q of
-  // bj holds block 4q + j), then the quarters gathered block after block.
-  const __m512i t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
-  const __m512i t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
-  const __m512i b0 = _mm512_unpacklo_epi64(t0, t2), b1 = _mm512_unpackhi_epi64(t0, t2);
-  const __m512i b2 = _mm512_unpacklo_epi64(t1, t3), b3 = _mm512_unpackhi_epi64(t1, t3);
-  const __m512i q01a = _mm512_shuffle_i64x2(b0, b1, 0x44),
-                q01b = _mm512_shuffle_i64x2(b2, b3, 0x44);
-  const __m512i q23a = _mm512_shuffle_i64x2(b0, b1, 0xEE),
-                q23b = _mm512_shuffle_i64x2(b2, b3, 0xEE);
-  auto* to = reinterpret_cast<__m512i*>(out);
-  _mm512_storeu_si512(to + 0, _mm512_shuffle_i64x2(q01a, q01b, 0x88)); // blocks 0-3
-  _mm512_storeu_si512(to + 1, _mm512_shuffle_i64x2(q01a, q01b, 0xDD)); // blocks 4-7
-  _mm512_storeu_si512(to + 2, _mm512_shuffle_i64x2(q23a, q23b, 0x88)); // blocks 8-11
-  _mm512_storeu_si512(to + 3, _mm512_shuffle_i64x2(q23a, q23b, 0xDD)); // blocks 12-15
+  for (int c = 0; c < N; ++c) {
+    // Lanes to blocks: 4 x 4 transposes in each 128-bit quarter (quarter q of
+    // bj holds block 4q + j), then the quarters gathered block after block.
+    const __m512i t0 = _mm512_unpacklo_epi32(x[c][0], x[c][1]);
+    const __m512i t1 = _mm512_unpackhi_epi32(x[c][0], x[c][1]);
+    const __m512i t2 = _mm512_unpacklo_epi32(x[c][2], x[c][3]);
+    const __m512i t3 = _mm512_unpackhi_epi32(x[c][2], x[c][3]);
+    const __m512i b0 = _mm512_unpacklo_epi64(t0, t2), b1 = _mm512_unpackhi_epi64(t0, t2);
+    const __m512i b2 = _mm512_unpacklo_epi64(t1, t3), b3 = _mm512_unpackhi_epi64(t1, t3);
+    const __m512i q01a = _mm512_shuffle_i64x2(b0, b1, 0x44),
+                  q01b = _mm512_shuffle_i64x2(b2, b3, 0x44);
+    auto* to = reinterpret_cast<__m512i*>(out + 64 * c);
+    _mm512_storeu_si512(to + 0, _mm512_shuffle_i64x2(q01a, q01b, 0x88)); // blocks 0-3
+    _mm512_storeu_si512(to + 1, _mm512_shuffle_i64x2(q01a, q01b, 0xDD)); // blocks 4-7
+    if (c == N - 1 && !last_full) break;
+    const __m512i q23a = _mm512_shuffle_i64x2(b0, b1, 0xEE),
+                  q23b = _mm512_shuffle_i64x2(b2, b3, 0xEE);
+    _mm512_storeu_si512(to + 2, _mm512_shuffle_i64x2(q23a, q23b, 0x88)); // blocks 8-11
+    _mm512_storeu_si512(to + 3, _mm512_shuffle_i64x2(q23a, q23b, 0xDD)); // blocks 12-15
+  }
 }
 
 __attribute__((target("avx512f"))) void blocks_avx512(std::uint32_t first,
@@ -182,25 +197,34 @@ __attribute__((target("avx512f"))) void blocks_avx512(std::uint32_t first,
                                                       const std::array<std::uint32_t, 2>& key,
                                                       std::uint32_t* out) {
   static_assert(kPhiloxStreamBatch == 16, "one block a lane");
-  __m512i x[4];
-  x[0] = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first)),
-                          _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  __m512i x[1][4];
+  x[0][0] =
+      _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first)),
+                       _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
   for (int w = 1; w < 4; ++w)
-    x[w] = _mm512_set1_epi32(static_cast<int>(counter[static_cast<std::size_t>(w)]));
-  rounds_avx512(x, key, out);
+    x[0][w] = _mm512_set1_epi32(static_cast<int>(counter[static_cast<std::size_t>(w)]));
+  rounds_avx512<1>(x, key, out);
 }
 
-// Two sets of eight lanes (counters[0], counters[1]) in the sixteen lanes of
-// one register set: blocks 0-15 of out, as two AVX2 sets would give them.
-__attribute__((target("avx512f"))) void
-lanes_avx512(const Lanes* counters, const std::array<std::uint32_t, 2>& key, std::uint32_t* out) {
-  __m512i x[4];
-  for (std::size_t w = 0; w < 4; ++w) {
-    const auto low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counters[0][w].data()));
-    const auto high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counters[1][w].data()));
-    x[w] = _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+// Sets of eight lanes in the sixteen lanes of N register sets, two in each
+// (counters[2c], counters[2c + 1] in set c; sets = 2N, or 2N - 1 and the last
+// register set's upper half repeats its lower): blocks 0 .. 8 sets - 1 of
+// out, as AVX2 sets would give them.
+template <int N>
+__attribute__((target("avx512f"))) void lanes_avx512(const Lanes* counters, std::size_t sets,
+                                                     const std::array<std::uint32_t, 2>& key,
+                                                     std::uint32_t* out) {
+  __m512i x[N][4];
+  for (std::size_t c = 0; c < N; ++c) {
+    const Lanes& low_set = counters[2 * c];
+    const Lanes& high_set = 2 * c + 1 < sets ? counters[2 * c + 1] : low_set;
+    for (std::size_t w = 0; w < 4; ++w) {
+      const auto low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(low_set[w].data()));
+      const auto high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(high_set[w].data()));
+      x[c][w] = _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+    }
   }
-  rounds_avx512(x, key, out);
+  rounds_avx512<N>(x, key, out, sets == 2 * N);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -216,9 +240,17 @@ void philox4x32_10_lanes(const PhiloxLanes* counters, std::size_t sets,
                          PhiloxPath path) {
 #ifdef SEPSIM_X86_SIMD
   if (path != PhiloxPath::scalar && cpu_has_avx2()) {
-    const bool avx512 = path == PhiloxPath::fastest && cpu_has_avx512f();
+    if (path == PhiloxPath::fastest && cpu_has_avx512f()) {
+      // Four sets at a time in two AVX-512 register sets (three: the last half unused).
+      for (; sets >= 4; sets -= 4, counters += 4, out += 4 * 4 * kPhiloxBatch)
+        lanes_avx512<2>(counters, 4, key, out);
+      if (sets == 3) lanes_avx512<2>(counters, 3, key, out);
+      if (sets == 2) lanes_avx512<1>(counters, 2, key, out);
+      if (sets == 1) lanes_avx2<1>(counters, key, out);
+      return;
+    }
     for (; sets >= 2; sets -= 2, counters += 2, out += 2 * 4 * kPhiloxBatch)
-      avx512 ? lanes_avx512(counters, key, out) : lanes_avx2<2>(counters, key, out);
+      lanes_avx2<2>(counters, key, out);
     if (sets == 1) lanes_avx2<1>(counters, key, out);
     return;
   }

@@ -85,6 +85,10 @@ TEST_CASE("The SOFA risk tables hold the logistic's bits and follow a recalibrat
   calibrate(s);
   REQUIRE(s.treatments[0].death28_by_sofa[0].size() == 15u);
   REQUIRE(s.mortality90.late_death_by_sofa[2].size() == 15u);
+  REQUIRE(s.treatments[1].death28_by_sofa.from == 4);
+  REQUIRE(s.mortality90.late_death_by_sofa.from == 4);
+  REQUIRE(s.treatments[0].death28_by_sofa.at(0, 3) == nullptr); // outside: the logistic
+  REQUIRE(s.treatments[0].death28_by_sofa.at(0, 19) == nullptr);
   check_tables(s);
 }
 

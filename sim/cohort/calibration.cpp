@@ -135,10 +135,8 @@ double late_death_if_alive28(const Scenario& s, const Treatment& tr, Phenotype p
 
 void clear_risk_tables(Scenario& s) {
   for (auto& tr : s.treatments)
-    for (auto& table : tr.death28_by_sofa)
-      table.clear();
-  for (auto& table : s.mortality90.late_death_by_sofa)
-    table.clear();
+    tr.death28_by_sofa.clear();
+  s.mortality90.late_death_by_sofa.clear();
 }
 
 // The SOFA-shifted risks by baseline SOFA (a logistic a patient, otherwise).
@@ -146,15 +144,18 @@ void fill_risk_tables(Scenario& s) {
   const Population& pop = s.population;
   const double beta = s.mortality28.sofa_log_odds_per_point;
   Mortality90& late = s.mortality90;
-  late.by_sofa_from = pop.baseline_sofa_min;
+  late.late_death_by_sofa.from = pop.baseline_sofa_min;
+  for (auto& tr : s.treatments)
+    tr.death28_by_sofa.from = pop.baseline_sofa_min;
   for (int sofa = pop.baseline_sofa_min; sofa <= pop.baseline_sofa_max; ++sofa)
-    for (int p = 0; p < kPhenotypes; ++p) {
+    for (std::size_t p = 0; p < kPhenotypes; ++p) {
       if (late.sofa_log_odds_per_point != 0.0)
-        late.late_death_by_sofa[p].push_back(
+        late.late_death_by_sofa.by_phenotype[p].push_back(
             logistic_risk(late.late_death_logit_intercept[p], late.sofa_log_odds_per_point, sofa));
       if (beta == 0.0) continue;
       for (auto& tr : s.treatments)
-        tr.death28_by_sofa[p].push_back(logistic_risk(tr.death28_logit_intercept[p], beta, sofa));
+        tr.death28_by_sofa.by_phenotype[p].push_back(
+            logistic_risk(tr.death28_logit_intercept[p], beta, sofa));
     }
 }
 

@@ -178,14 +178,6 @@ label_given_phenotype(const Population& population, const Classifier& classifier
   return out;
 }
 
-namespace {
-// The entry of a risk table by baseline SOFA (calibrate() fills it), if any.
-const double* by_sofa(const std::vector<double>& table, int from, int baseline_sofa) {
-  const auto i = static_cast<std::size_t>(baseline_sofa - from);
-  return baseline_sofa >= from && i < table.size() ? &table[i] : nullptr;
-}
-} // namespace
-
 double logistic_risk(double intercept, double log_odds_per_point, int baseline_sofa) {
   return 1.0 / (1.0 + std::exp(-(intercept + log_odds_per_point * baseline_sofa)));
 }
@@ -194,16 +186,13 @@ double death28_alive_non_responder(const Scenario& scenario, const Treatment& tr
                                    Phenotype phenotype, int baseline_sofa) {
   const double beta = scenario.mortality28.sofa_log_odds_per_point;
   if (beta == 0.0) return treatment.death28_if_alive_non_responder[phenotype];
-  if (const double* risk = by_sofa(treatment.death28_by_sofa[phenotype],
-                                   scenario.population.baseline_sofa_min, baseline_sofa))
-    return *risk;
+  if (const double* risk = treatment.death28_by_sofa.at(phenotype, baseline_sofa)) return *risk;
   return logistic_risk(treatment.death28_logit_intercept[phenotype], beta, baseline_sofa);
 }
 
 double late_death_risk(const Mortality90& m, Phenotype phenotype, int baseline_sofa) {
   if (m.sofa_log_odds_per_point == 0.0) return m.late_death[phenotype];
-  if (const double* risk = by_sofa(m.late_death_by_sofa[phenotype], m.by_sofa_from, baseline_sofa))
-    return *risk;
+  if (const double* risk = m.late_death_by_sofa.at(phenotype, baseline_sofa)) return *risk;
   return logistic_risk(m.late_death_logit_intercept[phenotype], m.sofa_log_odds_per_point,
                        baseline_sofa);
 }

@@ -70,6 +70,28 @@ struct Endpoint {
   double sofa_change_sd = 2.5;
 };
 
+// Risks of death by baseline SOFA from, from + 1, ... for each true
+// phenotype, tabulated by calibrate() (cohort/calibration.cpp) with the
+// logistic a patient would otherwise compute; empty where the risk does not
+// depend on baseline SOFA.
+struct SofaRisks {
+  int from = 0;
+  std::array<std::vector<double>, kPhenotypes> by_phenotype{};
+  const std::vector<double>& operator[](int phenotype) const {
+    return by_phenotype[static_cast<std::size_t>(phenotype)];
+  }
+  // The risk of `phenotype` at `baseline_sofa`, or nullptr outside the table.
+  const double* at(int phenotype, int baseline_sofa) const {
+    const std::vector<double>& table = (*this)[phenotype];
+    const auto i = static_cast<std::size_t>(baseline_sofa - from);
+    return baseline_sofa >= from && i < table.size() ? &table[i] : nullptr;
+  }
+  void clear() {
+    for (auto& table : by_phenotype)
+      table.clear();
+  }
+};
+
 struct Treatment {
   std::string name;
   PerPhenotype response{};    // P(primary response) by true phenotype
@@ -84,7 +106,7 @@ struct Treatment {
   // SOFA distribution is death28_if_alive_non_responder.
   PerPhenotype death28_logit_intercept{};
   // Those probabilities for SOFA baseline_sofa_min, min + 1, ..., max.
-  std::array<std::vector<double>, kPhenotypes> death28_by_sofa{};
+  SofaRisks death28_by_sofa{};
   // Validation model (key death_by_day_28): death time exponential with this
   // 28-day mortality, independent of response; the constant hazard per day
   // -ln(1 - p) / 28 is derived.
@@ -125,9 +147,8 @@ struct Mortality90 {
   // SOFA distribution kept at late_death), and the derived intercepts.
   double sofa_log_odds_per_point = 0.0;
   PerPhenotype late_death_logit_intercept{};
-  // The risks for baseline SOFA by_sofa_from, by_sofa_from + 1, ...
-  std::array<std::vector<double>, kPhenotypes> late_death_by_sofa{};
-  int by_sofa_from = 0;
+  // Those risks for SOFA baseline_sofa_min, min + 1, ..., max.
+  SofaRisks late_death_by_sofa{};
 };
 
 // Organ support ([organ_support]) of a patient alive at day 28: on support at

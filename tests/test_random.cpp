@@ -9,6 +9,8 @@
 
 #include <bit>
 #include <cmath>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 using namespace sepsim;
@@ -49,10 +51,10 @@ TEST_CASE("Batched Philox gives philox4x32_10's words on every path", "[random]"
 }
 
 TEST_CASE("Philox on arbitrary lanes, several sets, gives philox4x32_10's words", "[random]") {
-  // 1 to 9 sets of eight unrelated counters (on the SIMD paths: one set alone,
-  // two and four interleaved, an odd count leaving half a register set
-  // unused), every path; nothing written past the sets' words.
-  std::array<PhiloxLanes, 9> lanes;
+  // 1 to 16 sets of eight unrelated counters (on the SIMD paths: one set
+  // alone, two, four and six interleaved, an odd count leaving half a
+  // register set unused), every path; nothing written past the sets' words.
+  std::array<PhiloxLanes, 16> lanes;
   std::uint32_t x = 12345;
   for (auto& set : lanes)
     for (auto& word : set)
@@ -124,6 +126,60 @@ TEST_CASE("Entity streams of any eight entities give each its own stream", "[ran
   }
   same(streams.stream(1000), 1000);
   REQUIRE_THROWS_AS(streams.fill_entities(sets[0].data(), 0), std::invalid_argument);
+}
+
+#ifdef SEPSIM_CHECKED_STREAMS
+TEST_CASE("A borrowed stream read after its lender computed others throws (checked builds)",
+          "[random]") {
+  // Consecutive and gathered fills; a moved stream keeps the check; words
+  // read past the borrowed blocks (the stream's own) are not checked.
+  EntityStreams streams({7, Purpose::patient_outcomes, 0, 0, 0}, 2);
+  Stream early = streams.stream(3);
+  REQUIRE_NOTHROW(early());
+  Stream moved = streams.stream(4);
+  Stream other = streams.stream(11); // another eight: a fill
+  REQUIRE_NOTHROW(other());
+  REQUIRE_THROWS_AS(early(), std::logic_error);
+  Stream kept = std::move(moved);
+  REQUIRE_THROWS_AS(kept(), std::logic_error);
+  const std::uint32_t set[] = {5, 40};
+  streams.fill_entities(set, 2);
+  Stream lane = streams.lane_stream(1, 40);
+  Stream own = streams.lane_stream(0, 5);
+  for (int i = 0; i < 8; ++i) // its two borrowed blocks, then its own words
+    own();
+  streams.fill_entities(set, 1);
+  REQUIRE_THROWS_AS(lane(), std::logic_error);
+  REQUIRE_NOTHROW(own());
+}
+#endif
+
+TEST_CASE("Two purposes' entity streams filled in one call give each its own stream", "[random]") {
+  // Outcome (4 blocks) and survival (2 blocks) streams of the same entities,
+  // then block counts giving 2 to 16 sets in all (every way the sets share
+  // SIMD register sets), and two seeds (one call each): every lane's stream,
+  // read past its blocks, is Stream(id with that entity).
+  const std::vector<std::uint32_t> set = {3, 4, 12, 13, 40, 41, 77, 0xfffffff0u};
+  const auto same = [](Stream fast, StreamId id, std::uint32_t entity, std::uint32_t blocks) {
+    id.entity = entity;
+    Stream plain(id);
+    for (std::uint32_t i = 0; i < 4 * blocks + 20; ++i)
+      REQUIRE(fast() == plain());
+  };
+  const std::uint32_t block_pairs[][2] = {{4, 2}, {1, 1}, {2, 3}, {3, 3}, {8, 8}, {5, 2}, {8, 1}};
+  for (const auto& blocks : block_pairs)
+    for (const std::uint64_t other_seed : {31ull, 32ull}) {
+      const StreamId a_id{31, Purpose::patient_outcomes, 2, 5, 0};
+      const StreamId b_id{other_seed, Purpose::patient_survival, 2, 5, 0};
+      EntityStreams a(a_id, blocks[0]), b(b_id, blocks[1]);
+      for (const std::uint32_t n : {8u, 3u}) {
+        EntityStreams::fill_entities(a, b, set.data(), n);
+        for (std::uint32_t lane = 0; lane < n; ++lane) {
+          same(a.lane_stream(lane, set[lane]), a_id, set[lane], blocks[0]);
+          same(b.lane_stream(lane, set[lane]), b_id, set[lane], blocks[1]);
+        }
+      }
+    }
 }
 
 TEST_CASE("A stream is a pure function of its identity", "[random]") {

@@ -203,9 +203,21 @@ int main(int argc, char** argv) {
                                      sepsim::kSurvivalBlocks);
       for (std::uint32_t i = 0; i < n; ++i)
         checksum += sum(screening_draws(screening, i));
-      for (std::uint32_t i = 0; i < enrolled && i < n; ++i)
-        checksum += sum(
-            outcome_draws(scenario.population, covariates, outcomes.stream(i), survival.stream(i)));
+      // An enrolled patient's outcome and survival streams with those of the
+      // next seven, in one call, as the observation step computes them.
+      std::array<std::uint32_t, sepsim::kPhiloxBatch> ids{};
+      for (std::uint32_t i = 0; i < enrolled && i < n; ++i) {
+        const std::uint32_t lane = i % sepsim::kPhiloxBatch;
+        if (lane == 0) {
+          for (std::uint32_t j = 0; j < sepsim::kPhiloxBatch; ++j)
+            ids[j] = i + j;
+          sepsim::EntityStreams::fill_entities(outcomes, survival, ids.data(),
+                                               sepsim::kPhiloxBatch);
+        }
+        checksum +=
+            sum(outcome_draws(scenario.population, covariates, outcomes.lane_stream(lane, i),
+                              survival.lane_stream(lane, i)));
+      }
       patients += n;
     }
     const double seconds =

@@ -4,10 +4,10 @@
 // eight). The same words as Random123's Philox4x32_R<10> (integer arithmetic
 // only, so every instruction set gives the same bits); on CPUs with AVX2 each
 // set of eight runs in the lanes of one register set, two sets interleaved,
-// and with AVX-512 a stream's sixteen blocks (or two sets of eight lanes) run
-// in one set of sixteen lanes
-// (chosen at run time, so one binary runs everywhere), elsewhere one block at
-// a time.
+// and with AVX-512 a stream's sixteen blocks, or two sets of eight lanes, run
+// in one register set of sixteen lanes, up to three register sets
+// interleaved (chosen at run time, so one binary runs everywhere); elsewhere
+// one block at a time.
 #include "sepsim/core/random.hpp"
 
 #include <Random123/philox.h>
@@ -241,10 +241,12 @@ void philox4x32_10_lanes(const PhiloxLanes* counters, std::size_t sets,
 #ifdef SEPSIM_X86_SIMD
   if (path != PhiloxPath::scalar && cpu_has_avx2()) {
     if (path == PhiloxPath::fastest && cpu_has_avx512f()) {
-      // Four sets at a time in two AVX-512 register sets (three: the last half unused).
-      for (; sets >= 4; sets -= 4, counters += 4, out += 4 * 4 * kPhiloxBatch)
-        lanes_avx512<2>(counters, 4, key, out);
-      if (sets == 3) lanes_avx512<2>(counters, 3, key, out);
+      // Six sets at a time in three AVX-512 register sets, then four in two
+      // (five or three: the last register set's upper half unused).
+      for (; sets >= 6; sets -= 6, counters += 6, out += 6 * 4 * kPhiloxBatch)
+        lanes_avx512<3>(counters, 6, key, out);
+      if (sets == 5) lanes_avx512<3>(counters, 5, key, out);
+      if (sets == 3 || sets == 4) lanes_avx512<2>(counters, sets, key, out);
       if (sets == 2) lanes_avx512<1>(counters, 2, key, out);
       if (sets == 1) lanes_avx2<1>(counters, key, out);
       return;

@@ -31,11 +31,22 @@ Stream::Stream(const StreamId& id)
                (static_cast<std::uint32_t>(id.purpose) << kGridBits) |
                    (id.grid_point & ((1u << kGridBits) - 1))} {}
 
-Stream::Stream(const StreamId& id, const std::uint32_t* first_words, std::uint32_t blocks)
+Stream::Stream(const StreamId& id, const std::uint32_t* first_words, std::uint32_t blocks,
+               [[maybe_unused]] const std::uint32_t* lender_fills)
     : Stream(id) {
   words_ = first_words;
   block_ = blocks;
   filled_ = static_cast<int>(4 * blocks);
+#ifdef SEPSIM_CHECKED_STREAMS
+  lender_fills_ = lender_fills;
+  borrowed_at_ = *lender_fills;
+#endif
+}
+
+void Stream::lender_refilled() {
+  throw std::logic_error("Stream: borrowed words read after their EntityStreams computed other "
+                         "entities' words (a stream from EntityStreams must be used up before "
+                         "its next fill)");
 }
 
 EntityStreams::EntityStreams(const StreamId& id, std::uint32_t blocks)
@@ -45,7 +56,7 @@ Stream EntityStreams::stream(std::uint32_t entity) {
   const std::uint32_t* first_words = words(entity);
   StreamId id = id_;
   id.entity = entity;
-  return Stream(id, first_words, blocks_);
+  return Stream(id, first_words, blocks_, &fills_);
 }
 
 // Blocks 0 .. blocks_ - 1 of entities base .. base + 7, in one call.
@@ -60,11 +71,33 @@ void EntityStreams::fill(std::uint32_t base) {
 }
 
 void EntityStreams::fill_entities(const std::uint32_t* entities, std::uint32_t n) {
+  gather(entities, n);
+  compute(entities_);
+}
+
+void EntityStreams::fill_entities(EntityStreams& a, EntityStreams& b, const std::uint32_t* entities,
+                                  std::uint32_t n) {
+  if (a.id_.seed != b.id_.seed) { // different keys: one call each
+    a.fill_entities(entities, n);
+    b.fill_entities(entities, n);
+    return;
+  }
+  a.gather(entities, n);
+  b.gather(entities, n);
+  std::array<PhiloxLanes, 2 * kPhiloxBatch> lanes;
+  a.set_lanes(a.entities_, lanes.data());
+  b.set_lanes(b.entities_, lanes.data() + a.blocks_);
+  std::array<std::uint32_t, 2 * 4 * kPhiloxBatch * kPhiloxBatch> out; // [block][entity][word]
+  philox4x32_10_lanes(lanes.data(), a.blocks_ + b.blocks_, Stream(a.id_).key_, out.data());
+  a.take_words(out.data());
+  b.take_words(out.data() + 4 * kPhiloxBatch * a.blocks_);
+}
+
+void EntityStreams::gather(const std::uint32_t* entities, std::uint32_t n) {
   if (n == 0 || n > kPhiloxBatch)
     throw std::invalid_argument("EntityStreams: " + std::to_string(n) + " entities, not 1 .. 8");
   for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
     entities_[j] = entities[std::min(j, n - 1)]; // spare lanes repeat the last
-  compute(entities_);
   count_ = n;
   filled_ = gathered_ = true;
 }
@@ -72,7 +105,7 @@ void EntityStreams::fill_entities(const std::uint32_t* entities, std::uint32_t n
 Stream EntityStreams::lane_stream(std::uint32_t lane, std::uint32_t entity) const {
   StreamId id = id_;
   id.entity = entity;
-  return Stream(id, words_.data() + 4 * kPhiloxBatch * lane, blocks_);
+  return Stream(id, words_.data() + 4 * kPhiloxBatch * lane, blocks_, &fills_);
 }
 
 const std::uint32_t* EntityStreams::find_or_fill(std::uint32_t entity) {
@@ -86,8 +119,17 @@ const std::uint32_t* EntityStreams::find_or_fill(std::uint32_t entity) {
 
 // Blocks 0 .. blocks_ - 1 of the eight entities into lanes 0 .. 7, in one call.
 void EntityStreams::compute(const std::array<std::uint32_t, kPhiloxBatch>& entities) {
-  const Stream first(id_); // its counter layout and key
   std::array<PhiloxLanes, kPhiloxBatch> lanes;
+  set_lanes(entities, lanes.data());
+  std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> out; // [block][entity][word]
+  philox4x32_10_lanes(lanes.data(), blocks_, Stream(id_).key_, out.data());
+  take_words(out.data());
+}
+
+// Set b of `lanes`: block b of the eight entities' streams.
+void EntityStreams::set_lanes(const std::array<std::uint32_t, kPhiloxBatch>& entities,
+                              PhiloxLanes* lanes) const {
+  const Stream first(id_); // its counter layout
   for (std::uint32_t b = 0; b < blocks_; ++b)
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
       lanes[b][0][j] = b;
@@ -95,12 +137,14 @@ void EntityStreams::compute(const std::array<std::uint32_t, kPhiloxBatch>& entit
       lanes[b][2][j] = first.counter_[2];
       lanes[b][3][j] = first.counter_[3];
     }
-  std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> out; // [block][entity][word]
-  philox4x32_10_lanes(lanes.data(), blocks_, first.key_, out.data());
+}
+
+// Philox's words of set_lanes' lanes ([block][entity][word]) into words_.
+void EntityStreams::take_words(const std::uint32_t* out) {
+  ++fills_;
   for (std::uint32_t b = 0; b < blocks_; ++b)
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
-      std::copy_n(out.begin() + 4 * (kPhiloxBatch * b + j), 4,
-                  words_.begin() + 4 * (kPhiloxBatch * j + b));
+      std::copy_n(out + 4 * (kPhiloxBatch * b + j), 4, words_.begin() + 4 * (kPhiloxBatch * j + b));
 }
 
 void Stream::refill() {

@@ -86,8 +86,7 @@ std::uint32_t Observation::stream_lane(std::uint32_t patient) {
     ahead_count_ = enrolment_->eligible_from(patient, ahead_.data());
     if (ahead_count_ == 0 || ahead_[0] != patient) // a label no design enrols: never
       return ahead_count_ = ahead_next_ = 0, kPhiloxBatch;
-    outcomes_.fill_entities(ahead_.data(), ahead_count_);
-    survival_.fill_entities(ahead_.data(), ahead_count_);
+    EntityStreams::fill_entities(outcomes_, survival_, ahead_.data(), ahead_count_);
     lane = 0;
   }
   ahead_next_ = lane + 1;

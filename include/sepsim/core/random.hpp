@@ -82,12 +82,14 @@ public:
 
   result_type operator()() {
     if (next_ == filled_) refill();
+    check_lender();
     return words_[next_++];
   }
   // The next n words, those n calls would give.
   void read(std::uint32_t* out, std::size_t n) {
     while (n > 0) {
       if (next_ == filled_) refill();
+      check_lender();
       const auto take = std::min(n, static_cast<std::size_t>(filled_ - next_));
       std::copy_n(words_ + next_, take, out);
       next_ += static_cast<int>(take);
@@ -100,6 +102,7 @@ public:
   // nothing read otherwise), and giving those two back (core/normal.hpp).
   bool take_two(std::uint32_t& first, std::uint32_t& second) {
     if (filled_ - next_ < 2) return false;
+    check_lender();
     first = words_[next_];
     second = words_[next_ + 1];
     next_ += 2;
@@ -114,15 +117,30 @@ private:
   friend class EntityStreams;
   // Its first `blocks` blocks (4 words each, <= kPhiloxBatch) computed
   // elsewhere: borrowed, not copied (valid while first_words is: the
-  // EntityStreams until its next fill).
-  Stream(const StreamId& id, const std::uint32_t* first_words, std::uint32_t blocks);
+  // EntityStreams until its next fill; lender_fills counts its fills).
+  Stream(const StreamId& id, const std::uint32_t* first_words, std::uint32_t blocks,
+         const std::uint32_t* lender_fills);
   void refill();
+  // With SEPSIM_CHECKED_STREAMS (the sanitizer builds): a read of borrowed
+  // words after their EntityStreams computed others throws std::logic_error
+  // (it would give another entity's words). Nothing otherwise.
+  void check_lender() const {
+#ifdef SEPSIM_CHECKED_STREAMS
+    if (words_ != buffer_.data() && lender_fills_ != nullptr && *lender_fills_ != borrowed_at_)
+      lender_refilled();
+#endif
+  }
+  [[noreturn]] static void lender_refilled();
   void take(const Stream& other) {
     key_ = other.key_;
     counter_ = other.counter_;
     block_ = other.block_;
     next_ = other.next_;
     filled_ = other.filled_;
+#ifdef SEPSIM_CHECKED_STREAMS
+    lender_fills_ = other.lender_fills_;
+    borrowed_at_ = other.borrowed_at_;
+#endif
     if (other.words_ != other.buffer_.data()) { // borrowed words stay where they are
       words_ = other.words_;
       return;
@@ -140,6 +158,10 @@ private:
   const std::uint32_t* words_ = buffer_.data(); // words_[next_ .. filled_ - 1] unread
   std::uint32_t block_ = 0;
   int next_ = 0, filled_ = 0;
+#ifdef SEPSIM_CHECKED_STREAMS
+  const std::uint32_t* lender_fills_ = nullptr; // the lender's fill count, and
+  std::uint32_t borrowed_at_ = 0;               // its value when borrowed
+#endif
 };
 
 // A uniform integer in [0, n) drawn exactly as Boost's
@@ -173,7 +195,8 @@ private:
 // `blocks` blocks of eight entities' streams at a time, computed together in
 // SIMD lanes. stream(e) gives the words of Stream(id with entity e); it
 // reads the words computed here, so it is to be used up before stream() is
-// asked for an entity of another eight.
+// asked for an entity of another eight (the sanitizer builds check it:
+// Stream::check_lender).
 class EntityStreams {
 public:
   EntityStreams(const StreamId& id, std::uint32_t blocks); // id.entity is ignored
@@ -190,19 +213,27 @@ public:
   // be read), computed together instead of the next eight; an entity of
   // neither set is computed with its eight as before.
   void fill_entities(const std::uint32_t* entities, std::uint32_t n);
+  // The same for two purposes' streams of the same entities (one seed), in
+  // one call: their sets of lanes interleave.
+  static void fill_entities(EntityStreams& a, EntityStreams& b, const std::uint32_t* entities,
+                            std::uint32_t n);
   // The stream of entities[lane] of the last fill_entities (entity: that one).
   Stream lane_stream(std::uint32_t lane, std::uint32_t entity) const;
 
 private:
   void fill(std::uint32_t base);
   const std::uint32_t* find_or_fill(std::uint32_t entity);
+  void gather(const std::uint32_t* entities, std::uint32_t n);
   void compute(const std::array<std::uint32_t, kPhiloxBatch>& entities);
+  void set_lanes(const std::array<std::uint32_t, kPhiloxBatch>& entities, PhiloxLanes* lanes) const;
+  void take_words(const std::uint32_t* out);
   StreamId id_;
   std::uint32_t blocks_;
   std::uint32_t base_ = 0;
   bool filled_ = false, gathered_ = false;
   std::array<std::uint32_t, kPhiloxBatch> entities_{}; // gathered: lane j's entity
   std::uint32_t count_ = 0;                            // gathered: lanes in use
+  std::uint32_t fills_ = 0; // computations so far (SEPSIM_CHECKED_STREAMS)
   // [lane (entity - base_, or its place in entities_)][block][word]
   std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> words_;
 };

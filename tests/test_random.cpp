@@ -88,18 +88,23 @@ TEST_CASE("A stream's words run on across batched refills", "[random]") {
 }
 
 TEST_CASE("Entity streams give each entity's own stream, eight entities at a time", "[random]") {
-  // Entities in and out of order, across groups of eight, each read past the
-  // blocks computed ahead: the words of Stream(id with that entity).
+  // Entities in and out of order, across groups of eight (and of sixteen), each
+  // read past the blocks computed ahead: the words of Stream(id with that entity).
   const StreamId id{0x0000000500000007ull, Purpose::patient_screening, 9, 11, 0};
-  EntityStreams streams(id, 3);
-  for (const std::uint32_t entity : {0u, 1u, 7u, 8u, 3u, 17u, 16u, 1000u, 0xfffffffeu}) {
-    Stream fast = streams.stream(entity);
-    StreamId own = id;
-    own.entity = entity;
-    Stream plain(own);
-    for (int i = 0; i < 4 * 3 + 40; ++i)
-      REQUIRE(fast() == plain());
-  }
+  for (const std::uint32_t group : {8u, 16u})
+    for (const std::uint32_t blocks : {3u, 1u, 8u}) {
+      EntityStreams streams(id, blocks, group);
+      for (const std::uint32_t entity :
+           {0u, 1u, 7u, 8u, 3u, 15u, 17u, 16u, 31u, 30u, 1000u, 0xfffffffeu}) {
+        Stream fast = streams.stream(entity);
+        StreamId own = id;
+        own.entity = entity;
+        Stream plain(own);
+        for (std::uint32_t i = 0; i < 4 * blocks + 40; ++i)
+          REQUIRE(fast() == plain());
+      }
+    }
+  REQUIRE_THROWS_AS(EntityStreams(id, 3, 12), std::invalid_argument);
 }
 
 TEST_CASE("Entity streams of any eight entities give each its own stream", "[random]") {

@@ -4,7 +4,8 @@
 // outcome noise, survival noise and covariates; --check compares them with
 // the library's, patient by patient) for the same number of patients, by the
 // same means (Boost's normals by their first try inline, core/normal.hpp, and
-// screening from the streams' first words eight patients at a time), and
+// screening from the streams' first words, sixteen patients' streams at a
+// time), and
 // does nothing else with them. The randomisation list (about a word a
 // patient) is not drawn. Enrolled patients are taken as the first of each
 // replicate, so every lane of the streams' SIMD blocks is used: a floor.
@@ -195,7 +196,7 @@ int main(int argc, char** argv) {
       // The first blocks of eight patients' streams at a time in SIMD lanes,
       // as the enrolment and observation steps compute them.
       sepsim::EntityStreams screening({seed, Purpose::patient_screening, 0, r, 0},
-                                      sepsim::kScreeningBlocks);
+                                      sepsim::kScreeningBlocks, 2 * sepsim::kPhiloxBatch);
       sepsim::EntityStreams outcomes({seed, Purpose::patient_outcomes, 0, r, 0},
                                      covariates ? sepsim::kOutcomeBlocksWithCovariates
                                                 : sepsim::kOutcomeBlocks);

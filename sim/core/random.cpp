@@ -49,8 +49,12 @@ void Stream::lender_refilled() {
                          "its next fill)");
 }
 
-EntityStreams::EntityStreams(const StreamId& id, std::uint32_t blocks)
-    : id_(id), blocks_(std::min(blocks, kPhiloxBatch)) {}
+EntityStreams::EntityStreams(const StreamId& id, std::uint32_t blocks, std::uint32_t group)
+    : id_(id), blocks_(std::min(blocks, kPhiloxBatch)), group_(group) {
+  if (group != kPhiloxBatch && group != 2 * kPhiloxBatch)
+    throw std::invalid_argument("EntityStreams: a group of " + std::to_string(group) +
+                                " entities, not 8 or 16");
+}
 
 Stream EntityStreams::stream(std::uint32_t entity) {
   const std::uint32_t* first_words = words(entity);
@@ -59,12 +63,27 @@ Stream EntityStreams::stream(std::uint32_t entity) {
   return Stream(id, first_words, blocks_, &fills_);
 }
 
-// Blocks 0 .. blocks_ - 1 of entities base .. base + 7, in one call.
+// Blocks 0 .. blocks_ - 1 of entities base .. base + group_ - 1, in one call.
 void EntityStreams::fill(std::uint32_t base) {
-  std::array<std::uint32_t, kPhiloxBatch> entities;
-  for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
-    entities[j] = base + j;
-  compute(entities);
+  if (group_ == kPhiloxBatch) {
+    std::array<std::uint32_t, kPhiloxBatch> entities;
+    for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
+      entities[j] = base + j;
+    compute(entities);
+  } else { // two eights: their sets of lanes interleave
+    std::array<PhiloxLanes, 2 * kPhiloxBatch> lanes;
+    for (std::uint32_t half = 0; half < 2; ++half) {
+      std::array<std::uint32_t, kPhiloxBatch> entities;
+      for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
+        entities[j] = base + kPhiloxBatch * half + j;
+      set_lanes(entities, lanes.data() + blocks_ * half);
+    }
+    std::array<std::uint32_t, 2 * 4 * kPhiloxBatch * kPhiloxBatch> out;
+    philox4x32_10_lanes(lanes.data(), 2 * blocks_, Stream(id_).key_, out.data());
+    ++fills_;
+    take_words(out.data(), 0);
+    take_words(out.data() + 4 * kPhiloxBatch * blocks_, kPhiloxBatch);
+  }
   base_ = base;
   filled_ = true;
   gathered_ = false;
@@ -89,8 +108,10 @@ void EntityStreams::fill_entities(EntityStreams& a, EntityStreams& b, const std:
   b.set_lanes(b.entities_, lanes.data() + a.blocks_);
   std::array<std::uint32_t, 2 * 4 * kPhiloxBatch * kPhiloxBatch> out; // [block][entity][word]
   philox4x32_10_lanes(lanes.data(), a.blocks_ + b.blocks_, Stream(a.id_).key_, out.data());
-  a.take_words(out.data());
-  b.take_words(out.data() + 4 * kPhiloxBatch * a.blocks_);
+  ++a.fills_;
+  ++b.fills_;
+  a.take_words(out.data(), 0);
+  b.take_words(out.data() + 4 * kPhiloxBatch * a.blocks_, 0);
 }
 
 void EntityStreams::gather(const std::uint32_t* entities, std::uint32_t n) {
@@ -112,7 +133,7 @@ const std::uint32_t* EntityStreams::find_or_fill(std::uint32_t entity) {
   if (filled_ && gathered_)
     for (std::uint32_t j = 0; j < count_; ++j)
       if (entities_[j] == entity) return words_.data() + 4 * kPhiloxBatch * j;
-  const std::uint32_t base = entity - entity % kPhiloxBatch;
+  const std::uint32_t base = entity & ~(group_ - 1);
   fill(base);
   return words_.data() + 4 * kPhiloxBatch * (entity - base);
 }
@@ -123,7 +144,8 @@ void EntityStreams::compute(const std::array<std::uint32_t, kPhiloxBatch>& entit
   set_lanes(entities, lanes.data());
   std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> out; // [block][entity][word]
   philox4x32_10_lanes(lanes.data(), blocks_, Stream(id_).key_, out.data());
-  take_words(out.data());
+  ++fills_;
+  take_words(out.data(), 0);
 }
 
 // Set b of `lanes`: block b of the eight entities' streams.
@@ -139,12 +161,13 @@ void EntityStreams::set_lanes(const std::array<std::uint32_t, kPhiloxBatch>& ent
     }
 }
 
-// Philox's words of set_lanes' lanes ([block][entity][word]) into words_.
-void EntityStreams::take_words(const std::uint32_t* out) {
-  ++fills_;
+// Philox's words of set_lanes' lanes ([block][entity][word]) into words_'
+// lanes first_lane .. first_lane + 7.
+void EntityStreams::take_words(const std::uint32_t* out, std::uint32_t first_lane) {
+  auto* to = words_.data() + 4 * kPhiloxBatch * first_lane;
   for (std::uint32_t b = 0; b < blocks_; ++b)
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
-      std::copy_n(out + 4 * (kPhiloxBatch * b + j), 4, words_.begin() + 4 * (kPhiloxBatch * j + b));
+      std::copy_n(out + 4 * (kPhiloxBatch * b + j), 4, to + 4 * (kPhiloxBatch * j + b));
 }
 
 void Stream::refill() {

@@ -41,7 +41,7 @@ double AccrualClock::piecewise() const {
 Enrolment::Enrolment(const Scenario& scenario, const Design& design, const ReplicateId& id)
     : scenario_(scenario), design_(design), id_(id),
       screening_({id.seed, Purpose::patient_screening, id.grid_point, id.replicate, 0},
-                 kScreeningBlocks),
+                 kScreeningBlocks, kScreenBatch),
       max_screened_(static_cast<std::uint64_t>(design.max_enrolment()) * kMaxScreenedPerEnrolled) {
   if (design.accrual) {
     accrual_.emplace(*design.accrual, Stream({id.seed, Purpose::accrual, id.grid_point,
@@ -85,15 +85,18 @@ std::optional<Candidate> Enrolment::next(ReplicateResult& r) {
 // (the patients screened ahead have not yet overwritten it).
 const ScreenedPatient& Enrolment::screened_at(std::uint32_t patient) {
   while (patient >= screened_until_) {
-    static_assert(kScreenedRing % kPhiloxBatch == 0 && kLookAhead + kPhiloxBatch <= kScreenedRing);
+    static_assert(kScreenedRing % kScreenBatch == 0 && kLookAhead + kScreenBatch <= kScreenedRing &&
+                  kScreenBatch % kPhiloxBatch == 0 && kScreenBatch < 64);
     const std::uint32_t at = screened_until_ % kScreenedRing;
-    screen_patients(scenario_.population, scenario_.classifier, screening_, screened_until_,
-                    screened_.data() + at);
-    std::uint32_t bits = 0;
-    for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
-      bits |= static_cast<std::uint32_t>(design_.eligible_label[screened_[at + j].label]) << j;
-    eligible_ = (eligible_ & ~(0xffu << at)) | (bits << at);
-    screened_until_ += kPhiloxBatch;
+    for (std::uint32_t j = 0; j < kScreenBatch; j += kPhiloxBatch)
+      screen_patients(scenario_.population, scenario_.classifier, screening_, screened_until_ + j,
+                      screened_.data() + at + j);
+    std::uint64_t bits = 0;
+    for (std::uint32_t j = 0; j < kScreenBatch; ++j)
+      bits |= std::uint64_t{design_.eligible_label[screened_[at + j].label]} << j;
+    constexpr std::uint64_t kBatchBits = (std::uint64_t{1} << kScreenBatch) - 1;
+    eligible_ = (eligible_ & ~(kBatchBits << at)) | (bits << at);
+    screened_until_ += kScreenBatch;
   }
   return screened_[patient % kScreenedRing];
 }
@@ -101,12 +104,12 @@ const ScreenedPatient& Enrolment::screened_at(std::uint32_t patient) {
 // The first patient from `from` on whose label is eligible (or one at or
 // past max_screened_), from the ring's eligibility bits: no branch a patient.
 std::uint32_t Enrolment::next_eligible(std::uint32_t from) {
-  static_assert(kScreenedRing == 32); // eligible_'s bits
+  static_assert(kScreenedRing == 64); // eligible_'s bits
   while (from < max_screened_) {
     screened_at(from);
-    const std::uint32_t count = screened_until_ - from; // 1 .. 32 screened from `from` on
-    const std::uint32_t ahead = std::rotr(eligible_, static_cast<int>(from % kScreenedRing)) &
-                                (count == 32 ? ~0u : (1u << count) - 1u);
+    const std::uint32_t count = screened_until_ - from; // 1 .. 64 screened from `from` on
+    const std::uint64_t ahead = std::rotr(eligible_, static_cast<int>(from % kScreenedRing)) &
+                                (count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1);
     if (ahead != 0) return from + static_cast<std::uint32_t>(std::countr_zero(ahead));
     from = screened_until_;
   }

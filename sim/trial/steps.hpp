@@ -98,13 +98,14 @@ private:
   const Design& design_;
   ReplicateId id_;
   const ScreenedPatient& screened_at(std::uint32_t patient);
-  EntityStreams screening_; // the screened patients' streams, eight at a time
+  EntityStreams screening_; // the screened patients' streams, sixteen at a time
   // Patients screened_until_ - kScreenedRing .. screened_until_ - 1 (patient
-  // i at i % kScreenedRing), screened eight at a time, up to kLookAhead ahead.
-  static constexpr std::uint32_t kScreenedRing = 32, kLookAhead = 24;
+  // i at i % kScreenedRing), screened kScreenBatch at a time (their streams'
+  // lanes fill three AVX-512 register sets), up to kLookAhead ahead.
+  static constexpr std::uint32_t kScreenedRing = 64, kScreenBatch = 16, kLookAhead = 24;
   std::array<ScreenedPatient, kScreenedRing> screened_;
   std::uint32_t screened_until_ = 0;
-  std::uint32_t eligible_ = 0; // bit i % kScreenedRing: patient i's label is eligible
+  std::uint64_t eligible_ = 0; // bit i % kScreenedRing: patient i's label is eligible
   std::uint32_t next_eligible(std::uint32_t from);
   std::uint64_t max_screened_;
   std::uint32_t patient_ = 0;

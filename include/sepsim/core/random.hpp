@@ -192,18 +192,20 @@ private:
 };
 
 // The streams of one purpose for consecutive entities (patients): the first
-// `blocks` blocks of eight entities' streams at a time, computed together in
-// SIMD lanes. stream(e) gives the words of Stream(id with entity e); it
+// `blocks` blocks of eight (or sixteen: `group`) entities' streams at a time,
+// computed together in SIMD lanes. stream(e) gives the words of Stream(id with entity e); it
 // reads the words computed here, so it is to be used up before stream() is
 // asked for an entity of another eight (the sanitizer builds check it:
 // Stream::check_lender).
 class EntityStreams {
 public:
-  EntityStreams(const StreamId& id, std::uint32_t blocks); // id.entity is ignored
+  // id.entity is ignored; group: the consecutive entities a fill computes,
+  // kPhiloxBatch or twice that (std::invalid_argument otherwise).
+  EntityStreams(const StreamId& id, std::uint32_t blocks, std::uint32_t group = kPhiloxBatch);
   Stream stream(std::uint32_t entity);
   // The first 4 x blocks() words of entity's stream, valid as stream()'s.
   const std::uint32_t* words(std::uint32_t entity) {
-    const std::uint32_t base = entity - entity % kPhiloxBatch;
+    const std::uint32_t base = entity & ~(group_ - 1);
     if (filled_ && !gathered_ && base == base_)
       return words_.data() + 4 * kPhiloxBatch * (entity - base);
     return find_or_fill(entity);
@@ -226,16 +228,16 @@ private:
   void gather(const std::uint32_t* entities, std::uint32_t n);
   void compute(const std::array<std::uint32_t, kPhiloxBatch>& entities);
   void set_lanes(const std::array<std::uint32_t, kPhiloxBatch>& entities, PhiloxLanes* lanes) const;
-  void take_words(const std::uint32_t* out);
+  void take_words(const std::uint32_t* out, std::uint32_t first_lane);
   StreamId id_;
-  std::uint32_t blocks_;
+  std::uint32_t blocks_, group_;
   std::uint32_t base_ = 0;
   bool filled_ = false, gathered_ = false;
   std::array<std::uint32_t, kPhiloxBatch> entities_{}; // gathered: lane j's entity
   std::uint32_t count_ = 0;                            // gathered: lanes in use
   std::uint32_t fills_ = 0; // computations so far (SEPSIM_CHECKED_STREAMS)
   // [lane (entity - base_, or its place in entities_)][block][word]
-  std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> words_;
+  std::array<std::uint32_t, 4 * kPhiloxBatch * 2 * kPhiloxBatch> words_;
 };
 
 // Philox4x32-10 of one block, exposed for the known-answer test.

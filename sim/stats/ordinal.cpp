@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace sepsim {
 
@@ -181,8 +182,12 @@ bool maximise(const Problem& pr, Eigen::VectorXd& theta, Evaluation& e, int& ite
     Eigen::VectorXd step = inverse * e.gradient;
     const bool small = step.cwiseAbs().maxCoeff() < kStepTolerance;
     if (small && e.gradient.cwiseAbs().maxCoeff() < kGradientTolerance) return true;
+    // The full step with its derivatives (kept when it is taken, as it mostly
+    // is: the log-likelihood of a pass with derivatives is the same sum, bit
+    // for bit); halved steps without.
     Eigen::VectorXd next = theta + step;
-    double value = evaluate(pr, next, false).log_likelihood;
+    Evaluation full = evaluate(pr, next, true);
+    double value = full.log_likelihood;
     for (int h = 0; h < kMaxHalvings && !(value >= e.log_likelihood); ++h) {
       step /= 2.0;
       next = theta + step;
@@ -190,8 +195,9 @@ bool maximise(const Problem& pr, Eigen::VectorXd& theta, Evaluation& e, int& ite
     }
     if (!(value >= e.log_likelihood)) return small; // no ascent left: at the maximum
     const double change = (value - e.log_likelihood) / (std::abs(value) + 1e-300);
+    const bool halved = !(full.log_likelihood >= e.log_likelihood);
     theta = next;
-    e = evaluate(pr, theta, true);
+    e = halved ? evaluate(pr, theta, true) : std::move(full);
     if (runaway(theta, p)) return false;
     if (small && change < kRelativeTolerance) return true;
   }

@@ -66,23 +66,16 @@ Stream EntityStreams::stream(std::uint32_t entity) {
 // Blocks 0 .. blocks_ - 1 of entities base .. base + group_ - 1, in one call.
 void EntityStreams::fill(std::uint32_t base) {
   if (group_ == kPhiloxBatch) {
-    std::array<std::uint32_t, kPhiloxBatch> entities;
+    Entities entities;
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
       entities[j] = base + j;
     compute(entities);
   } else { // two eights: their sets of lanes interleave
-    std::array<PhiloxLanes, 2 * kPhiloxBatch> lanes;
-    for (std::uint32_t half = 0; half < 2; ++half) {
-      std::array<std::uint32_t, kPhiloxBatch> entities;
+    std::array<Entities, 2> eights;
+    for (std::uint32_t half = 0; half < 2; ++half)
       for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
-        entities[j] = base + kPhiloxBatch * half + j;
-      set_lanes(entities, lanes.data() + blocks_ * half);
-    }
-    std::array<std::uint32_t, 2 * 4 * kPhiloxBatch * kPhiloxBatch> out;
-    philox4x32_10_lanes(lanes.data(), 2 * blocks_, Stream(id_).key_, out.data());
-    ++fills_;
-    take_words(out.data(), 0);
-    take_words(out.data() + 4 * kPhiloxBatch * blocks_, kPhiloxBatch);
+        eights[half][j] = base + kPhiloxBatch * half + j;
+    compute_two(*this, eights[0], 0, *this, eights[1], kPhiloxBatch);
   }
   base_ = base;
   filled_ = true;
@@ -103,15 +96,24 @@ void EntityStreams::fill_entities(EntityStreams& a, EntityStreams& b, const std:
   }
   a.gather(entities, n);
   b.gather(entities, n);
+  compute_two(a, a.entities_, 0, b, b.entities_, 0);
+}
+
+// Eight entities of `a` into its lanes a_lane .. a_lane + 7 and eight of `b`
+// into its lanes b_lane .. b_lane + 7 (a and b may be one), in one call: the
+// two sets of lanes interleave. The same key (seed) for both.
+void EntityStreams::compute_two(EntityStreams& a, const Entities& a_entities, std::uint32_t a_lane,
+                                EntityStreams& b, const Entities& b_entities,
+                                std::uint32_t b_lane) {
   std::array<PhiloxLanes, 2 * kPhiloxBatch> lanes;
-  a.set_lanes(a.entities_, lanes.data());
-  b.set_lanes(b.entities_, lanes.data() + a.blocks_);
+  a.set_lanes(a_entities, lanes.data());
+  b.set_lanes(b_entities, lanes.data() + a.blocks_);
   std::array<std::uint32_t, 2 * 4 * kPhiloxBatch * kPhiloxBatch> out; // [block][entity][word]
   philox4x32_10_lanes(lanes.data(), a.blocks_ + b.blocks_, Stream(a.id_).key_, out.data());
   ++a.fills_;
   ++b.fills_;
-  a.take_words(out.data(), 0);
-  b.take_words(out.data() + 4 * kPhiloxBatch * a.blocks_, 0);
+  a.take_words(out.data(), a_lane);
+  b.take_words(out.data() + 4 * kPhiloxBatch * a.blocks_, b_lane);
 }
 
 void EntityStreams::gather(const std::uint32_t* entities, std::uint32_t n) {
@@ -139,7 +141,7 @@ const std::uint32_t* EntityStreams::find_or_fill(std::uint32_t entity) {
 }
 
 // Blocks 0 .. blocks_ - 1 of the eight entities into lanes 0 .. 7, in one call.
-void EntityStreams::compute(const std::array<std::uint32_t, kPhiloxBatch>& entities) {
+void EntityStreams::compute(const Entities& entities) {
   std::array<PhiloxLanes, kPhiloxBatch> lanes;
   set_lanes(entities, lanes.data());
   std::array<std::uint32_t, 4 * kPhiloxBatch * kPhiloxBatch> out; // [block][entity][word]
@@ -149,8 +151,7 @@ void EntityStreams::compute(const std::array<std::uint32_t, kPhiloxBatch>& entit
 }
 
 // Set b of `lanes`: block b of the eight entities' streams.
-void EntityStreams::set_lanes(const std::array<std::uint32_t, kPhiloxBatch>& entities,
-                              PhiloxLanes* lanes) const {
+void EntityStreams::set_lanes(const Entities& entities, PhiloxLanes* lanes) const {
   const Stream first(id_); // its counter layout
   for (std::uint32_t b = 0; b < blocks_; ++b)
     for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {

@@ -223,11 +223,14 @@ public:
   Stream lane_stream(std::uint32_t lane, std::uint32_t entity) const;
 
 private:
+  using Entities = std::array<std::uint32_t, kPhiloxBatch>;
   void fill(std::uint32_t base);
   const std::uint32_t* find_or_fill(std::uint32_t entity);
   void gather(const std::uint32_t* entities, std::uint32_t n);
-  void compute(const std::array<std::uint32_t, kPhiloxBatch>& entities);
-  void set_lanes(const std::array<std::uint32_t, kPhiloxBatch>& entities, PhiloxLanes* lanes) const;
+  void compute(const Entities& entities);
+  static void compute_two(EntityStreams& a, const Entities& a_entities, std::uint32_t a_lane,
+                          EntityStreams& b, const Entities& b_entities, std::uint32_t b_lane);
+  void set_lanes(const Entities& entities, PhiloxLanes* lanes) const;
   void take_words(const std::uint32_t* out, std::uint32_t first_lane);
   StreamId id_;
   std::uint32_t blocks_, group_;

@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -134,7 +135,7 @@ public:
     return slots_[set];
   }
 
-  // Replicates [0, count) in blocks of kBlockReplicates: blocks computed in
+  // Replicates [0, count) in blocks (block_replicates()): blocks computed in
   // parallel, each then passed to fold(slots, start, count) in replicate
   // order, by a serial stage that mostly runs on the thread that computed the
   // block (its results still in that core's cache: folding on another core
@@ -145,7 +146,8 @@ public:
     // Four blocks a thread in flight (estimated_memory_bytes), no more than
     // the run has: a run of a few trials (a fuzz input, a small sweep point)
     // allocates for those only.
-    const std::uint64_t blocks = (count + kBlockReplicates - 1) / kBlockReplicates;
+    const std::uint64_t block = block_replicates();
+    const std::uint64_t blocks = (count + block - 1) / block;
     const auto tokens = static_cast<std::size_t>(
         std::max<std::uint64_t>(1, std::min<std::uint64_t>(4 * std::uint64_t(threads_), blocks)));
     // Block b uses buffer b % tokens: when block b + tokens starts, block b
@@ -153,13 +155,11 @@ public:
     // Each buffer is allocated by the thread that first computes into it.
     std::vector<std::vector<ReplicateResult>> buffers(tokens);
     const auto buffer = [&](std::uint64_t start) -> std::vector<ReplicateResult>& {
-      return buffers[(start / kBlockReplicates) % tokens];
+      return buffers[(start / block) % tokens];
     };
     std::uint64_t next = 0;
     using oneapi::tbb::filter_mode;
-    const auto size = [&](std::uint64_t start) {
-      return std::min(kBlockReplicates, count - start);
-    };
+    const auto size = [&](std::uint64_t start) { return std::min(block, count - start); };
     // The stages pass work through oneTBB, whose synchronisation
     // ThreadSanitizer cannot see: each stage also acquires what the last
     // released (in_order_, computed_).
@@ -177,7 +177,7 @@ public:
     const auto compute = [&](std::uint64_t start) {
       (void)in_order_.load(std::memory_order_acquire);
       std::vector<ReplicateResult>& slots = buffer(start);
-      if (slots.empty()) slots.resize(std::min(kBlockReplicates, count) * width_);
+      if (slots.empty()) slots.resize(std::min(block, count) * width_);
       fill_range(start, 0, size(start), slots);
       computed_.fetch_add(1, std::memory_order_acq_rel);
       return start;
@@ -205,6 +205,13 @@ public:
     }
     (void)in_order_.load(std::memory_order_acquire);
     if (next < count) throw Interrupted(); // stopped by `cancel` before the last block
+  }
+  // Replicates a block: about kBlockReplicates results, whatever the width (a
+  // shared pass of a sweep has a result per point: its blocks were ten times
+  // the memory, allocated and faulted in afresh for every group of points).
+  std::uint64_t block_replicates() const {
+    return std::max<std::uint64_t>(1, kBlockReplicates /
+                                          std::bit_ceil(std::max<std::size_t>(width_, 1)));
   }
   std::vector<ReplicateResult>& compute(std::uint64_t start, std::uint64_t count) {
     launch(start, count, 0);

@@ -107,3 +107,33 @@ TEST_CASE("On the three-look rates designs the adjusted estimate is less biased 
           std::max(0.01, 4 * d.adjusted_ci_coverage.mcse));
   }
 }
+
+TEST_CASE("A stage-wise walk's tails are the bivariate normal probabilities of two looks",
+          "[stagewise]") {
+  // Two looks at t = 0.4, 1 with efficacy bound c1 at the first: the walk's
+  // P(no crossing at look 1, Z_2 >= z) against the integral over z1 < c1 of
+  // phi(z1 - theta sqrt(t1)) P(Z_2 >= z | z1), by the trapezoid rule on a
+  // fine grid (independent of the walk's Simpson grid).
+  const double t1 = 0.4, c1 = 2.5;
+  const std::vector<double> information{t1, 1.0};
+  const auto upper = [](double x) { return 0.5 * std::erfc(x / std::sqrt(2.0)); };
+  for (const double theta : {-1.0, 0.0, 2.0, 3.5}) {
+    const StagewiseWalk walk(information, {c1}, theta);
+    CHECK(walk.crossed_before(0) == 0.0);
+    CHECK(walk.crossed_before(1) == Approx(upper(c1 - theta * std::sqrt(t1))).margin(1e-12));
+    for (const double z : {-1.0, 0.5, 1.96, 3.0}) {
+      const double lo = theta * std::sqrt(t1) - 12.0, h = (c1 - lo) / 200000;
+      double integral = 0.0;
+      for (int i = 0; i <= 200000; ++i) {
+        const double z1 = lo + i * h;
+        const double mean = z1 * std::sqrt(t1) + theta * (1.0 - t1);
+        const double f =
+            std::exp(-0.5 * (z1 - theta * std::sqrt(t1)) * (z1 - theta * std::sqrt(t1))) /
+            std::sqrt(2.0 * M_PI) * upper((z - mean) / std::sqrt(1.0 - t1));
+        integral += (i == 0 || i == 200000 ? 0.5 : 1.0) * h * f;
+      }
+      INFO("theta " << theta << ", z " << z);
+      CHECK(walk.tail(1, z) == Approx(integral).margin(1e-7));
+    }
+  }
+}

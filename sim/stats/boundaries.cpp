@@ -244,29 +244,33 @@ Crossing crossing_probabilities(const std::vector<double>& information,
   return {w.up, w.down};
 }
 
-std::vector<StagewiseTail> stagewise_tails(const std::vector<double>& information,
-                                           const std::vector<double>& efficacy_z,
-                                           const std::vector<double>& z, double drift) {
-  std::vector<StagewiseTail> out(information.size());
-  std::optional<Stage> previous;
+// The stages before each look k >= 1 (the continuation region of look k - 1)
+// and the crossing probabilities before each look, in one walk.
+struct StagewiseWalk::Stages {
+  std::vector<Stage> before; // before[k - 1]: the stage of look k - 1
+};
+
+StagewiseWalk::StagewiseWalk(const std::vector<double>& information,
+                             const std::vector<double>& efficacy_z, double drift)
+    : stages_(std::make_unique<Stages>()), crossed_(information.size()), t_(information),
+      drift_(drift) {
   double crossed = 0.0;
   for (std::size_t k = 0; k < information.size(); ++k) {
-    const Stage* p = previous ? &*previous : nullptr;
-    out[k].crossed_before = crossed;
-    if (k > 0) { // each z on its own (in parallel: the same sums in the same order)
-      out[k].tail.resize(z.size());
-      oneapi::tbb::parallel_for(std::size_t{0}, z.size(), [&](std::size_t j) {
-        out[k].tail[j] = exit_up(p, information[k], z[j], drift);
-      });
-    }
+    crossed_[k] = crossed;
     if (k + 1 == information.size()) break;
+    const Stage* p = k > 0 ? &stages_->before[k - 1] : nullptr;
     crossed += exit_up(p, information[k], efficacy_z[k], drift);
     Stage next = p == nullptr ? first_stage(information[k], -kInf, efficacy_z[k], drift)
                               : next_stage(*p, information[k], -kInf, efficacy_z[k], drift,
                                            /*parallel=*/true);
-    previous = std::move(next);
+    stages_->before.push_back(std::move(next));
   }
-  return out;
+}
+
+StagewiseWalk::~StagewiseWalk() = default;
+
+double StagewiseWalk::tail(std::size_t k, double z) const {
+  return exit_up(&stages_->before[k - 1], t_[k], z, drift_);
 }
 
 namespace {

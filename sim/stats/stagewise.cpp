@@ -10,6 +10,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace sepsim {
 
@@ -21,7 +22,8 @@ namespace {
 constexpr double kDriftLo = -8.0, kDriftStep = 0.1;
 constexpr int kDrifts = 241; // -8 .. 16
 constexpr double kZLo = -5.0, kZStep = 0.1;
-constexpr int kZs = 151; // -5 .. 10
+constexpr int kZs = 151;                                             // -5 .. 10
+constexpr double kNotYet = std::numeric_limits<double>::quiet_NaN(); // an entry not computed
 
 std::atomic<std::uint64_t> next_id{1}; // orderings' ids, never reused
 
@@ -30,21 +32,34 @@ std::atomic<std::uint64_t> next_id{1}; // orderings' ids, never reused
 StagewiseOrdering::StagewiseOrdering(std::vector<double> information,
                                      std::vector<double> efficacy_z)
     : id_(next_id.fetch_add(1, std::memory_order_relaxed)), t_(std::move(information)),
-      c_(std::move(efficacy_z)), table_(t_.size()),
-      filled_(std::make_unique<tbb::collaborative_once_flag[]>(kDrifts)) {
-  for (std::size_t k = 1; k < t_.size(); ++k)
-    table_[k].resize(std::size_t{kDrifts} * kZs);
+      c_(std::move(efficacy_z)), table_(t_.size()), walks_(kDrifts),
+      walked_(std::make_unique<tbb::collaborative_once_flag[]>(kDrifts)) {
+  for (std::size_t k = 1; k < t_.size(); ++k) {
+    table_[k] = std::make_unique<std::atomic<double>[]>(std::size_t{kDrifts} * kZs);
+    for (std::size_t e = 0; e < std::size_t{kDrifts} * kZs; ++e)
+      table_[k][e].store(kNotYet, std::memory_order_relaxed);
+  }
 }
 
-// Drift i's entries of every look: one walk gives every look's row.
-void StagewiseOrdering::fill(std::size_t i) const {
-  std::vector<double> z(kZs);
-  for (int j = 0; j < kZs; ++j)
-    z[j] = kZLo + j * kZStep;
-  const auto tails = stagewise_tails(t_, c_, z, kDriftLo + static_cast<double>(i) * kDriftStep);
-  for (std::size_t k = 1; k < t_.size(); ++k)
-    for (int j = 0; j < kZs; ++j)
-      table_[k][i * kZs + j] = tails[k].crossed_before + tails[k].tail[j];
+// Drift i's walk, made on its first use (threads that wait help).
+const StagewiseWalk& StagewiseOrdering::walk(std::size_t i) const {
+  tbb::collaborative_call_once(walked_[i], [&] {
+    walks_[i] =
+        std::make_unique<StagewiseWalk>(t_, c_, kDriftLo + static_cast<double>(i) * kDriftStep);
+  });
+  return *walks_[i];
+}
+
+// P_theta_i(ordering >= (k, z_j)) at grid z_j, computed on first use. Threads
+// racing for one entry compute the same number (a relaxed store of it).
+double StagewiseOrdering::entry(std::size_t k, std::size_t i, int j) const {
+  std::atomic<double>& e = table_[k][i * kZs + static_cast<std::size_t>(j)];
+  double p = e.load(std::memory_order_relaxed);
+  if (!std::isnan(p)) return p;
+  const StagewiseWalk& w = walk(i);
+  p = w.crossed_before(k) + w.tail(k, kZLo + j * kZStep);
+  e.store(p, std::memory_order_relaxed);
+  return p;
 }
 
 // P_theta_i(ordering >= (k, z)), linear in z between grid points.
@@ -52,9 +67,7 @@ double StagewiseOrdering::tail_probability(std::size_t k, std::size_t i, double 
   const double x = std::clamp((z - kZLo) / kZStep, 0.0, kZs - 1.0);
   const auto j = std::min(static_cast<int>(x), kZs - 2);
   const double w = x - j;
-  tbb::collaborative_call_once(filled_[i], [&] { fill(i); });
-  const double* row = &table_[k][i * kZs];
-  return (1.0 - w) * row[j] + w * row[j + 1];
+  return (1.0 - w) * entry(k, i, j) + w * entry(k, i, j + 1);
 }
 
 // The drift at which P_theta(ordering >= (k, z)) = target (increasing in

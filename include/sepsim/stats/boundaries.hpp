@@ -8,6 +8,7 @@
 #include "sepsim/core/errors.hpp"
 #include "sepsim/scenario/looks.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,19 +54,29 @@ Crossing crossing_probabilities(const std::vector<double>& information,
                                 const std::vector<double>& efficacy_z,
                                 const std::vector<double>& futility_z, double drift);
 
-// The stage-wise ordering's tails under a drift, for every look k (0-based)
-// in one walk: the probability of an efficacy crossing before look k, and for
-// k >= 1 and each z the probability of reaching look k (no efficacy crossing
-// before; futility bounds ignored, as non-binding) with Z_k >= z (look 0's
-// tail is left empty: it has a closed form). `efficacy_z` needs K - 1 entries.
-// Computed on the calling thread's oneTBB threads (parallel_for: the same
-// numbers as one thread gives).
-struct StagewiseTail {
-  double crossed_before = 0;
-  std::vector<double> tail;
+// The stage-wise ordering's tails under a drift, from one walk over the
+// looks: the probability of an efficacy crossing before look k (0-based), and
+// for k >= 1 and any z the probability of reaching look k (no efficacy
+// crossing before; futility bounds ignored, as non-binding) with Z_k >= z
+// (look 0's tail has a closed form). `efficacy_z` needs K - 1 entries. The
+// walk's stages are computed on the calling thread's oneTBB threads
+// (parallel_for: the same numbers as one thread gives); each tail is one sum
+// over the stage's grid, computed when asked.
+class StagewiseWalk {
+public:
+  StagewiseWalk(const std::vector<double>& information, const std::vector<double>& efficacy_z,
+                double drift);
+  ~StagewiseWalk();
+  StagewiseWalk(const StagewiseWalk&) = delete;
+  StagewiseWalk& operator=(const StagewiseWalk&) = delete;
+  double crossed_before(std::size_t k) const { return crossed_[k]; }
+  double tail(std::size_t k, double z) const; // 1 <= k < K
+
+private:
+  struct Stages;
+  std::unique_ptr<Stages> stages_;
+  std::vector<double> crossed_, t_;
+  double drift_;
 };
-std::vector<StagewiseTail> stagewise_tails(const std::vector<double>& information,
-                                           const std::vector<double>& efficacy_z,
-                                           const std::vector<double>& z, double drift);
 
 } // namespace sepsim

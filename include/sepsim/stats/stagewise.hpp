@@ -8,6 +8,9 @@
 // (non-binding), as rpact does.
 #pragma once
 
+#include "sepsim/stats/boundaries.hpp"
+
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -30,16 +33,20 @@ public:
 private:
   DriftInference compute(std::size_t k, double z, double gamma) const; // infer, not kept
   double tail_probability(std::size_t k, std::size_t drift, double z) const;
+  double entry(std::size_t k, std::size_t drift, int z_index) const;
+  const StagewiseWalk& walk(std::size_t drift) const;
   double solve(std::size_t k, double z, double target) const;
-  void fill(std::size_t drift) const;
   std::uint64_t id_; // distinct for every ordering of the process (infer's memo)
   std::vector<double> t_, c_;
-  // Per look k >= 1, on the drift grid x z grid: P_theta(ordering >= (k, z)).
-  // A drift's entries are computed on its first use, by one thread while
-  // others that need them help or wait: a run's estimates visit only some
-  // drifts, and each drift's entries are the same whoever computes them.
-  mutable std::vector<std::vector<double>> table_;
-  std::unique_ptr<tbb::collaborative_once_flag[]> filled_;
+  // Per look k >= 1, on the drift grid x z grid: P_theta(ordering >= (k, z)),
+  // NaN until computed. A drift's walk is made on its first use, by one
+  // thread while others that need it help or wait; an entry is computed from
+  // it on its first use. A run's estimates visit only some drifts, and at
+  // each only the z near its statistics; every entry is the same whoever
+  // computes it, and whatever else was computed.
+  std::vector<std::unique_ptr<std::atomic<double>[]>> table_;
+  mutable std::vector<std::unique_ptr<StagewiseWalk>> walks_;
+  std::unique_ptr<tbb::collaborative_once_flag[]> walked_;
 };
 
 // A design's stage-wise ordering, made on first use and shared by every

@@ -117,6 +117,20 @@ TEST_CASE("binomial_draw reads one word a draw, none at the ends", "[binomial]")
   }
 }
 
+TEST_CASE("binomial_draw gives the fresh table's draw however the cache's sets fill and evict",
+          "[binomial]") {
+  // 40,000 (n, p) in rotation overflow the cache's 16,384 slots, two a set:
+  // sets fill, their tables move between the two slots, and are evicted and
+  // rebuilt for other (n, p); every draw must still be its own table's.
+  Stream a({21, Purpose::arm_counts, 0, 0, 0}), b({21, Purpose::arm_counts, 0, 0, 0});
+  for (int i = 0; i < 80000; ++i) {
+    const auto k = static_cast<std::uint32_t>((i * 7919) % 40000);
+    const std::uint32_t n = 1 + k % 300;
+    const double p = 0.01 + 0.98 * static_cast<double>(k / 300) / 200.0;
+    REQUIRE(binomial_draw(a, n, p) == BinomialTable(n, p)(b()));
+  }
+}
+
 TEST_CASE("Binomial draws have the binomial's mean and variance (4 SE)", "[binomial]") {
   Stream stream({20, Purpose::arm_counts, 0, 0, 0});
   const std::uint64_t draws = test::replicates(400000);

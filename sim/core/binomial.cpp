@@ -10,6 +10,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace sepsim {
 
@@ -89,6 +90,12 @@ void BinomialTable::build(std::uint32_t n, double p) {
 }
 
 BinomialCache::BinomialCache() : slots_(std::size_t{1} << kBits) {}
+
+const BinomialTable& BinomialCache::second(Slot* set, std::uint32_t n, double p) {
+  std::swap(set[0], set[1]);
+  if (set[0].p_bits != std::bit_cast<std::uint64_t>(p) || set[0].n != n) rebuild(set[0], n, p);
+  return *set[0].table;
+}
 
 void BinomialCache::rebuild(Slot& slot, std::uint32_t n, double p) {
   if (slot.table)

@@ -67,9 +67,10 @@ private:
   std::vector<std::uint32_t> data_{0, ~0u, ~0u, ~0u, ~0u};
 };
 
-// The tables of the (n, p) last drawn on a thread, one per hash slot: a
-// count-level trial draws its cells from a few hundred (n, p), a sweep's
-// trials from thousands. Which are kept changes the speed, never the numbers.
+// The tables of the (n, p) last drawn on a thread, two to a hash set (the
+// one used last first): a count-level trial draws its cells from a few
+// hundred (n, p), a sweep's trials from thousands. Which are kept changes the
+// speed, never the numbers.
 class BinomialCache {
 public:
   BinomialCache();
@@ -78,10 +79,10 @@ public:
     const auto bits = std::bit_cast<std::uint64_t>(p);
     const std::uint64_t hash =
         (bits ^ (bits >> 32) ^ (std::uint64_t{n} << 40)) * 0x9E3779B97F4A7C15ull;
-    Slot& slot = slots_[hash >> (64 - kBits)];
-    if (slot.p_bits != bits || slot.n != n) [[unlikely]]
-      rebuild(slot, n, p);
-    return *slot.table;
+    Slot* set = &slots_[(hash >> (64 - kBits)) & ~std::uint64_t{1}];
+    if (set[0].p_bits == bits && set[0].n == n) [[likely]]
+      return *set[0].table;
+    return second(set, n, p);
   }
 
 private:
@@ -91,6 +92,9 @@ private:
     std::uint32_t n = 0;
     std::optional<BinomialTable> table; // built on the slot's first use
   };
+  // The set's other slot, or a table built into the one used longer ago;
+  // either way moved first.
+  static const BinomialTable& second(Slot* set, std::uint32_t n, double p);
   static void rebuild(Slot& slot, std::uint32_t n, double p);
   std::vector<Slot> slots_;
 };

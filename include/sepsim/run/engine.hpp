@@ -60,8 +60,9 @@ using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 // Replicates run in chunks of this many; the fold order depends on it, the
 // results do not depend on the thread count.
 inline constexpr std::uint64_t kChunkReplicates = 1024;
-// A local run computes and folds blocks of this many (a divisor of
-// kChunkReplicates); the results do not depend on it either.
+// A local run computes and folds blocks of this many results: this many
+// replicates of one design, fewer (a power of two) of several designs or
+// points; the results do not depend on it either.
 inline constexpr std::uint64_t kBlockReplicates = 64;
 static_assert(kChunkReplicates % kBlockReplicates == 0);
 

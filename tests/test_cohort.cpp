@@ -1,5 +1,7 @@
 // The virtual cohort against closed-form answers and calibration.md.
 #include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/cpu_features.hpp"
+
 #include "sepsim/input/scenario_reader.hpp"
 
 #include <catch2/catch.hpp>
@@ -134,15 +136,22 @@ TEST_CASE("Screening eight patients at a time gives screen_patient's patients", 
   // Groups of eight from their streams' first words (most patients), the
   // others drawn from the stream when a normal needs more words: each patient
   // the same bits as screen_patient alone, in and out of order.
-  const Scenario s = load_default_scenario();
-  EntityStreams streams({13, Purpose::patient_screening, 1, 2, 0}, kScreeningBlocks);
+  // Both paths (AVX-512 lanes where this CPU has them, and scalar), groups of
+  // 8 and 16 streams, the default prevalences and ones where every phenotype
+  // is common (the SIMD path's blends of the phenotypes' parameters).
+  Scenario s = load_default_scenario();
+  const auto path = GENERATE(ScreeningPath::fastest, ScreeningPath::scalar);
+  const auto group_size = GENERATE(values<std::uint32_t>({kPhiloxBatch, 2 * kPhiloxBatch}));
+  if (GENERATE(false, true)) s.population.prevalence = {0.3, 0.3, 0.4};
+  EntityStreams streams({13, Purpose::patient_screening, 1, 2, 0}, kScreeningBlocks, group_size);
   int from_stream = 0;
+  std::array<int, kPhenotypes> labels{};
   const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
   for (const std::uint32_t base : {0u, 8u, 800u, 16u, 4000u}) {
     for (std::uint32_t group = 0; group < 40; ++group) {
       const std::uint32_t first = base + 8 * group * (base == 4000u ? 1 : 3);
       ScreenedPatient batch[kPhiloxBatch];
-      screen_patients(s.population, s.classifier, streams, first, batch);
+      screen_patients(s.population, s.classifier, streams, first, batch, path);
       for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
         const ScreenedPatient one = screen_patient(s.population, s.classifier, 13, 1, 2, first + j);
         ScreeningDraws draws;
@@ -153,9 +162,63 @@ TEST_CASE("Screening eight patients at a time gives screen_patient's patients", 
         REQUIRE(bits(batch[j].log_ferritin_measured) == bits(one.log_ferritin_measured));
         REQUIRE(bits(batch[j].log_hla_dr_true) == bits(one.log_hla_dr_true));
         REQUIRE(bits(batch[j].log_hla_dr_measured) == bits(one.log_hla_dr_measured));
+        ++labels[batch[j].label];
       }
     }
   }
   // About 11% of patients need a normal's further words (1 - 0.972^4).
   CHECK(from_stream > 5);
+  for (const int n : labels) // every label seen (1,600 patients)
+    CHECK(n > 20);
+}
+
+TEST_CASE("Eight patients' noise on SIMD lanes is draw_patient_noise's", "[cohort]") {
+  // Lanes of entities in any order and number (as the enrolment gathers
+  // them), with and without covariates, at one site and at 33: every lane
+  // noise_lanes gives has draw_patient_noise's bits; the others (a normal
+  // needing more words, a covariate outside its bounds) are left to it.
+  Scenario s = load_default_scenario();
+  const bool covariates = GENERATE(false, true);
+  if (GENERATE(false, true)) s.population.sites = 1;
+  EntityStreams outcomes({21, Purpose::patient_outcomes, 3, 4, 0},
+                         covariates ? kOutcomeBlocksWithCovariates : kOutcomeBlocks);
+  EntityStreams survival({21, Purpose::patient_survival, 3, 4, 0}, kSurvivalBlocks);
+  const auto same = [](double a, double b) {
+    return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+  };
+  int done = 0, lanes = 0;
+  for (std::uint32_t set = 0; set < 600; ++set) {
+    std::array<std::uint32_t, kPhiloxBatch> entities{};
+    for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
+      entities[j] = 7 * set + (5 * j + set) % 11;
+    const std::uint32_t n = 1 + set % kPhiloxBatch;
+    EntityStreams::fill_entities(outcomes, survival, entities.data(), n);
+    std::array<PatientNoise, kPhiloxBatch> batch;
+    const std::uint32_t mask =
+        noise_lanes(s.population, outcomes, survival, covariates, batch.data());
+    for (std::uint32_t j = 0; j < n; ++j, ++lanes) {
+      if (!(mask >> j & 1)) continue;
+      ++done;
+      const PatientNoise one = draw_patient_noise(s.population, 21, 3, 4, entities[j], covariates);
+      const PatientNoise& b = batch[j];
+      REQUIRE(same(b.age_years, one.age_years));
+      REQUIRE(b.female == one.female);
+      REQUIRE(b.baseline_sofa == one.baseline_sofa);
+      REQUIRE(b.site == one.site);
+      for (const auto field :
+           {&PatientNoise::sofa_change_z, &PatientNoise::early_death_u, &PatientNoise::mortality_u,
+            &PatientNoise::death_day_u, &PatientNoise::late_death_u, &PatientNoise::late_day_u,
+            &PatientNoise::support_u, &PatientNoise::support_z, &PatientNoise::ordinal_u})
+        REQUIRE(same(b.*field, one.*field));
+      for (int a = 0; a < kAdverseEvents; ++a)
+        REQUIRE(same(b.adverse_u[a], one.adverse_u[a]));
+    }
+  }
+#ifdef SEPSIM_X86_SIMD
+  if (cpu_has_avx512f()) { // 1 - 0.972^2 without covariates, about 1 - 0.97^4 with
+    CHECK(done > 0.8 * lanes);
+    CHECK(done < lanes);
+  }
+#endif
+  CHECK(lanes == 600 * 9 / 2);
 }

@@ -3,12 +3,14 @@
 // scenario (same streams, same Boost distributions, same order: screening,
 // outcome noise, survival noise and covariates; --check compares them with
 // the library's, patient by patient) for the same number of patients, by the
-// same means (Boost's normals by their first try inline, core/normal.hpp, and
+// same means (Boost's normals by their first try inline, core/normal.hpp;
 // screening from the streams' first words, sixteen patients' streams at a
-// time), and
-// does nothing else with them. The randomisation list (about a word a
-// patient) is not drawn. Enrolled patients are taken as the first of each
-// replicate, so every lane of the streams' SIMD blocks is used: a floor.
+// time, and eight patients' screening and noise at once on AVX-512 lanes
+// where the CPU has them, sim/cohort/cohort_simd.cpp), and
+// does nothing else with them (but the four biomarkers of the screening
+// draws, which the library's SIMD screening computes with them). The randomisation list (about a
+// word a patient) is not drawn. Enrolled patients are taken as the first of each replicate, so
+// every lane of the streams' SIMD blocks is used: a floor.
 //
 // Usage: sepsim_rng_floor REPLICATES SCREENED_PER_REPLICATE ENROLLED_PER_REPLICATE [SEED]
 //        sepsim_rng_floor --check   (the draws equal the library's; ctest rng_floor)
@@ -94,8 +96,9 @@ sepsim::PatientNoise outcome_draws(const sepsim::Population& p, bool covariates,
           support_u,     support_z,   ordinal_u,     adverse_u};
 }
 
-double sum(const sepsim::ScreeningDraws& d) {
-  return d.u + d.z[0] + d.z[1] + d.z[2] + d.z[3];
+double sum(const sepsim::ScreenedPatient& p) {
+  return p.log_ferritin_true + p.log_ferritin_measured + p.log_hla_dr_true + p.log_hla_dr_measured +
+         static_cast<int>(p.label);
 }
 
 double sum(const sepsim::PatientNoise& n) {
@@ -202,11 +205,22 @@ int main(int argc, char** argv) {
                                                 : sepsim::kOutcomeBlocks);
       sepsim::EntityStreams survival({seed, Purpose::patient_survival, 0, r, 0},
                                      sepsim::kSurvivalBlocks);
-      for (std::uint32_t i = 0; i < n; ++i)
-        checksum += sum(screening_draws(screening, i));
+      // Screening eight patients at a time on SIMD lanes where the CPU has
+      // them, as the enrolment step does (screen_patients: the draws and the
+      // four biomarkers they give, a multiplication and two additions each).
+      for (std::uint32_t i = 0; i < n; i += sepsim::kPhiloxBatch) {
+        std::array<sepsim::ScreenedPatient, sepsim::kPhiloxBatch> batch;
+        sepsim::screen_patients(scenario.population, scenario.classifier, screening, i,
+                                batch.data());
+        for (std::uint32_t j = 0; j < sepsim::kPhiloxBatch && i + j < n; ++j)
+          checksum += sum(batch[j]);
+      }
       // An enrolled patient's outcome and survival streams with those of the
-      // next seven, in one call, as the observation step computes them.
+      // next seven, in one call, and their draws on SIMD lanes where the CPU
+      // has them, as the observation step computes them.
       std::array<std::uint32_t, sepsim::kPhiloxBatch> ids{};
+      std::array<sepsim::PatientNoise, sepsim::kPhiloxBatch> noise;
+      std::uint32_t ready = 0;
       for (std::uint32_t i = 0; i < enrolled && i < n; ++i) {
         const std::uint32_t lane = i % sepsim::kPhiloxBatch;
         if (lane == 0) {
@@ -214,10 +228,13 @@ int main(int argc, char** argv) {
             ids[j] = i + j;
           sepsim::EntityStreams::fill_entities(outcomes, survival, ids.data(),
                                                sepsim::kPhiloxBatch);
+          ready = sepsim::noise_lanes(scenario.population, outcomes, survival, covariates,
+                                      noise.data());
         }
-        checksum +=
-            sum(outcome_draws(scenario.population, covariates, outcomes.lane_stream(lane, i),
-                              survival.lane_stream(lane, i)));
+        if ((ready >> lane & 1) == 0)
+          noise[lane] = outcome_draws(scenario.population, covariates,
+                                      outcomes.lane_stream(lane, i), survival.lane_stream(lane, i));
+        checksum += sum(noise[lane]);
       }
       patients += n;
     }

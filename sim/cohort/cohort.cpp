@@ -2,6 +2,8 @@
 
 #include "sepsim/core/normal.hpp"
 
+#include "cohort_simd.hpp"
+
 #include <boost/math/distributions/normal.hpp>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
@@ -68,10 +70,15 @@ bool screening_first_tries(const std::uint32_t* words, ScreeningDraws& out) {
 }
 
 void screen_patients(const Population& population, const Classifier& classifier,
-                     EntityStreams& streams, std::uint32_t base, ScreenedPatient* out) {
+                     EntityStreams& streams, std::uint32_t base, ScreenedPatient* out,
+                     ScreeningPath path) {
+  std::uint32_t done = 0; // the lanes' patients; the others' first tries failed
+  const bool lanes = path == ScreeningPath::fastest &&
+                     screen_lanes(population, classifier, streams, base, out, done);
   for (std::uint32_t j = 0; j < kPhiloxBatch; ++j) {
+    if (done >> j & 1) continue;
     ScreeningDraws draws;
-    out[j] = screening_first_tries(streams.words(base + j), draws)
+    out[j] = !lanes && screening_first_tries(streams.words(base + j), draws)
                  ? screened_from(population, classifier, draws)
                  : screen_patient(population, classifier, streams.stream(base + j));
   }

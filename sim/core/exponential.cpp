@@ -11,7 +11,7 @@
 
 #include <bit>
 
-#include "cpu_features.hpp"
+#include "sepsim/core/cpu_features.hpp"
 
 #ifdef SEPSIM_X86_SIMD
 #include <immintrin.h>

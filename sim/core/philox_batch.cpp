@@ -12,7 +12,7 @@
 
 #include <Random123/philox.h>
 
-#include "cpu_features.hpp"
+#include "sepsim/core/cpu_features.hpp"
 
 #ifdef SEPSIM_X86_SIMD
 #include <immintrin.h>

@@ -145,6 +145,10 @@ private:
   // ahead_[j]), and the lane of the next one.
   std::array<std::uint32_t, kPhiloxBatch> ahead_{};
   std::uint32_t ahead_count_ = 0, ahead_next_ = 0;
+  // Their noise where noise_lanes drew it (bit j of noise_ready_: lane j's);
+  // the last element: a patient drawn alone.
+  std::array<PatientNoise, kPhiloxBatch + 1> noise_;
+  std::uint32_t noise_ready_ = 0;
   // Reused across the replicates of a thread.
   std::vector<PatientRecord>& records_;
   std::vector<std::array<double, kMaxArms>>&by_sofa10_, &by_site_;

@@ -82,9 +82,13 @@ bool screening_first_tries(const std::uint32_t* words, ScreeningDraws& out);
 ScreenedPatient screened_from(const Population& population, const Classifier& classifier,
                               const ScreeningDraws& draws);
 // screen_patient of patients base .. base + kPhiloxBatch - 1 into out, from
-// streams (Purpose::patient_screening, kScreeningBlocks blocks).
+// streams (Purpose::patient_screening, kScreeningBlocks blocks): fastest, on
+// AVX-512 lanes where the CPU has them (sim/cohort/cohort_simd.cpp), the
+// same bits as scalar, one patient after another (the tests compare them).
+enum class ScreeningPath { fastest, scalar };
 void screen_patients(const Population& population, const Classifier& classifier,
-                     EntityStreams& streams, std::uint32_t base, ScreenedPatient* out);
+                     EntityStreams& streams, std::uint32_t base, ScreenedPatient* out,
+                     ScreeningPath path = ScreeningPath::fastest);
 
 // With covariates = false, age, sex, baseline SOFA and site are left at zero:
 // they are drawn last, so skipping them changes no other draw.
@@ -99,6 +103,14 @@ PatientNoise draw_patient_noise(const Population& population, Stream outcomes, S
 // covariates), and its survival stream: what EntityStreams computes ahead.
 constexpr std::uint32_t kOutcomeBlocks = 2, kOutcomeBlocksWithCovariates = 4;
 constexpr std::uint32_t kSurvivalBlocks = 2;
+// draw_patient_noise of the entities in lanes 0 .. 7 of the last
+// fill_entities of outcomes and survival (Purpose::patient_outcomes and
+// patient_survival, kOutcomeBlocks[WithCovariates] and kSurvivalBlocks
+// blocks) on AVX-512 lanes (sim/cohort/cohort_simd.cpp) into out: a bit set for each lane whose
+// draws are all first tries (then out[j] is draw_patient_noise's, bit for bit); 0 where the CPU has
+// no AVX-512.
+std::uint32_t noise_lanes(const Population& population, const EntityStreams& outcomes,
+                          const EntityStreams& survival, bool covariates, PatientNoise* out);
 
 // P(label | true phenotype) of the classifier in closed form, [phenotype][label]:
 // measured log-biomarkers are normal with variance sd_log^2 + s^2.

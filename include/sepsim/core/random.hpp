@@ -173,20 +173,28 @@ class UniformBelow {
 public:
   UniformBelow() = default;
   explicit UniformBelow(std::uint32_t n);
+  // The draw from one word: false where Boost would reject it and draw again.
+  bool from_word(std::uint32_t word, std::uint32_t& q) const {
+    if (last_ == 0) return q = 0, true;
+    q = quotient(word);
+    return q <= last_;
+  }
   std::uint32_t operator()(Stream& stream) const {
     if (last_ == 0) return 0;
     for (;;) {
-      // word / bucket_, exactly for every 32-bit word: the high 64 bits of
-      // reciprocal_ * word (Lemire, Kaser and Kurz 2019, "Faster remainder
-      // by direct computation"), from two 64-bit products that cannot overflow.
-      const std::uint64_t word = stream();
-      const std::uint64_t low = (reciprocal_ & 0xffffffffu) * word;
-      const auto q = static_cast<std::uint32_t>(((reciprocal_ >> 32) * word + (low >> 32)) >> 32);
+      const std::uint32_t q = quotient(stream());
       if (q <= last_) return q;
     }
   }
 
 private:
+  // word / bucket_, exactly for every 32-bit word: the high 64 bits of
+  // reciprocal_ * word (Lemire, Kaser and Kurz 2019, "Faster remainder by
+  // direct computation"), from two 64-bit products that cannot overflow.
+  std::uint32_t quotient(std::uint64_t word) const {
+    const std::uint64_t low = (reciprocal_ & 0xffffffffu) * word;
+    return static_cast<std::uint32_t>(((reciprocal_ >> 32) * word + (low >> 32)) >> 32);
+  }
   std::uint64_t reciprocal_ = 0; // ceil(2^64 / bucket)
   std::uint32_t last_ = 0;       // n - 1
 };
@@ -221,6 +229,10 @@ public:
                             std::uint32_t n);
   // The stream of entities[lane] of the last fill_entities (entity: that one).
   Stream lane_stream(std::uint32_t lane, std::uint32_t entity) const;
+  // The first 4 x blocks() words of that stream (valid until the next fill).
+  const std::uint32_t* lane_words(std::uint32_t lane) const {
+    return words_.data() + 4 * kPhiloxBatch * lane;
+  }
 
 private:
   using Entities = std::array<std::uint32_t, kPhiloxBatch>;

@@ -268,14 +268,8 @@ bool screen_lanes(const Population& population, const Classifier& classifier,
                   std::uint32_t& done) {
 #ifdef SEPSIM_X86_SIMD
   if (!cpu_has_avx512f()) return false;
-  // The eight patients' words one after another, kLaneStride words apart
-  // (checked after asking for each: a fill on the way moves them).
-  std::array<const std::uint32_t*, kPhiloxBatch> at;
-  for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
-    at[j] = streams.words(base + j);
-  const std::uint32_t* first = streams.words(base);
-  for (std::uint32_t j = 0; j < kPhiloxBatch; ++j)
-    if (at[j] != first + kLaneStride * j) return false;
+  const std::uint32_t* first = base % kPhiloxBatch == 0 ? streams.words_of_eight(base) : nullptr;
+  if (first == nullptr) return false;
   done = screen_avx512(population, classifier, first, out);
   return true;
 #else

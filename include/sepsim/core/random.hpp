@@ -219,6 +219,12 @@ public:
     return find_or_fill(entity);
   }
   std::uint32_t blocks() const { return blocks_; }
+  // The words of entities base .. base + 7 (base a multiple of 8), lane j's
+  // 4 kPhiloxBatch words after lane 0's, valid as words()'.
+  const std::uint32_t* words_of_eight(std::uint32_t base) {
+    const std::uint32_t* first = words(base);
+    return gathered_ ? nullptr : first; // a group of 8 or 16 holds all eight
+  }
   // The streams of up to kPhiloxBatch entities of any numbers (those about to
   // be read), computed together instead of the next eight; an entity of
   // neither set is computed with its eight as before.

@@ -1,18 +1,17 @@
-// Eight patients' screening at once on the lanes of AVX-512 registers: the
-// words of their streams gathered lane by lane, Boost's first try of each
-// normal (core/normal.hpp), the phenotype, the biomarkers and the label, with
-// screened_from's operations in its order (IEEE additions, multiplications
-// and comparisons, compiled without fused multiply-adds), so each lane's
-// patient has screen_patient's bits. A lane whose normal Boost would draw
-// further is left to the scalar code (screen_patients).
+// Eight patients at once on the lanes of AVX-512 registers: their streams'
+// words transposed into lanes (8 x 8; gathers cost as much as the scalar code
+// on Zen 5), Boost's first try of each normal (core/normal.hpp), then the
+// screening (phenotype, biomarkers, label) or an enrolled patient's noise
+// (uniforms, normals, truncated covariates, rounded SOFA, site), with the
+// scalar code's operations in its order (IEEE additions, multiplications and
+// comparisons, compiled without fused multiply-adds), so each lane has the
+// scalar code's bits. A lane whose normal Boost would draw further, or whose
+// covariate falls outside its bounds, is left to the scalar code.
 #include "cohort_simd.hpp"
 
 #include "sepsim/core/cpu_features.hpp"
 
 #include <boost/random/normal_distribution.hpp>
-
-#include <algorithm>
-#include <cmath>
 
 #ifdef SEPSIM_X86_SIMD
 #include <immintrin.h>
@@ -281,7 +280,9 @@ bool screen_lanes(const Population& population, const Classifier& classifier,
 std::uint32_t noise_lanes(const Population& population, const EntityStreams& outcomes,
                           const EntityStreams& survival, bool covariates, PatientNoise* out) {
 #ifdef SEPSIM_X86_SIMD
-  if (!cpu_has_avx512f() || outcomes.blocks() < (covariates ? 4u : 2u) || survival.blocks() < 2u)
+  if (!cpu_has_avx512f() ||
+      outcomes.blocks() < (covariates ? kOutcomeBlocksWithCovariates : kOutcomeBlocks) ||
+      survival.blocks() < kSurvivalBlocks)
     return 0;
   return noise_avx512(population, outcomes.lane_words(0), survival.lane_words(0), covariates, out);
 #else

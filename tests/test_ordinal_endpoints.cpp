@@ -6,13 +6,17 @@
 // tests/ordinal_test.sh.
 #include "sepsim/cohort/cohort.hpp"
 #include "sepsim/core/errors.hpp"
+#include "sepsim/output/json.hpp"
 #include "sepsim/run/engine.hpp"
+#include "sepsim/stats/tests.hpp"
+#include "sepsim/trial/trial.hpp"
 
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <vector>
 
 using namespace sepsim;
 
@@ -49,6 +53,61 @@ TEST_CASE("Organ-support-free days and the ordinal status follow the patient", "
   CHECK(off < 0.115 + 0.05);
   // A day-9 responder's SOFA fell: shorter support, more free days.
   CHECK(free_responders / responders > free_others / (survivors - responders) + 2.0);
+}
+
+namespace {
+// Patients whose day-28 ordinal status an arm tallied.
+std::uint64_t ordinal_tallied(const ArmCounts& arm) {
+  std::uint64_t n = 0;
+  for (const auto& by_category : arm.ordinal_status)
+    for (const std::uint32_t count : by_category)
+      n += count;
+  return n;
+}
+
+struct OrdinalMeans : TrialSink {
+  std::vector<double> means;
+  void append(std::size_t, const std::vector<TrialRow>& rows) override {
+    for (const TrialRow& row : rows)
+      means.push_back(row.arms[0].ordinal_mean);
+  }
+};
+} // namespace
+
+TEST_CASE("Only trials that analyse or report the ordinal outcome compute it; nothing else changes",
+          "[ordinal][engine]") {
+  const Scenario s = load_scenario(test::source_path(kEndpointsScenario));
+  Scenario every = s; // every design computing it, as with per-trial rows
+  for (Design& d : every.designs)
+    d.ordinal_outcomes = true;
+  int skipped = 0;
+  for (std::size_t d = 0; d < s.designs.size(); ++d) {
+    const TestKind test = s.designs[d].analysis.test;
+    const bool reads = ordinal_endpoint(test) || needs_patient_records(test);
+    skipped += !reads;
+    for (std::uint32_t i = 0; i < 5; ++i) {
+      const ReplicateResult own = simulate_trial(s, d, {3, 0, i});
+      const ReplicateResult all = simulate_trial(every, d, {3, 0, i});
+      for (std::size_t a = 0; a < s.designs[d].arms.size(); ++a) {
+        INFO(s.designs[d].name << ", trial " << i << ", arm " << a);
+        CHECK(ordinal_tallied(all.arms[a]) == all.arms[a].n); // no dropout here
+        CHECK(ordinal_tallied(own.arms[a]) == (reads ? all.arms[a].n : 0));
+      }
+    }
+  }
+  CHECK(skipped >= 3); // the pooled z designs
+  // Every reported number is the same; per-trial rows get the mean status.
+  RunOptions options;
+  options.replicates = test::replicates(300);
+  options.seed = 5;
+  const std::string json = to_json(run(s, options));
+  CHECK(json == to_json(run(every, options)));
+  OrdinalMeans rows;
+  options.trials = &rows;
+  CHECK(json == to_json(run(s, options)));
+  REQUIRE(rows.means.size() == options.replicates * s.designs.size());
+  for (const double mean : rows.means)
+    REQUIRE(std::isfinite(mean));
 }
 
 TEST_CASE("The ordinal validation model: categories, true effects and coverage", "[ordinal]") {

@@ -91,6 +91,7 @@ RunOptions run_options(const RunArgs& args, Processes& processes) {
   // --trials writes each point's rows in grid order: points one at a time
   // (on every rank of a distributed sweep alike).
   options.separate_points = args.separate_points || args.trials;
+  options.trial_rows = args.trials;
   options.exchange = processes.exchange();
   return options;
 }

@@ -303,7 +303,7 @@ bool responds_under(const Scenario& scenario, const Treatment& treatment, Phenot
 }
 
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
-                      const PatientNoise& noise) {
+                      const PatientNoise& noise, bool ordinal) {
   Outcome o;
   respond(scenario, treatment, phenotype, noise, o);
   if (treatment.death_by_day_28)
@@ -313,7 +313,7 @@ Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phen
   for (int a = 0; a < kAdverseEvents; ++a)
     o.adverse[a] = noise.adverse_u[a] < treatment.adverse_events[a];
   o.baseline_sofa = noise.baseline_sofa;
-  organ_support(scenario, treatment, phenotype, noise, o);
+  if (ordinal) organ_support(scenario, treatment, phenotype, noise, o);
   return o;
 }
 

@@ -330,8 +330,26 @@ ChunkComputer::ReplicateFill every_design(const Scenario& scenario) {
 }
 } // namespace
 
+namespace {
+// With per-trial rows, the point's scenario with every design computing its
+// patients' ordinal outcomes (the rows report their mean); nullopt when it
+// already does, or without rows.
+std::optional<Scenario> with_ordinal_outcomes(const Scenario& scenario, const RunOptions& options) {
+  const auto computed = [](const Design& d) { return d.ordinal_outcomes; };
+  if ((options.trials == nullptr && !options.trial_rows) ||
+      std::all_of(scenario.designs.begin(), scenario.designs.end(), computed))
+    return std::nullopt;
+  std::optional<Scenario> out(scenario);
+  for (Design& d : out->designs)
+    d.ordinal_outcomes = true;
+  return out;
+}
+} // namespace
+
 PointSummary run_point(const Scenario& scenario, const RunOptions& options,
                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  if (const auto rows = with_ordinal_outcomes(scenario, options))
+    return run_point(*rows, options, progress, cancel);
   check_memory(scenario, options);
   const std::size_t n_designs = scenario.designs.size();
   PointAccumulator point(scenario);
@@ -434,6 +452,8 @@ void serve_chunks(ChunkComputer& computer, const RunOptions& options, std::size_
 } // namespace
 
 void serve_point(const Scenario& scenario, const RunOptions& options) {
+  if (const auto rows = with_ordinal_outcomes(scenario, options))
+    return serve_point(*rows, options);
   check_memory(scenario, options);
   ChunkComputer computer(options, scenario.designs.size(), every_design(scenario));
   serve_chunks(computer, options, scenario.designs.size());

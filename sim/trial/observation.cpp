@@ -24,6 +24,7 @@ Observation::Observation(const Scenario& scenario, const Design& design, const R
       keep_records_(needs_patient_records(design.analysis.test)),
       covariates_(keep_records_ || design.randomisation.uses_covariates() ||
                   scenario.prognostic_covariates()),
+      ordinal_(keep_records_ || ordinal_endpoint(design.analysis.test) || design.ordinal_outcomes),
       enrolment_(enrolment),
       outcomes_({id.seed, Purpose::patient_outcomes, id.grid_point, id.replicate, 0},
                 covariates_ ? kOutcomeBlocksWithCovariates : kOutcomeBlocks),
@@ -59,8 +60,9 @@ void Observation::observe(const Candidate& patient, ReplicateResult& r) {
     by_sofa10_[noise.baseline_sofa >= 10 ? 1 : 0][a] += 1.0;
     by_site_[static_cast<std::size_t>(noise.site)][a] += 1.0;
   }
-  const Outcome o = outcome_under(scenario_, treatment, screened.phenotype, noise);
+  const Outcome o = outcome_under(scenario_, treatment, screened.phenotype, noise, ordinal_);
   TallyContext context{design_.follow_up_days};
+  context.ordinal = ordinal_;
   if (design_.dropout && drop_out(patient.index, a, context)) {
     ++r.excluded;
     return;

@@ -139,6 +139,9 @@ private:
   ReplicateId id_;
   Randomiser randomiser_;
   bool keep_records_, covariates_;
+  // The patients' day-28 ordinal outcomes are computed and tallied: for
+  // ordinal tests, patient records and per-trial rows only.
+  bool ordinal_;
   Enrolment* enrolment_;
   EntityStreams outcomes_, survival_; // the patients' streams, eight at a time
   // With enrolment_: the patients whose streams were computed last (lane j:

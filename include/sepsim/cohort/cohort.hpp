@@ -135,8 +135,12 @@ double late_death_risk(const Mortality90& mortality, Phenotype phenotype, int ba
 double death_probability_by(const Scenario& scenario, const Treatment& treatment,
                             Phenotype phenotype, double day);
 
+// With `ordinal` false, the day-28 ordinal status and organ-support-free days
+// are not computed (they keep Outcome's defaults): for a trial that neither
+// analyses nor reports them (their exp is a tenth of a patient's cost). The
+// draws are the same either way.
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
-                      const PatientNoise& noise);
+                      const PatientNoise& noise, bool ordinal = true);
 // outcome_under(...).response alone (the harm oracle needs no more).
 bool responds_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                     const PatientNoise& noise);

@@ -32,6 +32,10 @@ struct RunOptions {
   // the replicates are folded: rank 0 of a distributed run).
   TrialSink* trials = nullptr;
   std::uint32_t trial_point = 0;
+  // Per-trial rows are written (`trials` on rank 0; set on every rank of a
+  // distributed run): every design then computes its patients' day-28 ordinal
+  // outcomes, whose mean the rows report (Design::ordinal_outcomes).
+  bool trial_rows = false;
   // Sweeps and `size`: run every grid point on its own, even where points
   // could share one pass over the patients (the same numbers, slower). A
   // distributed sweep with `trials` must set it on every rank (the ranks

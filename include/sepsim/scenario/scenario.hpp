@@ -424,6 +424,10 @@ struct Design {
   std::uint32_t stream = 0;
   Simulation simulation = Simulation::patients;
   bool secondary_outcomes = true; // false: count level draws only the primary's responders
+  // Patient level: compute every patient's day-28 ordinal outcome even where
+  // the analysis does not read it (the engine sets it when it writes
+  // per-trial rows, which report each arm's mean ordinal status).
+  bool ordinal_outcomes = false;
   std::array<bool, kPhenotypes> eligible_label{};
   std::vector<Arm> arms;
   int sample_size = 0;

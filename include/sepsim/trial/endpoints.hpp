@@ -87,6 +87,9 @@ struct TallyContext {
   // a patient lost alive counts as a death (worst case) or is dropped.
   double loss_day = std::numeric_limits<double>::infinity();
   bool worst_case = false;
+  // Whether the patients' day-28 ordinal outcomes were computed (else they
+  // are not tallied: Observation's ordinal_).
+  bool ordinal = true;
 };
 
 struct EndpointSpec {
@@ -126,6 +129,7 @@ inline bool lost_before_day28(const Outcome& o, const TallyContext& context) {
 }
 inline void ordinal(ArmCounts& arm, Phenotype label, const Outcome& o,
                     const TallyContext& context) {
+  if (!context.ordinal) return;
   const bool lost = lost_before_day28(o, context);
   if (lost && !context.worst_case) return;
   ++arm.ordinal_status[label][lost ? 0 : o.ordinal_status];

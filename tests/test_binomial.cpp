@@ -1,7 +1,9 @@
 // The count level's binomial tables (core/binomial.hpp): thresholds against
 // Boost.Math's exact binomial distribution function, the guide table against
-// a plain search, one word a draw, and the draws' moments.
+// a plain search, one word a draw, and the draws' moments; the huge-page
+// allocator of its hash sets (core/huge_pages.hpp).
 #include "sepsim/core/binomial.hpp"
+#include "sepsim/core/huge_pages.hpp"
 #include "sepsim/core/random.hpp"
 
 #include "support.hpp"
@@ -9,6 +11,7 @@
 #include <boost/math/distributions/binomial.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -170,4 +173,22 @@ TEST_CASE("Each thread's binomial tables give the draws of one table", "[binomia
     for (int i = 0; i < 20000; ++i)
       REQUIRE((*got)[i] == BinomialTable(100 + i % 60, i % 3 ? 0.351 : 0.179)(words()));
   }
+}
+
+TEST_CASE("Large buffers come zeroed and 2 MiB-aligned from the huge-page allocator; small ones "
+          "from the default allocator") {
+  using Results = std::vector<std::uint64_t, sepsim::HugePageAllocator<std::uint64_t>>;
+  const std::size_t big = (3u << 20) / sizeof(std::uint64_t); // 3 MiB: two 2 MiB pages
+  Results results(big);
+  const auto address = reinterpret_cast<std::uintptr_t>(results.data());
+  if (sepsim::huge_pages_for(big * sizeof(std::uint64_t))) // not in sanitizer builds
+    CHECK(address % (std::size_t{2} << 20) == 0);
+  CHECK(std::all_of(results.begin(), results.end(), [](std::uint64_t x) { return x == 0; }));
+  for (std::size_t i = 0; i < big; ++i)
+    results[i] = i;
+  Results copy = results; // a second mapping, then both returned
+  CHECK(copy.back() == big - 1);
+  CHECK_FALSE(sepsim::huge_pages_for(4096));
+  Results small(16, 7);
+  CHECK(small[15] == 7);
 }

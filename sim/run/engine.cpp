@@ -3,6 +3,7 @@
 #include "sepsim/run/trial_rows.hpp"
 
 #include "sepsim/core/build_info.hpp"
+#include "sepsim/core/huge_pages.hpp"
 #include "sepsim/core/random.hpp"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -77,6 +78,7 @@ void probe_threads(int workers) {
 } // namespace
 
 namespace {
+using ResultBuffer = std::vector<ReplicateResult, HugePageAllocator<ReplicateResult>>;
 // Computes chunks of replicates into preallocated slots with oneTBB, in the
 // background: two sets of slots, so that the next chunk is computed while the
 // caller folds this one (the fold's order, and so every number, stays the same).
@@ -122,7 +124,7 @@ public:
         [&] { group_.run([this, start, count, set] { fill(start, count, slots_[set]); }); });
   }
   // Waits for the launched chunk; its slots.
-  std::vector<ReplicateResult>& finish(int set) {
+  ResultBuffer& finish(int set) {
     pending_ = false; // wait() returns or throws once every task of the group has ended
     try {
       arena_->execute([&] { group_.wait(); });
@@ -152,10 +154,11 @@ public:
         std::max<std::uint64_t>(1, std::min<std::uint64_t>(4 * std::uint64_t(threads_), blocks)));
     // Block b uses buffer b % tokens: when block b + tokens starts, block b
     // has been folded (at most `tokens` blocks are in flight, folded in order).
-    // Each buffer is allocated by the thread that first computes into it.
-    std::vector<std::vector<ReplicateResult>> buffers(tokens);
-    const auto buffer = [&](std::uint64_t start) -> std::vector<ReplicateResult>& {
-      return buffers[(start / block) % tokens];
+    // The buffers are one allocation (in huge pages from 1 MiB on).
+    const std::size_t per_buffer = std::min(block, count) * width_;
+    ResultBuffer buffers(tokens * per_buffer);
+    const auto buffer = [&](std::uint64_t start) {
+      return buffers.data() + (start / block) % tokens * per_buffer;
     };
     std::uint64_t next = 0;
     using oneapi::tbb::filter_mode;
@@ -176,16 +179,14 @@ public:
     };
     const auto compute = [&](std::uint64_t start) {
       (void)in_order_.load(std::memory_order_acquire);
-      std::vector<ReplicateResult>& slots = buffer(start);
-      if (slots.empty()) slots.resize(std::min(block, count) * width_);
-      fill_range(start, 0, size(start), slots);
+      fill_range(start, 0, size(start), buffer(start));
       computed_.fetch_add(1, std::memory_order_acq_rel);
       return start;
     };
     const auto fold_in_order = [&](std::uint64_t start) {
       (void)computed_.load(std::memory_order_acquire);
       (void)in_order_.load(std::memory_order_acquire);
-      fold(buffer(start).data(), start, size(start));
+      fold(buffer(start), start, size(start));
       in_order_.fetch_add(1, std::memory_order_acq_rel);
     };
     try {
@@ -213,11 +214,11 @@ public:
     return std::max<std::uint64_t>(1, kBlockReplicates /
                                           std::bit_ceil(std::max<std::size_t>(width_, 1)));
   }
-  std::vector<ReplicateResult>& compute(std::uint64_t start, std::uint64_t count) {
+  ResultBuffer& compute(std::uint64_t start, std::uint64_t count) {
     launch(start, count, 0);
     return finish(0);
   }
-  std::vector<ReplicateResult>& slots(int set) { return slots_[set]; }
+  ResultBuffer& slots(int set) { return slots_[set]; }
 
 private:
   MemoryError resources_error(const std::string& why) const {
@@ -226,19 +227,19 @@ private:
                        " threads): use fewer --threads, or raise the memory limit (ulimit -v)");
   }
 
-  void fill(std::uint64_t start, std::uint64_t count, std::vector<ReplicateResult>& slots) {
+  void fill(std::uint64_t start, std::uint64_t count, ResultBuffer& slots) {
     // One acquire and one release per range of replicates, not per replicate:
     // the counter's cache line is shared by the threads.
     using Range = oneapi::tbb::blocked_range<std::uint64_t>;
     oneapi::tbb::parallel_for(Range(0, count), [&](const Range& range) {
       (void)handoff_.load(std::memory_order_acquire);
-      fill_range(start, range.begin(), range.end(), slots);
+      fill_range(start, range.begin(), range.end(), slots.data());
       handoff_.fetch_add(1, std::memory_order_acq_rel);
     });
   }
   // Replicates start + [begin, end) into slots [begin, end) (width_ each).
   void fill_range(std::uint64_t start, std::uint64_t begin, std::uint64_t end,
-                  std::vector<ReplicateResult>& slots) const {
+                  ReplicateResult* slots) const {
     for (std::uint64_t i = begin; i != end; ++i)
       fill_(ReplicateId{options_.seed, options_.grid_point, static_cast<std::uint32_t>(start + i)},
             &slots[i * width_]);
@@ -252,7 +253,7 @@ private:
   std::optional<oneapi::tbb::task_arena> arena_;
   oneapi::tbb::task_group group_;
   bool pending_ = false;
-  std::vector<ReplicateResult> slots_[2];
+  ResultBuffer slots_[2];
   std::atomic<std::uint64_t> handoff_{0};
   std::atomic<std::uint64_t> in_order_{0}, computed_{0}; // compute_in_order's hand-offs
 };
@@ -310,7 +311,7 @@ void compute_and_fold(ChunkComputer& computer, const RunOptions& options, std::s
     if (cancel != nullptr && cancel->load()) throw Interrupted();
     const std::uint64_t count = count_of(k);
     const int set = static_cast<int>(k % 2);
-    std::vector<ReplicateResult>* slots = &computer.slots(set);
+    ResultBuffer* slots = &computer.slots(set);
     if (computed_here(options, options.first_chunk + k)) {
       slots = &computer.finish(set);
     } else {

@@ -11,6 +11,7 @@
 // 1974): about one comparison a draw, whatever n is.
 #pragma once
 
+#include "sepsim/core/huge_pages.hpp"
 #include "sepsim/core/random.hpp"
 
 #include <bit>
@@ -96,7 +97,7 @@ private:
   // either way moved first.
   static const BinomialTable& second(Slot* set, std::uint32_t n, double p);
   static void rebuild(Slot& slot, std::uint32_t n, double p);
-  std::vector<Slot> slots_;
+  std::vector<Slot, HugePageAllocator<Slot>> slots_; // 1 MiB: huge pages
 };
 
 // This thread's cache (created on its first draw, freed when it ends).

@@ -10,6 +10,7 @@
 
 namespace sepsim {
 
+#ifdef SEPSIM_HUGE_PAGES
 namespace {
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 constexpr std::size_t kHugeFrom = std::size_t{1} << 20;
@@ -18,6 +19,7 @@ std::size_t rounded(std::size_t bytes) {
   return (bytes + kHugePage - 1) / kHugePage * kHugePage;
 }
 } // namespace
+#endif
 
 bool huge_pages_for([[maybe_unused]] std::size_t bytes) {
 #ifdef SEPSIM_HUGE_PAGES

@@ -2,6 +2,8 @@
 #include "sepsim/run/oc.hpp"
 #include "sepsim/run/trial_rows.hpp"
 
+#include "block_order.hpp"
+
 #include "sepsim/core/build_info.hpp"
 #include "sepsim/core/huge_pages.hpp"
 #include "sepsim/core/random.hpp"
@@ -9,7 +11,6 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
@@ -139,73 +140,33 @@ public:
 
   // Replicates [0, count) in blocks (block_replicates()): blocks computed in
   // parallel, each then passed to fold(slots, start, count) in replicate
-  // order, by a serial stage that mostly runs on the thread that computed the
-  // block (its results still in that core's cache: folding on another core
-  // cost as much as computing at the count level).
+  // order by the thread that computed it (fold_blocks_in_order).
   using BlockFold = std::function<void(const ReplicateResult*, std::uint64_t, std::uint64_t)>;
   void compute_in_order(std::uint64_t count, const BlockFold& fold,
                         const std::atomic<bool>* cancel) {
-    // Four blocks a thread in flight (estimated_memory_bytes), no more than
-    // the run has: a run of a few trials (a fuzz input, a small sweep point)
-    // allocates for those only.
+    // Two blocks' buffers a thread, no more threads than blocks, no more
+    // slots than the run has (a fuzz input, a small sweep point).
     const std::uint64_t block = block_replicates();
     const std::uint64_t blocks = (count + block - 1) / block;
-    const auto tokens = static_cast<std::size_t>(
-        std::max<std::uint64_t>(1, std::min<std::uint64_t>(4 * std::uint64_t(threads_), blocks)));
-    // Block b uses buffer b % tokens: when block b + tokens starts, block b
-    // has been folded (at most `tokens` blocks are in flight, folded in order).
-    // The buffers are one allocation (in huge pages from 1 MiB on).
+    const int workers = static_cast<int>(std::min<std::uint64_t>(threads_, blocks));
     const std::size_t per_buffer = std::min(block, count) * width_;
-    ResultBuffer buffers(tokens * per_buffer);
-    const auto buffer = [&](std::uint64_t start) {
-      return buffers.data() + (start / block) % tokens * per_buffer;
+    ResultBuffer buffers(std::size_t(workers) * kBlockBuffersPerWorker * per_buffer);
+    const auto size = [&](std::uint64_t k) { return std::min(block, count - k * block); };
+    const auto compute = [&](std::uint64_t k, int buffer) {
+      fill_range(k * block, 0, size(k), buffers.data() + buffer * per_buffer);
     };
-    std::uint64_t next = 0;
-    using oneapi::tbb::filter_mode;
-    const auto size = [&](std::uint64_t start) { return std::min(block, count - start); };
-    // The stages pass work through oneTBB, whose synchronisation
-    // ThreadSanitizer cannot see: each stage also acquires what the last
-    // released (in_order_, computed_).
-    const auto issue = [&](oneapi::tbb::flow_control& control) -> std::uint64_t {
-      (void)in_order_.load(std::memory_order_acquire);
-      if (next >= count || (cancel != nullptr && cancel->load())) {
-        control.stop();
-        return 0;
-      }
-      const std::uint64_t start = next;
-      next += size(start);
-      in_order_.fetch_add(1, std::memory_order_acq_rel);
-      return start;
+    const auto fold_block = [&](std::uint64_t k, int buffer) {
+      fold(buffers.data() + buffer * per_buffer, k * block, size(k));
     };
-    const auto compute = [&](std::uint64_t start) {
-      (void)in_order_.load(std::memory_order_acquire);
-      fill_range(start, 0, size(start), buffer(start));
-      computed_.fetch_add(1, std::memory_order_acq_rel);
-      return start;
-    };
-    const auto fold_in_order = [&](std::uint64_t start) {
-      (void)computed_.load(std::memory_order_acquire);
-      (void)in_order_.load(std::memory_order_acquire);
-      fold(buffer(start), start, size(start));
-      in_order_.fetch_add(1, std::memory_order_acq_rel);
-    };
+    std::uint64_t folded = 0;
     try {
-      arena_->execute([&] {
-        oneapi::tbb::parallel_pipeline(
-            tokens,
-            oneapi::tbb::make_filter<void, std::uint64_t>(filter_mode::serial_in_order, issue) &
-                oneapi::tbb::make_filter<std::uint64_t, std::uint64_t>(filter_mode::parallel,
-                                                                       compute) &
-                oneapi::tbb::make_filter<std::uint64_t, void>(filter_mode::serial_in_order,
-                                                              fold_in_order));
-      });
+      folded = fold_blocks_in_order(*arena_, workers, blocks, compute, fold_block, cancel);
     } catch (const std::bad_alloc&) {
       throw resources_error("out of memory");
     } catch (const std::system_error& e) {
       throw resources_error(e.what());
     }
-    (void)in_order_.load(std::memory_order_acquire);
-    if (next < count) throw Interrupted(); // stopped by `cancel` before the last block
+    if (folded < blocks) throw Interrupted(); // stopped by `cancel` before the last block
   }
   // Replicates a block: about kBlockReplicates results, whatever the width (a
   // shared pass of a sweep has a result per point: its blocks were ten times
@@ -255,7 +216,6 @@ private:
   bool pending_ = false;
   ResultBuffer slots_[2];
   std::atomic<std::uint64_t> handoff_{0};
-  std::atomic<std::uint64_t> in_order_{0}, computed_{0}; // compute_in_order's hand-offs
 };
 
 // A folded block's rows of the per-trial tables, design by design, handed to

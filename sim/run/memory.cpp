@@ -44,10 +44,9 @@ std::uint64_t estimated_memory_bytes(const Scenario& scenario, int threads,
       per_thread = std::max<std::uint64_t>(
           per_thread, static_cast<std::uint64_t>(d.max_enrolment()) * kBytesPerRecord);
   // Result slots: two chunks (distributed: one computed while the other is
-  // folded) or two blocks a thread in flight (local; counted as four: a
-  // margin), whichever is more.
+  // folded) or two blocks a thread (local, run/block_order), whichever is more.
   const std::uint64_t slots =
-      std::max<std::uint64_t>(2 * kChunkReplicates, 4 * kBlockReplicates * std::uint64_t(threads)) *
+      std::max<std::uint64_t>(2 * kChunkReplicates, 2 * kBlockReplicates * std::uint64_t(threads)) *
       (results_per_replicate > 0 ? results_per_replicate : scenario.designs.size()) *
       sizeof(ReplicateResult);
   return static_cast<std::uint64_t>(threads) * per_thread + slots;

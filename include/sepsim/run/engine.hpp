@@ -66,8 +66,10 @@ using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 inline constexpr std::uint64_t kChunkReplicates = 1024;
 // A local run computes and folds blocks of this many results: this many
 // replicates of one design, fewer (a power of two) of several designs or
-// points; the results do not depend on it either.
-inline constexpr std::uint64_t kBlockReplicates = 64;
+// points; the results do not depend on it either. (Each block's fold moves
+// the accumulators to the core that computed it: 256 rather than 64 made the
+// count-level fixed design 5% faster at 2 threads.)
+inline constexpr std::uint64_t kBlockReplicates = 256;
 static_assert(kChunkReplicates % kBlockReplicates == 0);
 
 // The threads a run uses (options.threads, or all cores when 0).

@@ -138,7 +138,7 @@ public:
     return slots_[set];
   }
 
-  // Replicates [0, count) in blocks (block_replicates()): blocks computed in
+  // Replicates [0, count) in blocks (block_replicates): blocks computed in
   // parallel, each then passed to fold(slots, start, count) in replicate
   // order by the thread that computed it (fold_blocks_in_order).
   using BlockFold = std::function<void(const ReplicateResult*, std::uint64_t, std::uint64_t)>;
@@ -146,7 +146,7 @@ public:
                         const std::atomic<bool>* cancel) {
     // Two blocks' buffers a thread, no more threads than blocks, no more
     // slots than the run has (a fuzz input, a small sweep point).
-    const std::uint64_t block = block_replicates();
+    const std::uint64_t block = block_replicates(count);
     const std::uint64_t blocks = (count + block - 1) / block;
     const int workers = static_cast<int>(std::min<std::uint64_t>(threads_, blocks));
     const std::size_t per_buffer = std::min(block, count) * width_;
@@ -170,10 +170,14 @@ public:
   }
   // Replicates a block: about kBlockReplicates results, whatever the width (a
   // shared pass of a sweep has a result per point: its blocks were ten times
-  // the memory, allocated and faulted in afresh for every group of points).
-  std::uint64_t block_replicates() const {
-    return std::max<std::uint64_t>(1, kBlockReplicates /
-                                          std::bit_ceil(std::max<std::size_t>(width_, 1)));
+  // the memory, allocated and faulted in afresh for every group of points),
+  // and at least 64 blocks a thread (a power of two: the last block of a run
+  // of slow trials kept one thread busy while the other had finished).
+  std::uint64_t block_replicates(std::uint64_t count) const {
+    const std::uint64_t by_width =
+        kBlockReplicates / std::bit_ceil(std::max<std::size_t>(width_, 1));
+    const std::uint64_t by_count = std::bit_floor(count / (64 * std::uint64_t(threads_)));
+    return std::max<std::uint64_t>(1, std::min(by_width, by_count));
   }
   ResultBuffer& compute(std::uint64_t start, std::uint64_t count) {
     launch(start, count, 0);

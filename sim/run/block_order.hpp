@@ -19,8 +19,9 @@ inline constexpr int kBlockBuffersPerWorker = 2;
 // block and computes it into one of its buffers, and folds its blocks itself
 // once every earlier block is folded (its results still in its core's cache:
 // a fold on another core read every result line from there, and the next
-// block written into that buffer took them back, which cost a count-level
-// run at 2 threads 40% more time); while the block before its first is
+// block written into that buffer took them back: at 2 threads the
+// count-level trial's writes and the fold took 53-270% more CPU than at 1
+// thread); while the block before its first is
 // being folded elsewhere it computes the next one into its other buffer.
 // Stops taking blocks when *cancel is set; the first exception of a task
 // stops the others and is rethrown here. Returns the blocks folded (in order,

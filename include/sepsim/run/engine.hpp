@@ -64,11 +64,12 @@ using ProgressFn = std::function<void(std::uint64_t, std::uint64_t)>;
 // Replicates run in chunks of this many; the fold order depends on it, the
 // results do not depend on the thread count.
 inline constexpr std::uint64_t kChunkReplicates = 1024;
-// A local run computes and folds blocks of this many results: this many
-// replicates of one design, fewer (a power of two) of several designs or
-// points; the results do not depend on it either. (Each block's fold moves
-// the accumulators to the core that computed it: 256 rather than 64 made the
-// count-level fixed design 5% faster at 2 threads.)
+// A local run computes and folds blocks of at most this many results: this
+// many replicates of one design, fewer (a power of two) of several designs
+// or points or in a short run (ChunkComputer::block_replicates); the results
+// do not depend on it either. (Each block's fold moves the accumulators to
+// the core that computed it: 256 rather than 64 made the count-level fixed
+// design 5% faster at 2 threads.)
 inline constexpr std::uint64_t kBlockReplicates = 256;
 static_assert(kChunkReplicates % kBlockReplicates == 0);
 

@@ -6,6 +6,7 @@
 #include "distributed.hpp"
 #include "sepsim/core/build_info.hpp"
 #include "sepsim/core/errors.hpp"
+#include "sepsim/core/huge_pages.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -113,6 +114,7 @@ int sepsim_main(int argc, char** argv, Processes& processes) {
 } // namespace
 
 int main(int argc, char** argv) {
+  sepsim::heap_on_huge_pages();
   Processes processes(argc, argv);
   // Rank 0 speaks for the job; the others print nothing (every rank meets the
   // same scenario problems, and only rank 0 writes results).

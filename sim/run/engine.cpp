@@ -150,13 +150,22 @@ public:
     const std::uint64_t blocks = (count + block - 1) / block;
     const int workers = static_cast<int>(std::min<std::uint64_t>(threads_, blocks));
     const std::size_t per_buffer = std::min(block, count) * width_;
-    ResultBuffer buffers(std::size_t(workers) * kBlockBuffersPerWorker * per_buffer);
+    // A worker's buffers, allocated and filled with fresh results by that
+    // worker on its first block (the workers do it at once, each on its own
+    // core, rather than the caller before any of them starts); a worker
+    // computes and folds only into its own.
+    std::vector<ResultBuffer> own(static_cast<std::size_t>(workers));
+    const auto at = [&](int buffer) {
+      ResultBuffer& mine = own[static_cast<std::size_t>(buffer / kBlockBuffersPerWorker)];
+      if (mine.empty()) mine.resize(kBlockBuffersPerWorker * per_buffer);
+      return mine.data() + (buffer % kBlockBuffersPerWorker) * per_buffer;
+    };
     const auto size = [&](std::uint64_t k) { return std::min(block, count - k * block); };
     const auto compute = [&](std::uint64_t k, int buffer) {
-      fill_range(k * block, 0, size(k), buffers.data() + buffer * per_buffer);
+      fill_range(k * block, 0, size(k), at(buffer));
     };
     const auto fold_block = [&](std::uint64_t k, int buffer) {
-      fold(buffers.data() + buffer * per_buffer, k * block, size(k));
+      fold(at(buffer), k * block, size(k));
     };
     std::uint64_t folded = 0;
     try {

@@ -7,6 +7,7 @@
 #include "sepsim/output/table.hpp"
 #include "sepsim/output/trials_file.hpp"
 #include "sepsim/run/trial_rows.hpp"
+#include "sepsim/run/warm_up.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +22,7 @@ namespace sepsim::app {
 namespace {
 
 void run_scenario(const RunArgs& args, Processes& processes) {
+  const ThreadPoolWarmUp warm_up; // while the scenario is read
   const Scenario scenario = load(args.scenario, args.sets, args.null_hypothesis);
   RunOptions options = run_options(args, processes);
   if (processes.worker()) {

@@ -5,6 +5,7 @@
 #include "sepsim/output/json.hpp"
 #include "sepsim/run/resume.hpp"
 #include "sepsim/run/sweep.hpp"
+#include "sepsim/run/warm_up.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -47,6 +48,7 @@ void print_size(const SizeArgs& args, const SizeResult& r) {
 }
 
 void search_size(const SizeArgs& args, Processes& processes) {
+  const ThreadPoolWarmUp warm_up; // while the scenario is read
   const ScenarioLoader loader = scenario_loader(args.run.scenario, args.run.sets, false);
   RunOptions options = run_options(args.run, processes);
   options.exchange = nullptr; // not distributed: rank 0 alone

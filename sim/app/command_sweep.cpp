@@ -10,6 +10,7 @@
 #include "sepsim/run/resume.hpp"
 #include "sepsim/run/sweep.hpp"
 #include "sepsim/run/trial_rows.hpp"
+#include "sepsim/run/warm_up.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -147,6 +148,7 @@ void resume_sweep(const std::string& given, const RunArgs& args, Processes& proc
 }
 
 void sweep(const SweepArgs& args, const CLI::App& cmd, Processes& processes) {
+  const ThreadPoolWarmUp warm_up; // while the scenario is read
   if (args.resume.empty()) {
     if (args.vary.empty()) throw UsageError("sweep: give --vary KEY=VALUES (or --resume FILE)");
     new_sweep(args.run, args.vary, processes);

@@ -9,6 +9,7 @@
 #include <boost/random/uniform_int_distribution.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -207,23 +208,31 @@ double late_death_risk(const Mortality90& m, Phenotype phenotype, int baseline_s
 namespace {
 constexpr double kDay9 = 9.0, kDay28 = 28.0;
 
+// c ? a : b without a branch (a compiler may branch on a plain ?:, and
+// whether a patient responds or dies is a coin flip).
+double select(bool c, double a, double b) {
+  const std::uint64_t mask = 0 - static_cast<std::uint64_t>(c);
+  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
+                               (std::bit_cast<std::uint64_t>(b) & ~mask));
+}
+
 // The day-9-mediated model: early death (day 0-9), death by day 28 from
 // response, phenotype, treatment and baseline SOFA (day 9-28), late death
-// (day 28-90) by phenotype; each day uniform within its window.
+// (day 28-90) by phenotype; each day uniform within its window. Every
+// candidate is computed and the patient's chosen without a branch.
 void death_from_response(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                          const PatientNoise& noise, Outcome& o) {
-  const double risk =
-      o.response ? scenario.mortality28.responder[phenotype]
-                 : death28_alive_non_responder(scenario, treatment, phenotype, noise.baseline_sofa);
-  o.death28 = o.early_death || noise.mortality_u < risk;
+  const double non_responder =
+      death28_alive_non_responder(scenario, treatment, phenotype, noise.baseline_sofa);
+  const double risk = select(o.response, scenario.mortality28.responder[phenotype], non_responder);
+  o.death28 = o.early_death | (noise.mortality_u < risk);
   const double within = 1.0 - noise.death_day_u; // in (0, 1]
-  if (o.early_death)
-    o.death_day = kDay9 * within;
-  else if (o.death28)
-    o.death_day = kDay9 + (kDay28 - kDay9) * within;
-  else if (noise.late_death_u <
-           late_death_risk(scenario.mortality90, phenotype, noise.baseline_sofa))
-    o.death_day = kDay28 + (kMaxFollowUpDays - kDay28) * (1.0 - noise.late_day_u);
+  const bool late =
+      noise.late_death_u < late_death_risk(scenario.mortality90, phenotype, noise.baseline_sofa);
+  const double after28 =
+      select(late, kDay28 + (kMaxFollowUpDays - kDay28) * (1.0 - noise.late_day_u), o.death_day);
+  const double after9 = select(o.death28, kDay9 + (kDay28 - kDay9) * within, after28);
+  o.death_day = select(o.early_death, kDay9 * within, after9);
 }
 
 // The validation model: an exponential death time, independent of response.
@@ -283,24 +292,6 @@ void organ_support(const Scenario& scenario, const Treatment& treatment, Phenoty
   o.ordinal_status = k;
 }
 } // namespace
-
-namespace {
-// Early death, SOFA change and response: the first part of outcome_under.
-void respond(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
-             const PatientNoise& noise, Outcome& o) {
-  o.early_death = noise.early_death_u < treatment.early_death[phenotype];
-  o.sofa_change = treatment.sofa_change_mean[phenotype] +
-                  scenario.endpoint.sofa_change_sd * noise.sofa_change_z;
-  o.response = !o.early_death && o.sofa_change > scenario.endpoint.response_threshold_sofa_points;
-}
-} // namespace
-
-bool responds_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
-                    const PatientNoise& noise) {
-  Outcome o;
-  respond(scenario, treatment, phenotype, noise, o);
-  return o.response;
-}
 
 Outcome outcome_under(const Scenario& scenario, const Treatment& treatment, Phenotype phenotype,
                       const PatientNoise& noise, bool ordinal) {

@@ -118,11 +118,14 @@ void Observation::tally_oracle(const Treatment& treatment, Phenotype phenotype,
                                const PatientNoise& noise, const Outcome& outcome,
                                ArmCounts& arm) const {
   arm.matched += treatment.matches_phenotype[phenotype];
-  // Harm needs the outcome on placebo: only for non-responders on another drug.
-  if (scenario_.placebo >= 0 && !outcome.response &&
-      &treatment != &scenario_.treatments[scenario_.placebo])
-    arm.harmed +=
-        responds_under(scenario_, scenario_.treatments[scenario_.placebo], phenotype, noise);
+  // Harm: a non-responder on another drug who would respond on placebo. Asked
+  // of every patient, placebo's too: a branch on the arm or the response is a
+  // coin flip.
+  if (scenario_.placebo < 0) return;
+  const Treatment& placebo = scenario_.treatments[static_cast<std::size_t>(scenario_.placebo)];
+  const bool on_placebo = responds_under(scenario_, placebo, phenotype, noise);
+  const bool other_drug = &treatment != &placebo;
+  arm.harmed += other_drug & !outcome.response & on_placebo;
 }
 
 void Observation::record_covariate_imbalance(ReplicateResult& r) const {

@@ -13,6 +13,7 @@
 #include "sepsim/stats/tests.hpp"
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -40,6 +41,19 @@ struct ContinuousTally {
     ++n[label];
     sum[label] += value;
     sum_sq[label] += value * value;
+  }
+  // add(label, value) when keep, else nothing, without a branch on keep.
+  void add_if(bool keep, Phenotype label, double value) {
+    const std::uint64_t mask = 0 - static_cast<std::uint64_t>(keep);
+    n[label] += keep;
+    sum[label] = pick(mask, sum[label] + value, sum[label]);
+    sum_sq[label] = pick(mask, sum_sq[label] + value * value, sum_sq[label]);
+  }
+
+private:
+  static double pick(std::uint64_t mask, double a, double b) {
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
+                                 (std::bit_cast<std::uint64_t>(b) & ~mask));
   }
 };
 
@@ -104,14 +118,15 @@ struct EndpointSpec {
 
 namespace endpoint_tally {
 inline void response(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
-  if (o.response) arm.response.add(label, 1);
+  arm.response.add(label, o.response); // no branch: a coin flip
 }
 inline void sofa_change(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
-  if (!o.early_death && std::isfinite(o.sofa_change)) arm.sofa_change.add(label, o.sofa_change);
+  const bool finite = std::isfinite(o.sofa_change);
+  arm.sofa_change.add_if(!o.early_death & finite, label, o.sofa_change);
 }
 inline void death28(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
-  if (o.death28) arm.death28.add(label, 1);
-  if (o.early_death) ++arm.early_deaths;
+  arm.death28.add(label, o.death28);
+  arm.early_deaths += o.early_death;
   if (o.baseline_sofa > 0) {
     const int severe = o.baseline_sofa >= 10 ? 1 : 0;
     ++arm.n_by_sofa10[severe];
@@ -119,7 +134,7 @@ inline void death28(ArmCounts& arm, Phenotype label, const Outcome& o, const Tal
   }
 }
 inline void death90(ArmCounts& arm, Phenotype label, const Outcome& o, const TallyContext&) {
-  if (o.dies_by(90.0)) arm.death90.add(label, 1);
+  arm.death90.add(label, o.dies_by(90.0));
 }
 // The day-28 ordinal status and organ-support-free days: a patient lost alive
 // before day 28 is left out (complete cases) or takes the worst value (worst
@@ -141,7 +156,7 @@ inline void death_follow_up(ArmCounts& arm, Phenotype label, const Outcome& o,
   const bool lost = context.loss_day < day && !o.dies_by(context.loss_day);
   if (lost && !context.worst_case) return; // complete cases: not known
   arm.death_known.add(label, 1);
-  if (!lost && !o.dies_by(day)) arm.alive_at_follow_up.add(label, 1);
+  arm.alive_at_follow_up.add(label, !lost & !o.dies_by(day));
 }
 } // namespace endpoint_tally
 

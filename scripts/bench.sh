@@ -93,14 +93,16 @@ trap 'rm -rf "$tmp"' EXIT
 # calc EXPR: arithmetic in Python (no bc needed).
 calc() { "$PY" -c "print($1)"; }
 
-# run_sepsim NAME THREADS REPS [SCENARIO]: runs sepsim, leaves the JSON in
-# $tmp/NAME.json and prints the wall-clock seconds.
+# run_sepsim NAME THREADS REPS [SCENARIO]: runs sepsim (under the command in
+# the array PIN, when set: taskset), leaves the JSON in $tmp/NAME.json and
+# prints the wall-clock seconds.
+PIN=()
 run_sepsim() {
   local name=$1 threads=$2 reps=$3
   shift 3
   local start end
   start=$(date +%s.%N)
-  "$SEPSIM" run "$@" --reps "$reps" --threads "$threads" --json --overwrite --out "$tmp/$name.h5" \
+  "${PIN[@]}" "$SEPSIM" run "$@" --reps "$reps" --threads "$threads" --json --overwrite --out "$tmp/$name.h5" \
     --no-progress >"$tmp/$name.json"
   end=$(date +%s.%N)
   calc "$end - $start"
@@ -150,14 +152,22 @@ else
 fi
 
 # 2. The random-number floor for the same patients, three times, each run
-# just after a 1-thread run of the default scenario (the machine's speed moves
-# by a third within minutes; a ratio compares the two at one moment): the
-# median of the three ratios, and the floor's median rate.
-floor_rates=() floor_ratios=()
+# just after a 1-thread run of the default scenario on the same core (the
+# machine's speed moves by a third within minutes, and its two cores are not
+# always equal: one was 35% slower than the other for both programs in one
+# run; a ratio compares the two at one moment on one core): pairs 1 and 3 on
+# the first core, pair 2 on the last; the median of the three ratios, and the
+# floor's median rate.
+floor_rates=() floor_ratios=() floor_cores=()
 for pair in 1 2 3; do
-  echo "Random-number floor ($pair of 3), $REPS replicates x $screened1 screened, $enrolled1 enrolled, after the default scenario at 1 thread ..." >&2
-  t_pair=$(run_sepsim "default_pair$pair" 1 "$REPS")
-  floor_out=$("$FLOOR" "$REPS" "$screened1" "$enrolled1")
+  core=$(((pair == 2) * (cores - 1)))
+  floor_cores+=("$core")
+  echo "Random-number floor ($pair of 3), $REPS replicates x $screened1 screened, $enrolled1 enrolled, after the default scenario at 1 thread, both on core $core ..." >&2
+  t_pair=$(
+    PIN=(taskset -c "$core")
+    run_sepsim "default_pair$pair" 1 "$REPS"
+  )
+  floor_out=$(taskset -c "$core" "$FLOOR" "$REPS" "$screened1" "$enrolled1")
   floor_rates+=("$(sed -n 's/.*patients_per_second=\([^ ]*\).*/\1/p' <<<"$floor_out")")
   floor_ratios+=("$(calc "${floor_rates[-1]} / ($patients1 / $t_pair)")")
 done
@@ -165,6 +175,7 @@ median() { "$PY" -c "import statistics, sys; print(statistics.median(map(float, 
 floor_rate=$(median "${floor_rates[@]}")
 floor_ratio=$(median "${floor_ratios[@]}")
 floor_ratio_runs=$(printf '%.2f/' "${floor_ratios[@]}")
+floor_ratio_cores=$(printf '%s/' "${floor_cores[@]}")
 
 # 2b. Several designs sharing one cohort: scenarios/followup-designs.toml runs
 # 4 designs on the same patients; the cost per design against one design alone.
@@ -321,7 +332,7 @@ fi
 # met ACTUAL OP AIM: "met" or "NOT met".
 met() { "$PY" -c "print('met' if $1 $2 $3 else 'NOT met')"; }
 
-FLOOR_RATIO_RUNS=$floor_ratio_runs "$PY" - "$cores" "$build_type" "$(date '+%Y-%m-%d %H:%M %Z')" "$REPS" "$t1" "$t2" "$rate1" \
+FLOOR_RATIO_RUNS=$floor_ratio_runs FLOOR_RATIO_CORES=$floor_ratio_cores "$PY" - "$cores" "$build_type" "$(date '+%Y-%m-%d %H:%M %Z')" "$REPS" "$t1" "$t2" "$rate1" \
   "$rate2" "$speedup" "$same" "$floor_rate" "$floor_ratio" "$RATES_REPS" "$rpact_s" \
   "$rpact_power" "$r1" "$rates_power1" "$r2" "$rates_power2" "$vs_rpact1" "$vs_rpact2" \
   "$(met "$rate1" '>=' 2.5e7)" "$(met "$floor_ratio" '<=' 1.5)" "$(met "$vs_rpact1" '>=' 50)" \
@@ -358,7 +369,8 @@ print(f"  1 thread  {f(rate1)/1e6:5.2f} M patients/s ({f(t1):.2f} s)   "
       f"speed-up {f(speedup):.2f}  [{same}]")
 print(f"random-number floor (same draws):  {f(floor_rate)/1e6:5.2f} M patients/s at 1 thread; "
       f"sepsim takes {f(floor_ratio):.2f} x the floor (median of three runs of each, "
-      f"paired: {os.environ['FLOOR_RATIO_RUNS'].rstrip('/')})")
+      f"paired, each pair on one core (cores {os.environ['FLOOR_RATIO_CORES'].rstrip('/')}): "
+      f"{os.environ['FLOOR_RATIO_RUNS'].rstrip('/')})")
 print(f"rates design, {int(rates_reps)} replicates:")
 print(f"  rpact getSimulationRates         {f(rpact_s):6.2f} s (power {f(rpact_power):.4f})")
 print(f"  sepsim patient level, 1 thread   {f(rp):6.2f} s (power {f(pp):.4f})  -> rpact/sepsim = {f(vsp):.2f} x")

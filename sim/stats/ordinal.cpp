@@ -27,6 +27,20 @@ double logistic(double x) {
   return e / (1.0 + e);
 }
 
+// logistic(x) and logistic(-x) from one exponential, each with the bits of
+// its own call (both take the exponential of -|x|; at x = 0 both are 1/2).
+void logistic_pair(double x, double& plus, double& minus) {
+  if (x >= 0) {
+    const double e = std::exp(-x);
+    plus = 1.0 / (1.0 + e);
+    minus = e / (1.0 + e);
+    return;
+  }
+  const double e = std::exp(x);
+  plus = e / (1.0 + e);
+  minus = 1.0 / (1.0 + e);
+}
+
 // P(b < latent <= a) with a > b, from the tail that keeps the digits.
 double cell_probability(double a, double b) {
   if (b > 0) return logistic(-b) - logistic(-a);
@@ -77,8 +91,12 @@ Evaluation evaluate(const Problem& pr, const Eigen::VectorXd& theta, bool deriva
     }
     // The logistic density p (1 - p) at a and b and its slope p (1 - p)
     // (1 - 2 p), from one logistic each.
-    const double pa = logistic(a), pb = logistic(b);
-    const double prob = b > 0 ? logistic(-b) - logistic(-a) : pa - pb; // cell_probability
+    // logistic(a), (-a), (b), (-b); at a = +infinity (the top category) and
+    // b = -infinity (the bottom one) the values logistic_pair gives, unasked.
+    double pa = 1, minus_a = 0, pb = 0, minus_b = 1;
+    if (j < cuts) logistic_pair(a, pa, minus_a);
+    if (j > 0) logistic_pair(b, pb, minus_b);
+    const double prob = b > 0 ? minus_b - minus_a : pa - pb; // cell_probability
     if (!(prob > 0.0) || !std::isfinite(eta[i])) return {};
     sum += w * std::log(prob);
     const double da = pa * (1.0 - pa), db = pb * (1.0 - pb);

@@ -84,6 +84,7 @@ OrdinalFit adjusted_fit(const HypothesisData& data) {
   const std::vector<int> dummies = label_dummies(present);
   DesignMatrix x;
   x.columns = 3 + dummies.size();
+  x.values.reserve(data.records->size() * x.columns);
   t_category.clear();
   for (const PatientRecord& p : *data.records) {
     if (!in_hypothesis(data, p)) continue;

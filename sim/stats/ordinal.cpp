@@ -69,9 +69,13 @@ struct Evaluation {
 // positive (cut points out of order).
 Evaluation evaluate(const Problem& pr, const Eigen::VectorXd& theta, bool derivatives) {
   const Eigen::Index cuts = pr.k - 1, p = pr.x.cols(), n = pr.x.rows();
-  const Eigen::VectorXd eta = pr.x * theta.tail(p);
+  // Per-patient vectors reused across evaluations (no allocation a step).
+  thread_local Eigen::VectorXd t_eta, t_beta_weight;
+  Eigen::VectorXd& eta = t_eta;
+  eta.noalias() = pr.x * theta.tail(p);
   Evaluation e;
-  Eigen::VectorXd beta_weight = Eigen::VectorXd::Zero(n);
+  Eigen::VectorXd& beta_weight = t_beta_weight;
+  beta_weight.setZero(n);
   if (derivatives) {
     e.gradient = Eigen::VectorXd::Zero(cuts + p);
     e.hessian = Eigen::MatrixXd::Zero(cuts + p, cuts + p);
@@ -120,8 +124,10 @@ Evaluation evaluate(const Problem& pr, const Eigen::VectorXd& theta, bool deriva
   e.log_likelihood = sum;
   if (derivatives) {
     e.hessian.bottomRightCorner(p, p) = pr.x.transpose() * beta_weight.asDiagonal() * pr.x;
-    const Eigen::MatrixXd full = e.hessian.selfadjointView<Eigen::Lower>(); // lower filled
-    e.hessian = full;
+    // The lower triangle is filled: mirrored into the upper one in place.
+    for (Eigen::Index c = 1; c < e.hessian.cols(); ++c)
+      for (Eigen::Index r = 0; r < c; ++r)
+        e.hessian(r, c) = e.hessian(c, r);
   }
   return e;
 }

@@ -1,6 +1,7 @@
 #include "sepsim/cohort/cohort.hpp"
 
 #include "sepsim/core/normal.hpp"
+#include "sepsim/core/select.hpp"
 
 #include "cohort_simd.hpp"
 
@@ -9,7 +10,6 @@
 #include <boost/random/uniform_int_distribution.hpp>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -208,14 +208,6 @@ double late_death_risk(const Mortality90& m, Phenotype phenotype, int baseline_s
 namespace {
 constexpr double kDay9 = 9.0, kDay28 = 28.0;
 
-// c ? a : b without a branch (a compiler may branch on a plain ?:, and
-// whether a patient responds or dies is a coin flip).
-double select(bool c, double a, double b) {
-  const std::uint64_t mask = 0 - static_cast<std::uint64_t>(c);
-  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
-                               (std::bit_cast<std::uint64_t>(b) & ~mask));
-}
-
 // The day-9-mediated model: early death (day 0-9), death by day 28 from
 // response, phenotype, treatment and baseline SOFA (day 9-28), late death
 // (day 28-90) by phenotype; each day uniform within its window. Every
@@ -224,15 +216,16 @@ void death_from_response(const Scenario& scenario, const Treatment& treatment, P
                          const PatientNoise& noise, Outcome& o) {
   const double non_responder =
       death28_alive_non_responder(scenario, treatment, phenotype, noise.baseline_sofa);
-  const double risk = select(o.response, scenario.mortality28.responder[phenotype], non_responder);
+  const double risk =
+      bit_select(o.response, scenario.mortality28.responder[phenotype], non_responder);
   o.death28 = o.early_death | (noise.mortality_u < risk);
   const double within = 1.0 - noise.death_day_u; // in (0, 1]
   const bool late =
       noise.late_death_u < late_death_risk(scenario.mortality90, phenotype, noise.baseline_sofa);
-  const double after28 =
-      select(late, kDay28 + (kMaxFollowUpDays - kDay28) * (1.0 - noise.late_day_u), o.death_day);
-  const double after9 = select(o.death28, kDay9 + (kDay28 - kDay9) * within, after28);
-  o.death_day = select(o.early_death, kDay9 * within, after9);
+  const double after28 = bit_select(
+      late, kDay28 + (kMaxFollowUpDays - kDay28) * (1.0 - noise.late_day_u), o.death_day);
+  const double after9 = bit_select(o.death28, kDay9 + (kDay28 - kDay9) * within, after28);
+  o.death_day = bit_select(o.early_death, kDay9 * within, after9);
 }
 
 // The validation model: an exponential death time, independent of response.

@@ -94,9 +94,9 @@ Evaluation evaluate(const Problem& pr, const Eigen::VectorXd& theta, bool deriva
       continue;
     }
     // The logistic density p (1 - p) at a and b and its slope p (1 - p)
-    // (1 - 2 p), from one logistic each.
-    // logistic(a), (-a), (b), (-b); at a = +infinity (the top category) and
-    // b = -infinity (the bottom one) the values logistic_pair gives, unasked.
+    // (1 - 2 p), from logistic(a), (-a), (b), (-b); at a = +infinity (the top
+    // category) and b = -infinity (the bottom one) the values logistic_pair
+    // gives, unasked.
     double pa = 1, minus_a = 0, pb = 0, minus_b = 1;
     if (j < cuts) logistic_pair(a, pa, minus_a);
     if (j > 0) logistic_pair(b, pb, minus_b);

@@ -18,6 +18,7 @@
 #include "sepsim/cohort/cohort.hpp"
 #include "sepsim/core/exponential.hpp"
 #include "sepsim/core/random.hpp"
+#include "sepsim/core/select.hpp"
 #include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
 
@@ -26,7 +27,6 @@
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -109,14 +109,6 @@ private:
   std::array<double, kCells> cumulative_{};
   int only_ = -1;
 };
-
-// c ? a : b without a branch (a patient dies within follow-up or not as a
-// coin flip; compilers may branch on a plain ?:).
-double select(bool c, double a, double b) {
-  const std::uint64_t mask = 0 - static_cast<std::uint64_t>(c);
-  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
-                               (std::bit_cast<std::uint64_t>(b) & ~mask));
-}
 
 // Whether every treatment the design gives draws its day of death from the
 // exponential validation model (death_by_day_28).
@@ -223,7 +215,7 @@ private:
       p.phenotype = static_cast<Phenotype>(cell[i] % kPhenotypes);
       p.arm = static_cast<std::uint8_t>(at[i] / kCells);
       p.alive_day9 = day[i] > kDay9;
-      p.death_day = static_cast<float>(select(day[i] <= kMaxFollowUpDays, day[i], kAlive));
+      p.death_day = static_cast<float>(bit_select(day[i] <= kMaxFollowUpDays, day[i], kAlive));
       p.response = words[i] * 0x1p-32 < response_[static_cast<std::size_t>(at[i])];
     }
     if (!clock_) {

@@ -9,11 +9,11 @@
 #pragma once
 
 #include "sepsim/cohort/cohort.hpp"
+#include "sepsim/core/select.hpp"
 #include "sepsim/scenario/scenario.hpp"
 #include "sepsim/stats/tests.hpp"
 
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -44,16 +44,9 @@ struct ContinuousTally {
   }
   // add(label, value) when keep, else nothing, without a branch on keep.
   void add_if(bool keep, Phenotype label, double value) {
-    const std::uint64_t mask = 0 - static_cast<std::uint64_t>(keep);
     n[label] += keep;
-    sum[label] = pick(mask, sum[label] + value, sum[label]);
-    sum_sq[label] = pick(mask, sum_sq[label] + value * value, sum_sq[label]);
-  }
-
-private:
-  static double pick(std::uint64_t mask, double a, double b) {
-    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
-                                 (std::bit_cast<std::uint64_t>(b) & ~mask));
+    sum[label] = bit_select(keep, sum[label] + value, sum[label]);
+    sum_sq[label] = bit_select(keep, sum_sq[label] + value * value, sum_sq[label]);
   }
 };
 

@@ -29,12 +29,14 @@ void for_each_enrolled_cell(const Scenario& scenario, const Design& design, cons
 }
 
 // The expected mortality by `day` (treatment - control) of the hypothesis's
-// enrolled patients, from their true phenotypes.
+// enrolled patients, from their true phenotypes. Cells without patients are
+// passed over: they would add +0 or -0 to a sum that is never -0.
 double true_mortality_difference(const Scenario& scenario, const Design& design,
                                  const Hypothesis& hyp, const ReplicateResult& r, double day) {
   double sum = 0.0, patients = 0.0;
   for_each_enrolled_cell(scenario, design, hyp, r,
                          [&](const Treatment& on_t, const Treatment& on_c, Phenotype ph, double n) {
+                           if (n == 0) return;
                            sum += n * (death_probability_by(scenario, on_t, ph, day) -
                                        death_probability_by(scenario, on_c, ph, day));
                            patients += n;

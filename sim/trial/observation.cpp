@@ -3,8 +3,8 @@
 // and the oracle quantities of the potential outcomes.
 #include "steps.hpp"
 
-#include <boost/random/uniform_01.hpp>
-
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace sepsim {
@@ -30,6 +30,7 @@ Observation::Observation(const Scenario& scenario, const Design& design, const R
                 covariates_ ? kOutcomeBlocksWithCovariates : kOutcomeBlocks),
       survival_({id.seed, Purpose::patient_survival, id.grid_point, id.replicate, 0},
                 kSurvivalBlocks),
+      dropouts_({id.seed, Purpose::patient_dropout, id.grid_point, id.replicate, 0}, 1),
       records_(t_records), by_sofa10_(t_by_sofa10), by_site_(t_by_site) {
   records_.clear();
   // Arm counts by SOFA >= 10 and by site, for the imbalance (with covariates).
@@ -63,7 +64,7 @@ void Observation::observe(const Candidate& patient, ReplicateResult& r) {
   const Outcome o = outcome_under(scenario_, treatment, screened.phenotype, noise, ordinal_);
   TallyContext context{design_.follow_up_days};
   context.ordinal = ordinal_;
-  if (design_.dropout && drop_out(patient.index, a, context)) {
+  if (design_.dropout && drop_out(patient.index, lane, a, context)) {
     ++r.excluded;
     return;
   }
@@ -92,6 +93,7 @@ std::uint32_t Observation::stream_lane(std::uint32_t patient) {
     if (ahead_count_ == 0 || ahead_[0] != patient) // a label no design enrols: never
       return ahead_count_ = ahead_next_ = noise_ready_ = 0, kPhiloxBatch;
     EntityStreams::fill_entities(outcomes_, survival_, ahead_.data(), ahead_count_);
+    if (design_.dropout) dropouts_.fill_entities(ahead_.data(), ahead_count_);
     noise_ready_ =
         noise_lanes(scenario_.population, outcomes_, survival_, covariates_, noise_.data());
     lane = 0;
@@ -101,13 +103,22 @@ std::uint32_t Observation::stream_lane(std::uint32_t patient) {
 }
 
 // Exclusion after randomisation (true: the patient is never analysed) and loss
-// to follow-up (its day into the context), from the patient's own stream, so
-// designs with the same rates lose the same patients.
-bool Observation::drop_out(std::uint32_t patient, std::size_t arm, TallyContext& context) const {
+// to follow-up (its day into the context), from the first three words of the
+// patient's own stream, so designs with the same rates lose the same patients:
+// computed in the lane of its outcome streams (or alone, lane kPhiloxBatch).
+bool Observation::drop_out(std::uint32_t patient, std::uint32_t lane, std::size_t arm,
+                           TallyContext& context) const {
   const Dropout& dropout = *design_.dropout;
-  Stream stream({id_.seed, Purpose::patient_dropout, id_.grid_point, id_.replicate, patient});
-  boost::random::uniform_01<double> uniform;
-  const double exclude_u = uniform(stream), lost_u = uniform(stream), day_u = uniform(stream);
+  std::array<std::uint32_t, 3> words;
+  if (lane < kPhiloxBatch) {
+    std::copy_n(dropouts_.lane_words(lane), words.size(), words.begin());
+  } else {
+    Stream stream({id_.seed, Purpose::patient_dropout, id_.grid_point, id_.replicate, patient});
+    stream.read(words.data(), words.size());
+  }
+  // uniform_01 of a 32-bit word: word / 2^32 (Boost's, never 1).
+  const double exclude_u = words[0] * 0x1p-32, lost_u = words[1] * 0x1p-32;
+  const double day_u = words[2] * 0x1p-32;
   if (exclude_u < dropout.excluded) return true;
   if (lost_u < dropout.lost[arm]) context.loss_day = design_.follow_up_days * day_u;
   context.worst_case = dropout.worst_case;

@@ -132,7 +132,8 @@ public:
 private:
   void tally_oracle(const Treatment& treatment, Phenotype phenotype, const PatientNoise& noise,
                     const Outcome& outcome, ArmCounts& arm) const;
-  bool drop_out(std::uint32_t patient, std::size_t arm, TallyContext& context) const;
+  bool drop_out(std::uint32_t patient, std::uint32_t lane, std::size_t arm,
+                TallyContext& context) const;
   std::uint32_t stream_lane(std::uint32_t patient);
   const Scenario& scenario_;
   const Design& design_;
@@ -144,6 +145,7 @@ private:
   bool ordinal_;
   Enrolment* enrolment_;
   EntityStreams outcomes_, survival_; // the patients' streams, eight at a time
+  EntityStreams dropouts_;            // with a dropout: their first blocks' lanes too
   // With enrolment_: the patients whose streams were computed last (lane j:
   // ahead_[j]), and the lane of the next one.
   std::array<std::uint32_t, kPhiloxBatch> ahead_{};

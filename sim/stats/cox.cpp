@@ -1,6 +1,8 @@
 // Cox proportional hazards (fit_cox): coxph's Newton-Raphson with Efron ties.
 #include "sepsim/stats/survival.hpp"
 
+#include "eigen_blocking.hpp"
+
 #include <Eigen/Dense>
 
 #include <algorithm>
@@ -170,6 +172,7 @@ bool runs_away(const Eigen::VectorXd& beta, const Eigen::VectorXd& step) {
 // after a full (not halved) step; the variance is the inverse information there.
 CoxFit fit_cox(const std::vector<double>& time, const std::vector<bool>& event,
                const DesignMatrix& covariates) {
+  fix_eigen_blocking();
   CoxFit fit;
   CoxData data;
   if (!prepare(time, event, covariates, data)) {

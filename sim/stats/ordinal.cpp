@@ -1,5 +1,7 @@
 #include "sepsim/stats/ordinal.hpp"
 
+#include "eigen_blocking.hpp"
+
 #include <Eigen/Dense>
 
 #include <algorithm>
@@ -233,6 +235,7 @@ bool maximise(const Problem& pr, Eigen::VectorXd& theta, Evaluation& e, int& ite
 OrdinalFit fit_proportional_odds(const std::vector<int>& category, int categories,
                                  const DesignMatrix& covariates,
                                  const std::vector<double>* weights) {
+  fix_eigen_blocking();
   OrdinalFit fit;
   fit.failed = true;
   Problem pr(covariates);

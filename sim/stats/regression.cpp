@@ -1,5 +1,7 @@
 #include "sepsim/stats/regression.hpp"
 
+#include "eigen_blocking.hpp"
+
 #include <Eigen/Dense>
 
 #include <cmath>
@@ -37,6 +39,7 @@ void set_result(Fit& fit, const Eigen::VectorXd& beta, const Eigen::MatrixXd& co
 
 Fit fit_logistic(const DesignMatrix& design, const std::vector<double>& outcome,
                  int max_iterations) {
+  fix_eigen_blocking();
   Fit fit;
   const auto x = as_matrix(design);
   const Eigen::Map<const Eigen::VectorXd> y(outcome.data(),
@@ -89,6 +92,7 @@ Fit fit_logistic(const DesignMatrix& design, const std::vector<double>& outcome,
 }
 
 Fit fit_linear(const DesignMatrix& design, const std::vector<double>& outcome) {
+  fix_eigen_blocking();
   Fit fit;
   const auto x = as_matrix(design);
   const Eigen::Map<const Eigen::VectorXd> y(outcome.data(),

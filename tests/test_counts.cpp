@@ -42,27 +42,30 @@ void agree(const std::string& what, const Estimate& a, const Estimate& b) {
   CHECK(std::abs(a.value - b.value) <= 4.0 * std::hypot(a.mcse, b.mcse) + 1e-12);
 }
 
-DesignSummary run_mode(const std::string& mode, const std::vector<Override>& extra) {
+DesignSummary run_mode(const std::string& mode, const std::vector<Override>& extra,
+                       std::uint64_t replicates = 20000) {
   std::vector<Override> overrides = extra;
   overrides.push_back({"designs.immunosep.simulation=\"" + mode + "\""});
   RunOptions options;
-  options.replicates = 20000;
+  options.replicates = replicates;
   options.seed = mode == "counts" ? 11 : 12;
   return test::only_design(run(load_default_scenario(overrides), options));
 }
 
-} // namespace
+// ImmunoSep without label strata (counts needs unstratified randomisation),
+// with a partial last block (N = 277, blocks of 4) and all three labels.
+std::vector<Override> unstratified_immunosep() {
+  return {{"designs.immunosep.randomisation.stratify_by=\"none\""},
+          {"designs.immunosep.sample_size=277"},
+          {"designs.immunosep.eligible_labels=[\"mals\", \"immunoparalysis\", \"unclassified\"]"},
+          {"designs.immunosep.policy.precision.unclassified=\"placebo\""}};
+}
 
-TEST_CASE("Counts and patients agree on every operating characteristic", "[counts]") {
-  // ImmunoSep without label strata (counts needs unstratified randomisation),
-  // with a partial last block (N = 277, blocks of 4) and all three labels.
-  const std::vector<Override> design = {
-      {"designs.immunosep.randomisation.stratify_by=\"none\""},
-      {"designs.immunosep.sample_size=277"},
-      {"designs.immunosep.eligible_labels=[\"mals\", \"immunoparalysis\", \"unclassified\"]"},
-      {"designs.immunosep.policy.precision.unclassified=\"placebo\""}};
-  DesignSummary patients = run_mode("patients", design);
-  DesignSummary counts = run_mode("counts", design);
+// Every operating characteristic of the design and of its arms agrees between
+// the patient and the count level.
+void compare_levels(const std::vector<Override>& design, std::uint64_t replicates = 20000) {
+  DesignSummary patients = run_mode("patients", design, replicates);
+  DesignSummary counts = run_mode("counts", design, replicates);
   for_each_estimate(patients, [&](const std::string& path, Estimate& e) {
     Estimate other;
     for_each_estimate(counts, [&](const std::string& q, Estimate& f) {
@@ -81,6 +84,25 @@ TEST_CASE("Counts and patients agree on every operating characteristic", "[count
       agree(pa.name + "/" + path, e, others[k++]);
     });
   }
+}
+
+} // namespace
+
+TEST_CASE("Counts and patients agree on every operating characteristic", "[counts]") {
+  compare_levels(unstratified_immunosep());
+}
+
+TEST_CASE("Counts and patients agree with looks (secondary outcomes drawn after the last stage)",
+          "[counts]") {
+  // Generator version 4: each stage draws its responders, the deaths,
+  // adverse events and harm come once after the look that ends the trial; a
+  // larger effect than ImmunoSep's so that the early looks stop often.
+  std::vector<Override> design = unstratified_immunosep();
+  design.push_back({"designs.immunosep.sample_size=276"}); // stages of whole blocks: 92 each
+  design.push_back({"designs.immunosep.looks={ information = [0.3333333333333333, "
+                    "0.6666666666666666, 1.0], efficacy = \"obf\", futility_z = [0.0, 0.0] }"});
+  design.push_back({"treatments.ifn_gamma.response.immunoparalysis=0.6"});
+  compare_levels(design, test::replicates(20000));
 }
 
 TEST_CASE("Counts need unstratified randomisation", "[counts]") {

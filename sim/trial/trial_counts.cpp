@@ -90,13 +90,42 @@ std::pair<std::uint32_t, std::uint32_t> death_counts(const Treatment& t, int ph,
 // secondary_outcomes = false: only the responders, Bin(m, response) (a
 // patient responds alive: Bin(alive, response / (1 - early)) of
 // Bin(m, 1 - early) survivors is this binomial); no deaths, adverse events or
-// harm are drawn.
-void draw_primary_cell(const Treatment& t, Phenotype label, int ph, std::uint32_t m, Stream& stream,
-                       ArmCounts& arm) {
+// harm are drawn. Returns the responders.
+std::uint32_t draw_primary_cell(const Treatment& t, Phenotype label, int ph, std::uint32_t m,
+                                Stream& stream, ArmCounts& arm) {
   arm.add_patients(label, m);
-  arm.response.add(label, binomial_draw(stream, m, t.early_death[ph] < 1.0 ? t.response[ph] : 0.0));
+  const std::uint32_t responders =
+      binomial_draw(stream, m, t.early_death[ph] < 1.0 ? t.response[ph] : 0.0);
+  arm.response.add(label, responders);
   arm.death_known.add(label, m);
   arm.matched += t.matches_phenotype[ph] ? m : 0;
+  return responders;
+}
+
+// A cell's outcomes but for its patients and responders: early deaths among
+// the non-responders (a patient dies early with probability early_death and
+// responds with probability response, never both: Bin(m - responders,
+// early / (1 - response)) given the responders), deaths by day 28 and 90,
+// adverse events and harm.
+void draw_secondary_cell(const Scenario& scenario, const Design& design, const Treatment& t,
+                         Phenotype label, int ph, std::uint32_t m, std::uint32_t responders,
+                         Stream& stream, Stream& survival, ArmCounts& arm) {
+  const double response = t.response[ph];
+  const std::uint32_t early =
+      response < 1.0 ? binomial_draw(stream, m - responders, t.early_death[ph] / (1.0 - response))
+                     : 0;
+  const std::uint32_t alive = m - early;
+  const std::uint32_t deaths =
+      early + binomial_draw(stream, responders, scenario.mortality28.responder[ph]) +
+      binomial_draw(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
+  const auto [deaths28, deaths90] = death_counts(t, ph, m, deaths, survival);
+  arm.death28.add(label, deaths28);
+  arm.death90.add(label, deaths90);
+  arm.alive_at_follow_up.add(label, m - (design.follow_up_days >= 90.0 ? deaths90 : deaths28));
+  arm.early_deaths += early;
+  for (int e = 0; e < kAdverseEvents; ++e)
+    arm.adverse[e] += binomial_draw(stream, m, t.adverse_events[e]);
+  if (scenario.placebo >= 0) arm.harmed += binomial_draw(stream, m, t.harm_vs_placebo[ph]);
 }
 
 } // namespace
@@ -104,7 +133,10 @@ void draw_primary_cell(const Treatment& t, Phenotype label, int ph, std::uint32_
 // The outcomes of the m patients of one label x phenotype cell of an arm.
 void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
                int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
-  if (!design.secondary_outcomes) return draw_primary_cell(t, label, ph, m, stream, arm);
+  if (!design.secondary_outcomes) {
+    draw_primary_cell(t, label, ph, m, stream, arm);
+    return;
+  }
   const double early_death = t.early_death[ph];
   const std::uint32_t early = binomial_draw(stream, m, early_death);
   const std::uint32_t alive = m - early;
@@ -129,12 +161,27 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
 }
 
 namespace {
+// Generator version 4: a design with looks whose looks test the response
+// draws each stage's responders alone, and each arm's cells' other outcomes
+// once, after its last stage, given the cell's patients and responders (the
+// same joint distribution; a third of the draws with three looks). The
+// cells' patients and responders so far, per arm: [arm][cell].
+struct DeferredCells {
+  std::array<std::array<std::uint32_t, kPhenotypes * kPhenotypes>, kMaxArms> patients{},
+      responders{};
+};
+
+bool defers_secondary_outcomes(const Design& design) {
+  return design.secondary_outcomes && design.looks &&
+         design.analysis.endpoint == PrimaryEndpoint::response;
+}
+
 // The n patients of arm a: their label x phenotype cells, multinomial with
 // P(label, phenotype | eligible) (multinomial()'s draws: cells of probability
 // 0 draw nothing, and the mass is their sum in index order), then each
-// cell's outcomes.
+// cell's outcomes (with `deferred`: its responders, the rest kept for later).
 void draw_arm(const Scenario& scenario, const Design& design, std::size_t a, std::uint32_t n,
-              Stream& stream, Stream& survival, ReplicateResult& r) {
+              Stream& stream, Stream& survival, ReplicateResult& r, DeferredCells* deferred) {
   std::array<std::uint32_t, kPhenotypes * kPhenotypes> counts{};
   double mass = design.enrolled_share;
   for (int i = 0; i < design.enrolled_cells && n > 0; ++i) {
@@ -147,10 +194,32 @@ void draw_arm(const Scenario& scenario, const Design& design, std::size_t a, std
     if (counts[i] == 0) continue;
     const int l = design.enrolled_cell_index[i] / kPhenotypes;
     const int ph = design.enrolled_cell_index[i] % kPhenotypes;
-    draw_cell(scenario, design, scenario.treatments[design.arms[a].treatment_by_label[l]],
-              static_cast<Phenotype>(l), ph, counts[i], stream, survival, r.arms[a]);
+    const Treatment& t = scenario.treatments[design.arms[a].treatment_by_label[l]];
+    if (deferred) {
+      deferred->patients[a][i] += counts[i];
+      deferred->responders[a][i] +=
+          draw_primary_cell(t, static_cast<Phenotype>(l), ph, counts[i], stream, r.arms[a]);
+    } else {
+      draw_cell(scenario, design, t, static_cast<Phenotype>(l), ph, counts[i], stream, survival,
+                r.arms[a]);
+    }
     r.enrolled_label_phenotype[l][ph] += counts[i];
   }
+}
+
+// The deferred outcomes of every arm's cells, arm by arm, cell by cell.
+void draw_deferred(const Scenario& scenario, const Design& design, const DeferredCells& deferred,
+                   Stream& stream, Stream& survival, ReplicateResult& r) {
+  for (std::size_t a = 0; a < design.arms.size(); ++a)
+    for (int i = 0; i < design.enrolled_cells; ++i) {
+      const std::uint32_t m = deferred.patients[a][i];
+      if (m == 0) continue;
+      const int l = design.enrolled_cell_index[i] / kPhenotypes;
+      const int ph = design.enrolled_cell_index[i] % kPhenotypes;
+      draw_secondary_cell(
+          scenario, design, scenario.treatments[design.arms[a].treatment_by_label[l]],
+          static_cast<Phenotype>(l), ph, m, deferred.responders[a][i], stream, survival, r.arms[a]);
+    }
 }
 
 // Bytes [from, to) of `r` as in a fresh ReplicateResult.
@@ -225,15 +294,18 @@ void simulate_trial_counts(const Scenario& scenario, std::size_t design_index,
   const ArmSizes arm_sizes(design);
   std::array<std::uint32_t, kMaxArms> sizes{};
   const std::size_t stages = design.looks ? design.looks->patients.size() : 1;
+  DeferredCells deferred_cells;
+  DeferredCells* deferred = defers_secondary_outcomes(design) ? &deferred_cells : nullptr;
   for (std::size_t k = 0; k < stages; ++k) {
     const int look = design.looks ? design.looks->patients[k] : design.sample_size;
     const auto stage = static_cast<std::uint32_t>(look) - r.enrolled;
     arm_sizes.draw(stage, stream, sizes);
     for (std::size_t a = 0; a < design.arms.size(); ++a)
-      draw_arm(scenario, design, a, sizes[a], stream, survival, r);
+      draw_arm(scenario, design, a, sizes[a], stream, survival, r, deferred);
     r.enrolled += stage;
     if (monitor.after_enrolment(r)) break;
   }
+  if (deferred) draw_deferred(scenario, design, *deferred, stream, survival, r);
   finish_count_level(design, eligible, stream, r);
   analyse_replicate(scenario, design, r);
   decide(design, monitor.decision(), r);

@@ -17,8 +17,12 @@ namespace sepsim {
 // word each, in groups of 64 patients (sim/trial/trial_survival_counts.cpp);
 // everything else draws as in version 1. 3: every count-level binomial is one
 // word by table inversion (core/binomial.hpp) instead of Boost's
-// binomial_distribution; the patient level draws as in version 2.
-inline constexpr int kGeneratorVersion = 3;
+// binomial_distribution; the patient level draws as in version 2. 4: a
+// count-level design with looks on the response (sim/trial/trial_counts.cpp)
+// draws each stage's responders alone, Bin(m, response), and each cell's
+// other outcomes once after its last stage, given its patients and
+// responders; everything else draws as in version 3.
+inline constexpr int kGeneratorVersion = 4;
 
 // Separate purposes keep the patients fixed when a design changes.
 enum class Purpose : std::uint32_t {

@@ -102,18 +102,12 @@ std::uint32_t draw_primary_cell(const Treatment& t, Phenotype label, int ph, std
   return responders;
 }
 
-// A cell's outcomes but for its patients and responders: early deaths among
-// the non-responders (a patient dies early with probability early_death and
-// responds with probability response, never both: Bin(m - responders,
-// early / (1 - response)) given the responders), deaths by day 28 and 90,
-// adverse events and harm.
-void draw_secondary_cell(const Scenario& scenario, const Design& design, const Treatment& t,
-                         Phenotype label, int ph, std::uint32_t m, std::uint32_t responders,
-                         Stream& stream, Stream& survival, ArmCounts& arm) {
-  const double response = t.response[ph];
-  const std::uint32_t early =
-      response < 1.0 ? binomial_draw(stream, m - responders, t.early_death[ph] / (1.0 - response))
-                     : 0;
+// A cell's deaths by day 28 and 90, adverse events and harm, given its m
+// patients, early deaths and responders (drawn in this order after them).
+void draw_deaths_and_harms(const Scenario& scenario, const Design& design, const Treatment& t,
+                           Phenotype label, int ph, std::uint32_t m, std::uint32_t early,
+                           std::uint32_t responders, Stream& stream, Stream& survival,
+                           ArmCounts& arm) {
   const std::uint32_t alive = m - early;
   const std::uint32_t deaths =
       early + binomial_draw(stream, responders, scenario.mortality28.responder[ph]) +
@@ -121,11 +115,27 @@ void draw_secondary_cell(const Scenario& scenario, const Design& design, const T
   const auto [deaths28, deaths90] = death_counts(t, ph, m, deaths, survival);
   arm.death28.add(label, deaths28);
   arm.death90.add(label, deaths90);
+  // Survivors at the follow-up day: by day 28 or 90 (others need patients).
   arm.alive_at_follow_up.add(label, m - (design.follow_up_days >= 90.0 ? deaths90 : deaths28));
   arm.early_deaths += early;
   for (int e = 0; e < kAdverseEvents; ++e)
     arm.adverse[e] += binomial_draw(stream, m, t.adverse_events[e]);
   if (scenario.placebo >= 0) arm.harmed += binomial_draw(stream, m, t.harm_vs_placebo[ph]);
+}
+
+// A cell's outcomes but for its patients and responders: early deaths among
+// the non-responders (a patient dies early with probability early_death and
+// responds with probability response, never both: Bin(m - responders,
+// early / (1 - response)) given the responders), then the rest as above.
+void draw_secondary_cell(const Scenario& scenario, const Design& design, const Treatment& t,
+                         Phenotype label, int ph, std::uint32_t m, std::uint32_t responders,
+                         Stream& stream, Stream& survival, ArmCounts& arm) {
+  const double response = t.response[ph];
+  const std::uint32_t early =
+      response < 1.0 ? binomial_draw(stream, m - responders, t.early_death[ph] / (1.0 - response))
+                     : 0;
+  draw_deaths_and_harms(scenario, design, t, label, ph, m, early, responders, stream, survival,
+                        arm);
 }
 
 } // namespace
@@ -139,25 +149,14 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
   }
   const double early_death = t.early_death[ph];
   const std::uint32_t early = binomial_draw(stream, m, early_death);
-  const std::uint32_t alive = m - early;
   const double respond_if_alive = early_death < 1.0 ? t.response[ph] / (1.0 - early_death) : 0.0;
-  const std::uint32_t responders = binomial_draw(stream, alive, respond_if_alive);
-  const std::uint32_t deaths =
-      early + binomial_draw(stream, responders, scenario.mortality28.responder[ph]) +
-      binomial_draw(stream, alive - responders, t.death28_if_alive_non_responder[ph]);
-  const auto [deaths28, deaths90] = death_counts(t, ph, m, deaths, survival);
+  const std::uint32_t responders = binomial_draw(stream, m - early, respond_if_alive);
   arm.add_patients(label, m);
   arm.response.add(label, responders);
-  arm.death28.add(label, deaths28);
-  arm.death90.add(label, deaths90);
-  // Survivors at the follow-up day: by day 28 or 90 (others need patients).
-  arm.alive_at_follow_up.add(label, m - (design.follow_up_days >= 90.0 ? deaths90 : deaths28));
   arm.death_known.add(label, m); // no dropout at count level
-  arm.early_deaths += early;
-  for (int e = 0; e < kAdverseEvents; ++e)
-    arm.adverse[e] += binomial_draw(stream, m, t.adverse_events[e]);
   arm.matched += t.matches_phenotype[ph] ? m : 0;
-  if (scenario.placebo >= 0) arm.harmed += binomial_draw(stream, m, t.harm_vs_placebo[ph]);
+  draw_deaths_and_harms(scenario, design, t, label, ph, m, early, responders, stream, survival,
+                        arm);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <functional>
+#include <thread>
 #include <vector>
 
 using namespace sepsim;
@@ -62,6 +63,25 @@ TEST_CASE("Test statistics on hand-checked tables", "[analysis]") {
   CHECK(pooled_z(immunosep) == Approx(pooled).epsilon(1e-12));
   CHECK(pooled_z({0, 10, 0, 10}) == 0.0); // identical arms, pooled rate 0
   CHECK(pooled_z({10, 10, 10, 10}) == 0.0);
+  // pooled_z keeps the last counts' z per thread: each of these tables
+  // asked again, after the others and on another thread, gives its own z.
+  const std::vector<TwoArmCounts> tables{immunosep, {26, 145, 46, 131}, {46, 131, 26, 146}};
+  std::vector<double> first;
+  for (const TwoArmCounts& c : tables)
+    first.push_back(pooled_z(c));
+  CHECK(first[0] == Approx(pooled).epsilon(1e-12));
+  CHECK(first[1] == -first[0]);
+  CHECK(first[2] != first[0]);
+  std::vector<double> again(tables.size());
+  std::thread other([&] {
+    for (std::size_t i = tables.size(); i-- > 0;)
+      again[i] = pooled_z(tables[i]);
+  });
+  other.join();
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    CHECK(pooled_z(tables[i]) == first[i]);
+    CHECK(again[i] == first[i]);
+  }
   CHECK(unpooled_z({5, 10, 5, 10}) == 0.0);
   CHECK(std::isinf(unpooled_z({10, 10, 0, 10})));
   // One-sided 0.025 and two-sided 0.05 share the critical value; 0.1 two-sided

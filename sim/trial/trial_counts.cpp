@@ -139,15 +139,11 @@ void draw_secondary_cell(const Scenario& scenario, const Design& design, const T
                         arm);
 }
 
-} // namespace
-
-// The outcomes of the m patients of one label x phenotype cell of an arm.
-void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
-               int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
-  if (!design.secondary_outcomes) {
-    draw_primary_cell(t, label, ph, m, stream, arm);
-    return;
-  }
+// Every outcome of a cell, in the order the generator versions fix: early
+// deaths, responders among the survivors, then deaths and harms.
+void draw_full_cell(const Scenario& scenario, const Design& design, const Treatment& t,
+                    Phenotype label, int ph, std::uint32_t m, Stream& stream, Stream& survival,
+                    ArmCounts& arm) {
   const double early_death = t.early_death[ph];
   const std::uint32_t early = binomial_draw(stream, m, early_death);
   const double respond_if_alive = early_death < 1.0 ? t.response[ph] / (1.0 - early_death) : 0.0;
@@ -158,6 +154,26 @@ void draw_cell(const Scenario& scenario, const Design& design, const Treatment& 
   arm.matched += t.matches_phenotype[ph] ? m : 0;
   draw_deaths_and_harms(scenario, design, t, label, ph, m, early, responders, stream, survival,
                         arm);
+}
+
+// The outcomes of the m patients of one label x phenotype cell of an arm:
+// inline in draw_arm (a primary-only cell's call frames cost as much as its
+// draw), out of line for other callers as draw_cell.
+[[gnu::always_inline]] inline void draw_cell_inline(const Scenario& scenario, const Design& design,
+                                                    const Treatment& t, Phenotype label, int ph,
+                                                    std::uint32_t m, Stream& stream,
+                                                    Stream& survival, ArmCounts& arm) {
+  if (design.secondary_outcomes)
+    draw_full_cell(scenario, design, t, label, ph, m, stream, survival, arm);
+  else
+    draw_primary_cell(t, label, ph, m, stream, arm);
+}
+
+} // namespace
+
+void draw_cell(const Scenario& scenario, const Design& design, const Treatment& t, Phenotype label,
+               int ph, std::uint32_t m, Stream& stream, Stream& survival, ArmCounts& arm) {
+  draw_cell_inline(scenario, design, t, label, ph, m, stream, survival, arm);
 }
 
 namespace {
@@ -200,11 +216,9 @@ void draw_arm(const Scenario& scenario, const Design& design, std::size_t a, std
       deferred->patients[a][i] += counts[i];
       deferred->responders[a][i] +=
           draw_primary_cell(t, static_cast<Phenotype>(l), ph, counts[i], stream, r.arms[a]);
-    } else if (!design.secondary_outcomes) { // draw_cell's first case, inline
-      draw_primary_cell(t, static_cast<Phenotype>(l), ph, counts[i], stream, r.arms[a]);
     } else {
-      draw_cell(scenario, design, t, static_cast<Phenotype>(l), ph, counts[i], stream, survival,
-                r.arms[a]);
+      draw_cell_inline(scenario, design, t, static_cast<Phenotype>(l), ph, counts[i], stream,
+                       survival, r.arms[a]);
     }
     r.enrolled_label_phenotype[l][ph] += counts[i];
   }

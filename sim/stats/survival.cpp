@@ -198,14 +198,18 @@ template <class AtDeath> void walk_deaths(const Timeline& line, AtDeath&& at_dea
 
 // One stratum's terms, from its sorted follow-up (the terms of add_stratum in
 // R's survdiff: O, E and the hypergeometric V of each death time).
+// The sums are added up in locals: through the reference they would be
+// stored and loaded again at each death (a store may alias the times read).
 void add_stratum(const SortedFollowUp& g0, const SortedFollowUp& g1, LogrankSums& sums) {
+  LogrankSums local = sums;
   walk_deaths(g0, g1, [&](double, int deaths, int deaths1, double n, double n1) {
     const double d = deaths, share = n1 / n;
-    sums.observed += deaths1;
-    sums.expected += d * share;
-    if (n > 1) sums.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
-    sums.events += deaths;
+    local.observed += deaths1;
+    local.expected += d * share;
+    if (n > 1) local.variance += d * share * (1.0 - share) * (n - d) / (n - 1.0);
+    local.events += deaths;
   });
+  sums = local;
 }
 
 // The sorted timeline of the records of one stratum (every record when

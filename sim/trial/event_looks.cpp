@@ -88,38 +88,33 @@ public:
   }
   // Another look: the needed-th death from the start.
   void target(std::size_t needed) { needed_ = needed; }
-  // A patient's death at calendar time `month` (not before the latest entry
-  // given to due), counted when observed: written in any case, so that there
-  // is no branch on whether the patient died.
-  void add(double month, bool observed) {
-    if (size_ == deaths_.size()) deaths_.resize(2 * size_ + 64);
+  // Room for n more deaths in add.
+  void reserve(std::size_t n) {
+    if (size_ + n > deaths_.size()) deaths_.resize(2 * size_ + n + 64);
+  }
+  // A patient's death at calendar time `month` in bucket(month) (not before
+  // the latest entry given to due), counted when observed: written in any
+  // case, so that there is no branch on whether the patient died. After
+  // reserve.
+  void add(double month, std::int64_t in_bucket, bool observed) {
     deaths_[size_] = month;
     size_ += observed;
-    counts_[static_cast<std::size_t>(bucket(month)) & kMask] += observed;
+    counts_[static_cast<std::size_t>(in_bucket) & kMask] += observed;
+  }
+  void add(double month, bool observed) {
+    reserve(1);
+    add(month, bucket(month), observed);
   }
   // Whether the needed-th death comes before a patient entering at `entry`
-  // (entries in increasing order); when it does, time() is its time.
-  bool due(double entry) {
-    const std::int64_t at = bucket(entry);
+  // in bucket(entry) (entries in increasing order); when it does, time() is
+  // its time.
+  bool due(double entry, std::int64_t at) {
     if (at == front_ && counted_ + counts_[static_cast<std::size_t>(at) & kMask] < needed_)
       return false;
     return find(entry, at);
   }
+  bool due(double entry) { return due(entry, bucket(entry)); }
   double time() const { return time_; }
-  // After the last patient: how many deaths are counted (all before the
-  // latest entry), and the others in any order.
-  std::size_t counted() const { return counted_; }
-  std::vector<double>& pending() {
-    deaths_.resize(size_);
-    deaths_.erase(deaths_.begin(), deaths_.begin() + static_cast<std::ptrdiff_t>(first_));
-    std::erase_if(deaths_, [&](double month) { return bucket(month) < front_; });
-    return deaths_;
-  }
-
-private:
-  static constexpr double kBuckets = 128;   // a bucket is the follow-up / 128
-  static constexpr std::size_t kRing = 256; // > 128 + 2 buckets (rounding)
-  static constexpr std::size_t kMask = kRing - 1;
   // Non-decreasing in the month (so an earlier bucket is an earlier time); an
   // infinite or NaN month (a patient alive, added uncounted) gives 10^18, far
   // past any entry. No branch (a compiler's std::min may branch; whether a
@@ -132,6 +127,22 @@ private:
 #endif
     return static_cast<std::int64_t>(at);
   }
+  // After the last patient: how many deaths are counted (all before the
+  // latest entry), and the others in any order.
+  std::size_t counted() const {
+    return counted_;
+  }
+  std::vector<double>& pending() {
+    deaths_.resize(size_);
+    deaths_.erase(deaths_.begin(), deaths_.begin() + static_cast<std::ptrdiff_t>(first_));
+    std::erase_if(deaths_, [&](double month) { return bucket(month) < front_; });
+    return deaths_;
+  }
+
+private:
+  static constexpr double kBuckets = 128;   // a bucket is the follow-up / 128
+  static constexpr std::size_t kRing = 256; // > 128 + 2 buckets (rounding)
+  static constexpr std::size_t kMask = kRing - 1;
   // The k-th smallest death (1-based) of bucket b.
   double nth(std::int64_t b, std::size_t k) {
     // The deaths before first_ are all in counted buckets.
@@ -306,21 +317,35 @@ EventLookResult run_event_looks_as_drawn(const Design& design, std::vector<Patie
   EventLookResult looks;
   std::size_t k = 0;
   constexpr std::size_t kChunk = 64;
+  // A chunk's death months and buckets first (no patient's depends on the
+  // looks), then the patients in order.
+  std::array<double, kChunk> month;
+  std::array<std::int64_t, kChunk> month_bucket, entry_bucket;
+  std::array<bool, kChunk> counts;
   while (records.size() < planned) {
     const std::size_t from = records.size();
     draw(records, entry_months, std::min<std::size_t>(kChunk, planned - from));
-    for (std::size_t i = from; i < records.size(); ++i) {
+    const std::size_t n = records.size() - from;
+    for (std::size_t j = 0; j < n; ++j) {
+      const DeathMonth death = death_month(design, hyp, records[from + j], entry_months[from + j]);
+      month[j] = death.month;
+      counts[j] = death.counts;
+      month_bucket[j] = clock.bucket(death.month);
+      entry_bucket[j] = clock.bucket(entry_months[from + j]);
+    }
+    clock.reserve(n);
+    for (std::size_t j = 0; j < n; ++j) {
       // The looks due before patient i: the patients after it, drawn ahead,
       // are not seen by a look before their entry (LookStatistic skips them).
-      if (clock.due(entry_months[i]) &&
+      const std::size_t i = from + j;
+      if (clock.due(entry_months[i], entry_bucket[j]) &&
           look_before(design, statistic, records, entry_months, clock, entry_months[i], k, looks)) {
         records.resize(i); // the trial ends before patient i
         entry_months.resize(i);
         looks.patients = static_cast<std::uint32_t>(i);
         return looks;
       }
-      const DeathMonth death = death_month(design, hyp, records[i], entry_months[i]);
-      clock.add(death.month, death.counts);
+      clock.add(month[j], month_bucket[j], counts[j]);
     }
   }
   return hold_looks(design, statistic, records, entry_months, clock.pending(), clock.counted(), k);

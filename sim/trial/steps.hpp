@@ -5,6 +5,7 @@
 #include "sepsim/cohort/cohort.hpp"
 #include "sepsim/core/binomial.hpp"
 #include "sepsim/core/random.hpp"
+#include "sepsim/core/select.hpp"
 #include "sepsim/stats/survival.hpp"
 #include "sepsim/trial/randomisation.hpp"
 #include "sepsim/trial/trial.hpp"
@@ -218,10 +219,11 @@ inline SeenAtLook seen_at_look(const Design& design, const PatientRecord& p, dou
   const double day = p.death_day;
   const double end = follow_up_end(design, p);
   const double seen_until = std::min(end, (look_months - entry_months) * kDaysPerMonth);
-  // Both comparisons, not a branch on the first: whether a patient has died
-  // is as likely as not, so a branch on it is mispredicted half the time.
+  // Both comparisons, and the time chosen by bits, not a branch: whether a
+  // patient has died is as likely as not, so a branch on it is mispredicted
+  // half the time.
   const bool death = (day <= end) & (entry_months + day / kDaysPerMonth <= look_months);
-  return {death ? day : seen_until, death};
+  return {bit_select(death, day, seen_until), death};
 }
 
 // The primary hypothesis's z at the successive event-driven looks of one

@@ -147,6 +147,69 @@ TEST_CASE("Each look's log-rank equals the one computed afresh", "[event_looks]"
   }
 }
 
+// After the looks, final_follow_up takes the deaths the looks saw and the
+// settled patients' censorings from them, and sorts and merges in the rest:
+// the final log-rank and Kaplan-Meier from it must be those of the records of
+// the patients entered by the last look, each followed to its end, with
+// deaths tied on a day, losses to follow-up, patients outside the hypothesis,
+// looks at any time (some after the last entry, some going back, which starts
+// the looks afresh) and deaths seen by a look or not yet.
+TEST_CASE("The final follow-up after the looks equals the records'", "[event_looks]") {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::vector<PatientRecord> recs(300);
+    std::vector<double> entries(recs.size());
+    double clock = 0.0;
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+      PatientRecord& p = recs[i];
+      p.arm = static_cast<std::uint8_t>(unit(rng) < 0.1 ? 2 : unit(rng) < 0.5);
+      const double u = unit(rng);
+      p.death_day = static_cast<float>(u < 0.2   ? std::ceil(40.0 * unit(rng))
+                                       : u < 0.6 ? 40.0 * unit(rng)
+                                                 : std::numeric_limits<double>::infinity());
+      if (trial % 2 == 1 && unit(rng) < 0.3) p.loss_day = static_cast<float>(28.0 * unit(rng));
+      clock += trial % 3 == 0 ? 0.004 : 0.01 * unit(rng);
+      entries[i] = clock;
+    }
+    Design d = design({1, 2}, {100.0, 100.0});
+    d.sample_size = static_cast<int>(recs.size());
+    const Hypothesis& hyp = d.analysis.hypotheses.front();
+    LookStatistic statistic(d);
+    double look = 0.0;
+    for (int k = 0; k <= trial % 4; ++k) {
+      look += 0.4 * clock * unit(rng);
+      if (trial % 5 == 4 && k == 1) look *= 0.5;
+      statistic.z(recs, entries, look, nullptr);
+    }
+    const auto entered = static_cast<std::size_t>(
+        std::count_if(entries.begin(), entries.end(), [&](double e) { return e <= look; }));
+    const std::vector<PatientRecord> by_look(recs.begin(),
+                                             recs.begin() + static_cast<std::ptrdiff_t>(entered));
+    std::vector<SurvivalRecord> survival;
+    for (const PatientRecord& p : by_look) {
+      if (!in_hypothesis(hyp, p)) continue;
+      const double day = p.death_day, end = follow_up_end(d, p);
+      survival.push_back({day <= end ? day : end, day <= end,
+                          static_cast<std::uint8_t>(p.arm == hyp.treatment_arm), 0});
+    }
+    SortedFollowUp g[2];
+    INFO("trial " << trial << ": " << entered << " patients entered by the last look");
+    REQUIRE(statistic.final_follow_up(by_look, entries, g));
+    const LogrankKaplanMeier a = logrank_and_kaplan_meier(survival, d.follow_up_days);
+    const LogrankKaplanMeier b = logrank_and_kaplan_meier_sorted(g[0], g[1], d.follow_up_days);
+    REQUIRE(a.logrank.failed == b.logrank.failed);
+    CHECK(a.logrank.z == b.logrank.z);
+    CHECK(a.logrank.expected_treatment == b.logrank.expected_treatment);
+    CHECK(a.logrank.variance == b.logrank.variance);
+    CHECK(a.logrank.events == b.logrank.events);
+    for (int k = 0; k < 2; ++k) {
+      CHECK(a.km[k].survival == b.km[k].survival);
+      CHECK(a.km[k].at_risk == b.km[k].at_risk);
+    }
+  }
+}
+
 // The looks found as patients are drawn (run_event_looks_as_drawn: deaths
 // counted per calendar bucket as patients enter) must be those found over all
 // patients at once (run_event_looks: the k-th death of all), with deaths tied

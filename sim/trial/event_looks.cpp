@@ -461,7 +461,7 @@ ReplicateResult simulate_event_trial(const Scenario& scenario, std::size_t desig
   observation.record_covariate_imbalance(r);
   SortedFollowUp sorted[2];
   analyse_replicate(scenario, design, r, records,
-                    statistic.final_follow_up(records, sorted) ? sorted : nullptr);
+                    statistic.final_follow_up(records, entries, sorted) ? sorted : nullptr);
   decide_looks(design, looks, r);
   return r;
 }

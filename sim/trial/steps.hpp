@@ -229,9 +229,9 @@ inline SeenAtLook seen_at_look(const Design& design, const PatientRecord& p, dou
 // The primary hypothesis's z at the successive event-driven looks of one
 // replicate (sim/trial/look_statistic.cpp): event_look_z's numbers, and for
 // the unstratified log-rank without revisiting, look after look, the patients
-// whose follow-up had ended by an earlier look (their times no longer change).
-// Looks come in calendar order over one replicate's records, more of them
-// appended between looks.
+// whose follow-up had ended by an earlier look (their times no longer change)
+// nor the deaths seen by one (kept sorted). Looks come in calendar order over
+// one replicate's records, more of them appended between looks.
 class LookStatistic {
 public:
   explicit LookStatistic(const Design& design); // a replicate's first look next
@@ -240,20 +240,20 @@ public:
   // After the looks: the primary hypothesis's patients among records (those
   // of the looks, or the first of them), each followed to its end (no look),
   // sorted as the final log-rank test sorts them: the settled patients' times
-  // kept from the looks, the others' sorted and merged in. group[0] =
-  // control, group[1] = treatment, valid until the next call. False (group
-  // untouched) when the looks kept no sorted times (not the unstratified
-  // log-rank) or a time is not a number.
-  bool final_follow_up(const std::vector<PatientRecord>& records, SortedFollowUp group[2]);
+  // and the deaths seen kept from the looks, the others' sorted and merged
+  // in. group[0] = control, group[1] = treatment, valid until the next call.
+  // False (group untouched) when the looks kept no sorted times (not the
+  // unstratified log-rank) or a time is not a number.
+  bool final_follow_up(const std::vector<PatientRecord>& records,
+                       const std::vector<double>& entry_months, SortedFollowUp group[2]);
 
 private:
   void restart();
   void settle(const std::vector<PatientRecord>& records, const std::vector<double>& entry_months,
-              double look_months);
+              double look_months, double previous);
   const Design& design_;
   std::size_t settled_ = 0; // records[0, settled_) are settled or outside the hypothesis
   double settled_at_risk_[2] = {0, 0};
-  int settled_events_ = 0;
   double last_look_ = -std::numeric_limits<double>::infinity();
 };
 

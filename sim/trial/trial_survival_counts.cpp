@@ -324,7 +324,7 @@ ReplicateResult simulate_survival_counts(const Scenario& scenario, std::size_t d
         },
         statistic);
     records.resize(looks.patients);
-    sorted_by_looks = statistic.final_follow_up(records, sorted);
+    sorted_by_looks = statistic.final_follow_up(records, entries, sorted);
     r.duration_months = looks.time_months;
     r.events = looks.events;
     r.events_not_reached = looks.not_reached;

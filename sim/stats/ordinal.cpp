@@ -109,18 +109,26 @@ Evaluation evaluate(const Problem& pr, const Eigen::VectorXd& theta, bool deriva
     const double la = da / prob, lb = -db / prob;
     const double laa = da * (1.0 - 2.0 * pa) / prob - la * la;
     const double lbb = -(db * (1.0 - 2.0 * pb)) / prob - lb * lb, lab = -la * lb;
+    // Row i of x times a scalar taken from p entries of a column: element by
+    // element as Eigen's `block -= scalar * row` (the same roundings), without
+    // its set-up for a handful of covariates.
+    const double* row = pr.x.data() + i * p;
+    const auto subtract = [&](double* to, double scalar) {
+      for (Eigen::Index c = 0; c < p; ++c)
+        to[c] -= scalar * row[c];
+    };
     if (j < cuts) {
       e.gradient[j] += w * la;
       e.hessian(j, j) += w * laa;
-      e.hessian.block(cuts, j, p, 1) -= w * (laa + lab) * pr.x.row(i).transpose();
+      subtract(&e.hessian(cuts, j), w * (laa + lab));
     }
     if (j > 0) {
       e.gradient[j - 1] += w * lb;
       e.hessian(j - 1, j - 1) += w * lbb;
-      e.hessian.block(cuts, j - 1, p, 1) -= w * (lab + lbb) * pr.x.row(i).transpose();
+      subtract(&e.hessian(cuts, j - 1), w * (lab + lbb));
     }
     if (j > 0 && j < cuts) e.hessian(j, j - 1) += w * lab;
-    e.gradient.tail(p) -= w * (la + lb) * pr.x.row(i).transpose();
+    subtract(e.gradient.data() + cuts, w * (la + lb));
     beta_weight[i] = w * (laa + 2.0 * lab + lbb);
   }
   e.log_likelihood = sum;

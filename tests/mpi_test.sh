@@ -59,10 +59,15 @@ cmp -s "$work/one/strials.h5" "$work/two/strials.h5" && pass ||
   fail "sweep --trials: the file differs between 1 and 2 processes"
 
 # A rank that dies: the job fails, no results file; the partial file resumes.
+# Every point on its own (--separate-points), as in interrupt_test.sh: the
+# partial file is written when points complete, at most every two seconds,
+# and a sweep sharing patients completes its points in two groups (one a
+# prevalence) that can both end before the first two seconds are up on a
+# fast minute, leaving no partial file to wait for before the kill.
 
 mkdir -p "$work/dies" && cd "$work/dies"
 "${mpi[@]}" -n 2 "$sepsim" sweep "${grid[@]}" --reps 60000 --threads 1 --no-progress \
-  --out r.h5 >/dev/null 2>err &
+  --separate-points --out r.h5 >/dev/null 2>err &
 job=$!
 victim=""
 for _ in $(seq 300); do

@@ -221,7 +221,9 @@ double LookStatistic::z(const std::vector<PatientRecord>& records,
     if (entry > look_months || !in_hypothesis(hyp, p)) continue;
     const double day = p.death_day, end = follow_up_end(design_, p);
     const double death_month = entry + day / kDaysPerMonth;
-    // seen_at_look's time and death, and whether the death was seen before.
+    // seen_at_look's time and death, and whether the death was seen before,
+    // written out here: calling seen_at_look with the death's month returned
+    // as well gives the same numbers but measured 2-3% slower on this loop.
     const bool within = day <= end;
     const bool death = within & (death_month <= look_months);
     const double censored = std::min(end, (look_months - entry) * kDaysPerMonth);
